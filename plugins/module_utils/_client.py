@@ -1,0 +1,256 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the wso2.iots collection
+# Simplified BSD License (see LICENSES/BSD-2-Clause.txt or https://opensource.org/licenses/BSD-2-Clause)
+# SPDX-License-Identifier: BSD-2-Clause
+
+# FOR INTERNAL COLLECTION USE ONLY
+# The interfaces in this file are meant for use within the wso2.iots collection
+# and may not remain stable to outside uses. Changes may be made in ANY release, even a bugfix release.
+
+"""The one HTTP client that the modules and the lookup share.
+
+It builds URLs, authenticates, retries what is safe to retry, and turns every answer into
+data or one ``IotsError``. Every IoTS endpoint it calls is idempotent on the server (the
+registration returns the same keys, a grant returns the active token, revoking twice is 200),
+so a retry after a dropped connection cannot do harm.
+"""
+
+import json
+import time
+import traceback
+
+from ansible.module_utils.six.moves.urllib.parse import urlsplit, urlunsplit
+
+from ansible_collections.wso2.iots.plugins.module_utils._errors import (
+    IotsError,
+    IotsOptionError,
+    describe_body,
+    redact,
+)
+
+REQUESTS_IMPORT_ERROR = None
+try:
+    import requests
+    HAS_REQUESTS = True
+except ImportError:
+    requests = None
+    HAS_REQUESTS = False
+    REQUESTS_IMPORT_ERROR = traceback.format_exc()
+
+# Statuses that mean "the gateway or a backend is briefly unavailable". Never a 4xx: those
+# are answers about the request itself and a retry would only repeat them.
+RETRY_STATUSES = (502, 503, 504)
+DEFAULT_RETRIES = 2
+DEFAULT_BACKOFF = 0.5
+MAX_RETRY_AFTER = 5.0
+
+USER_AGENT = 'ansible-wso2.iots'
+
+
+def normalize_url(url):
+    """Check the gateway base URL and return it without a trailing slash.
+
+    IoTS matches paths exactly (``/register/`` is 403), so we never keep a trailing slash.
+    Returns (url, warning or None).
+    """
+    if not isinstance(url, str) or not url.strip():
+        raise IotsOptionError('url is required: the IoTS gateway base, e.g. https://iots.example.com:8243')
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ('http', 'https'):
+        raise IotsOptionError(
+            'url %r must start with https:// (or http://), e.g. https://iots.example.com:8243' % url)
+    if not parts.hostname:
+        raise IotsOptionError('url %r has no host name, e.g. https://iots.example.com:8243' % url)
+    if parts.query or parts.fragment:
+        raise IotsOptionError('url %r must not contain a query or fragment' % url)
+    try:
+        parts.port
+    except ValueError:
+        raise IotsOptionError('url %r has an invalid port' % url)
+    clean = urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip('/'), '', ''))
+    warning = None
+    if parts.scheme == 'http':
+        warning = ('url %s uses plain http: passwords, client secrets and tokens travel '
+                   'unencrypted; use the https gateway port (8243 by default)' % clean)
+    return clean, warning
+
+
+def join_url(base, path):
+    """``base`` + ``/path``, with exactly one slash between them and none at the end."""
+    return base.rstrip('/') + '/' + path.strip('/')
+
+
+class IotsResponse(object):
+    """A successful answer: status, headers and body, with the body parsed on demand."""
+
+    def __init__(self, method, url, status, headers, text):
+        self.method = method
+        self.url = url
+        self.status = status
+        self.headers = headers
+        self.text = text
+
+    def json(self):
+        """The body as JSON; a 2xx that is not JSON is an error, not a crash."""
+        try:
+            return json.loads(self.text)
+        except ValueError:
+            error, description = describe_body(self.text)
+            raise IotsError(
+                '%s %s answered HTTP %s but its body is not the expected JSON (%s).'
+                % (self.method, self.url, self.status, description),
+                url=self.url, method=self.method, status=self.status, description=description)
+
+
+class IotsClient(object):
+    """HTTP access to one IoTS gateway.
+
+    ``secrets`` are values that must never appear in a message (passwords, client secrets,
+    tokens); add more with ``add_secret`` as the client learns them.
+    """
+
+    def __init__(self, url, validate_certs=True, ca_path=None, timeout=30,
+                 retries=DEFAULT_RETRIES, backoff=DEFAULT_BACKOFF, secrets=(), sleep=time.sleep):
+        if not HAS_REQUESTS:
+            raise IotsError(_missing_requests_message())
+        self.base_url, self.warning = normalize_url(url)
+        if timeout is None or timeout <= 0:
+            raise IotsOptionError('timeout must be a positive number of seconds, got %r' % (timeout,))
+        self.timeout = timeout
+        self.validate_certs = validate_certs
+        self.ca_path = ca_path
+        self.retries = retries
+        self.backoff = backoff
+        self._secrets = set(s for s in secrets if s)
+        self._sleep = sleep
+        self._session = requests.Session()
+        self._session.headers['User-Agent'] = USER_AGENT
+        # Proxies and CA bundles from the environment, as ansible.builtin.uri honours them.
+        self._session.trust_env = True
+
+    def add_secret(self, value):
+        if value:
+            self._secrets.add(value)
+
+    def url(self, path):
+        return join_url(self.base_url, path)
+
+    @property
+    def verify(self):
+        if not self.validate_certs:
+            return False
+        return self.ca_path or True
+
+    def post_json(self, path, body, auth=None, expected=(200, 201)):
+        return self.request('POST', path, json_body=body, auth=auth, expected=expected)
+
+    def post_form(self, path, form, auth=None, expected=(200,)):
+        return self.request('POST', path, form=form, auth=auth, expected=expected)
+
+    def request(self, method, path, json_body=None, form=None, auth=None, headers=None,
+                expected=(200,)):
+        """Send one request, retrying only connection errors and 502/503/504."""
+        url = self.url(path)
+        send_headers = {'Accept': 'application/json'}
+        send_headers.update(headers or {})
+        attempt = 0
+        while True:
+            try:
+                response = self._session.request(
+                    method, url, json=json_body, data=form, auth=auth, headers=send_headers,
+                    timeout=self.timeout, verify=self.verify, allow_redirects=False)
+            except requests.exceptions.RequestException as exc:
+                error = self._transport_error(method, url, exc)
+                if not _retryable_exception(exc) or attempt >= self.retries:
+                    raise error
+                delay = self.backoff * (2 ** attempt)
+            else:
+                text = response.text
+                if response.status_code in expected:
+                    return IotsResponse(method, url, response.status_code, response.headers, text)
+                error = self._http_error(method, url, response.status_code, text)
+                if response.status_code not in RETRY_STATUSES or attempt >= self.retries:
+                    raise error
+                delay = _retry_after(response.headers.get('Retry-After'), self.backoff * (2 ** attempt))
+            attempt += 1
+            self._sleep(delay)
+
+    def _clean(self, text):
+        return redact(text, self._secrets)
+
+    def _http_error(self, method, url, status, text):
+        error, description = describe_body(text)
+        description = self._clean(description)
+        words = ': '.join(w for w in (error, description) if w)
+        return IotsError(
+            '%s %s failed: HTTP %s %s.' % (method, url, status, words),
+            url=url, method=method, status=status, error=error, description=description)
+
+    def _transport_error(self, method, url, exc):
+        reason = self._clean(_root_reason(exc))
+        if isinstance(exc, requests.exceptions.SSLError):
+            return IotsError(
+                '%s %s failed: TLS verification failed (%s).' % (method, url, reason),
+                url=url, method=method, description=reason,
+                hint='IoTS ships a self-signed certificate (CN=localhost): pass its CA bundle with '
+                     'ca_path, or set validate_certs: false on a test system.')
+        if isinstance(exc, requests.exceptions.ConnectTimeout):
+            what = 'no connection within %s s' % self.timeout
+        elif isinstance(exc, requests.exceptions.Timeout):
+            what = 'no answer within %s s (timeout)' % self.timeout
+        elif isinstance(exc, requests.exceptions.ConnectionError):
+            what = 'connection failed (%s)' % reason
+        else:
+            what = 'request failed (%s)' % reason
+        return IotsError(
+            '%s %s failed: %s.' % (method, url, what), url=url, method=method, description=reason,
+            hint='Check that url points at the IoTS gateway (https port 8243 by default) and that it is up.')
+
+
+def _retryable_exception(exc):
+    """Connection-level failures are retried; TLS failures and read timeouts are not.
+
+    A TLS failure repeats itself, and a server that does not answer within ``timeout`` would
+    make every retry wait the full timeout again.
+    """
+    if isinstance(exc, requests.exceptions.SSLError):
+        return False
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return True
+    if isinstance(exc, requests.exceptions.Timeout):
+        return False
+    return isinstance(exc, (requests.exceptions.ConnectionError,
+                            requests.exceptions.ChunkedEncodingError))
+
+
+def _retry_after(value, default):
+    try:
+        return min(float(value), MAX_RETRY_AFTER)
+    except (TypeError, ValueError):
+        return default
+
+
+def _root_reason(exc):
+    """The innermost, most specific reason of a requests exception, as one short line."""
+    reason = exc
+    seen = set()
+    while True:
+        inner = getattr(reason, 'reason', None) or reason.__cause__ or reason.__context__
+        if inner is None or id(inner) in seen or not isinstance(inner, BaseException):
+            break
+        seen.add(id(inner))
+        reason = inner
+    text = str(reason) or reason.__class__.__name__
+    # urllib3 wraps the useful part: "<urllib3.connection.HTTPSConnection ...>: Failed to ... : [Errno 111] Connection refused"
+    if 'Errno 111' in text or 'Connection refused' in text:
+        return 'connection refused'
+    if 'CERTIFICATE_VERIFY_FAILED' in text:
+        detail = text.split('CERTIFICATE_VERIFY_FAILED', 1)[1].strip(' ]:()\'"')
+        return 'certificate verify failed' + (': ' + detail.split('(')[0].strip() if detail else '')
+    return ' '.join(text.split())[:200]
+
+
+def _missing_requests_message():
+    # Same words as ansible.module_utils.basic.missing_required_lib, usable without a module.
+    from ansible.module_utils.basic import missing_required_lib
+    return missing_required_lib('requests')

@@ -1,0 +1,34 @@
+"""Make the repository importable as ansible_collections.wso2.iots for pytest.
+
+The repository root is the collection. A symlink tree under .build/ gives it the path that
+Ansible's collection loader expects, so unit tests, lookup_loader and ansible-playbook see
+the working tree itself, not an installed copy.
+"""
+import os
+import sys
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+COLLECTIONS = os.path.join(REPO, '.build', 'collections')
+LINK = os.path.join(COLLECTIONS, 'ansible_collections', 'wso2', 'iots')
+
+
+def _collection_tree():
+    if not os.path.islink(LINK):
+        os.makedirs(os.path.dirname(LINK), exist_ok=True)
+        try:
+            os.symlink(REPO, LINK)
+        except FileExistsError:  # another xdist worker made it
+            pass
+    return COLLECTIONS
+
+
+def _install_collection_finder(path):
+    from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder
+    if path not in sys.path:
+        sys.path.insert(0, path)
+    os.environ['ANSIBLE_COLLECTIONS_PATH'] = path
+    _AnsibleCollectionFinder(paths=[path], scan_sys_paths=False)._install()
+
+
+_install_collection_finder(_collection_tree())
+sys.path.insert(0, os.path.join(REPO, 'tests', 'emulator'))
