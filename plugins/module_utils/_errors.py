@@ -115,7 +115,8 @@ def _describe_json(data):
             words = [str(fault[k]) for k in ('message', 'description') if fault.get(k)]
             return (str(fault['code']) if fault.get('code') is not None else None, ': '.join(words) or None)
         if 'message' in data:
-            return (data.get('code') and str(data.get('code')), str(data['message']))
+            code = data.get('code')
+            return (str(code) if code is not None else None, str(data['message']))
     if data is False:
         return (None, 'false (the server reported an internal failure without details; see its logs)')
     return None
