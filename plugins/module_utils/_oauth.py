@@ -161,14 +161,14 @@ def grant(client, grant_type, client_id, client_secret, username=None, password=
         data = client.post_form(token_path, form, auth=(client_id, client_secret)).json()
     except IotsError as exc:
         raise _explain_token_error(exc, grant_type, username)
-    token = _token_result(client, token_path, data, obtained_at, grant_type)
+    token = _token_result(client, token_path, data, obtained_at, grant_type, requested)
     if grant_type == 'refresh_token' and not token.get('refresh_token'):
         # Keep the newest refresh token we know of; the server may not repeat it.
         token['refresh_token'] = refresh_token
     return token
 
 
-def _token_result(client, token_path, data, obtained_at, grant_type):
+def _token_result(client, token_path, data, obtained_at, grant_type, requested=()):
     url = client.url(token_path)
     if not isinstance(data, dict) or not data.get('access_token'):
         raise IotsError('POST %s answered HTTP 200 without an access_token.' % url, url=url, method='POST')
@@ -178,7 +178,11 @@ def _token_result(client, token_path, data, obtained_at, grant_type):
         expires_in = int(data.get('expires_in', 3600))
     except (TypeError, ValueError):
         raise IotsError('POST %s answered an expires_in that is not a number.' % url, url=url, method='POST')
-    granted = (data.get('scope') or '').split()
+    if 'scope' in data:
+        granted = (data.get('scope') or '').split()
+    else:
+        # RFC 6749 section 5.1: a server may leave scope out when it granted exactly what was asked.
+        granted = list(requested)
     token = {
         'access_token': data['access_token'],
         'token_type': data.get('token_type', 'Bearer'),
@@ -220,7 +224,8 @@ def obtain_token(client, grant_type, client_id, client_secret, username=None, pa
                 and exc.error in ('invalid_grant', 'invalid_request')):
             token = grant(client, 'password', client_id, client_secret, username=username,
                           password=password, scopes=scopes, token_path=token_path, now=now)
-            token['fallback_reason'] = str(exc)
+            # The message without its hint: the hint asks for the credentials that were just used.
+            token['fallback_reason'] = exc.message
             return token
         raise
 
