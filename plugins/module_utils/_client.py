@@ -183,7 +183,7 @@ class IotsClient(object):
         description = self._clean(description)
         words = ': '.join(w for w in (error, description) if w)
         return IotsError(
-            '%s %s failed: HTTP %s %s.' % (method, url, status, words),
+            _sentence('%s %s failed: HTTP %s %s' % (method, url, status, words)),
             url=url, method=method, status=status, error=error, description=description)
 
     def _transport_error(self, method, url, exc):
@@ -205,6 +205,12 @@ class IotsClient(object):
         return IotsError(
             '%s %s failed: %s.' % (method, url, what), url=url, method=method, description=reason,
             hint='Check that url points at the IoTS gateway (https port 8243 by default) and that it is up.')
+
+
+def _sentence(text):
+    """End with one full stop: IoTS texts often bring their own."""
+    text = text.rstrip()
+    return text if text.endswith('.') else text + '.'
 
 
 def _retryable_exception(exc):
