@@ -61,6 +61,9 @@ def normalize_url(url):
             'url %r must start with https:// (or http://), e.g. https://iots.example.com:8243' % url)
     if not parts.hostname:
         raise IotsOptionError('url %r has no host name, e.g. https://iots.example.com:8243' % url)
+    if parts.username is not None or parts.password is not None:
+        # Never echo this URL: it holds a password that would end up in every message.
+        raise IotsOptionError('url must not contain user:password@; give the credentials with username and password')
     if parts.query or parts.fragment:
         raise IotsOptionError('url %r must not contain a query or fragment' % url)
     try:
@@ -95,7 +98,11 @@ class IotsResponse(object):
         try:
             return json.loads(self.text)
         except ValueError:
-            error, description = describe_body(self.text)
+            if self.text.lstrip()[:1] in ('{', '['):
+                # A cut-off success answer still holds live keys or tokens: describe it, never quote it.
+                description = 'malformed JSON of %d characters, cut off or garbled' % len(self.text)
+            else:
+                description = describe_body(self.text)[1]
             raise IotsError(
                 '%s %s answered HTTP %s but its body is not the expected JSON (%s).'
                 % (self.method, self.url, self.status, description),
@@ -151,6 +158,7 @@ class IotsClient(object):
                 expected=(200,)):
         """Send one request, retrying only connection errors and 502/503/504."""
         url = self.url(path)
+        auth = _utf8_credentials(auth)
         send_headers = {'Accept': 'application/json'}
         send_headers.update(headers or {})
         attempt = 0
@@ -205,6 +213,17 @@ class IotsClient(object):
         return IotsError(
             '%s %s failed: %s.' % (method, url, what), url=url, method=method, description=reason,
             hint='Check that url points at the IoTS gateway (https port 8243 by default) and that it is up.')
+
+
+def _utf8_credentials(auth):
+    """Non-ASCII Basic credentials as UTF-8 bytes, as IoTS decodes them.
+
+    requests encodes text as latin-1: wrong bytes for "ü", and an exception for "€".
+    """
+    if isinstance(auth, tuple) and len(auth) == 2:
+        return tuple(value.encode('utf-8') if isinstance(value, str) and not value.isascii() else value
+                     for value in auth)
+    return auth
 
 
 def _sentence(text):
