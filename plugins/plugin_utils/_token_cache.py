@@ -1,0 +1,586 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the wso2.iots collection
+# Simplified BSD License (see LICENSES/BSD-2-Clause.txt or https://opensource.org/licenses/BSD-2-Clause)
+# SPDX-License-Identifier: BSD-2-Clause
+
+# FOR INTERNAL COLLECTION USE ONLY
+# The interfaces in this file are meant for use within the wso2.iots collection
+# and may not remain stable to outside uses. Changes may be made in ANY release, even a bugfix release.
+
+"""The controller-side token cache behind the iots_bearer lookup.
+
+Ansible forks a fresh worker for every (host, task) and runs the lookup there, so a token can
+only be shared through the file system. Three tiers, read in this order:
+
+* memory: this process; serves every item of one (host, task) loop;
+* per-run: files under Ansible's local temp dir, which the main process creates (0700) and
+  deletes at the end of the run; every fork of the run sees the same directory;
+* persistent (opt-in): files in a private directory that outlive the run, vault-encrypted
+  when the run has a vault secret.
+
+A miss takes a per-key ``flock`` and reads again before it fetches, so one fork fetches while
+the others wait and then read its result (single-flight). A failed fetch is remembered for
+``NEGATIVE_TTL`` seconds in the per-run tier, so many hosts do not each wait out a timeout.
+
+Only the standard library and ``ansible.parsing.vault`` (already loaded in every worker) are
+imported here: the cache-hit path must stay cheap.
+"""
+
+import contextlib
+import errno
+import fcntl
+import hashlib
+import json
+import os
+import stat
+import tempfile
+import time
+from urllib.parse import urlsplit, urlunsplit
+
+SCHEMA_VERSION = 1
+DEFAULT_REFRESH_BEFORE = 300
+# How long a failed fetch is answered from the cache (azure-identity waits 30 s too).
+NEGATIVE_TTL = 30
+PER_RUN_DIR_NAME = 'wso2_iots_bearer'
+ENTRY_SUFFIX = '.json'
+LOCK_SUFFIX = '.lock'
+# A token entry is a few hundred bytes; anything much larger is not ours.
+MAX_ENTRY_BYTES = 64 * 1024
+_LOCK_POLL_FIRST = 0.005
+_LOCK_POLL_MAX = 0.05
+_VAULT_HEADER = b'$ANSIBLE_VAULT'
+_DEFAULT_PORTS = {'http': 80, 'https': 443}
+_SUPER_TENANT_SUFFIX = '@carbon.super'
+
+# Tier 0: what this process already read or fetched, by cache key.
+_MEMORY = {}
+
+
+class TokenCacheError(Exception):
+    """Something the cache itself could not do; the message is meant for the user."""
+
+
+class FetchError(TokenCacheError):
+    """The fetch failed; the per-run tier remembers the message for NEGATIVE_TTL seconds."""
+
+
+class RememberedFetchError(FetchError):
+    """A recent fetch for the same key failed; answered from the cache without a request."""
+
+
+class LockTimeout(TokenCacheError):
+    """Another process held the key's lock for longer than lock_timeout."""
+
+
+class UnusableDirectory(TokenCacheError):
+    """A cache directory that is missing, foreign, shared or unwritable."""
+
+
+# ---------------------------------------------------------------------------- keys and expiry
+
+def normalize_token_url(url):
+    """The token URL in one spelling: lower-case scheme and host, no default port, no trailing slash."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or '').lower()
+    if ':' in host:
+        host = '[%s]' % host
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    netloc = host if port in (None, _DEFAULT_PORTS.get(scheme)) else '%s:%d' % (host, port)
+    return urlunsplit((scheme, netloc, parts.path.rstrip('/'), '', ''))
+
+
+def normalize_username(username):
+    """``admin`` and ``admin@carbon.super`` are the same IoTS user, so they share one key."""
+    if username and username.lower().endswith(_SUPER_TENANT_SUFFIX):
+        return username[:-len(_SUPER_TENANT_SUFFIX)]
+    return username or ''
+
+
+def cache_key(token_url, grant_type, username, client_id, scopes):
+    """sha256 of what identifies a token: where, how, who, for which client and which scopes.
+
+    Secrets are not part of the key: after a rotation use force_refresh or delete the cache.
+    File names are this hash, so user names and scopes never appear in a directory listing.
+    """
+    material = json.dumps(
+        ['v%d' % SCHEMA_VERSION, normalize_token_url(token_url), grant_type, normalize_username(username),
+         client_id or '', sorted(set(scopes or ()))],
+        separators=(',', ':'))
+    return hashlib.sha256(material.encode('utf-8')).hexdigest()
+
+
+def usable_until(obtained_at, expires_in, refresh_before=DEFAULT_REFRESH_BEFORE):
+    """The moment a token stops being handed out: ``refresh_before`` seconds before it expires.
+
+    Clamped to half the lifetime: IoTS reports a reused token's ``expires_in`` as its remaining
+    lifetime minus 300 s, which can be shorter than ``refresh_before``; without the clamp such a
+    token would never be usable and every call would fetch again.
+    """
+    return obtained_at + expires_in - min(refresh_before, expires_in / 2.0)
+
+
+def token_entry(key, token, refresh_before=DEFAULT_REFRESH_BEFORE):
+    """The cache entry for a token dict from ``_oauth.grant``. The refresh token is left out on purpose.
+
+    A refresh grant deactivates the previous access token, which other runs may still hold;
+    a password or client_credentials grant returns the active token instead, so it is the safe
+    way to renew, and not storing the refresh token keeps less secret material at rest.
+    """
+    obtained_at = float(token['obtained_at'])
+    expires_in = int(token['expires_in'])
+    return {
+        'v': SCHEMA_VERSION,
+        'key': key,
+        'access_token': token['access_token'],
+        'token_type': token.get('token_type', 'Bearer'),
+        'scopes': list(token.get('scopes') or []),
+        'grant_used': token.get('grant_used'),
+        'obtained_at': obtained_at,
+        'expires_in': expires_in,
+        'usable_until': usable_until(obtained_at, expires_in, refresh_before),
+    }
+
+
+def failure_entry(key, message, now):
+    return {'v': SCHEMA_VERSION, 'key': key, 'error': message, 'failed_at': now,
+            'retry_after': now + NEGATIVE_TTL}
+
+
+def is_usable(entry, now, refresh_before=DEFAULT_REFRESH_BEFORE, not_before=None):
+    """True for a token entry that may still be handed out (the reader's ``refresh_before`` applies)."""
+    if not entry or 'access_token' not in entry:
+        return False
+    if not_before is not None and entry['obtained_at'] < not_before:
+        return False
+    return usable_until(entry['obtained_at'], entry['expires_in'], refresh_before) > now
+
+
+def is_remembered_failure(entry, now, not_before=None):
+    if not entry or 'error' not in entry:
+        return False
+    if not_before is not None and entry['failed_at'] < not_before:
+        return False
+    return entry['retry_after'] > now
+
+
+def _valid_entry(data, key):
+    """The entry if ``data`` is a well-formed entry for ``key`` of this schema, else None (a miss)."""
+    if not isinstance(data, dict) or data.get('v') != SCHEMA_VERSION or data.get('key') != key:
+        return None
+    numbers = (int, float)
+    if 'error' in data:
+        if (isinstance(data['error'], str) and isinstance(data.get('failed_at'), numbers)
+                and isinstance(data.get('retry_after'), numbers)):
+            return data
+        return None
+    if (isinstance(data.get('access_token'), str) and data['access_token']
+            and isinstance(data.get('obtained_at'), numbers) and not isinstance(data.get('obtained_at'), bool)
+            and isinstance(data.get('expires_in'), int) and not isinstance(data.get('expires_in'), bool)
+            and data['expires_in'] > 0 and isinstance(data.get('scopes', []), list)):
+        return data
+    return None
+
+
+# ---------------------------------------------------------------------------- directories
+
+def per_run_directory(local_tmp):
+    """The per-run tier's directory inside Ansible's per-run local temp dir (C.DEFAULT_LOCAL_TMP)."""
+    return os.path.join(local_tmp, PER_RUN_DIR_NAME)
+
+
+def default_persistent_directory(environ=None):
+    environ = os.environ if environ is None else environ
+    base = environ.get('XDG_CACHE_HOME') or os.path.join(os.path.expanduser('~'), '.cache')
+    return os.path.join(base, 'wso2.iots', 'iots_bearer')
+
+
+def ensure_private_directory(path, create_parents=False):
+    """Create ``path`` (0700) if needed and check it is ours alone; raises UnusableDirectory.
+
+    Tokens are credentials: a directory another user owns, or that group or others may enter,
+    could let them read tokens or plant entries, so it is refused rather than repaired.
+    """
+    try:
+        if create_parents:
+            parent = os.path.dirname(path)
+            if parent and not os.path.isdir(parent):
+                os.makedirs(parent, exist_ok=True)
+        try:
+            os.mkdir(path, 0o700)
+        except FileExistsError:
+            pass
+        info = os.stat(path)
+    except OSError as exc:
+        raise UnusableDirectory('%s cannot be created (%s)' % (path, exc.strerror or exc))
+    if not stat.S_ISDIR(info.st_mode):
+        raise UnusableDirectory('%s is not a directory' % path)
+    if info.st_uid != os.geteuid():
+        raise UnusableDirectory('%s is owned by uid %d, not by this user (uid %d)'
+                                % (path, info.st_uid, os.geteuid()))
+    if info.st_mode & 0o077:
+        raise UnusableDirectory('%s is open to group or others (mode %04o); it must be 0700'
+                                % (path, stat.S_IMODE(info.st_mode)))
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise UnusableDirectory('%s is not writable' % path)
+    return path
+
+
+# ---------------------------------------------------------------------------- vault
+
+def choose_vault_secret(secrets, wanted_id=None, default_id=None):
+    """Which loaded vault secret encrypts persistent entries: ((vault_id, secret), None) or (None, why not).
+
+    ``wanted_id`` (option cache_vault_id) first, then ``default_id`` (the configured vault
+    encrypt identity), then the only loaded id. Several ids and no choice: nothing is chosen.
+    """
+    secrets = [(vault_id, secret) for vault_id, secret in (secrets or []) if secret is not None]
+    by_id = {}
+    for vault_id, secret in secrets:
+        by_id.setdefault(vault_id, secret)
+    if wanted_id:
+        if wanted_id in by_id:
+            return (wanted_id, by_id[wanted_id]), None
+        return None, ('cache_vault_id %r is not among the loaded vault ids (%s)'
+                      % (wanted_id, ', '.join(sorted(by_id)) or 'none'))
+    if not by_id:
+        return None, 'no vault secret is loaded'
+    if default_id and default_id in by_id:
+        return (default_id, by_id[default_id]), None
+    if len(by_id) == 1:
+        vault_id = next(iter(by_id))
+        return (vault_id, by_id[vault_id]), None
+    return None, ('several vault ids are loaded (%s); set cache_vault_id to choose one'
+                  % ', '.join(sorted(by_id)))
+
+
+class VaultCodec(object):
+    """Decrypts entries with any loaded vault secret; encrypts with the chosen one, if any."""
+
+    def __init__(self, secrets, encrypt_with=None):
+        self.secrets = list(secrets or [])
+        self.encrypt_with = encrypt_with
+
+    @property
+    def can_encrypt(self):
+        return self.encrypt_with is not None
+
+    def encrypt(self, plaintext):
+        from ansible.parsing.vault import VaultLib
+        vault_id, secret = self.encrypt_with
+        return VaultLib([(vault_id, secret)]).encrypt(plaintext, secret=secret, vault_id=vault_id)
+
+    def decrypt(self, data):
+        from ansible.parsing.vault import VaultLib
+        return VaultLib(self.secrets).decrypt(data)
+
+
+# ---------------------------------------------------------------------------- one tier on disk
+
+class EntryDirectory(object):
+    """One cache tier: a private directory with ``<key>.json`` entries and ``<key>.lock`` files.
+
+    ``vault`` (a VaultCodec) decrypts encrypted entries and, when it has a chosen secret,
+    encrypts what is written; such a tier never replaces an encrypted entry by plaintext.
+    ``remembers_failures`` marks the tier that keeps failed fetches (the per-run one only: a
+    failure must not outlive the run).
+    """
+
+    def __init__(self, path, name, vault=None, remembers_failures=False):
+        self.path = path
+        self.name = name
+        self.vault = vault
+        self.remembers_failures = remembers_failures
+
+    def _file(self, key, suffix):
+        return os.path.join(self.path, key + suffix)
+
+    def _read_bytes(self, key):
+        """The entry file's bytes, or None when it is missing or not a private file of ours."""
+        flags = os.O_RDONLY | getattr(os, 'O_NOFOLLOW', 0) | getattr(os, 'O_CLOEXEC', 0)
+        try:
+            fd = os.open(self._file(key, ENTRY_SUFFIX), flags)
+        except OSError:
+            return None
+        try:
+            info = os.fstat(fd)
+            if (not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid()
+                    or info.st_mode & 0o077 or info.st_size > MAX_ENTRY_BYTES):
+                return None
+            chunks = []
+            while True:
+                chunk = os.read(fd, MAX_ENTRY_BYTES + 1)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+            return b''.join(chunks)
+        except OSError:
+            return None
+        finally:
+            os.close(fd)
+
+    def is_encrypted_on_disk(self, key):
+        data = self._read_bytes(key)
+        return bool(data) and data.startswith(_VAULT_HEADER)
+
+    def read(self, key):
+        """The entry for ``key``, or None: missing, corrupt, foreign and undecryptable are all misses."""
+        data = self._read_bytes(key)
+        if not data:
+            return None
+        if data.startswith(_VAULT_HEADER):
+            if self.vault is None:
+                return None
+            try:
+                data = self.vault.decrypt(data)
+            except Exception:  # wrong or missing secret, damaged envelope: a miss, never a crash
+                return None
+        try:
+            entry = json.loads(data.decode('utf-8'))
+        except (ValueError, UnicodeDecodeError):
+            return None
+        entry = _valid_entry(entry, key)
+        if entry is not None and 'error' in entry and not self.remembers_failures:
+            return None
+        return entry
+
+    @property
+    def encrypts(self):
+        return self.vault is not None and self.vault.can_encrypt
+
+    def can_write(self, key):
+        """False where writing plaintext would replace an encrypted entry (never downgrade)."""
+        if self.vault is None or self.encrypts:
+            return True
+        return not self.is_encrypted_on_disk(key)
+
+    def write(self, key, entry):
+        """Replace the entry atomically: temp file (0600) in the same dir, fsync, rename.
+
+        Readers see the old or the new entry, never a partial one, and a writer killed half-way
+        leaves only a temp file behind.
+        """
+        data = json.dumps(entry, sort_keys=True, separators=(',', ':')).encode('utf-8')
+        if self.encrypts:
+            data = self.vault.encrypt(data)
+        fd, temp_path = tempfile.mkstemp(prefix='.%s.' % key, suffix='.tmp', dir=self.path)
+        try:
+            try:
+                os.fchmod(fd, 0o600)
+                view = memoryview(data)
+                while view:
+                    written = os.write(fd, view)
+                    view = view[written:]
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.replace(temp_path, self._file(key, ENTRY_SUFFIX))
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temp_path)
+            raise
+        self._sync_directory()
+
+    def _sync_directory(self):
+        # Make the rename itself durable, so a crash cannot bring back an older entry.
+        try:
+            fd = os.open(self.path, os.O_RDONLY | getattr(os, 'O_DIRECTORY', 0))
+        except OSError:
+            return
+        try:
+            os.fsync(fd)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+
+    @contextlib.contextmanager
+    def lock(self, key, timeout, clock=time.monotonic, sleep=time.sleep):
+        """Hold the key's exclusive flock. The kernel drops it when the holder dies: no stale locks."""
+        flags = os.O_RDWR | os.O_CREAT | getattr(os, 'O_NOFOLLOW', 0) | getattr(os, 'O_CLOEXEC', 0)
+        fd = os.open(self._file(key, LOCK_SUFFIX), flags, 0o600)
+        try:
+            deadline = clock() + timeout
+            delay = _LOCK_POLL_FIRST
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except OSError as exc:
+                    if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                        raise
+                if clock() >= deadline:
+                    raise LockTimeout(
+                        'waited %s s for another Ansible process fetching the same IoTS token '
+                        '(lock %s); raise lock_timeout if the server is that slow'
+                        % (_seconds(timeout), self._file(key, LOCK_SUFFIX)))
+                sleep(delay)
+                delay = min(delay * 2, _LOCK_POLL_MAX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+
+
+def _seconds(value):
+    return ('%.1f' % value).rstrip('0').rstrip('.')
+
+
+# ---------------------------------------------------------------------------- the cache
+
+class TokenCache(object):
+    """Memory, then the given tiers in order; fetch under the first tier's lock.
+
+    ``tiers`` is a list of EntryDirectory, fastest first (per-run, then persistent). With no
+    tiers and ``memory=False`` nothing is cached: every call fetches.
+    """
+
+    def __init__(self, tiers, memory=True, warn=None, clock=time.time, sleep=time.sleep,
+                 monotonic=time.monotonic):
+        self.tiers = list(tiers)
+        self.memory = memory
+        self._warn = warn or (lambda message: None)
+        self._clock = clock
+        self._sleep = sleep
+        self._monotonic = monotonic
+
+    @property
+    def enabled(self):
+        return self.memory or bool(self.tiers)
+
+    def read(self, key, refresh_before=DEFAULT_REFRESH_BEFORE, not_before=None):
+        """A usable entry without locking, or None. A remembered failure raises RememberedFetchError."""
+        now = self._clock()
+        if self.memory:
+            entry = _MEMORY.get(key)
+            if is_usable(entry, now, refresh_before, not_before):
+                return entry
+        for index, tier in enumerate(self.tiers):
+            entry = tier.read(key)
+            if entry is None:
+                continue
+            if is_remembered_failure(entry, now, not_before):
+                raise RememberedFetchError(
+                    '%s (remembered from an attempt %s s ago, so that other hosts do not repeat it; '
+                    'the next attempt is made in %s s)'
+                    % (entry['error'], _seconds(max(0, now - entry['failed_at'])),
+                       _seconds(max(0, entry['retry_after'] - now))))
+            if is_usable(entry, now, refresh_before, not_before):
+                self._remember(key, entry, self.tiers[:index])
+                return entry
+        return None
+
+    def fetch(self, key, fetch, refresh_before=DEFAULT_REFRESH_BEFORE, not_before=None, lock_timeout=60):
+        """Read again under the key's lock, else call ``fetch()`` (a token dict) and store the result.
+
+        ``fetch`` raises FetchError for a failure worth remembering; anything else propagates
+        untouched and is not remembered.
+        """
+        if not self.tiers:
+            return self._fetch_and_store(key, fetch, refresh_before)
+        with self.tiers[0].lock(key, lock_timeout, clock=self._monotonic, sleep=self._sleep):
+            entry = self.read(key, refresh_before, not_before)
+            if entry is not None:
+                return entry
+            return self._fetch_and_store(key, fetch, refresh_before)
+
+    def _fetch_and_store(self, key, fetch, refresh_before):
+        try:
+            token = fetch()
+        except FetchError as exc:
+            self._remember_failure(key, str(exc))
+            raise
+        entry = token_entry(key, token, refresh_before)
+        self._remember(key, entry, self.tiers)
+        return entry
+
+    def _remember(self, key, entry, tiers):
+        if self.memory:
+            _MEMORY[key] = entry
+        for tier in list(tiers):
+            if not tier.can_write(key):
+                continue
+            try:
+                tier.write(key, entry)
+            except (OSError, TokenCacheError) as exc:
+                self._drop_tier(tier, exc)
+            except Exception as exc:  # vault encryption failures surface as AnsibleError
+                self._drop_tier(tier, exc)
+
+    def _remember_failure(self, key, message):
+        entry = failure_entry(key, message, self._clock())
+        for tier in list(self.tiers):
+            if tier.remembers_failures:
+                try:
+                    tier.write(key, entry)
+                except OSError as exc:
+                    self._drop_tier(tier, exc)
+
+    def _drop_tier(self, tier, exc):
+        reason = getattr(exc, 'strerror', None) or str(exc)
+        self._warn('iots_bearer: could not write the %s token cache in %s (%s); tokens are not cached there '
+                   'for the rest of this task.' % (tier.name, tier.path, reason))
+        if tier in self.tiers:
+            self.tiers.remove(tier)
+
+
+# ---------------------------------------------------------------------------- assembly
+
+CACHE_MODES = ('per_run', 'persistent', 'none')
+ENCRYPT_MODES = ('auto', 'required')
+
+
+def open_cache(mode, local_tmp, cache_dir=None, vault_secrets=(), cache_vault_id=None,
+               default_vault_id=None, encrypt='auto', warn=None):
+    """The cache for one lookup call, with every fallback applied and explained once.
+
+    An unusable persistent directory falls back to the per-run tier; an unusable per-run tier
+    leaves the memory tier only (every worker then fetches its own token).
+    """
+    warn = warn or (lambda message: None)
+    if mode not in CACHE_MODES:
+        raise TokenCacheError('cache must be one of %s, not %r' % (', '.join(CACHE_MODES), mode))
+    if mode == 'none':
+        return TokenCache([], memory=False, warn=warn)
+    tiers = []
+    try:
+        path = ensure_private_directory(per_run_directory(local_tmp))
+    except UnusableDirectory as exc:
+        warn('iots_bearer: the per-run token cache is not usable: %s. Every task and host fetches its '
+             'own token.' % exc)
+    else:
+        tiers.append(EntryDirectory(path, 'per-run', remembers_failures=True))
+    if mode == 'persistent':
+        tier, problem = persistent_tier(cache_dir or default_persistent_directory(), vault_secrets,
+                                        cache_vault_id, default_vault_id, encrypt)
+        if tier is None:
+            warn('iots_bearer: cache=persistent is not used: %s. Tokens are cached for this run only.' % problem)
+        else:
+            tiers.append(tier)
+    return TokenCache(tiers, memory=True, warn=warn)
+
+
+def persistent_tier(path, vault_secrets=(), cache_vault_id=None, default_vault_id=None, encrypt='auto'):
+    """(EntryDirectory, None) for the persistent tier, or (None, why it cannot be used)."""
+    if encrypt not in ENCRYPT_MODES:
+        return None, 'cache_encrypt must be one of %s, not %r' % (', '.join(ENCRYPT_MODES), encrypt)
+    try:
+        ensure_private_directory(path, create_parents=True)
+    except UnusableDirectory as exc:
+        return None, str(exc)
+    secrets = [s for s in (vault_secrets or []) if s[1] is not None]
+    chosen, why_not = choose_vault_secret(secrets, cache_vault_id, default_vault_id)
+    if chosen is None and (secrets or cache_vault_id or encrypt == 'required'):
+        # A run with vault secrets (or a demand for encryption) never writes plaintext to disk.
+        return None, 'its entries must be encrypted but %s' % why_not
+    return EntryDirectory(path, 'persistent', vault=VaultCodec(secrets, chosen)), None
+
+
+def forget_memory():
+    """Empty tier 0 (for tests and for force_refresh)."""
+    _MEMORY.clear()
