@@ -19,8 +19,15 @@ from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsError
 from ansible_collections.wso2.iots.plugins.module_utils._options import client_from_options
 
 
+# Ansible's own placeholder for no_log values in the echoed module arguments.
+NO_LOG_PLACEHOLDER = 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER'
+
+
 class IotsModule(AnsibleModule):
-    """An AnsibleModule whose ``argument_spec`` already includes the connection options."""
+    """An AnsibleModule with the requests check, the shared client and one way to fail.
+
+    Pass ``argument_spec=connection_argspec(...)`` plus the module's own options.
+    """
 
     def __init__(self, *args, **kwargs):
         super(IotsModule, self).__init__(*args, **kwargs)
@@ -41,3 +48,20 @@ class IotsModule(AnsibleModule):
         """Fail with the error's one-line message and its structured fields; no traceback."""
         result.update(exc.to_result())
         self.fail_json(msg=str(exc), **result)
+
+    def exit_returning_secrets(self, secret_keys, **result):
+        """``exit_json`` that returns the ``secret_keys`` values even when one equals a no_log input.
+
+        Ansible masks every value of a no_log option wherever it appears in the output, so a returned
+        client secret or token equal to an input would come back as ``********`` and break the next task.
+        Only these returned values are exempted; the echoed module arguments are masked by name instead.
+        """
+        for key in secret_keys:
+            if result.get(key):
+                self.no_log_values.discard(result[key])
+        args = {}
+        for name, value in self.params.items():
+            secret = self.argument_spec.get(name, {}).get('no_log') and value is not None
+            args[name] = NO_LOG_PLACEHOLDER if secret else value
+        result.setdefault('invocation', {'module_args': args})
+        self.exit_json(**result)
