@@ -304,9 +304,8 @@ from ansible_collections.wso2.iots.plugins.module_utils._oauth import (
 )
 from ansible_collections.wso2.iots.plugins.module_utils._options import connection_argspec
 
-# Ansible's own placeholder for no_log values in the echoed module arguments.
-NO_LOG_PLACEHOLDER = 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER'
-
+# Returned even when equal to a no_log input: the refresh grant usually returns the refresh token it was
+# given (IoTS does not rotate it), and Ansible would mask it as ``********``, breaking the next refresh.
 RETURNED_TOKENS = ('access_token', 'refresh_token')
 
 
@@ -321,34 +320,6 @@ def argument_spec():
         token=dict(type='str', no_log=True),
     )
     return spec
-
-
-def masked_module_args(module):
-    """The module arguments as Ansible echoes them, with every no_log option replaced by the placeholder.
-
-    Ansible hides no_log inputs in its output by masking their *values* everywhere; once a returned token
-    is exempt from that (see ``exit_with_tokens``), the echoed arguments must be masked by name instead.
-    """
-    args = {}
-    for name, value in module.params.items():
-        if module.argument_spec.get(name, {}).get('no_log') and value is not None:
-            value = NO_LOG_PLACEHOLDER
-        args[name] = value
-    return args
-
-
-def exit_with_tokens(module, result):
-    """Return tokens even when one equals a no_log input.
-
-    The refresh grant usually returns the refresh token it was given (IoTS does not rotate it), and the
-    password grant may return the token passed as ``token``. Ansible would mask such values as ``********``,
-    which breaks the next refresh. Only the values this module returns are exempted; every other no_log
-    value (password, client_secret) stays masked, and the echoed arguments are masked by name.
-    """
-    for key in RETURNED_TOKENS:
-        if result.get(key):
-            module.no_log_values.discard(result[key])
-    module.exit_json(invocation={'module_args': masked_module_args(module)}, **result)
 
 
 def revoke_token(module, client):
@@ -397,7 +368,7 @@ def get_token(module, client):
     if token.get('fallback_reason'):
         result['msg'] = ('The refresh token was rejected, so the password grant was used instead: %s'
                          % token['fallback_reason'])
-    exit_with_tokens(module, result)
+    module.exit_returning_secrets(RETURNED_TOKENS, **result)
 
 
 def main():
