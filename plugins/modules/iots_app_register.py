@@ -24,7 +24,7 @@ description:
     C(DELETE /api-application-registration/unregister)). Delete an application in the API Store
     (C(https://<iots-host>:9443/store), B(Applications)) if you need to.
 author:
-  - wso2.iots contributors
+  - wso2.iots contributors (@wso2-iots)
 extends_documentation_fragment:
   - wso2.iots.connection
   - wso2.iots.attributes

@@ -300,8 +300,7 @@ class TestErrors(object):
 
     def test_wrong_password(self, run, iots_http):
         # The authenticator answers plain text under application/xml (or the Accept sent).
-        iots_http((401, 'Failed to authorize incoming request.', 'application/xml',
-                              {'WWW-Authenticate': 'Basic'}))
+        iots_http((401, 'Failed to authorize incoming request.', 'application/xml', {'WWW-Authenticate': 'Basic'}))
         result = run()
         assert_one_line_failure(
             result, 'POST %s failed: HTTP 401 Failed to authorize incoming request.' % REGISTER_URL,
@@ -390,8 +389,7 @@ class TestErrors(object):
         assert_one_line_failure(result, 'answered HTTP 201 but its body is not the expected JSON', 'malformed JSON')
 
     def test_html_error_page(self, run, iots_http):
-        iots_http((500, '<html><head><title>Apache Tomcat - Error report</title></head></html>',
-                              'text/html'))
+        iots_http((500, '<html><head><title>Apache Tomcat - Error report</title></head></html>', 'text/html'))
         assert_one_line_failure(run(), 'HTTP 500 HTML page: Apache Tomcat - Error report')
 
     def test_server_echoing_the_password_is_redacted(self, run, iots_http):
