@@ -1,0 +1,463 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the wso2.iots collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The iots_bearer lookup: options, grant choice, registration, scopes, cache use, lazy imports.
+
+IoTS is played at requests.Session.request; the lookup runs as Ansible's templar runs it.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from urllib.parse import parse_qs
+
+import pytest
+import requests
+
+from ansible import constants as C
+from ansible.errors import AnsibleError
+from ansible.parsing.dataloader import DataLoader
+from ansible.parsing.vault import VaultSecret
+from ansible.plugins.loader import lookup_loader
+from ansible.template import Templar
+
+from ansible_collections.wso2.iots.plugins.lookup import iots_bearer
+from ansible_collections.wso2.iots.plugins.plugin_utils import _token_cache
+
+try:
+    from ansible.template import trust_as_template
+except ImportError:  # ansible-core < 2.19: every variable value is a template source
+    def trust_as_template(value):
+        return value
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.abspath(os.path.join(HERE, '..', '..', '..', '..'))
+URL = 'https://iots.example.com:8243'
+CLIENT = {'iots_client_id': 'cid-123', 'iots_client_secret': 'csecret-456'}
+USER = {'iots_username': 'operator', 'iots_password': 'op-pass-789'}
+SECRETS = ('csecret-456', 'op-pass-789', 'reg-secret-000', 'refresh-abc')
+
+
+def answer(status, body, content_type='application/json'):
+    response = requests.Response()
+    response.status_code = status
+    response._content = (body if isinstance(body, str) else json.dumps(body)).encode('utf-8')
+    response.encoding = 'utf-8'
+    response.headers['Content-Type'] = content_type
+    return response
+
+
+class FakeIots(object):
+    """Registration and token endpoints with IoTS's answers; records every request."""
+
+    def __init__(self, granted=None, token_status=200, token_body=None):
+        self.calls = []
+        self.granted = granted  # None: grant what was asked for
+        self.token_status = token_status
+        self.token_body = token_body
+        self.issued = 0
+
+    def count(self, path):
+        return len([c for c in self.calls if c['url'].endswith(path)])
+
+    def form(self, index=-1):
+        tokens = [c for c in self.calls if c['url'].endswith('/token')]
+        return dict((k, v[0]) for k, v in parse_qs(tokens[index]['data'] if isinstance(tokens[index]['data'], str)
+                                                   else '&'.join('%s=%s' % kv for kv in tokens[index]['data'].items())).items())
+
+    def request(self, session, method, url, **kwargs):
+        self.calls.append(dict(kwargs, method=method, url=url))
+        if url.endswith('/api-application-registration/register'):
+            return answer(201, {'client_id': 'reg-cid', 'client_secret': 'reg-secret-000'})
+        if url.endswith('/token'):
+            if self.token_status != 200:
+                return answer(self.token_status, self.token_body)
+            self.issued += 1
+            asked = (kwargs.get('data') or {}).get('scope', '')
+            scope = asked if self.granted is None else self.granted
+            body = {'access_token': 'access-%d' % self.issued, 'token_type': 'Bearer', 'expires_in': 3600,
+                    'scope': scope or 'default'}
+            if kwargs['data'].get('grant_type') != 'client_credentials':
+                body['refresh_token'] = 'refresh-abc'
+            return answer(200, body)
+        return answer(404, '')
+
+
+@pytest.fixture
+def iots(monkeypatch):
+    server = FakeIots()
+
+    def request(session, method, url, **kwargs):
+        return server.request(session, method, url, **kwargs)
+    monkeypatch.setattr(requests.Session, 'request', request)
+    return server
+
+
+@pytest.fixture(autouse=True)
+def isolated(monkeypatch, tmp_path):
+    """A per-run temp dir of our own, no IOTS_* from the outside, an empty memory tier."""
+    run_tmp = tmp_path / 'ansible-local'
+    run_tmp.mkdir(mode=0o700)
+    monkeypatch.setattr(C, 'DEFAULT_LOCAL_TMP', str(run_tmp))
+    monkeypatch.setenv('XDG_CACHE_HOME', str(tmp_path / 'xdg'))
+    for name in list(os.environ):
+        if name.startswith('IOTS_'):
+            monkeypatch.delenv(name)
+    _token_cache.forget_memory()
+    yield str(run_tmp)
+    _token_cache.forget_memory()
+
+
+@pytest.fixture
+def warnings(monkeypatch):
+    seen = []
+    monkeypatch.setattr(iots_bearer.display, 'warning', lambda msg, *a, **k: seen.append(msg))
+    return seen
+
+
+def lookup(terms=(), variables=None, loader=None, **kwargs):
+    """One lookup call in a fresh plugin instance, as a new Ansible worker makes it."""
+    variables = dict({'iots_url': URL}, **(variables or {}))
+    loader = loader or DataLoader()
+    plugin = lookup_loader.get('wso2.iots.iots_bearer', loader=loader, templar=Templar(loader=loader, variables=variables))
+    return plugin.run(list(terms), variables=variables, **kwargs)
+
+
+def new_worker():
+    """What a fresh fork sees: the memory tier of the previous task is gone."""
+    _token_cache.forget_memory()
+
+
+# ---------------------------------------------------------------------------- grants
+
+def test_password_grant_with_client_credentials(iots):
+    assert lookup(['perm:b', 'perm:a'], dict(USER, **CLIENT)) == ['access-1']
+    assert iots.count('/register') == 0 and iots.count('/token') == 1
+    sent = iots.calls[0]
+    assert sent['url'] == URL + '/token'
+    assert sent['auth'] == ('cid-123', 'csecret-456')
+    assert sent['data'] == {'grant_type': 'password', 'username': 'operator', 'password': 'op-pass-789',
+                            'scope': 'perm:a perm:b'}
+
+
+def test_refresh_grant_when_only_a_refresh_token_is_known(iots):
+    assert lookup([], dict(CLIENT, iots_refresh_token='refresh-abc')) == ['access-1']
+    assert iots.calls[0]['data'] == {'grant_type': 'refresh_token', 'refresh_token': 'refresh-abc'}
+
+
+def test_password_beats_refresh_token(iots):
+    lookup([], dict(CLIENT, iots_refresh_token='refresh-abc', **USER))
+    assert iots.calls[0]['data']['grant_type'] == 'password'
+
+
+def test_client_credentials_grant_without_a_user(iots):
+    assert lookup(['perm:a'], CLIENT) == ['access-1']
+    assert iots.calls[0]['data'] == {'grant_type': 'client_credentials', 'scope': 'perm:a'}
+
+
+def test_registers_the_application_when_no_client_credentials_are_given(iots):
+    assert lookup(['perm:a'], USER) == ['access-1']
+    register, grant = iots.calls
+    assert register['url'] == URL + '/api-application-registration/register'
+    assert register['auth'] == ('operator', 'op-pass-789')
+    assert register['json'] == {'applicationName': 'ansible_iots_bearer', 'tags': ['device_management']}
+    assert grant['auth'] == ('reg-cid', 'reg-secret-000')
+
+
+def test_registration_uses_application_name_and_tags(iots):
+    lookup([], dict(USER, iots_application_name='ansible_lab_devices'), tags=['device_management', 'android'])
+    assert iots.calls[0]['json'] == {'applicationName': 'ansible_lab_devices',
+                                     'tags': ['device_management', 'android']}
+
+
+@pytest.mark.parametrize('variables, words', [
+    ({'iots_username': 'operator'}, 'needs both username and password, or neither; only username is set'),
+    ({'iots_password': 'x'}, 'only password is set'),
+    ({}, 'needs username and password (to register the application ansible_iots_bearer), or client_id and '
+         'client_secret for the client_credentials grant'),
+    ({'iots_client_id': 'cid-123'}, 'or client_id and client_secret'),
+])
+def test_missing_credentials_fail_before_any_request(iots, variables, words):
+    with pytest.raises(AnsibleError) as caught:
+        lookup([], variables)
+    assert words in str(caught.value)
+    assert iots.calls == []
+
+
+def test_invalid_scope_fails_before_any_request(iots):
+    with pytest.raises(AnsibleError, match='is not a valid scope'):
+        lookup(['perm:"a'], dict(USER, **CLIENT))
+    assert iots.calls == []
+
+
+def test_non_string_scope_is_refused(iots):
+    with pytest.raises(AnsibleError, match='scopes must be strings; 3 is a int'):
+        lookup([3], dict(USER, **CLIENT))
+
+
+def test_terms_and_scopes_option_make_one_scope_set(iots):
+    lookup([['perm:b', 'perm:a']], dict(USER, **CLIENT), scopes=['perm:c', 'perm:a'])
+    assert iots.calls[0]['data']['scope'] == 'perm:a perm:b perm:c'
+
+
+# ---------------------------------------------------------------------------- options
+
+def test_option_precedence_kwargs_then_vars_then_env(iots, monkeypatch):
+    monkeypatch.setenv('IOTS_URL', 'https://from-env.example.com')
+    variables = dict(USER, **CLIENT)
+    lookup([], dict(variables, iots_url='https://from-vars.example.com'), url='https://from-kwargs.example.com')
+    new_worker()
+    lookup([], dict(variables, iots_url='https://from-vars.example.com'))
+    new_worker()
+    plugin = lookup_loader.get('wso2.iots.iots_bearer', loader=DataLoader(), templar=Templar(loader=DataLoader()))
+    plugin.run([], variables=variables)
+    assert [c['url'] for c in iots.calls] == ['https://from-kwargs.example.com/token',
+                                              'https://from-vars.example.com/token',
+                                              'https://from-env.example.com/token']
+
+
+def test_every_connection_option_comes_from_the_environment(iots, monkeypatch):
+    for name, value in (('URL', URL), ('USERNAME', 'operator'), ('PASSWORD', 'op-pass-789'),
+                        ('CLIENT_ID', 'cid-123'), ('CLIENT_SECRET', 'csecret-456'), ('TOKEN_PATH', '/oauth2/token'),
+                        ('VALIDATE_CERTS', 'false'), ('TIMEOUT', '7'), ('SCOPES', 'perm:a,perm:b')):
+        monkeypatch.setenv('IOTS_' + name, value)
+    plugin = lookup_loader.get('wso2.iots.iots_bearer', loader=DataLoader(), templar=Templar(loader=DataLoader()))
+    plugin.run([], variables={})
+    sent = iots.calls[0]
+    assert sent['url'] == URL + '/oauth2/token'
+    assert sent['verify'] is False and sent['timeout'] == 7
+    assert sent['data']['scope'] == 'perm:a perm:b'
+
+
+INI_PROBE = textwrap.dedent('''
+    import json, sys
+    sys.path.insert(0, sys.argv[1])
+    import conftest  # the collection finder
+    from ansible.parsing.dataloader import DataLoader
+    from ansible.plugins.loader import lookup_loader
+    plugin = lookup_loader.get('wso2.iots.iots_bearer', loader=DataLoader())
+    plugin.set_options(var_options=json.loads(sys.argv[2]), direct=json.loads(sys.argv[3]))
+    print(json.dumps({n: plugin.get_option(n) for n in ('url', 'cache', 'refresh_before', 'application_name')}))
+''')
+
+
+@pytest.mark.parametrize('env, variables, direct, expected_url', [
+    ({}, {}, {}, 'https://from-ini.example.com'),
+    ({'IOTS_URL': 'https://from-env.example.com'}, {}, {}, 'https://from-env.example.com'),
+    ({'IOTS_URL': 'https://from-env.example.com'}, {'iots_url': 'https://from-vars.example.com'}, {},
+     'https://from-vars.example.com'),
+    ({'IOTS_URL': 'https://from-env.example.com'}, {'iots_url': 'https://from-vars.example.com'},
+     {'url': 'https://from-kwargs.example.com'}, 'https://from-kwargs.example.com'),
+])
+def test_ini_section_is_the_last_source(tmp_path, env, variables, direct, expected_url):
+    config = tmp_path / 'ansible.cfg'
+    config.write_text('[wso2_iots]\nurl = https://from-ini.example.com\ncache = persistent\n'
+                      'refresh_before = 120\napplication_name = from_ini\n')
+    run_env = dict((k, v) for k, v in os.environ.items() if not k.startswith(('IOTS_', 'ANSIBLE_CONFIG')))
+    run_env.update(env, ANSIBLE_CONFIG=str(config))
+    probe = subprocess.run([sys.executable, '-c', INI_PROBE, os.path.join(REPO, 'tests'), json.dumps(variables),
+                            json.dumps(direct)], env=run_env, capture_output=True, text=True, check=True)
+    options = json.loads(probe.stdout)
+    assert options == {'url': expected_url, 'cache': 'persistent', 'refresh_before': 120,
+                       'application_name': 'from_ini'}
+
+
+def test_variables_that_are_templates_are_rendered(iots):
+    # ansible-core 2.16-2.18 hand lookups raw variables; 2.19+ trusted templates rendered lazily.
+    variables = {
+        'iots_username': trust_as_template('{{ vault_iots_user }}'),
+        'iots_password': trust_as_template('{{ vault_iots_password }}'),
+        'iots_client_id': trust_as_template('{{ app.id }}'),
+        'iots_client_secret': 'csecret-456',
+        'iots_validate_certs': trust_as_template('{{ 1 == 2 }}'),
+        'iots_timeout': trust_as_template('{{ 4 + 5 }}'),
+        'iots_scopes': [trust_as_template('{{ "perm:" ~ "devices:view" }}')],
+        'vault_iots_user': 'operator',
+        'vault_iots_password': 'op-pass-789',
+        'app': {'id': 'cid-123'},
+    }
+    assert lookup([], variables) == ['access-1']
+    sent = iots.calls[0]
+    assert sent['data']['username'] == 'operator' and sent['data']['password'] == 'op-pass-789'
+    assert sent['data']['scope'] == 'perm:devices:view'
+    assert sent['auth'] == ('cid-123', 'csecret-456')
+    assert sent['verify'] is False and sent['timeout'] == 9
+
+
+def test_plain_http_warns(iots, warnings):
+    lookup([], dict(USER, iots_url='http://iots.example.com:8280', **CLIENT))
+    assert any('plain http' in w for w in warnings)
+
+
+# ---------------------------------------------------------------------------- scopes
+
+def test_missing_scopes_fail_like_iots_token(iots):
+    iots.granted = 'perm:devices:view'
+    with pytest.raises(AnsibleError) as caught:
+        lookup(['perm:devices:view', 'perm:admin'], dict(USER, **CLIENT))
+    message = str(caught.value)
+    assert 'IoTS did not grant 1 of the 2 requested scopes to user operator: perm:admin.' in message
+    assert 'Granted: perm:devices:view.' in message
+    # the token is cached: the next task fails the same way without asking IoTS again
+    new_worker()
+    with pytest.raises(AnsibleError, match='did not grant 1 of the 2'):
+        lookup(['perm:devices:view', 'perm:admin'], dict(USER, **CLIENT))
+    assert iots.count('/token') == 1
+
+
+def test_allow_partial_scopes_returns_the_token(iots):
+    iots.granted = ''
+    assert lookup(['perm:admin'], dict(USER, iots_allow_partial_scopes=True, **CLIENT)) == ['access-1']
+
+
+# ---------------------------------------------------------------------------- cache use
+
+def test_one_token_request_for_many_tasks(iots, isolated):
+    variables = dict(USER, **CLIENT)
+    for _ in range(5):
+        new_worker()
+        assert lookup(['perm:a'], variables) == ['access-1']
+    assert iots.count('/token') == 1
+    # a different scope set is a different token
+    new_worker()
+    assert lookup(['perm:b'], variables) == ['access-2']
+    assert len(os.listdir(os.path.join(isolated, _token_cache.PER_RUN_DIR_NAME))) == 4  # 2 entries, 2 locks
+
+
+def test_registration_happens_once_per_run(iots):
+    for _ in range(3):
+        new_worker()
+        lookup(['perm:a'], USER)
+    assert iots.count('/register') == 1 and iots.count('/token') == 1
+
+
+def test_cache_none_asks_every_time(iots):
+    for _ in range(3):
+        lookup([], dict(USER, **CLIENT), cache='none')
+    assert iots.count('/token') == 3
+
+
+def test_force_refresh_fetches_again(iots):
+    variables = dict(USER, **CLIENT)
+    lookup([], variables)
+    new_worker()
+    lookup([], variables, force_refresh=True)
+    assert iots.count('/token') == 2
+
+
+def test_a_failing_server_is_asked_once_and_the_message_names_url_status_and_words(iots):
+    iots.token_status, iots.token_body = 400, {'error': 'invalid_grant',
+                                               'error_description': 'Authentication failed for operator@carbon.super'}
+    variables = dict(USER, **CLIENT)
+    with pytest.raises(AnsibleError) as first:
+        lookup([], variables)
+    message = str(first.value)
+    assert 'POST %s/token failed: HTTP 400 invalid_grant: Authentication failed for operator@carbon.super' % URL in message
+    for secret in SECRETS:
+        assert secret not in message
+    new_worker()
+    with pytest.raises(AnsibleError) as second:
+        lookup([], variables)
+    assert 'remembered from an attempt' in str(second.value) and 'HTTP 400 invalid_grant' in str(second.value)
+    assert iots.count('/token') == 1
+
+
+def test_persistent_cache_is_encrypted_with_the_loaded_vault_secret(iots, tmp_path):
+    loader = DataLoader()
+    loader.set_vault_secrets([('iots', VaultSecret(b'vault-pass'))])
+    cache_dir = tmp_path / 'persist'
+    lookup([], dict(USER, **CLIENT), loader=loader, cache='persistent', cache_dir=str(cache_dir))
+    (entry,) = [name for name in os.listdir(str(cache_dir)) if name.endswith('.json')]
+    with open(str(cache_dir / entry), 'rb') as handle:
+        data = handle.read()
+    assert data.startswith(b'$ANSIBLE_VAULT;1.2;AES256;iots') and b'access-1' not in data
+
+
+def test_persistent_cache_default_dir_is_under_xdg_cache_home(iots, tmp_path):
+    lookup([], dict(USER, **CLIENT), cache='persistent')
+    directory = tmp_path / 'xdg' / 'wso2.iots' / 'iots_bearer'
+    assert [n for n in os.listdir(str(directory)) if n.endswith('.json')]
+    assert oct(os.stat(str(directory)).st_mode & 0o777) == '0o700'
+
+
+def test_shared_persistent_dir_is_refused_with_a_warning(iots, tmp_path, warnings):
+    shared = tmp_path / 'shared'
+    shared.mkdir()
+    os.chmod(str(shared), 0o777)
+    assert lookup([], dict(USER, **CLIENT), cache='persistent', cache_dir=str(shared)) == ['access-1']
+    assert os.listdir(str(shared)) == []
+    assert len(warnings) == 1 and 'open to group or others (mode 0777)' in warnings[0]
+
+
+@pytest.mark.parametrize('option, value, words', [
+    ('refresh_before', -1, 'refresh_before must be 0 or more'),
+    ('lock_timeout', 0, 'lock_timeout must be a positive number'),
+])
+def test_bad_numbers_are_refused(iots, option, value, words):
+    with pytest.raises(AnsibleError, match=words):
+        lookup([], dict(USER, **CLIENT), **{option: value})
+
+
+# ---------------------------------------------------------------------------- imports on a hit
+
+IMPORT_PROBE = textwrap.dedent('''
+    import json, sys
+    sys.path.insert(0, sys.argv[1])
+    import conftest  # the collection finder
+    from ansible import constants as C
+    from ansible.parsing.dataloader import DataLoader
+    from ansible.plugins.loader import lookup_loader
+    from ansible.template import Templar
+    C.DEFAULT_LOCAL_TMP = sys.argv[2]
+    variables = {'iots_url': 'https://iots.example.com:8243', 'iots_username': 'operator',
+                 'iots_password': 'op-pass-789', 'iots_client_id': 'cid-123', 'iots_client_secret': 'csecret-456'}
+    loader = DataLoader()
+    before_load = set(sys.modules)
+    plugin = lookup_loader.get('wso2.iots.iots_bearer', loader=loader, templar=Templar(loader=loader))
+    before_run = set(sys.modules)
+    try:
+        result = plugin.run(['perm:devices:view'], variables=variables)
+    except Exception as exc:
+        result = 'failed: %s' % exc
+    print(json.dumps({'result': result, 'loaded': sorted(before_run - before_load),
+                      'run': sorted(set(sys.modules) - before_run), 'all': sorted(sys.modules)}))
+''')
+
+
+def run_import_probe(run_tmp):
+    probe = subprocess.run([sys.executable, '-c', IMPORT_PROBE, os.path.join(REPO, 'tests'), run_tmp],
+                           capture_output=True, text=True, check=True)
+    return json.loads(probe.stdout)
+
+
+def test_a_cache_hit_imports_nothing(isolated):
+    key = _token_cache.cache_key(URL + '/token', 'password', 'operator', 'cid-123', ['perm:devices:view'])
+    directory = _token_cache.ensure_private_directory(_token_cache.per_run_directory(isolated))
+    entry = _token_cache.token_entry(key, {'access_token': 'cached-token', 'expires_in': 3600,
+                                           'obtained_at': time.time(), 'scopes': ['perm:devices:view']})
+    _token_cache.EntryDirectory(directory, 'per-run').write(key, entry)
+
+    hit = run_import_probe(isolated)
+    assert hit['result'] == ['cached-token']
+    assert hit['run'] == []
+    # loading the plugin brings its own code and the docs Ansible reads, nothing of the HTTP stack
+    ours = [m for m in hit['loaded'] if m.startswith('ansible_collections.')]
+    assert [m for m in ours if not m.startswith('ansible_collections.wso2.iots.plugins.doc_fragments')] == [
+        'ansible_collections.wso2', 'ansible_collections.wso2.iots', 'ansible_collections.wso2.iots.plugins',
+        'ansible_collections.wso2.iots.plugins.lookup', 'ansible_collections.wso2.iots.plugins.lookup.iots_bearer',
+        'ansible_collections.wso2.iots.plugins.plugin_utils',
+        'ansible_collections.wso2.iots.plugins.plugin_utils._token_cache']
+    for heavy in ('requests', 'urllib3', 'http.client', 'ansible_collections.wso2.iots.plugins.module_utils._client',
+                  'ansible_collections.wso2.iots.plugins.module_utils._oauth'):
+        assert heavy not in hit['all']
+
+    # the same probe on a miss does load them: the check above can fail
+    os.unlink(os.path.join(directory, key + '.json'))
+    miss = run_import_probe(isolated)
+    assert miss['result'] != ['cached-token']
+    assert 'requests' in miss['run'] and 'ansible_collections.wso2.iots.plugins.module_utils._client' in miss['run']
