@@ -1,0 +1,298 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the wso2.iots collection
+# Simplified BSD License (see LICENSES/BSD-2-Clause.txt or https://opensource.org/licenses/BSD-2-Clause)
+# SPDX-License-Identifier: BSD-2-Clause
+
+"""Everything the emulated server remembers, behind one lock.
+
+Applications live in their tenant admin's namespace (APIM Store), tokens in rows like
+IDN_OAUTH2_ACCESS_TOKEN (one row per access token, a refresh token may span several rows),
+devices per tenant. Handlers take ``state.lock`` around each read-modify-write.
+"""
+
+import collections
+import secrets
+import string
+import threading
+import time
+import uuid
+
+from .directory import Directory
+
+SUPPORTED_VERSIONS = ('3.2.0', '3.3')
+# identity.xml of IoTS 3.2.0
+DEFAULT_TOKEN_VALIDITY = 3600
+DEFAULT_REFRESH_TOKEN_VALIDITY = 15552000
+TIMESTAMP_SKEW = 300
+
+SEED_DEVICE_TYPES = ('android', 'virtual_firealarm')
+
+COUNT_KEYS = ('register', 'unregister', 'token', 'token:password', 'token:refresh_token',
+              'token:client_credentials', 'token:other', 'revoke', 'api', 'not_found', 'control')
+
+ACTIVE, INACTIVE, EXPIRED, REVOKED = 'ACTIVE', 'INACTIVE', 'EXPIRED', 'REVOKED'
+
+_KEY_ALPHABET = string.ascii_letters + string.digits
+
+
+def new_key(length=28):
+    """An APIM-looking consumer key/secret: 28 random base62 characters."""
+    return ''.join(secrets.choice(_KEY_ALPHABET) for _ in range(length))
+
+
+def new_token():
+    return str(uuid.uuid4())
+
+
+class Application(object):
+    def __init__(self, tenant, name, owner, tags, saas, validity_period):
+        self.tenant = tenant
+        self.name = name
+        self.owner = owner  # the tenant admin: /register always acts as them
+        self.tags = set(tags)
+        self.saas = saas  # isAllowedToAllDomains: users of any tenant may get tokens
+        self.validity_period = validity_period
+        self.client_id = new_key()
+        self.client_secret = new_key()
+
+    def describe(self):
+        """For the control endpoint and tests; never the secret."""
+        return {'tenant': self.tenant, 'application_name': self.name, 'client_id': self.client_id,
+                'tags': sorted(self.tags), 'owner': self.owner.qualified, 'saas': self.saas}
+
+
+class TokenRow(object):
+    def __init__(self, client_id, user, scopes, issued, validity, refresh, refresh_issued, refresh_validity,
+                 grant_type):
+        self.access = new_token()
+        self.client_id = client_id
+        self.user = user
+        self.scopes = tuple(scopes)
+        self.issued = issued
+        self.validity = validity
+        self.refresh = refresh or new_token()
+        self.refresh_issued = refresh_issued
+        self.refresh_validity = refresh_validity
+        self.grant_type = grant_type
+        self.state = ACTIVE
+
+    @property
+    def key(self):
+        return (self.client_id, self.user.qualified, ' '.join(self.scopes))
+
+    def reusable_millis(self, now):
+        """OAuth2Util.getTokenExpireTimeMillis: > 0 while the server hands this token out again."""
+        access_left = (self.issued + self.validity - (now + TIMESTAMP_SKEW)) * 1000
+        refresh_left = (self.refresh_issued + self.refresh_validity - (now + TIMESTAMP_SKEW)) * 1000
+        if access_left > 1000 and refresh_left > 1000:
+            return int(access_left)
+        return 0
+
+    def refresh_usable(self, now):
+        """OAuth2Util.getRefreshTokenExpireTimeMillis > 0."""
+        return (self.refresh_issued + self.refresh_validity - (now + TIMESTAMP_SKEW)) * 1000 > 1000
+
+    def valid_for_api(self, now):
+        """Key validation accepts a token until validity + skew (getAccessTokenExpireMillis)."""
+        return self.state == ACTIVE and (self.issued + self.validity - (now - TIMESTAMP_SKEW)) * 1000 > 1000
+
+
+class Device(object):
+    def __init__(self, device_id, tenant, spec, owner, now):
+        self.id = device_id
+        self.tenant = tenant
+        self.type = spec['type']
+        self.identifier = spec['deviceIdentifier']
+        self.owner = owner
+        self.enrolled = now
+        self.update(spec, now)
+
+    def update(self, spec, now):
+        enrolment = spec.get('enrolmentInfo') or {}
+        self.name = spec.get('name')
+        self.description = spec.get('description')
+        self.ownership = enrolment.get('ownership') or 'BYOD'
+        self.status = 'ACTIVE'
+        self.properties = [p for p in (spec.get('properties') or []) if isinstance(p, dict)]
+        self.updated = now
+
+    def to_json(self):
+        """org.wso2.carbon.device.mgt.common.Device through Gson: null members left out."""
+        data = collections.OrderedDict()
+        data['id'] = self.id
+        if self.name is not None:
+            data['name'] = self.name
+        data['type'] = self.type
+        if self.description is not None:
+            data['description'] = self.description
+        data['deviceIdentifier'] = self.identifier
+        data['enrolmentInfo'] = {
+            'id': self.id,
+            'dateOfEnrolment': int(self.enrolled * 1000),
+            'dateOfLastUpdate': int(self.updated * 1000),
+            'ownership': self.ownership,
+            'status': self.status,
+            'owner': self.owner,
+        }
+        data['properties'] = [{'name': p.get('name'), 'value': p.get('value')} for p in self.properties]
+        return data
+
+
+class Fault(object):
+    KINDS = ('latency', 'status', 'xml_fault', 'html', 'truncated_json', 'empty', 'drop', 'hang', 'invalid_body')
+    ENDPOINTS = ('register', 'token', 'revoke', 'api', 'all')
+
+    def __init__(self, endpoint, kind, times=None, latency=None, status=None):
+        if endpoint not in self.ENDPOINTS:
+            raise ValueError('fault endpoint must be one of %s, not %r' % (', '.join(self.ENDPOINTS), endpoint))
+        if kind not in self.KINDS:
+            raise ValueError('fault kind must be one of %s, not %r' % (', '.join(self.KINDS), kind))
+        if times is not None and (isinstance(times, bool) or not isinstance(times, int) or times < 1):
+            raise ValueError('times must be a positive integer or None (until cleared)')
+        if latency is not None and (isinstance(latency, bool) or not isinstance(latency, (int, float)) or latency < 0):
+            raise ValueError('latency must be a number of seconds')
+        if status is not None and (isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599):
+            raise ValueError('status must be an HTTP status code')
+        self.endpoint = endpoint
+        self.kind = kind
+        self.times = times
+        self.latency = float(latency if latency is not None else (1.0 if kind == 'latency' else 0))
+        self.status = status if status is not None else 500
+
+    def describe(self):
+        return {'endpoint': self.endpoint, 'kind': self.kind, 'times': self.times, 'latency': self.latency,
+                'status': self.status}
+
+
+class State(object):
+    def __init__(self, users=None, version='3.2.0', token_validity=DEFAULT_TOKEN_VALIDITY,
+                 refresh_token_validity=DEFAULT_REFRESH_TOKEN_VALIDITY):
+        self.lock = threading.RLock()
+        self.directory = Directory(users)
+        self.version = '3.2.0'
+        self.token_validity = DEFAULT_TOKEN_VALIDITY
+        self.refresh_token_validity = DEFAULT_REFRESH_TOKEN_VALIDITY
+        self.configure(version=version, token_validity=token_validity,
+                       refresh_token_validity=refresh_token_validity)
+        self.counts = collections.Counter()
+        self.faults = []
+        self.forget()
+
+    @staticmethod
+    def now():
+        return time.time()
+
+    # ------------------------------------------------------------------ configuration
+
+    def configure(self, version=None, token_validity=None, refresh_token_validity=None):
+        with self.lock:
+            if version is not None:
+                version = str(version)
+                if version not in SUPPORTED_VERSIONS:
+                    raise ValueError('version must be one of %s, not %r' % (', '.join(SUPPORTED_VERSIONS), version))
+                self.version = version
+            for name, value in (('token_validity', token_validity), ('refresh_token_validity', refresh_token_validity)):
+                if value is not None:
+                    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+                        raise ValueError('%s must be a positive number of seconds' % name)
+                    setattr(self, name, value)
+            return self.config()
+
+    def config(self):
+        return {'version': self.version, 'token_validity': self.token_validity,
+                'refresh_token_validity': self.refresh_token_validity}
+
+    # ------------------------------------------------------------------ state
+
+    def forget(self):
+        """Back to the initial seed: no applications, no tokens, no devices."""
+        with self.lock:
+            self.apps = {}  # (tenant, name) -> Application
+            self.apps_by_client = {}
+            self.tokens_by_access = {}
+            self.tokens_by_refresh = {}  # refresh -> [rows], oldest first
+            self.latest = {}  # (client_id, user, scopes) -> newest row
+            self.device_types = list(SEED_DEVICE_TYPES)
+            self.devices = {}  # (tenant, type, identifier) -> Device
+            self.next_device_id = 1
+
+    def reset(self, state=False):
+        with self.lock:
+            self.counts.clear()
+            self.faults = []
+            if state:
+                self.forget()
+
+    def count(self, *keys):
+        with self.lock:
+            for key in keys:
+                self.counts[key] += 1
+
+    def count_snapshot(self):
+        with self.lock:
+            result = dict((key, 0) for key in COUNT_KEYS)
+            result.update(self.counts)
+            return result
+
+    # ------------------------------------------------------------------ faults
+
+    def set_fault(self, endpoint, kind, times=None, latency=None, status=None):
+        fault = Fault(endpoint, kind, times=times, latency=latency, status=status)
+        with self.lock:
+            self.faults = [f for f in self.faults if f.endpoint != endpoint]
+            self.faults.append(fault)
+        return fault.describe()
+
+    def clear_faults(self):
+        with self.lock:
+            self.faults = []
+
+    def take_fault(self, endpoint):
+        """The fault for this request, if any; uses up one of its ``times``."""
+        with self.lock:
+            # A fault for this endpoint wins over one for 'all'; unknown URLs only see 'all'.
+            for wanted in ((endpoint, 'all') if endpoint else ('all',)):
+                for fault in self.faults:
+                    if fault.endpoint == wanted:
+                        if fault.times is not None:
+                            fault.times -= 1
+                            if fault.times <= 0:
+                                self.faults.remove(fault)
+                        return fault
+        return None
+
+    def fault_snapshot(self):
+        with self.lock:
+            return [f.describe() for f in self.faults]
+
+    # ------------------------------------------------------------------ tokens
+
+    def add_token(self, row):
+        with self.lock:
+            self.tokens_by_access[row.access] = row
+            self.tokens_by_refresh.setdefault(row.refresh, []).append(row)
+            self.latest[row.key] = row
+
+    def latest_for_refresh(self, refresh):
+        rows = self.tokens_by_refresh.get(refresh)
+        return rows[-1] if rows else None
+
+    def expire_tokens(self, refresh=False):
+        """Every issued access token (and refresh token, when asked) is past its lifetime now."""
+        with self.lock:
+            now = self.now()
+            for row in self.tokens_by_access.values():
+                row.issued = min(row.issued, now - row.validity - TIMESTAMP_SKEW - 2)
+                if refresh:
+                    row.refresh_issued = min(row.refresh_issued, now - row.refresh_validity - TIMESTAMP_SKEW - 2)
+            return len(self.tokens_by_access)
+
+    # ------------------------------------------------------------------ views for tests
+
+    def app_snapshot(self):
+        with self.lock:
+            return [app.describe() for app in self.apps.values()]
+
+    def device_snapshot(self):
+        with self.lock:
+            return [dict(device.to_json(), tenant=device.tenant) for device in self.devices.values()]
