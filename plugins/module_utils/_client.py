@@ -270,8 +270,11 @@ def _root_reason(exc):
     if 'Errno 111' in text or 'Connection refused' in text:
         return 'connection refused'
     if 'CERTIFICATE_VERIFY_FAILED' in text:
-        detail = text.split('CERTIFICATE_VERIFY_FAILED', 1)[1].strip(' ]:()\'"')
-        return 'certificate verify failed' + (': ' + detail.split('(')[0].strip() if detail else '')
+        detail = text.split('CERTIFICATE_VERIFY_FAILED', 1)[1].strip(' ]:()\'"').split('(')[0].strip()
+        # OpenSSL words it "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: <why>"
+        if detail.startswith('certificate verify failed'):
+            detail = detail[len('certificate verify failed'):].strip(' :')
+        return 'certificate verify failed' + (': ' + detail if detail else '')
     return ' '.join(text.split())[:200]
 
 
