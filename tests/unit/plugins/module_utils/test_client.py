@@ -433,6 +433,8 @@ class TestTransport(object):
         message = str(info.value)
         assert message.startswith('POST %s%s failed: TLS verification failed (certificate verify failed'
                                   % (tls_server, REGISTER))
+        assert '(certificate verify failed: self-signed certificate).' in message
+        assert message.count('certificate verify failed') == 1
         assert 'ca_path' in message and 'validate_certs: false' in message
         assert '\n' not in message
         assert info.value.status is None
