@@ -1,0 +1,192 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the wso2.iots collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""wso2.iots.iots_app_register in real ansible-playbook runs against the emulator over HTTPS.
+
+The playbooks in targets/module_iots_app_register/ assert what the module returns; this file
+checks what only the outside can see: how many registrations reached the emulator, the play
+recap, and that ``-vvv`` output holds no password and no client secret except in the module's
+own return value.
+"""
+
+import re
+import socket
+import uuid
+
+import pytest
+import requests
+
+from iots_emulator import DEFAULT_USERS, Emulator
+
+pytestmark = pytest.mark.integration
+
+TARGET = 'module_iots_app_register/'
+REGISTER_PATH = '/api-application-registration/register'
+PERMISSION = '/permission/admin/device-mgt/device/api/subscribe'
+
+# Users with passwords that appear nowhere else, so a leak cannot hide behind a user name.
+DEPLOYER_PASSWORD = 'D3pl0y-Pa55-7f3a91'
+TENANT_PASSWORD = 'T3nant-Pa55-c41e02'
+WRONG_PASSWORD = 'Wr0ng-Pa55-5be8d7'
+USERS = dict(DEFAULT_USERS)
+USERS.update({
+    'deployer': {'password': DEPLOYER_PASSWORD, 'subscribe': True, 'scopes': ['perm:devices:view']},
+    'deployer@tenant.com': {'password': TENANT_PASSWORD, 'subscribe': True, 'scopes': ['perm:devices:view']},
+})
+PASSWORDS = (DEPLOYER_PASSWORD, TENANT_PASSWORD, WRONG_PASSWORD)
+
+
+@pytest.fixture(scope='module')
+def emulator(tmp_path_factory):
+    """This file's own emulator (it overrides the session one): the default users plus two more."""
+    emu = Emulator(port=0, state_dir=str(tmp_path_factory.mktemp('emulator')), users=USERS).start()
+    yield emu
+    emu.stop()
+
+
+@pytest.fixture
+def app_name():
+    # Distinct, and never part of another test's name: IoTS finds applications with a LIKE search.
+    return 'it_%s_app' % uuid.uuid4().hex[:12]
+
+
+def register_directly(emu, name, username='deployer', password=DEPLOYER_PASSWORD, tags=('device_management',)):
+    """The keys of ``name`` as IoTS hands them out, to know what must not leak."""
+    response = requests.post(emu.url + REGISTER_PATH, json={'applicationName': name, 'tags': list(tags)},
+                             auth=(username, password), verify=emu.ca_path, timeout=10)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def register_count(emu):
+    return emu.counts().get('register', 0)
+
+
+def assert_no_leak(output, secrets=()):
+    """No password anywhere; a client secret only as the value of the module's client_secret."""
+    for password in PASSWORDS:
+        assert password not in output
+    for secret in secrets:
+        outside_return_values = re.sub(r'"client_secret": "%s"' % re.escape(secret), '', output)
+        assert secret not in outside_return_values
+
+
+def closed_port():
+    probe = socket.socket()
+    probe.bind(('127.0.0.1', 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    return port
+
+
+# ---------------------------------------------------------------------------- registration
+
+def test_register_again_is_not_changed_and_check_mode_sends_nothing(emu, run_playbook, recap, app_name):
+    before = emu.counts()
+    result = run_playbook(TARGET + 'register.yml', verbosity=3, extra_vars={
+        'iots_app_name': app_name, 'iots_username': 'deployer', 'iots_password': DEPLOYER_PASSWORD,
+        'iots_tenant_username': 'deployer@tenant.com', 'iots_tenant_password': TENANT_PASSWORD})
+    assert result.rc == 0, result
+    totals = recap(result.output)
+    assert totals['failed'] == 0
+    # first, stale client_id, the check-mode prediction without client_id, first in the tenant
+    assert totals['changed'] == 4, result
+    after = emu.counts()
+    # 7 registrations; the 2 check-mode tasks sent nothing
+    assert after['register'] - before['register'] == 7
+    assert after['token'] - before['token'] == 1  # the returned keys were proven at /token
+
+    apps = dict(((app['tenant'], app['application_name']), app) for app in emu.apps())
+    assert apps[('carbon.super', app_name)]['tags'] == ['android', 'device_management']
+    assert apps[('carbon.super', app_name)]['owner'] == 'admin@carbon.super'
+    assert apps[('tenant.com', app_name)]['owner'] == 'admin@tenant.com'
+
+    keys = register_directly(emu, app_name)
+    tenant_keys = register_directly(emu, app_name, 'deployer@tenant.com', TENANT_PASSWORD)
+    assert_no_leak(result.output, [keys['client_secret'], tenant_keys['client_secret']])
+    # -vvv shows the module's return value: the secret is there, unmasked, and nowhere else
+    assert '"client_secret": "%s"' % keys['client_secret'] in result.output
+
+
+@pytest.mark.parametrize('known', [False, True], ids=['without-client-id', 'with-client-id'])
+def test_check_mode_sends_nothing_and_diff_hides_the_secret(emu, run_playbook, recap, app_name, known):
+    keys = register_directly(emu, app_name)
+    extra = {'iots_app_name': app_name, 'iots_username': 'deployer', 'iots_password': DEPLOYER_PASSWORD}
+    if known:
+        extra['iots_known_client_id'] = keys['client_id']
+    before = register_count(emu)
+    result = run_playbook(TARGET + 'check.yml', extra_vars=extra, check=True, diff=True, verbosity=3)
+    assert result.rc == 0, result
+    assert register_count(emu) == before
+    totals = recap(result.output)
+    assert totals['failed'] == 0
+    assert totals['changed'] == (0 if known else 1)
+    if not known:
+        # the diff names the application and its tags
+        assert re.search(r'\+\s+"application_name": "%s"' % app_name, result.output), result
+        assert re.search(r'\+\s+"android"', result.output), result
+    assert_no_leak(result.output, [keys['client_secret']])
+    assert keys['client_secret'] not in result.output
+
+
+def test_diff_of_a_real_run_shows_the_new_client_id_but_not_the_secret(emu, run_playbook, app_name):
+    keys = register_directly(emu, app_name)
+    result = run_playbook(TARGET + 'check.yml', diff=True, extra_vars={
+        'iots_app_name': app_name, 'iots_username': 'deployer', 'iots_password': DEPLOYER_PASSWORD,
+        'iots_known_client_id': 'stale0client0id0that0is0not0it'})
+    assert result.rc == 0, result
+    assert re.search(r'-\s+"client_id": "stale0client0id0that0is0not0it"', result.output), result
+    assert re.search(r'\+\s+"client_id": "%s"' % re.escape(keys['client_id']), result.output), result
+    assert keys['client_secret'] not in result.output
+
+
+# ---------------------------------------------------------------------------- failures
+
+FAILURES = {
+    'wrong-password': dict(
+        case_username='deployer', case_password=WRONG_PASSWORD, case_status=401, requests=1,
+        case_message=r'failed: HTTP 401 Failed to authorize incoming request\. Check username and password'),
+    'no-permission': dict(
+        case_username='guest', case_password='guest', case_status=403, requests=1,
+        case_message=r'failed: HTTP 403 empty body\. .* needs the permission %s' % re.escape(PERMISSION)),
+    'rejected-tags': dict(
+        case_tags=['nope'], case_status=406, requests=1,
+        case_message=r'failed: HTTP 406 APIs\(Tags\) are not allowed to this user\.'),
+    'server-failure': dict(
+        fault=dict(kind='status', status=500), case_status=500, requests=1,
+        case_message=r'failed: HTTP 500 false \(the server reported an internal failure'),
+    'tls-without-ca-path': dict(
+        case_use_ca_path=False, case_status=None, requests=0,
+        case_message=r'failed: TLS verification failed \(certificate verify failed.*\)\. .*ca_path.*'
+                     r'validate_certs: false'),
+    'connection-refused': dict(
+        closed=True, case_status=None, requests=0,
+        case_message=r'failed: connection failed \(connection refused\)\. Check that url points at the IoTS gateway'),
+    'timeout': dict(
+        fault=dict(kind='hang'), case_timeout=2, case_status=None, requests=1,
+        case_message=r'failed: no answer within 2 s \(timeout\)\.'),
+}
+
+
+@pytest.mark.parametrize('case', sorted(FAILURES))
+def test_failure_is_one_clear_line_without_secrets(emu, run_playbook, recap, app_name, case):
+    spec = dict(FAILURES[case])
+    fault = spec.pop('fault', None)
+    expected_requests = spec.pop('requests')
+    url = 'https://127.0.0.1:%d' % closed_port() if spec.pop('closed', False) else emu.url
+    keys = register_directly(emu, app_name)  # the secret exists; it must not show up anywhere
+    extra = dict(iots_app_name=app_name, case_url=url, case_use_ca_path=True, case_username='deployer',
+                 case_password=DEPLOYER_PASSWORD, case_tags=['device_management'], case_timeout=30)
+    extra.update(spec)
+    if fault:
+        emu.set_fault('register', **fault)
+    before = register_count(emu)
+    result = run_playbook(TARGET + 'failure.yml', extra_vars=extra, verbosity=3)
+    assert result.rc == 0, result  # the module failed as expected and the asserts passed
+    assert recap(result.output)['failed'] == 0
+    assert register_count(emu) - before == expected_requests
+    assert_no_leak(result.output, [keys['client_secret']])
+    assert keys['client_secret'] not in result.output
+    assert 'Traceback' not in result.output
