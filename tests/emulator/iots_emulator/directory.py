@@ -159,8 +159,13 @@ class Directory(object):
         return user
 
     def tenant_admin(self, tenant):
-        for user in self._users.values():
-            if user.tenant == tenant and user.tenant_admin:
+        """The tenant's admin (owner of its applications): the flagged one, else its first admin."""
+        members = [user for user in self._users.values() if user.tenant == tenant]
+        for user in members:
+            if user.tenant_admin:
+                return user
+        for user in members:
+            if user.admin:
                 return user
         return None
 
