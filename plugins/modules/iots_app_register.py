@@ -49,13 +49,13 @@ options:
         user.
       - The user needs the permission C(/permission/admin/device-mgt/device/api/subscribe) or the C(admin)
         role; otherwise IoTS answers HTTP 403 with an empty body.
-      - Also read from the E(IOTS_USERNAME) environment variable.
+      - Modules also read E(IOTS_USERNAME).
     type: str
     required: true
   password:
     description:
       - Password of O(username).
-      - Also read from the E(IOTS_PASSWORD) environment variable.
+      - Modules also read E(IOTS_PASSWORD).
     type: str
     required: true
   client_id:
@@ -64,7 +64,7 @@ options:
       - IoTS has no call that reads an application, so this is how the module knows whether anything changed.
         The task reports C(changed=false) when the server returns this client ID, and C(changed=true) when it
         returns another one (or when O(client_id) is not given).
-      - Also read from the E(IOTS_CLIENT_ID) environment variable.
+      - Modules also read E(IOTS_CLIENT_ID).
     type: str
   client_secret:
     description:

@@ -18,6 +18,7 @@ import pytest
 import requests
 import yaml
 
+from ansible_collections.wso2.iots.plugins.module_utils import _module
 from ansible_collections.wso2.iots.plugins.modules import iots_app_register
 
 URL = 'https://iots.example.com:8243'
@@ -285,6 +286,14 @@ class TestValidation(object):
     def test_bad_timeout_fails_before_any_request(self, run, iots_http):
         http = iots_http((201, KEYS))
         assert_one_line_failure(run(timeout=0), 'timeout')
+        assert http.calls == []
+
+    def test_missing_requests_library_fails_clearly(self, run, iots_http, monkeypatch):
+        http = iots_http((201, KEYS))
+        monkeypatch.setattr(_module, 'HAS_REQUESTS', False)
+        result = run()
+        assert result.failed
+        assert 'requests' in result['msg']
         assert http.calls == []
 
     def test_unknown_option_is_refused(self, run, iots_http):
