@@ -75,8 +75,8 @@ def test_cli_verbose_logs_requests_without_secrets(tmp_path):
         token = gw.access(client)
         gw.revoke(client, token=token['access_token'])
     finally:
-        returncode, _, stderr = stop_cli(process)
-    assert returncode == 0
+        returncode, stdout, stderr = stop_cli(process)
+    assert returncode == 0, stdout
     assert 'GET /_emulator/health' in stderr
     assert '"POST /token HTTP/1.1" 200' in stderr
     for secret in (client[1], token['access_token'], token['refresh_token'], 'admin:admin'):
@@ -86,12 +86,13 @@ def test_cli_verbose_logs_requests_without_secrets(tmp_path):
 def test_cli_users_file(tmp_path):
     users = tmp_path / 'users.json'
     users.write_text(json.dumps({'root': {'password': 'toor', 'admin': True, 'scopes': '*'}}))
-    process, ready, _ = start_cli(tmp_path, '--users', str(users))
+    process, ready, control = start_cli(tmp_path, '--users', str(users))
     try:
         data = json.loads(ready.read_text())
         gw = Gateway(type('Running', (), data)())
         assert gw.register('x', user=('root', 'toor')).status_code == 201
         assert gw.register('x', user=('admin', 'admin')).status_code == 401
+        assert control.counts()['register'] == 2
     finally:
         assert stop_cli(process)[0] == 0
 
@@ -102,7 +103,7 @@ def test_cli_port_in_use_fails_cleanly(tmp_path):
         busy.listen(1)
         port = busy.getsockname()[1]
         result = subprocess.run([sys.executable, '-m', 'iots_emulator', '--port', str(port)],
-                                env=dict(os.environ, PYTHONPATH=HERE), capture_output=True, text=True, timeout=20)
+                                env=dict(os.environ, PYTHONPATH=HERE), capture_output=True, text=True, timeout=20, check=False)
     assert result.returncode == 1
     assert 'cannot start' in result.stderr
     assert 'Traceback' not in result.stderr

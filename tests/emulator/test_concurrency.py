@@ -36,7 +36,7 @@ def run_together(function, count=CLIENTS):
 
 
 def test_fifty_password_grants_share_one_token(emu, client):
-    def grant(_):
+    def grant(index):
         response = Gateway(emu).password(client, scope='perm:devices:view perm:device-types:types')
         assert response.status_code == 200, response.text
         return response.json()
@@ -63,7 +63,7 @@ def test_fifty_registrations_of_one_name_share_keys(emu):
 def test_fifty_slow_requests_run_in_parallel(emu, client):
     emu.set_fault('token', 'latency', latency=1.0)
     started = time.monotonic()
-    statuses = run_together(lambda _: Gateway(emu).token(client, grant_type='client_credentials').status_code)
+    statuses = run_together(lambda index: Gateway(emu).token(client, grant_type='client_credentials').status_code)
     elapsed = time.monotonic() - started
     assert statuses == [200] * CLIENTS
     assert elapsed < 5, elapsed  # one second each, all at once: not 50 seconds
@@ -76,7 +76,7 @@ def test_fifty_keep_alive_clients_mixed_traffic(emu):
     def session(index):
         gw = Gateway(emu)
         statuses = []
-        for _ in range(rounds):
+        for round_number in range(rounds):
             token = gw.password(keys, scope='perm:devices:view').json()['access_token']
             statuses.append(gw.api('GET', '/devices', token=token).status_code)
         gw.session.close()

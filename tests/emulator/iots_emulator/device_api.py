@@ -64,8 +64,8 @@ def invalid_credentials(request, api):
         401, 900901, 'Invalid Credentials',
         _access_failure(api, 900901, 'Invalid Credentials. Make sure you have given the correct access token'),
         request.accepts_json(),
-        headers=[('WWW-Authenticate', GATEWAY_REALM + ', error="invalid_token", '
-                                      'error_description="The access token expired"')])
+        headers=[('WWW-Authenticate',
+                  GATEWAY_REALM + ', error="invalid_token", error_description="The access token expired"')])
 
 
 def resource_forbidden(request, api):

@@ -146,7 +146,7 @@ class Directory(object):
             if unknown:
                 raise ValueError('user %r: unknown attributes %s' % (username, ', '.join(sorted(unknown))))
             self._users[(name, tenant)] = User(name, tenant, **spec)
-        self.tenants = frozenset(tenant for _, tenant in self._users)
+        self.tenants = frozenset(user.tenant for user in self._users.values())
 
     def find(self, username):
         return self._users.get(split_username(username))

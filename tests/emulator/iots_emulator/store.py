@@ -37,7 +37,7 @@ _KEY_ALPHABET = string.ascii_letters + string.digits
 
 def new_key(length=28):
     """An APIM-looking consumer key/secret: 28 random base62 characters."""
-    return ''.join(secrets.choice(_KEY_ALPHABET) for _ in range(length))
+    return ''.join(secrets.choice(_KEY_ALPHABET) for position in range(length))
 
 
 def new_token():
