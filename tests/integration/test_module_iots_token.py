@@ -1,0 +1,186 @@
+"""wso2.iots.iots_token against the IoTS emulator over HTTPS, through real ansible-playbook runs.
+
+Each test registers its own application (app_name), so no test shares a token with another:
+IoTS hands one token to every run of the same client, user and scopes.
+"""
+
+import json
+import re
+import socket
+
+import pytest
+import requests
+
+from iots_emulator import Emulator
+
+TARGET = 'module_iots_token/'
+
+
+def app_name(request):
+    """A distinctive application name per test (IoTS finds applications with a LIKE search)."""
+    return 'ansible_token_%s' % re.sub(r'[^A-Za-z0-9]+', '_', request.node.name)[:50].strip('_')
+
+
+def assert_passed(result, recap):
+    assert result.rc == 0, result.output[-12000:]
+    totals = recap(result.output)
+    assert totals.get('failed') == 0 and totals.get('unreachable', 0) == 0, result.output[-12000:]
+
+
+def test_password_grant_returns_sorted_scopes_and_a_usable_token(run_playbook, recap, emu, request):
+    result = run_playbook(TARGET + 'password_grant.yml', {'app_name': app_name(request)})
+    assert_passed(result, recap)
+    counts = emu.counts()
+    # two grants plus the one in check mode: check mode does not skip the grant
+    assert counts['token:password'] == 3
+    assert counts['api'] == 1
+
+
+def test_missing_scopes_fail_and_pass_with_allow_partial_scopes(run_playbook, recap, emu, request):
+    result = run_playbook(TARGET + 'partial_scopes.yml', {'app_name': app_name(request)})
+    assert_passed(result, recap)
+    assert 'IoTS did not grant 1 of the 2 requested scopes' in result.output  # the warning
+    assert 'allow_partial_scopes is true' in result.output
+    assert recap(result.output)['ignored'] == 2
+    assert emu.counts()['token:password'] == 3
+
+
+@pytest.mark.parametrize('version', ['3.2.0', '3.3'])
+def test_refresh_sends_no_scope_and_returns_a_usable_refresh_token(run_playbook, recap, emu, request, version):
+    emu.configure(version=version)
+    result = run_playbook(TARGET + 'refresh.yml', {'app_name': app_name(request)})
+    assert_passed(result, recap)
+    counts = emu.counts()
+    assert counts['token:password'] == 1
+    assert counts['token:refresh_token'] == 2
+
+
+def test_garbage_refresh_token_falls_back_to_the_password_grant(run_playbook, recap, emu, request):
+    result = run_playbook(TARGET + 'fallback.yml', {
+        'app_name': app_name(request),
+        'rejected_refresh_token': '0e5bd1f7-0000-4000-8000-000000000000',
+        'rejection': 'HTTP 400 invalid_grant: Provided Authorization Grant is invalid'})
+    assert_passed(result, recap)
+    counts = emu.counts()
+    assert counts['token:refresh_token'] == 2
+    assert counts['token:password'] == 1
+
+
+@pytest.mark.parametrize('version, rejection', [
+    ('3.2.0', 'HTTP 400 invalid_request: Refresh token is expired.'),
+    ('3.3', 'HTTP 400 invalid_grant: Refresh token is expired.'),
+])
+def test_expired_refresh_token_falls_back_to_the_password_grant(run_playbook, recap, emu, request, version,
+                                                                rejection):
+    emu.configure(version=version)
+    name = app_name(request)
+    # The same name gives the same keys, so this refresh token belongs to the playbook's application.
+    keys = requests.post(emu.url + '/api-application-registration/register', auth=('admin', 'admin'),
+                         json={'applicationName': name, 'tags': ['device_management']}, verify=emu.ca_path).json()
+    token = requests.post(emu.url + '/token', auth=(keys['client_id'], keys['client_secret']), verify=emu.ca_path,
+                          data={'grant_type': 'password', 'username': 'admin', 'password': 'admin',
+                                'scope': 'perm:devices:view'}).json()
+    emu.expire_tokens(refresh=True)
+    result = run_playbook(TARGET + 'fallback.yml', {
+        'app_name': name, 'rejected_refresh_token': token['refresh_token'], 'rejection': re.escape(rejection)})
+    assert_passed(result, recap)
+
+
+def test_client_credentials_gets_no_refresh_token(run_playbook, recap, emu, request):
+    result = run_playbook(TARGET + 'client_credentials.yml', {'app_name': app_name(request)})
+    assert_passed(result, recap)
+    assert emu.counts()['token:client_credentials'] == 1
+
+
+def test_revoked_token_is_refused_by_the_api(run_playbook, recap, emu, request):
+    result = run_playbook(TARGET + 'revoke.yml', {'app_name': app_name(request)})
+    assert_passed(result, recap)
+    counts = emu.counts()
+    # revoke, revoke again, revoke with a wrong secret; the check-mode revocation sent nothing
+    assert counts['revoke'] == 3
+    assert counts['api'] == 3
+
+
+def closed_port():
+    with socket.socket() as probe:
+        probe.bind(('127.0.0.1', 0))
+        return probe.getsockname()[1]
+
+
+def test_each_error_is_one_line_with_url_status_and_the_servers_words(run_playbook, recap, emu, request):
+    result = run_playbook(TARGET + 'errors.yml', {'app_name': app_name(request), 'closed_port': closed_port()})
+    assert_passed(result, recap)
+    assert 'Traceback' not in result.output
+
+
+TOKEN_URL = r'^POST https://127\.0\.0\.1:\d+/token '
+
+
+@pytest.mark.parametrize('fault, expected, extra', [
+    (dict(kind='html'), TOKEN_URL + r'failed: HTTP 500 HTML page: ', {}),
+    (dict(kind='xml_fault'), TOKEN_URL + r'failed: HTTP 500 101500: Runtime Error: Error in Sender\.$', {}),
+    (dict(kind='truncated_json'), TOKEN_URL + r'answered HTTP 200 but its body is not the expected JSON '
+                                              r'\(malformed JSON', {}),
+    (dict(kind='empty'), TOKEN_URL + r'answered HTTP 200 but its body is not the expected JSON \(empty body\)', {}),
+    (dict(kind='invalid_body'), TOKEN_URL + r'answered HTTP 200 but its body is not the expected JSON '
+                                            r'\(Service temporarily unavailable', {}),
+    (dict(kind='status', status=503), TOKEN_URL + r'failed: HTTP 503 101503: Runtime Error: '
+                                                  r'Error connecting to the back end\.$', {}),
+    (dict(kind='hang'), TOKEN_URL + r'failed: no answer within 2 s \(timeout\)\.', {'grant_timeout': 2}),
+], ids=lambda value: value.get('kind', '') + str(value.get('status', '')) if isinstance(value, dict) else '')
+def test_broken_token_answers_fail_with_one_line(run_playbook, recap, emu, request, fault, expected, extra):
+    emu.set_fault('token', **fault)
+    extra_vars = {'app_name': app_name(request), 'expected': expected}
+    extra_vars.update(extra)
+    result = run_playbook(TARGET + 'fault.yml', extra_vars)
+    assert_passed(result, recap)
+    # 503 is retried twice; everything else is answered once
+    assert emu.counts()['token'] == (3 if fault.get('status') == 503 else 1)
+
+
+# ---------------------------------------------------------------------------- no secret in -vvv output
+
+SECRET_PASSWORD = 'Adm1n-Pa55-7f3e9b'
+
+
+@pytest.fixture
+def private_emulator(tmp_path):
+    """An emulator whose admin password differs from every user name, so a leak is visible."""
+    users = {'admin': {'password': SECRET_PASSWORD, 'admin': True, 'subscribe': True, 'scopes': '*'}}
+    emulator = Emulator(port=0, state_dir=str(tmp_path / 'private-emulator'), users=users).start()
+    yield emulator
+    emulator.stop()
+
+
+# A returned token, at the top level of a task result as the default callback prints it (indent 4);
+# the echoed module arguments sit deeper (invocation.module_args) and must show the placeholder.
+TOKEN_KEY_LINE = re.compile(r'^ {4}"(access_token|refresh_token)": "[^"]+",?$')
+
+
+def test_verbose_output_holds_no_secret_outside_the_returned_tokens(run_playbook, recap, private_emulator, request):
+    name = app_name(request)
+    result = run_playbook(TARGET + 'secrets.yml', {
+        'app_name': name, 'admin_password': SECRET_PASSWORD,
+        'iots_url': private_emulator.url, 'iots_ca_path': private_emulator.ca_path},
+        # Echo the module arguments as every ansible-core before 2.21 does, so their masking is checked too.
+        verbosity=3, env={'ANSIBLE_INJECT_INVOCATION': 'true'})
+    assert_passed(result, recap)
+
+    # The emulator's own records (its control views never show secrets).
+    client_secrets = [app.client_secret for app in private_emulator.state.apps.values()]
+    issued = set()
+    for row in private_emulator.state.tokens_by_access.values():
+        issued.update(value for value in (row.access, row.refresh) if value)
+    assert issued and client_secrets
+
+    output = result.output
+    assert SECRET_PASSWORD not in output
+    for secret in client_secrets:
+        assert secret not in output
+    for token in issued:
+        for line in output.splitlines():
+            if token in line:
+                assert TOKEN_KEY_LINE.match(line), line
+    # the tokens given to the refresh and revoke tasks are echoed masked, by name
+    assert re.search(r'"refresh_token": "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"', output)
+    assert re.search(r'"token": "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"', output)
