@@ -63,11 +63,11 @@ def plain_data(value, where='data'):
     if value is None or isinstance(value, bool):
         return value
     if any(cls.__name__ in _ENCRYPTED_TYPE_NAMES for cls in type(value).__mro__):
-        return str(value)
+        return _plain_str(str(value))
     if isinstance(value, str):
-        return str(value)
+        return _plain_str(value)
     if isinstance(value, bytes):
-        return to_text(value, errors='surrogate_or_strict')
+        return _plain_str(to_text(value, errors='surrogate_or_strict'))
     if isinstance(value, int):
         return int(value)
     if isinstance(value, float):
@@ -78,12 +78,17 @@ def plain_data(value, where='data'):
             if not isinstance(key, str):
                 raise AnsibleActionFail('%s has a key of type %s; vars file keys must be strings.'
                                         % (where, type(key).__name__))
-            copy[str(key)] = plain_data(item, '%s.%s' % (where, key))
+            copy[_plain_str(key)] = plain_data(item, '%s.%s' % (where, key))
         return copy
     if isinstance(value, (list, tuple, set, frozenset)):
         return [plain_data(item, '%s[%d]' % (where, index)) for index, item in enumerate(value)]
     raise AnsibleActionFail('%s is a %s, which a YAML vars file cannot hold; use strings, numbers, '
                             'booleans, lists and dicts.' % (where, type(value).__name__))
+
+
+def _plain_str(text):
+    # str() is not enough: AnsibleUnsafeText (ansible-core <= 2.18) returns itself from __str__.
+    return str.__str__(text)
 
 
 def check_variable_names(data):
@@ -94,8 +99,12 @@ def check_variable_names(data):
 
 def render_yaml(data):
     """The plaintext of the vars file: a comment, then the data as block YAML, keys sorted."""
-    return FILE_HEADER + yaml.safe_dump(data, default_flow_style=False, sort_keys=True,
-                                        allow_unicode=True, explicit_start=True, width=1000)
+    try:
+        return FILE_HEADER + yaml.safe_dump(data, default_flow_style=False, sort_keys=True,
+                                            allow_unicode=True, explicit_start=True, width=1000)
+    except yaml.YAMLError as exc:
+        # The exception quotes the value it could not dump; the value may be a secret.
+        raise AnsibleActionFail('data cannot be written as YAML (%s).' % type(exc).__name__)
 
 
 def parse_mode(mode):

@@ -60,7 +60,7 @@ options:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
-  - ansible.builtin.action_common_attributes.files
+  - action_common_attributes.files
 attributes:
   action:
     support: full
@@ -80,6 +80,9 @@ attributes:
     details: Runs on the controller, whatever the host of the task is; no connection to the host is made.
   safe_file_operations:
     support: full
+  vault:
+    support: full
+    details: Decrypts the existing file with the vault secrets of the run, to compare it; it is the only file read.
 notes:
   - Use C(run_once) when the task runs for many hosts; every host would otherwise write the same file.
   - Without a loaded vault secret the task fails; it never writes plaintext.

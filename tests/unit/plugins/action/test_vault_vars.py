@@ -22,6 +22,7 @@ from ansible.errors import AnsibleActionFail
 from ansible.parsing.dataloader import DataLoader
 from ansible.parsing.vault import VaultLib, VaultSecret, parse_vaulttext_envelope
 from ansible.plugins.loader import action_loader
+from ansible.utils.unsafe_proxy import wrap_var
 
 from ansible_collections.wso2.iots.plugins.action import vault_vars
 from ansible_collections.wso2.iots.plugins.action.vault_vars import (
@@ -464,6 +465,26 @@ class TestPlainData(object):
         assert type(plain) is dict and type(plain['iots_client_secret']) is str and type(plain['count']) is int
         assert run({'path': 'tagged.yml', 'data': tagged})['changed'] is True
         assert decrypt(str(basedir / 'tagged.yml'))['iots_client_secret'] == CLIENT_SECRET
+
+    def test_unsafe_values_become_plain_types(self, run, basedir):
+        """Templated task args are AnsibleUnsafeText on ansible-core <= 2.18, whose str() is itself."""
+        wrapped = wrap_var({'iots_client_secret': CLIENT_SECRET, 'items': ['a', b'b'], 'nested': {'k': 'v'}})
+        plain = plain_data(wrapped)
+        assert plain == {'iots_client_secret': CLIENT_SECRET, 'items': ['a', 'b'], 'nested': {'k': 'v'}}
+        assert type(plain['iots_client_secret']) is str
+        assert type(plain['items'][0]) is str and type(plain['items'][1]) is str
+        assert all(type(key) is str for key in plain)
+        assert run({'path': 'unsafe.yml', 'data': wrapped})['changed'] is True
+        assert decrypt(str(basedir / 'unsafe.yml'))['iots_client_secret'] == CLIENT_SECRET
+
+    def test_a_value_yaml_cannot_dump_is_not_quoted_in_the_error(self, monkeypatch):
+        class Refused(str):
+            pass
+
+        monkeypatch.setattr(vault_vars, '_plain_str', lambda text: Refused(text))
+        with pytest.raises(AnsibleActionFail) as error:
+            vault_vars.render_yaml(plain_data({'iots_client_secret': CLIENT_SECRET}))
+        assert str(error.value) == 'data cannot be written as YAML (RepresenterError).'
 
     def test_a_vaulted_value_is_stored_as_its_plaintext(self):
         vaulttext = VaultLib().encrypt(CLIENT_SECRET.encode(), IOTS[1], vault_id='iots').decode()
