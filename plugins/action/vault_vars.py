@@ -124,7 +124,7 @@ def parse_mode(mode):
     return value
 
 
-def changed_keys(current, desired):
+def changed_variable_names(current, desired):
     """Names of the keys that are added, removed or have another value."""
     return sorted(key for key in set(current) | set(desired)
                   if key not in current or key not in desired or current[key] != desired[key])
@@ -391,15 +391,15 @@ class ActionModule(ActionBase):
         return list(getattr(self._loader._vault, 'secrets', None) or [])
 
     def _result(self, path, vault_id, mode, current, desired, wrote):
-        keys = changed_keys(current.data, desired) if current.exists else sorted(desired)
-        changed = (not current.exists or bool(keys) or current.vault_id != vault_id or current.mode != mode)
+        names = changed_variable_names(current.data, desired) if current.exists else sorted(desired)
+        changed = (not current.exists or bool(names) or current.vault_id != vault_id or current.mode != mode)
         result = {
             'changed': changed,
             'path': path,
             'vault_id': vault_id,
             'mode': '%04o' % mode,
-            'keys': sorted(desired),
-            'changed_keys': keys,
+            'variables': sorted(desired),
+            'changed_variables': names,
             'wrote': wrote,
         }
         if self._task.diff and changed:

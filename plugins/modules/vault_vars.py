@@ -95,7 +95,7 @@ seealso:
     link: https://docs.ansible.com/ansible/latest/vault_guide/index.html
   - module: ansible.builtin.include_vars
 author:
-  - wso2.iots contributors
+  - wso2.iots contributors (@wso2-iots)
 '''
 
 EXAMPLES = r'''
@@ -133,13 +133,13 @@ mode:
   returned: always
   type: str
   sample: '0600'
-keys:
+variables:
   description: The names of the variables in the file, sorted. Never their values.
   returned: always
   type: list
   elements: str
   sample: [iots_client_id, iots_client_secret, iots_url]
-changed_keys:
+changed_variables:
   description: The names of the variables that were (or would be) added, removed or given another value.
   returned: always
   type: list

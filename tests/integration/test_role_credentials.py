@@ -11,18 +11,23 @@ reset the emulator's state, which is how "the secret changed on the server" look
 
 import os
 import stat
+import subprocess
+import sys
 import uuid
 
 import pytest
 import requests
 import yaml
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from ansible.parsing.vault import VaultLib, VaultSecret
 
 pytestmark = pytest.mark.integration
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-PLAYBOOKS = os.path.join(os.path.dirname(os.path.dirname(HERE)), 'playbooks')
+REPO = os.path.dirname(os.path.dirname(HERE))
+PLAYBOOKS = os.path.join(REPO, 'playbooks')
+AWX_CREDENTIAL_TYPE = os.path.join(REPO, 'docs', 'awx', 'iots_credential_type.yml')
 ROLE = 'role_credentials/credentials.yml'
 USE = 'role_credentials/use_credentials.yml'
 PASSWORD = 'vault-password-for-role-tests'
@@ -70,9 +75,9 @@ def server_keys(emu, application_name):
     return answer.json()
 
 
-def client_credentials_token(emu, keys, scopes=SCOPES):
+def client_credentials_token(emu, keys):
     answer = requests.post(emu.url + '/token', auth=(keys['client_id'], keys['client_secret']),
-                           data={'grant_type': 'client_credentials', 'scope': ' '.join(scopes)},
+                           data={'grant_type': 'client_credentials', 'scope': ' '.join(SCOPES)},
                            verify=emu.ca_path, timeout=10)
     assert answer.status_code == 200, answer.text
     return answer.json()['access_token']
@@ -80,8 +85,8 @@ def client_credentials_token(emu, keys, scopes=SCOPES):
 
 class TestBootstrap(object):
 
-    def test_first_run_registers_and_writes_second_run_changes_nothing(self, emu, run_playbook, recap, setup,
-                                                                        vault_args):
+    def test_first_run_registers_and_writes_second_run_changes_nothing(
+            self, emu, run_playbook, recap, setup, vault_args):
         path = setup['iots_credentials_file']
         first = run_playbook(ROLE, extra_vars=setup, args=vault_args())
         assert first.rc == 0, first
@@ -274,3 +279,57 @@ class TestLaterPlaybooks(object):
         assert recap(again.output)['changed'] == 0
         for device in devices:
             assert device['id'] in again.output
+
+
+class TestAwxCredentialType(object):
+    """docs/awx/iots_credential_type.yml, injected the way AWX does it, feeds the lookup alone."""
+
+    @staticmethod
+    def injected_environment(inputs, ca_file):
+        """AWX's CredentialType.inject_credential: a sandbox renders every env injector; absent fields are empty."""
+        with open(AWX_CREDENTIAL_TYPE) as handle:
+            credential_type = yaml.safe_load(handle)
+        declared = [field['id'] for field in credential_type['inputs']['fields']]
+        assert set(inputs) <= set(declared)
+        for required in credential_type['inputs']['required']:
+            assert inputs.get(required), required
+        sandbox = ImmutableSandboxedEnvironment()
+        namespace = dict((name, value) for name, value in inputs.items() if value)
+        with open(ca_file, 'w') as handle:
+            handle.write(sandbox.from_string(credential_type['injectors']['file']['template']).render(**namespace))
+        namespace['tower'] = type('TowerNamespace', (object,), {'filename': ca_file})
+        return dict((name, sandbox.from_string(template).render(**namespace))
+                    for name, template in credential_type['injectors']['env'].items())
+
+    def run_job(self, ansible_env, inventory, environment):
+        env = dict(ansible_env, **environment)
+        return subprocess.run(
+            [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', inventory(1),
+             os.path.join(HERE, 'targets', 'role_credentials', 'awx_job.yml')],
+            env=env, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL, check=False)
+
+    def test_client_keys_from_the_vault_file(self, emu, ansible_env, inventory, tmp_path):
+        keys = server_keys(emu, 'ansible_test_awx_%s' % uuid.uuid4().hex[:8])
+        with open(emu.ca_path) as handle:
+            ca_cert = handle.read()
+        environment = self.injected_environment(
+            {'url': emu.url, 'client_id': keys['client_id'], 'client_secret': keys['client_secret'],
+             'ca_cert': ca_cert}, str(tmp_path / 'injected-ca.pem'))
+        assert environment['IOTS_USERNAME'] == environment['IOTS_PASSWORD'] == ''
+        emu.reset()
+        job = self.run_job(ansible_env, inventory, environment)
+        assert job.returncode == 0, job.stdout + job.stderr
+        counts = emu.counts()
+        assert counts['token:client_credentials'] == 1 and counts['token:password'] == 0
+
+    def test_user_and_password_only(self, emu, ansible_env, inventory, tmp_path):
+        with open(emu.ca_path) as handle:
+            ca_cert = handle.read()
+        environment = self.injected_environment(
+            {'url': emu.url, 'username': 'admin', 'password': 'admin', 'ca_cert': ca_cert},
+            str(tmp_path / 'injected-ca.pem'))
+        environment['IOTS_APPLICATION_NAME'] = 'ansible_test_awx_%s' % uuid.uuid4().hex[:8]
+        job = self.run_job(ansible_env, inventory, environment)
+        assert job.returncode == 0, job.stdout + job.stderr
+        counts = emu.counts()
+        assert counts['register'] == 1 and counts['token:password'] == 1

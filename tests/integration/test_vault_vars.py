@@ -204,11 +204,11 @@ class TestRefusal(object):
         assert run_playbook(WRITE, extra_vars={'vv_path': vars_file, 'vv_data': data},
                             args=['--vault-id', 'iots@' + password_file(OTHER_PASSWORD, 'o')]).rc == 0
         before = read_bytes(vars_file)
-        result = run_playbook(REFUSE, extra_vars={
-            'vv_path': vars_file, 'vv_data': secret_data(),
-            'vv_expected_error': r'^Cannot decrypt .* with the loaded vault secrets \(vault ids: iots; the file says '
-                                 r'iots\): Decryption failed.* The file is left untouched'},
-            args=['--vault-id', 'iots@' + password_file()])
+        expected = (r'^Cannot decrypt .* with the loaded vault secrets \(vault ids: iots; the file says iots\): '
+                    r'Decryption failed.* The file is left untouched')
+        result = run_playbook(REFUSE, extra_vars={'vv_path': vars_file, 'vv_data': secret_data(),
+                                                  'vv_expected_error': expected},
+                              args=['--vault-id', 'iots@' + password_file()])
         assert result.rc == 0, result
         assert read_bytes(vars_file) == before
         assert os.listdir(os.path.dirname(vars_file)) == ['credentials.yml']

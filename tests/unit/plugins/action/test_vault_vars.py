@@ -172,7 +172,7 @@ class TestWrite(object):
         path = str(basedir / 'creds.yml')
         assert result['changed'] is True and result['wrote'] is True
         assert result['path'] == path
-        assert result['keys'] == ['iots_client_id', 'iots_client_secret', 'iots_url']
+        assert result['variables'] == ['iots_client_id', 'iots_client_secret', 'iots_url']
         assert file_mode(path) == 0o600
         assert header(path) == '$ANSIBLE_VAULT;1.2;AES256;iots'
         raw = read_bytes(path)
@@ -194,7 +194,7 @@ class TestWrite(object):
         before = (read_bytes(path), os.stat(path).st_ino, os.stat(path).st_mtime_ns)
         result = run({'path': 'creds.yml', 'data': dict(DATA)})
         assert result['changed'] is False and result['wrote'] is False
-        assert result['changed_keys'] == []
+        assert result['changed_variables'] == []
         assert (read_bytes(path), os.stat(path).st_ino, os.stat(path).st_mtime_ns) == before
 
     def test_comparison_is_on_values_not_on_ciphertext_or_key_order(self, run, basedir):
@@ -207,19 +207,19 @@ class TestWrite(object):
         new = dict(DATA, iots_client_secret=NEW_CLIENT_SECRET)
         result = run({'path': 'creds.yml', 'data': new})
         assert result['changed'] is True
-        assert result['changed_keys'] == ['iots_client_secret']
+        assert result['changed_variables'] == ['iots_client_secret']
         assert decrypt(str(basedir / 'creds.yml')) == new
 
     def test_keys_not_in_data_are_removed(self, run, basedir):
         run({'path': 'creds.yml', 'data': dict(DATA, stale=1)})
         result = run({'path': 'creds.yml', 'data': DATA})
-        assert result['changed_keys'] == ['stale']
+        assert result['changed_variables'] == ['stale']
         assert decrypt(str(basedir / 'creds.yml')) == DATA
 
     def test_another_vault_id_re_encrypts_the_same_data(self, run, basedir):
         run({'path': 'creds.yml', 'data': DATA, 'vault_id': 'other'}, secrets=[IOTS, OTHER])
         result = run({'path': 'creds.yml', 'data': DATA, 'vault_id': 'iots'}, secrets=[IOTS, OTHER])
-        assert result['changed'] is True and result['changed_keys'] == []
+        assert result['changed'] is True and result['changed_variables'] == []
         assert header(str(basedir / 'creds.yml')).endswith(';iots')
         assert run({'path': 'creds.yml', 'data': DATA, 'vault_id': 'iots'},
                    secrets=[IOTS, OTHER])['changed'] is False
@@ -230,7 +230,7 @@ class TestWrite(object):
         os.chmod(path, 0o644)
         content, inode = read_bytes(path), os.stat(path).st_ino
         result = run({'path': 'creds.yml', 'data': DATA})
-        assert result['changed'] is True and result['changed_keys'] == []
+        assert result['changed'] is True and result['changed_variables'] == []
         assert file_mode(path) == 0o600
         assert (read_bytes(path), os.stat(path).st_ino) == (content, inode)
 
@@ -340,7 +340,7 @@ class TestCheckAndDiff(object):
         before = read_bytes(path)
         result = run({'path': 'creds.yml', 'data': dict(DATA, iots_client_secret=NEW_CLIENT_SECRET)},
                      check_mode=True)
-        assert result['changed'] is True and result['changed_keys'] == ['iots_client_secret']
+        assert result['changed'] is True and result['changed_variables'] == ['iots_client_secret']
         assert read_bytes(path) == before
 
     def test_check_mode_on_an_unchanged_file_reports_no_change(self, run):
@@ -462,7 +462,7 @@ class TestPlainData(object):
              'items': datatag.AnsibleTagHelper.tag(['a'], [origin])}, [origin])
         plain = plain_data(tagged)
         assert plain == {'iots_client_secret': CLIENT_SECRET, 'count': 3, 'items': ['a']}
-        assert type(plain) is dict and type(plain['iots_client_secret']) is str and type(plain['count']) is int
+        assert [plain.__class__, plain['iots_client_secret'].__class__, plain['count'].__class__] == [dict, str, int]
         assert run({'path': 'tagged.yml', 'data': tagged})['changed'] is True
         assert decrypt(str(basedir / 'tagged.yml'))['iots_client_secret'] == CLIENT_SECRET
 
@@ -471,9 +471,7 @@ class TestPlainData(object):
         wrapped = wrap_var({'iots_client_secret': CLIENT_SECRET, 'items': ['a', b'b'], 'nested': {'k': 'v'}})
         plain = plain_data(wrapped)
         assert plain == {'iots_client_secret': CLIENT_SECRET, 'items': ['a', 'b'], 'nested': {'k': 'v'}}
-        assert type(plain['iots_client_secret']) is str
-        assert type(plain['items'][0]) is str and type(plain['items'][1]) is str
-        assert all(type(key) is str for key in plain)
+        assert [item.__class__ for item in [plain['iots_client_secret']] + plain['items'] + list(plain)] == [str] * 6
         assert run({'path': 'unsafe.yml', 'data': wrapped})['changed'] is True
         assert decrypt(str(basedir / 'unsafe.yml'))['iots_client_secret'] == CLIENT_SECRET
 
@@ -481,7 +479,7 @@ class TestPlainData(object):
         class Refused(str):
             pass
 
-        monkeypatch.setattr(vault_vars, '_plain_str', lambda text: Refused(text))
+        monkeypatch.setattr(vault_vars, '_plain_str', Refused)
         with pytest.raises(AnsibleActionFail) as error:
             vault_vars.render_yaml(plain_data({'iots_client_secret': CLIENT_SECRET}))
         assert str(error.value) == 'data cannot be written as YAML (RepresenterError).'
