@@ -47,7 +47,7 @@ options:
   grant_type:
     description:
       - The OAuth 2.0 grant to use with O(state=present).
-      - V(password) needs O(username) and O(password) (steps 4 of the IoTS guide).
+      - V(password) needs O(username) and O(password) (step 4 of the IoTS guide).
       - V(refresh_token) needs O(refresh_token). C(scope) is never sent on refresh; the new token keeps the
         scopes of the original one. If the server rejects the refresh token (C(invalid_grant) or
         C(invalid_request), for example because it expired or was revoked) and O(username) and O(password) are
@@ -97,6 +97,9 @@ notes:
     is also a user or scope name (for example C(admin)) those names appear as C(********).
 seealso:
   - module: wso2.iots.iots_app_register
+  - plugin: wso2.iots.iots_bearer
+    plugin_type: lookup
+    description: A cached bearer token for the tasks of a play, obtained the same way.
   - name: "WSO2 IoT Server 3.2.0: Generating the Access Token"
     description: The IoTS guide whose steps 4 and 5 this module automates.
     link: https://docs.wso2.com/display/IOTS320/Generating+the+Access+Token
@@ -271,6 +274,11 @@ revoked:
   returned: when O(state=absent)
   type: bool
   sample: true
+method:
+  description: The HTTP method of the request that failed.
+  returned: on failure of a request
+  type: str
+  sample: POST
 url:
   description: The URL of the request that failed.
   returned: on failure of a request

@@ -4,7 +4,6 @@ Each test registers its own application (app_name), so no test shares a token wi
 IoTS hands one token to every run of the same client, user and scopes.
 """
 
-import json
 import re
 import socket
 

@@ -55,11 +55,11 @@ class Validator(RequestValidator):
         return True
 
     def authenticate_client(self, request, *args, **kwargs):
-        scheme, _, value = (request.headers.get('Authorization') or '').partition(' ')
+        scheme, dummy, value = (request.headers.get('Authorization') or '').partition(' ')
         if scheme.lower() != 'basic':
             return False
         try:
-            client_id, _, secret = base64.b64decode(value).decode('utf-8').partition(':')
+            client_id, dummy, secret = base64.b64decode(value).decode('utf-8').partition(':')
         except (ValueError, UnicodeDecodeError):
             return False
         # RFC 6749 section 2.3.1: both parts are form-encoded before Basic encoding.
@@ -219,5 +219,5 @@ def _handler(server):
 
 def _form_pairs(body):
     for pair in body.split('&'):
-        name, _, value = pair.partition('=')
+        name, dummy, value = pair.partition('=')
         yield unquote_plus(name), unquote_plus(value)

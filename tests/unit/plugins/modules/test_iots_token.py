@@ -364,8 +364,8 @@ XML_FAULT = ('<am:fault xmlns:am="http://wso2.org/apimanager"><am:code>101503</a
     (200, '{"access_token":"168c56', 'application/json',
      'POST %s/token answered HTTP 200 but its body is not the expected JSON (malformed JSON' % URL, 200),
 ])
-def test_server_errors_fail_with_one_line_naming_url_status_and_words(server, run_module, status, body, content_type,
-                                                                       start, status_field):
+def test_server_errors_fail_with_one_line_naming_url_status_and_words(
+        server, run_module, status, body, content_type, start, status_field):
     server.return_value = answer(status, body, content_type)
     run = run_module(scopes=SCOPES)
     assert run['failed'] is True
