@@ -8,7 +8,7 @@ name: iots_bearer
 short_description: An OAuth bearer token for the WSO2 IoT Server API, fetched once and shared by all hosts and tasks
 version_added: 1.0.0
 author:
-  - wso2.iots contributors
+  - wso2.iots contributors (@wso2-iots)
 description:
   - Returns an OAuth 2.0 access token for the IoTS API gateway, to put in an C(Authorization: Bearer) header.
   - >-
@@ -249,6 +249,11 @@ _raw:
     - 0f4a2bd2-8f8e-3c4d-9d7e-6c7a1f3e2b10
 '''
 
+import hashlib
+import importlib.util
+import json
+import os
+import sys
 import time
 
 from ansible import constants as C
@@ -256,9 +261,65 @@ from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
 
-from ansible_collections.wso2.iots.plugins.plugin_utils import _token_cache
-
 display = Display()
+
+TOKEN_CACHE_MODULE = 'ansible_collections.wso2.iots.plugins.plugin_utils._token_cache'
+
+
+def _import_token_cache():
+    """The cache module, loaded the way Ansible loads plugin files, so Python keeps its bytecode.
+
+    Ansible forks a fresh worker for every (host, task), and its collection loader compiles each
+    module_utils and plugin_utils module from source there, without a .pyc: for this module that
+    cost more than the whole rest of a cache hit. It is registered under its usual name, so
+    ordinary imports of it elsewhere get this same module.
+    """
+    module = sys.modules.get(TOKEN_CACHE_MODULE)
+    if module is not None:
+        return module
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'plugin_utils', '_token_cache.py')
+    spec = importlib.util.spec_from_file_location(TOKEN_CACHE_MODULE, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[TOKEN_CACHE_MODULE] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[TOKEN_CACHE_MODULE]
+        raise
+    return module
+
+
+_token_cache = _import_token_cache()
+
+
+def _option_definitions_file():
+    fingerprint = hashlib.sha256(DOCUMENTATION.encode('utf-8')).hexdigest()[:16]
+    return os.path.join(_token_cache.per_run_directory(C.DEFAULT_LOCAL_TMP), 'options-%s.json' % fingerprint)
+
+
+def _register_shared_option_definitions():
+    """Register this plugin's option definitions from the copy an earlier worker of the run left.
+
+    Ansible reads a plugin's options by parsing DOCUMENTATION and its doc fragments as YAML, in
+    every worker process that loads the plugin: 15 to 40 ms for each (host, task), several times
+    a cache hit. With the definitions already registered, its loader skips that parse. The copy
+    lives in the run's private temp dir, so it always matches the code of this run.
+    """
+    # Ansible files a plugin's definitions under the name of its Python module.
+    if C.config.has_configuration_definition('lookup', __name__):
+        return True
+    data = _token_cache.read_private_file(_option_definitions_file())
+    try:
+        definitions = json.loads(data.decode('utf-8')) if data else None
+    except ValueError:
+        definitions = None
+    if not isinstance(definitions, dict) or not {'url', 'cache', 'scopes'} <= set(definitions):
+        return False
+    C.config.initialize_plugin_configuration_definitions('lookup', __name__, definitions)
+    return True
+
+
+_option_definitions_shared = _register_shared_option_definitions()
 
 GRANT_PASSWORD = 'password'
 GRANT_REFRESH_TOKEN = 'refresh_token'
@@ -322,14 +383,36 @@ def requested_scopes(terms, scopes_option):
     return sorted(found)
 
 
+def _may_hold_template(value):
+    """Cheap pre-check: only strings with Jinja markers (or containers) can need templating."""
+    if isinstance(value, str):
+        return '{{' in value or '{%' in value
+    return isinstance(value, (list, tuple, dict))
+
+
 class LookupModule(LookupBase):
 
     def run(self, terms, variables=None, **kwargs):
         self.set_options(var_options=self._own_variables(variables), direct=kwargs)
+        if not _option_definitions_shared:
+            self._share_option_definitions()
         try:
             return [self._access_token(terms)]
         except _token_cache.TokenCacheError as exc:
             raise AnsibleLookupError(str(exc))
+
+    def _share_option_definitions(self):
+        """Leave the parsed option definitions for the later workers of this run (see above)."""
+        global _option_definitions_shared  # pylint: disable=global-statement
+        _option_definitions_shared = True
+        if self._load_name != __name__:
+            return
+        try:
+            data = json.dumps(self.option_definitions, sort_keys=True).encode('utf-8')
+            directory = _token_cache.ensure_private_directory(_token_cache.per_run_directory(C.DEFAULT_LOCAL_TMP))
+            _token_cache.write_private_file(directory, os.path.basename(_option_definitions_file()), data)
+        except (TypeError, ValueError, OSError, _token_cache.TokenCacheError) as exc:
+            display.vvvv('iots_bearer: option definitions not shared with other workers: %s' % exc)
 
     def _own_variables(self, variables):
         """The variables this lookup reads, each templated.
@@ -347,7 +430,9 @@ class LookupModule(LookupBase):
         for name in names:
             if name in variables:
                 value = variables[name]
-                own[name] = self._templar.template(value) if self._templar is not None else value
+                if self._templar is not None and _may_hold_template(value):
+                    value = self._templar.template(value)
+                own[name] = value
         return own
 
     def _access_token(self, terms):

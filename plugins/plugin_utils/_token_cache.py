@@ -205,15 +205,16 @@ def ensure_private_directory(path, create_parents=False):
     could let them read tokens or plant entries, so it is refused rather than repaired.
     """
     try:
-        if create_parents:
-            parent = os.path.dirname(path)
-            if parent and not os.path.isdir(parent):
-                os.makedirs(parent, exist_ok=True)
         try:
-            os.mkdir(path, 0o700)
-        except FileExistsError:
-            pass
-        info = os.stat(path)
+            info = os.stat(path)
+        except FileNotFoundError:
+            if create_parents:
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+            try:
+                os.mkdir(path, 0o700)
+            except FileExistsError:  # another fork made it
+                pass
+            info = os.stat(path)
     except OSError as exc:
         raise UnusableDirectory('%s cannot be created (%s)' % (path, exc.strerror or exc))
     if not stat.S_ISDIR(info.st_mode):
@@ -227,6 +228,76 @@ def ensure_private_directory(path, create_parents=False):
     if not os.access(path, os.W_OK | os.X_OK):
         raise UnusableDirectory('%s is not writable' % path)
     return path
+
+
+# ---------------------------------------------------------------------------- private files
+
+def read_private_file(path, max_bytes=MAX_ENTRY_BYTES):
+    """The bytes of ``path``, or None when it is missing or not a small private file of ours.
+
+    No symlinks, owned by this user, no group or other bits: anything else could have been
+    planted, and a planted token would send requests with someone else's credentials.
+    """
+    flags = os.O_RDONLY | getattr(os, 'O_NOFOLLOW', 0) | getattr(os, 'O_CLOEXEC', 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if (not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid()
+                or info.st_mode & 0o077 or info.st_size > max_bytes):
+            return None
+        chunks = []
+        while True:
+            chunk = os.read(fd, max_bytes + 1)
+            if not chunk:
+                break
+            chunks.append(chunk)
+        return b''.join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def write_private_file(directory, name, data):
+    """Replace ``directory/name`` atomically: temp file (0600) in the same dir, fsync, rename.
+
+    Readers see the old or the new content, never a partial one, and a writer killed half-way
+    leaves only a temp file behind.
+    """
+    fd, temp_path = tempfile.mkstemp(prefix='.%s.' % name, suffix='.tmp', dir=directory)
+    try:
+        try:
+            os.fchmod(fd, 0o600)
+            view = memoryview(data)
+            while view:
+                written = os.write(fd, view)
+                view = view[written:]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(temp_path, os.path.join(directory, name))
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp_path)
+        raise
+    _sync_directory(directory)
+
+
+def _sync_directory(directory):
+    # Make the rename itself durable, so a crash cannot bring back an older entry.
+    try:
+        fd = os.open(directory, os.O_RDONLY | getattr(os, 'O_DIRECTORY', 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 # ---------------------------------------------------------------------------- vault
@@ -299,28 +370,7 @@ class EntryDirectory(object):
         return os.path.join(self.path, key + suffix)
 
     def _read_bytes(self, key):
-        """The entry file's bytes, or None when it is missing or not a private file of ours."""
-        flags = os.O_RDONLY | getattr(os, 'O_NOFOLLOW', 0) | getattr(os, 'O_CLOEXEC', 0)
-        try:
-            fd = os.open(self._file(key, ENTRY_SUFFIX), flags)
-        except OSError:
-            return None
-        try:
-            info = os.fstat(fd)
-            if (not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid()
-                    or info.st_mode & 0o077 or info.st_size > MAX_ENTRY_BYTES):
-                return None
-            chunks = []
-            while True:
-                chunk = os.read(fd, MAX_ENTRY_BYTES + 1)
-                if not chunk:
-                    break
-                chunks.append(chunk)
-            return b''.join(chunks)
-        except OSError:
-            return None
-        finally:
-            os.close(fd)
+        return read_private_file(self._file(key, ENTRY_SUFFIX))
 
     def is_encrypted_on_disk(self, key):
         data = self._read_bytes(key)
@@ -358,44 +408,10 @@ class EntryDirectory(object):
         return not self.is_encrypted_on_disk(key)
 
     def write(self, key, entry):
-        """Replace the entry atomically: temp file (0600) in the same dir, fsync, rename.
-
-        Readers see the old or the new entry, never a partial one, and a writer killed half-way
-        leaves only a temp file behind.
-        """
         data = json.dumps(entry, sort_keys=True, separators=(',', ':')).encode('utf-8')
         if self.encrypts:
             data = self.vault.encrypt(data)
-        fd, temp_path = tempfile.mkstemp(prefix='.%s.' % key, suffix='.tmp', dir=self.path)
-        try:
-            try:
-                os.fchmod(fd, 0o600)
-                view = memoryview(data)
-                while view:
-                    written = os.write(fd, view)
-                    view = view[written:]
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            os.replace(temp_path, self._file(key, ENTRY_SUFFIX))
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temp_path)
-            raise
-        self._sync_directory()
-
-    def _sync_directory(self):
-        # Make the rename itself durable, so a crash cannot bring back an older entry.
-        try:
-            fd = os.open(self.path, os.O_RDONLY | getattr(os, 'O_DIRECTORY', 0))
-        except OSError:
-            return
-        try:
-            os.fsync(fd)
-        except OSError:
-            pass
-        finally:
-            os.close(fd)
+        write_private_file(self.path, key + ENTRY_SUFFIX, data)
 
     @contextlib.contextmanager
     def lock(self, key, timeout, clock=time.monotonic, sleep=time.sleep):

@@ -446,12 +446,15 @@ def test_a_cache_hit_imports_nothing(isolated):
     assert hit['result'] == ['cached-token']
     assert hit['run'] == []
     # loading the plugin brings its own code and the docs Ansible reads, nothing of the HTTP stack
-    ours = [m for m in hit['loaded'] if m.startswith('ansible_collections.')]
-    assert [m for m in ours if not m.startswith('ansible_collections.wso2.iots.plugins.doc_fragments')] == [
-        'ansible_collections.wso2', 'ansible_collections.wso2.iots', 'ansible_collections.wso2.iots.plugins',
-        'ansible_collections.wso2.iots.plugins.lookup', 'ansible_collections.wso2.iots.plugins.lookup.iots_bearer',
-        'ansible_collections.wso2.iots.plugins.plugin_utils',
-        'ansible_collections.wso2.iots.plugins.plugin_utils._token_cache']
+    ours = set(m for m in hit['loaded'] if m.startswith('ansible_collections.')
+               and not m.startswith('ansible_collections.wso2.iots.plugins.doc_fragments'))
+    assert {'ansible_collections.wso2.iots.plugins.lookup.iots_bearer',
+            'ansible_collections.wso2.iots.plugins.plugin_utils._token_cache'} <= ours
+    assert ours <= {'ansible_collections.wso2', 'ansible_collections.wso2.iots', 'ansible_collections.wso2.iots.plugins',
+                    'ansible_collections.wso2.iots.plugins.lookup',
+                    'ansible_collections.wso2.iots.plugins.lookup.iots_bearer',
+                    'ansible_collections.wso2.iots.plugins.plugin_utils',
+                    'ansible_collections.wso2.iots.plugins.plugin_utils._token_cache'}
     for heavy in ('requests', 'urllib3', 'http.client', 'ansible_collections.wso2.iots.plugins.module_utils._client',
                   'ansible_collections.wso2.iots.plugins.module_utils._oauth'):
         assert heavy not in hit['all']
@@ -461,3 +464,77 @@ def test_a_cache_hit_imports_nothing(isolated):
     miss = run_import_probe(isolated)
     assert miss['result'] != ['cached-token']
     assert 'requests' in miss['run'] and 'ansible_collections.wso2.iots.plugins.module_utils._client' in miss['run']
+
+
+# ---------------------------------------------------------------------------- worker start-up cost
+
+WORKER_PROBE = textwrap.dedent('''
+    import json, sys
+    sys.path.insert(0, sys.argv[1])
+    import conftest  # the collection finder
+    from ansible import constants as C
+    import ansible.plugins.loader as plugin_loader
+    from ansible.parsing.dataloader import DataLoader
+    from ansible.template import Templar
+    C.DEFAULT_LOCAL_TMP = sys.argv[2]
+    if sys.argv[3] == 'forbid-doc-parsing':
+        def refuse(*args, **kwargs):
+            raise AssertionError('DOCUMENTATION was parsed')
+        plugin_loader.add_fragments = refuse
+    variables = {'iots_url': 'https://IOTS.example.com:8243/', 'iots_username': 'operator',
+                 'iots_password': 'op-pass-789', 'iots_client_id': 'cid-123', 'iots_client_secret': 'csecret-456',
+                 'iots_bearer_refresh_before': 120}
+    loader = DataLoader()
+    plugin = plugin_loader.lookup_loader.get('wso2.iots.iots_bearer', loader=loader, templar=Templar(loader=loader))
+    shared_at_import = sys.modules[type(plugin).__module__]._option_definitions_shared
+    result = plugin.run(['perm:devices:view'], variables=variables, cache_encrypt='required')
+    options = plugin.get_options()
+    print(json.dumps({'result': result, 'shared_at_import': shared_at_import,
+                      'options': dict((k, v) for k, v in options.items() if k != 'password')}, default=str))
+''')
+
+
+def run_worker_probe(run_tmp, mode):
+    probe = subprocess.run([sys.executable, '-c', WORKER_PROBE, os.path.join(REPO, 'tests'), run_tmp, mode],
+                           capture_output=True, text=True)
+    assert probe.returncode == 0, probe.stderr
+    return json.loads(probe.stdout)
+
+
+def test_later_workers_skip_parsing_the_documentation(isolated):
+    key = _token_cache.cache_key(URL + '/token', 'password', 'operator', 'cid-123', ['perm:devices:view'])
+    directory = _token_cache.ensure_private_directory(_token_cache.per_run_directory(isolated))
+    entry = _token_cache.token_entry(key, {'access_token': 'cached-token', 'expires_in': 3600,
+                                           'obtained_at': time.time(), 'scopes': ['perm:devices:view']})
+    _token_cache.EntryDirectory(directory, 'per-run').write(key, entry)
+
+    first = run_worker_probe(isolated, 'parse-as-usual')
+    assert first['result'] == ['cached-token'] and first['shared_at_import'] is False
+    (shared,) = [n for n in os.listdir(directory) if n.startswith('options-')]
+    assert oct(os.stat(os.path.join(directory, shared)).st_mode & 0o777) == '0o600'
+
+    later = run_worker_probe(isolated, 'forbid-doc-parsing')
+    assert later['result'] == ['cached-token'] and later['shared_at_import'] is True
+    # the same options, from every source, with the same types and defaults
+    assert later['options'] == first['options']
+    assert later['options']['refresh_before'] == 120 and later['options']['cache_encrypt'] == 'required'
+    assert later['options']['tags'] == ['device_management'] and later['options']['validate_certs'] is True
+
+
+def test_a_damaged_shared_definitions_file_is_ignored(isolated):
+    key = _token_cache.cache_key(URL + '/token', 'password', 'operator', 'cid-123', ['perm:devices:view'])
+    directory = _token_cache.ensure_private_directory(_token_cache.per_run_directory(isolated))
+    _token_cache.EntryDirectory(directory, 'per-run').write(key, _token_cache.token_entry(
+        key, {'access_token': 'cached-token', 'expires_in': 3600, 'obtained_at': time.time(),
+              'scopes': ['perm:devices:view']}))
+    run_worker_probe(isolated, 'parse-as-usual')
+    (shared,) = [n for n in os.listdir(directory) if n.startswith('options-')]
+    with open(os.path.join(directory, shared), 'w') as handle:
+        handle.write('{"url": ')
+    again = run_worker_probe(isolated, 'parse-as-usual')
+    assert again['shared_at_import'] is False and again['result'] == ['cached-token']
+
+
+def test_the_cache_module_is_one_module_however_it_is_imported():
+    from ansible_collections.wso2.iots.plugins.plugin_utils import _token_cache as imported
+    assert iots_bearer._token_cache is imported is sys.modules[iots_bearer.TOKEN_CACHE_MODULE]
