@@ -44,30 +44,34 @@ pick_python() {
 }
 
 # ensure_venv DIR PYTHON REQUIREMENT-ARG...: make DIR a virtualenv of PYTHON with the requirements
-# installed (pip arguments: '-r file' or specifiers). A stamp of the interpreter and of the
-# requirements' text lets a second run skip pip entirely.
+# installed (pip arguments: a requirements file relative to the repository, or a specifier). A
+# stamp of the requirements' text lets a second run skip pip entirely; when only the requirements
+# changed, pip updates the virtualenv in place; another interpreter means a new virtualenv.
 ensure_venv() {
     local dir="$1" python="$2"
     shift 2
-    local stamp_file="$dir/.wso2-iots-stamp" stamp arg
-    stamp="$("$python" -c 'import sys; print(sys.version)')"
-    stamp+=$'\n'"$*"
+    local stamp_file="$dir/.wso2-iots-stamp" version stamp arg
+    version="$("$python" -c 'import sys; print(sys.version)')" || return 1
+    stamp="$*"
     for arg in "$@"; do
-        if [[ -f "$REPO/$arg" ]]; then
-            stamp+=$'\n'"$(cat "$REPO/$arg")"
-        fi
+        [[ -f "$REPO/$arg" ]] && stamp+=$'\n'"$(cat "$REPO/$arg")"
     done
-    # Requirement files may include others (-r unit/requirements.txt): stamp those too.
+    # Requirement files include others (-r unit/requirements.txt): stamp those too.
     for arg in "$REPO"/tests/unit/requirements.txt "$REPO"/tests/integration/requirements.txt; do
         [[ -f "$arg" ]] && stamp+=$'\n'"$(cat "$arg")"
     done
-    if [[ -x "$dir/bin/python" && -f "$stamp_file" ]] && [[ "$(cat "$stamp_file")" == "$stamp" ]]; then
-        note "Reusing virtualenv $dir ($("$dir/bin/python" --version))"
-        return 0
+    if [[ -x "$dir/bin/python" && "$("$dir/bin/python" -c 'import sys; print(sys.version)' 2>/dev/null)" == "$version" ]]; then
+        if [[ -f "$stamp_file" && "$(cat "$stamp_file")" == "$stamp" ]]; then
+            note "Reusing virtualenv $dir ($("$dir/bin/python" --version))"
+            return 0
+        fi
+        note "Updating virtualenv $dir: its requirements changed"
+    else
+        note "Creating virtualenv $dir with $python"
+        rm -rf "$dir"
+        "$python" -m venv "$dir" || return 1
     fi
-    note "Creating virtualenv $dir with $python"
-    rm -rf "$dir"
-    "$python" -m venv "$dir" || return 1
+    rm -f "$stamp_file"
     local pip_args=() item
     for item in "$@"; do
         if [[ -f "$REPO/$item" ]]; then

@@ -57,8 +57,7 @@ def candidates(minor):
         # Only plain CPython releases: no 3.13t (free-threaded), -dev or -rc builds.
         paths = [path for path in glob.glob(os.path.join(root, 'versions', minor + '.*', 'bin', name))
                  if re.search(re.escape(minor) + r'\.\d+' + re.escape(os.sep), path)]
-        for path in sorted(paths, key=lambda path: _patch_level(path, minor), reverse=True):
-            yield path
+        yield from sorted(paths, key=lambda path: _patch_level(path, minor), reverse=True)
     for directory in ('/usr/local/bin', '/usr/bin'):
         yield os.path.join(directory, name)
 
