@@ -16,6 +16,7 @@ so a retry after a dropped connection cannot do harm.
 """
 
 import json
+import re
 import time
 import traceback
 
@@ -45,6 +46,17 @@ DEFAULT_BACKOFF = 0.5
 MAX_RETRY_AFTER = 5.0
 
 USER_AGENT = 'ansible-wso2.iots'
+
+# What to do, for the failures whose cause is on the server's side or on the way to it.
+UNREACHABLE_HINT = 'Check that url points at the IoTS gateway (https port 8243 by default) and that it is up.'
+BACKEND_HINT = ('The gateway could not reach the IoTS backend; check that the IoTS server is up and not '
+                'overloaded, then run again.')
+SERVER_FAILURE_HINT = 'IoTS failed on its side; its log (repository/logs/wso2carbon.log) says why.'
+BROKEN_ANSWER_HINT = ('The answer was cut off or is not from IoTS: run again, and check that url is the IoTS '
+                      'gateway and that no proxy in between changes its answers.')
+DROPPED_HINT = ('Check that IoTS is up, and the network and any proxy or load balancer between here and the '
+                'gateway.')
+SILENT_HINT = 'The gateway took the request but did not answer: check that IoTS is up and not overloaded, or raise timeout.'
 
 
 def normalize_url(url):
@@ -106,7 +118,8 @@ class IotsResponse(object):
             raise IotsError(
                 '%s %s answered HTTP %s but its body is not the expected JSON (%s).'
                 % (self.method, self.url, self.status, description),
-                url=self.url, method=self.method, status=self.status, description=description)
+                url=self.url, method=self.method, status=self.status, description=description,
+                hint=BROKEN_ANSWER_HINT)
 
 
 class IotsClient(object):
@@ -168,17 +181,15 @@ class IotsClient(object):
                     method, url, json=json_body, data=form, auth=auth, headers=send_headers,
                     timeout=self.timeout, verify=self.verify, allow_redirects=False)
             except requests.exceptions.RequestException as exc:
-                error = self._transport_error(method, url, exc)
                 if not _retryable_exception(exc) or attempt >= self.retries:
-                    raise error
+                    raise self._transport_error(method, url, exc, attempt + 1)
                 delay = self.backoff * (2 ** attempt)
             else:
                 text = response.text
                 if response.status_code in expected:
                     return IotsResponse(method, url, response.status_code, response.headers, text)
-                error = self._http_error(method, url, response.status_code, text)
                 if response.status_code not in RETRY_STATUSES or attempt >= self.retries:
-                    raise error
+                    raise self._http_error(method, url, response.status_code, text, attempt + 1)
                 delay = _retry_after(response.headers.get('Retry-After'), self.backoff * (2 ** attempt))
             attempt += 1
             self._sleep(delay)
@@ -186,15 +197,21 @@ class IotsClient(object):
     def _clean(self, text):
         return redact(text, self._secrets)
 
-    def _http_error(self, method, url, status, text):
+    def _http_error(self, method, url, status, text, attempts=1):
         error, description = describe_body(text)
         description = self._clean(description)
         words = ': '.join(w for w in (error, description) if w)
+        # 4xx answers get their hint from the endpoint's layer (_oauth), which knows what they mean.
+        hint = None
+        if status in RETRY_STATUSES:
+            hint = _with_attempts(BACKEND_HINT, attempts)
+        elif status >= 500:
+            hint = SERVER_FAILURE_HINT
         return IotsError(
             _sentence('%s %s failed: HTTP %s %s' % (method, url, status, words)),
-            url=url, method=method, status=status, error=error, description=description)
+            url=url, method=method, status=status, error=error, description=description, hint=hint)
 
-    def _transport_error(self, method, url, exc):
+    def _transport_error(self, method, url, exc, attempts=1):
         reason = self._clean(_root_reason(exc))
         if isinstance(exc, requests.exceptions.SSLError):
             return IotsError(
@@ -202,17 +219,22 @@ class IotsClient(object):
                 url=url, method=method, description=reason,
                 hint='IoTS ships a self-signed certificate (CN=localhost): pass its CA bundle with '
                      'ca_path, or set validate_certs: false on a test system.')
+        hint = UNREACHABLE_HINT
         if isinstance(exc, requests.exceptions.ConnectTimeout):
             what = 'no connection within %s s' % self.timeout
         elif isinstance(exc, requests.exceptions.Timeout):
             what = 'no answer within %s s (timeout)' % self.timeout
+            hint = SILENT_HINT
+        elif _cut_off(exc, reason):
+            what = 'the connection was closed in the middle of the answer (%s)' % _incomplete_read(reason)
+            hint = DROPPED_HINT
         elif isinstance(exc, requests.exceptions.ConnectionError):
             what = 'connection failed (%s)' % reason
         else:
             what = 'request failed (%s)' % reason
         return IotsError(
             '%s %s failed: %s.' % (method, url, what), url=url, method=method, description=reason,
-            hint='Check that url points at the IoTS gateway (https port 8243 by default) and that it is up.')
+            hint=_with_attempts(hint, attempts))
 
 
 def _utf8_credentials(auth):
@@ -224,6 +246,23 @@ def _utf8_credentials(auth):
         return tuple(value.encode('utf-8') if isinstance(value, str) and not value.isascii() else value
                      for value in auth)
     return auth
+
+
+def _with_attempts(hint, attempts):
+    """The hint, saying how often the request was sent when it was retried."""
+    return hint if attempts < 2 else '%s Tried %d times.' % (hint, attempts)
+
+
+def _cut_off(exc, reason):
+    """True when the server closed the connection after it had started to answer."""
+    return (isinstance(exc, requests.exceptions.ChunkedEncodingError)
+            or 'IncompleteRead' in reason or 'Connection broken' in reason)
+
+
+def _incomplete_read(reason):
+    # urllib3 says "IncompleteRead(41 bytes read, 512 more expected)"; keep the numbers.
+    found = re.search(r'IncompleteRead\((\d+ bytes read(, \d+ more expected)?)\)', reason)
+    return found.group(1) if found else reason
 
 
 def _sentence(text):

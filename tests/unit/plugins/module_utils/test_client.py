@@ -163,7 +163,8 @@ class TestAnswers(object):
         with pytest.raises(IotsError) as info:
             make_client().post_form('/token', {'grant_type': 'password'})
         assert str(info.value) == ('POST %s/token failed: HTTP 500 101503: Runtime Error: Error connecting to the '
-                                   'back end.' % BASE)
+                                   'back end. IoTS failed on its side; its log (repository/logs/wso2carbon.log) '
+                                   'says why.' % BASE)
         assert info.value.error == '101503'
 
     def test_xml_ams_fault(self, make_client, serve):
@@ -180,14 +181,16 @@ class TestAnswers(object):
             make_client().post_json(REGISTER, {})
         assert str(info.value) == (
             'POST %s failed: HTTP 500 101503: Runtime Error: Error occurred while invoking api application '
-            'registration endpoint.' % REGISTER_URL)
+            'registration endpoint. IoTS failed on its side; its log (repository/logs/wso2carbon.log) says why.'
+            % REGISTER_URL)
 
     def test_html_error_page(self, make_client, serve):
         serve(answer(500, TOMCAT_PAGE, 'text/html'))
         with pytest.raises(IotsError) as info:
             make_client().post_json(REGISTER, {})
-        assert str(info.value) == 'POST %s failed: HTTP 500 HTML page: Apache Tomcat/7.0.85 - Error report.' % (
-            REGISTER_URL)
+        assert str(info.value) == ('POST %s failed: HTTP 500 HTML page: Apache Tomcat/7.0.85 - Error report. IoTS '
+                                   'failed on its side; its log (repository/logs/wso2carbon.log) says why.'
+                                   % REGISTER_URL)
 
     def test_unexpected_status_in_the_2xx_range_is_an_error_too(self, make_client, serve):
         serve(answer(302, '', 'text/html', {'Location': 'https://elsewhere/'}))
@@ -206,6 +209,8 @@ class TestAnswers(object):
         assert 'malformed JSON' in message
         assert '6f1c0d2e' not in message and 'refresh_tok' not in message
         assert '\n' not in message
+        assert message.endswith('The answer was cut off or is not from IoTS: run again, and check that url is the '
+                                'IoTS gateway and that no proxy in between changes its answers.')
 
     @pytest.mark.parametrize('body, content_type, expected', [
         ('', 'application/json', 'empty body'),
@@ -307,6 +312,20 @@ class TestRetries(object):
         assert info.value.status == status
         assert len(recorder.calls) == 3
         assert sleeps == [0.5, 1.0]
+        # what to do, and that asking again was already tried
+        assert str(info.value).endswith('The gateway could not reach the IoTS backend; check that the IoTS server is '
+                                        'up and not overloaded, then run again. Tried 3 times.')
+
+    def test_a_connection_closed_in_the_middle_of_the_answer_says_so(self, make_client, serve, sleeps):
+        serve(requests.exceptions.ChunkedEncodingError(
+            "('Connection broken: IncompleteRead(41 bytes read, 512 more expected)', "
+            "IncompleteRead(41 bytes read, 512 more expected))"))
+        with pytest.raises(IotsError) as info:
+            make_client().post_form('/token', {'grant_type': 'password'})
+        assert str(info.value) == (
+            'POST %s/token failed: the connection was closed in the middle of the answer (41 bytes read, 512 more '
+            'expected). Check that IoTS is up, and the network and any proxy or load balancer between here and the '
+            'gateway. Tried 3 times.' % BASE)
 
     @pytest.mark.parametrize('status', [400, 401, 403, 404, 405, 406, 415, 500])
     def test_answers_about_the_request_are_never_retried(self, make_client, serve, sleeps, status):
@@ -459,7 +478,7 @@ class TestTransport(object):
             make_client(url, timeout=5).post_json(REGISTER, {})
         assert str(info.value) == (
             'POST %s%s failed: connection failed (connection refused). Check that url points at the IoTS '
-            'gateway (https port 8243 by default) and that it is up.' % (url, REGISTER))
+            'gateway (https port 8243 by default) and that it is up. Tried 3 times.' % (url, REGISTER))
         assert sleeps == [0.5, 1.0]
 
     def test_timeout_when_the_server_never_answers(self, make_client, sleeps):
@@ -472,7 +491,9 @@ class TestTransport(object):
                 make_client(url, timeout=0.3).post_json(REGISTER, {})
         finally:
             silent.close()
-        assert str(info.value).startswith('POST %s%s failed: no answer within 0.3 s (timeout).' % (url, REGISTER))
+        assert str(info.value) == ('POST %s%s failed: no answer within 0.3 s (timeout). The gateway took the request '
+                                   'but did not answer: check that IoTS is up and not overloaded, or raise timeout.'
+                                   % (url, REGISTER))
         assert sleeps == []
 
     def test_transport_reason_is_redacted(self, make_client, serve):
