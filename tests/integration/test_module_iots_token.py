@@ -117,14 +117,15 @@ TOKEN_URL = r'^POST https://127\.0\.0\.1:\d+/token '
 
 @pytest.mark.parametrize('fault, expected, extra', [
     (dict(kind='html'), TOKEN_URL + r'failed: HTTP 500 HTML page: ', {}),
-    (dict(kind='xml_fault'), TOKEN_URL + r'failed: HTTP 500 101500: Runtime Error: Error in Sender\.$', {}),
+    (dict(kind='xml_fault'), TOKEN_URL + r'failed: HTTP 500 101500: Runtime Error: Error in Sender\. IoTS failed on '
+                                         r'its side; its log \(repository/logs/wso2carbon\.log\) says why\.$', {}),
     (dict(kind='truncated_json'), TOKEN_URL + r'answered HTTP 200 but its body is not the expected JSON '
                                               r'\(malformed JSON', {}),
     (dict(kind='empty'), TOKEN_URL + r'answered HTTP 200 but its body is not the expected JSON \(empty body\)', {}),
     (dict(kind='invalid_body'), TOKEN_URL + r'answered HTTP 200 but its body is not the expected JSON '
                                             r'\(Service temporarily unavailable', {}),
     (dict(kind='status', status=503), TOKEN_URL + r'failed: HTTP 503 101503: Runtime Error: '
-                                                  r'Error connecting to the back end\.$', {}),
+                                                  r'Error connecting to the back end\. .* Tried 3 times\.$', {}),
     (dict(kind='hang'), TOKEN_URL + r'failed: no answer within 2 s \(timeout\)\.', {'grant_timeout': 2}),
 ], ids=lambda value: value.get('kind', '') + str(value.get('status', '')) if isinstance(value, dict) else '')
 def test_broken_token_answers_fail_with_one_line(run_playbook, recap, emu, request, fault, expected, extra):
