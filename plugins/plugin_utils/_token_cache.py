@@ -499,11 +499,18 @@ class TokenCache(object):
         """
         if not self.tiers:
             return self._fetch_and_store(key, fetch, refresh_before)
-        with self.tiers[0].lock(key, lock_timeout, clock=self._monotonic, sleep=self._sleep):
+        try:
+            with self.tiers[0].lock(key, lock_timeout, clock=self._monotonic, sleep=self._sleep):
+                entry = self.read(key, refresh_before, not_before)
+                if entry is not None:
+                    return entry
+                return self._fetch_and_store(key, fetch, refresh_before)
+        except LockTimeout:
+            # The fetcher may have finished just now; its result is as good as ours would be.
             entry = self.read(key, refresh_before, not_before)
-            if entry is not None:
-                return entry
-            return self._fetch_and_store(key, fetch, refresh_before)
+            if entry is None:
+                raise
+            return entry
 
     def _fetch_and_store(self, key, fetch, refresh_before):
         try:
@@ -523,9 +530,7 @@ class TokenCache(object):
                 continue
             try:
                 tier.write(key, entry)
-            except (OSError, TokenCacheError) as exc:
-                self._drop_tier(tier, exc)
-            except Exception as exc:  # vault encryption failures surface as AnsibleError
+            except Exception as exc:  # OSError, or an AnsibleError from vault encryption
                 self._drop_tier(tier, exc)
 
     def _remember_failure(self, key, message):

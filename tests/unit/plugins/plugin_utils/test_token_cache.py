@@ -619,3 +619,28 @@ def test_a_dead_lock_holder_leaves_no_stale_lock(run_tmp):
     started = time.monotonic()
     assert cache.fetch(key, Fetcher(Clock()), lock_timeout=5)['access_token'] == 'tok-1'
     assert time.monotonic() - started < 0.5
+
+
+def _write_and_hold_lock(directory, key, ready, seconds):
+    tier = tc.EntryDirectory(directory, 'per-run')
+    with tier.lock(key, 5):
+        tier.write(key, tc.token_entry(key, token('from-the-slow-holder', obtained_at=time.time())))
+        os.write(ready, b'x')
+        time.sleep(seconds)
+
+
+def test_a_token_written_by_the_lock_holder_is_used_after_a_lock_timeout(run_tmp):
+    directory = tc.ensure_private_directory(tc.per_run_directory(run_tmp))
+    key = tc.cache_key(URL, 'password', 'admin', 'cid', [])
+    read_end, write_end = os.pipe()
+    holder = multiprocessing.get_context('fork').Process(target=_write_and_hold_lock,
+                                                         args=(directory, key, write_end, 3))
+    holder.start()
+    os.read(read_end, 1)
+    cache = tc.TokenCache([tc.EntryDirectory(directory, 'per-run')], memory=False)
+    fetch = Fetcher(Clock())
+    # fetch() follows a miss; the holder wrote its token meanwhile and never lets go of the lock
+    assert cache.fetch(key, fetch, lock_timeout=0.2)['access_token'] == 'from-the-slow-holder'
+    assert fetch.calls == 0
+    holder.terminate()
+    holder.join()

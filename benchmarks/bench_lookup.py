@@ -1,0 +1,343 @@
+#!/usr/bin/env python
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the wso2.iots collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Benchmarks of the iots_bearer lookup against the IoTS emulator; prints numbers, asserts nothing.
+
+1. Token requests that reach the emulator for a playbook of H hosts x T tasks at F forks:
+   a cold run (per-run cache), then a cold and a second run with ``cache: persistent``.
+2. Wall time of that playbook with the lookup (warm cache) against the same playbook with the
+   cheapest possible collection lookup (a constant, from a throwaway collection made here) and
+   with a plain variable, interleaved rounds, medians.
+3. 1000 hosts x 5 tasks at 50 forks: token requests, lock timeouts and the peak memory of the
+   run (PSS of ansible-playbook and all its workers, summed at each sample).
+
+    benchmarks/run            # full: 50 x 10 at 20 forks, 7 rounds; 1000 x 5 at 50 forks
+    benchmarks/run --quick    # 10 x 5 at 5 forks, 3 rounds; 200 x 5 at 50 forks
+
+Only loopback traffic: the emulator listens on 127.0.0.1 and every host uses the local connection.
+"""
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(REPO, 'tests', 'emulator'))
+
+from iots_emulator import Emulator  # noqa: E402  pylint: disable=wrong-import-position
+
+COLLECTIONS = os.path.join(REPO, '.build', 'collections')
+SCOPE = 'perm:devices:view'
+
+FLOOR_LOOKUP = '''
+from ansible.plugins.lookup import LookupBase
+
+
+class LookupModule(LookupBase):
+    """The cheapest collection lookup there is: no options, no I/O, a constant."""
+
+    def run(self, terms, variables=None, **kwargs):
+        return ['0f4a2bd2-8f8e-3c4d-9d7e-6c7a1f3e2b10']
+'''
+
+# The same cheap controller-side task in every variant; only the expression differs.
+# The token's length is shown, never the token.
+EXPRESSIONS = {
+    'plain': '{{ plain_token | length }}',
+    'floor': "{{ lookup('bench.floor.constant') | length }}",
+    'bearer': "{{ lookup('wso2.iots.iots_bearer', '%s') | length }}" % SCOPE,
+    'run_once': '{{ plain_token | length }}',
+}
+
+
+def ensure_collection_tree():
+    link = os.path.join(COLLECTIONS, 'ansible_collections', 'wso2', 'iots')
+    if not os.path.islink(link):
+        os.makedirs(os.path.dirname(link), exist_ok=True)
+        os.symlink(REPO, link)
+
+
+class Workspace(object):
+    """Inventories, playbooks and the throwaway floor collection in one temp dir."""
+
+    def __init__(self, root, emulator):
+        self.root = root
+        self.emulator = emulator
+        floor = os.path.join(root, 'collections', 'ansible_collections', 'bench', 'floor', 'plugins', 'lookup')
+        os.makedirs(floor)
+        with open(os.path.join(floor, 'constant.py'), 'w') as handle:
+            handle.write(FLOOR_LOOKUP)
+        self.collections = os.path.join(root, 'collections') + os.pathsep + COLLECTIONS
+        self.cache_dir = os.path.join(root, 'persistent-cache')
+
+    def inventory(self, hosts):
+        path = os.path.join(self.root, 'hosts-%d.ini' % hosts)
+        if not os.path.exists(path):
+            with open(path, 'w') as handle:
+                handle.write('[bench]\n')
+                handle.writelines('h%04d\n' % i for i in range(hosts))
+                handle.write('\n[bench:vars]\nansible_connection=local\nansible_python_interpreter=%s\n'
+                             % sys.executable)
+        return path
+
+    def playbook(self, variant, tasks):
+        path = os.path.join(self.root, '%s-%d.yml' % (variant, tasks))
+        if not os.path.exists(path):
+            lines = ['- name: %s' % variant, '  hosts: bench', '  gather_facts: false', '  vars:',
+                     '    plain_token: 0f4a2bd2-8f8e-3c4d-9d7e-6c7a1f3e2b10', '  tasks:']
+            if variant == 'run_once':
+                # the usual alternative: one lookup, copied to every host as a fact
+                lines += ['    - name: Fetch once',
+                          '      ansible.builtin.set_fact:',
+                          '        plain_token: "%s"' % EXPRESSIONS['bearer'].replace(' | length', ''),
+                          '      run_once: true']
+            for number in range(tasks):
+                lines += ['    - name: Task %d' % number,
+                          '      ansible.builtin.debug:',
+                          '        msg: "%s"' % EXPRESSIONS[variant]]
+            with open(path, 'w') as handle:
+                handle.write('\n'.join(lines) + '\n')
+        return path
+
+    def run(self, variant, hosts, tasks, forks, cache='per_run', sample_memory=False):
+        """One ansible-playbook run; returns (seconds, output, peak PSS in MiB or None)."""
+        # PYTHONDONTWRITEBYTECODE is dropped: users' runs keep .pyc files, and so do these.
+        env = dict((k, v) for k, v in os.environ.items()
+                   if not k.startswith(('ANSIBLE_', 'IOTS_')) and k != 'PYTHONDONTWRITEBYTECODE')
+        env.update({
+            'ANSIBLE_COLLECTIONS_PATH': self.collections,
+            'ANSIBLE_HOME': os.path.join(self.root, 'ansible-home'),
+            'ANSIBLE_LOCAL_TEMP': os.path.join(self.root, 'ansible-tmp'),
+            'ANSIBLE_NOCOLOR': '1',
+            'ANSIBLE_RETRY_FILES_ENABLED': '0',
+            'ANSIBLE_DEPRECATION_WARNINGS': '0',
+            'ANSIBLE_FORKS': str(forks),
+            'IOTS_URL': self.emulator.url,
+            'IOTS_CA_PATH': self.emulator.ca_path,
+            'IOTS_USERNAME': 'admin',
+            'IOTS_PASSWORD': 'admin',
+            'IOTS_BEARER_CACHE': cache,
+            'IOTS_BEARER_CACHE_DIR': self.cache_dir,
+        })
+        command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'),
+                   '-i', self.inventory(hosts), self.playbook(variant, tasks)]
+        started = time.monotonic()
+        process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL, text=True)
+        sampler = MemorySampler(process.pid) if sample_memory else None
+        output, _ = process.communicate()
+        elapsed = time.monotonic() - started
+        if sampler:
+            sampler.stop()
+        if process.returncode != 0:
+            raise SystemExit('ansible-playbook failed (%s):\n%s' % (process.returncode, output[-3000:]))
+        return elapsed, output, (sampler.peak_mib if sampler else None)
+
+
+class MemorySampler(object):
+    """Sums the PSS of a process and all its descendants every 50 ms; keeps the peak.
+
+    PSS shares copy-on-write pages fairly between the forks, so the sum is the real footprint.
+    """
+
+    def __init__(self, pid, interval=0.05):
+        self.pid = pid
+        self.interval = interval
+        self.peak_kib = 0
+        self.peak_processes = 0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+
+    @property
+    def peak_mib(self):
+        return self.peak_kib / 1024.0
+
+    def stop(self):
+        self._done.set()
+        self._thread.join()
+
+    def _loop(self):
+        while not self._done.is_set():
+            tree = self._tree()
+            total = sum(self._pss(pid) for pid in tree)
+            if total > self.peak_kib:
+                self.peak_kib, self.peak_processes = total, len(tree)
+            self._done.wait(self.interval)
+
+    def _tree(self):
+        children = {}
+        for name in os.listdir('/proc'):
+            if not name.isdigit():
+                continue
+            try:
+                with open('/proc/%s/stat' % name) as handle:
+                    fields = handle.read().rsplit(')', 1)[1].split()
+            except OSError:
+                continue
+            children.setdefault(int(fields[1]), []).append(int(name))
+        tree, todo = [], [self.pid]
+        while todo:
+            pid = todo.pop()
+            tree.append(pid)
+            todo.extend(children.get(pid, ()))
+        return tree
+
+    @staticmethod
+    def _pss(pid):
+        try:
+            with open('/proc/%d/smaps_rollup' % pid) as handle:
+                for line in handle:
+                    if line.startswith('Pss:'):
+                        return int(line.split()[1])
+        except OSError:
+            pass
+        return 0
+
+
+def requests_during(emulator, action):
+    emulator.reset()
+    result = action()
+    counts = emulator.counts()
+    return counts.get('token', 0), counts.get('register', 0), result
+
+
+def bench_counts(space, emulator, hosts, tasks, forks):
+    print('\n1. Token requests reaching the emulator: %d hosts x %d tasks at %d forks' % (hosts, tasks, forks))
+    shutil.rmtree(space.cache_dir, ignore_errors=True)
+    rows = [('per_run cache, cold run', 'per_run'), ('persistent cache, first run', 'persistent'),
+            ('persistent cache, second run', 'persistent')]
+    for label, cache in rows:
+        tokens, registers, (seconds, _, _) = requests_during(
+            emulator, lambda: space.run('bearer', hosts, tasks, forks, cache=cache))
+        print('   %-30s token requests: %d   registrations: %d   (%d lookups, %.1f s)'
+              % (label, tokens, registers, hosts * tasks, seconds))
+
+
+def bench_overhead(space, emulator, hosts, tasks, forks, rounds):
+    print('\n2. Wall time, %d hosts x %d tasks at %d forks, %d interleaved rounds' % (hosts, tasks, forks, rounds))
+    # warm the persistent cache so that every lookup in the timed runs is a hit
+    shutil.rmtree(space.cache_dir, ignore_errors=True)
+    space.run('bearer', hosts, 1, forks, cache='persistent')
+    variants = [('plain', 'plain variable', 'per_run'), ('floor', 'constant collection lookup (floor)', 'per_run'),
+                ('bearer', 'iots_bearer, warm persistent cache', 'persistent'),
+                ('bearer', 'iots_bearer, per_run cache (1 fetch)', 'per_run'),
+                ('run_once', 'set_fact + run_once (1 lookup), variable', 'per_run')]
+    times = dict((label, []) for _, label, _ in variants)
+    emulator.reset()
+    for number in range(rounds):
+        # rotate the order so that no variant always runs first or last in a round
+        order = variants[number % len(variants):] + variants[:number % len(variants)]
+        for variant, label, cache in order:
+            seconds, _, _ = space.run(variant, hosts, tasks, forks, cache=cache)
+            times[label].append(seconds)
+    medians = dict((label, statistics.median(values)) for label, values in times.items())
+    runs = hosts * tasks
+    for _, label, _ in variants:
+        runs_text = ' '.join('%.2f' % v for v in sorted(times[label]))
+        print('   %-40s median %6.2f s   runs: %s' % (label, medians[label], runs_text))
+    floor = medians['constant collection lookup (floor)']
+    plain = medians['plain variable']
+    warm = medians['iots_bearer, warm persistent cache']
+    per_run = medians['iots_bearer, per_run cache (1 fetch)']
+    print('   ratio iots_bearer (warm) / floor:        %.3f   (%+.2f ms per task-host)' % (
+        warm / floor, (warm - floor) * 1000.0 / runs))
+    print('   ratio iots_bearer (per_run) / floor:     %.3f   (%+.2f ms per task-host)' % (
+        per_run / floor, (per_run - floor) * 1000.0 / runs))
+    print('   ratio floor / plain variable:            %.3f   (%+.2f ms per task-host)' % (
+        floor / plain, (floor - plain) * 1000.0 / runs))
+    run_once = medians['set_fact + run_once (1 lookup), variable']
+    print('   ratio set_fact + run_once / floor:       %.3f   (%+.2f ms per task-host)' % (
+        run_once / floor, (run_once - floor) * 1000.0 / runs))
+    print('   token requests during the timed runs: %d (the per_run and run_once variants fetch once per run)'
+          % emulator.counts().get('token', 0))
+
+
+def bench_scale(space, emulator, hosts, tasks, forks, with_floor):
+    print('\n3. %d hosts x %d tasks at %d forks' % (hosts, tasks, forks))
+    emulator.reset()
+    seconds, output, peak = space.run('bearer', hosts, tasks, forks, cache='per_run', sample_memory=True)
+    counts = emulator.counts()
+    timeouts = output.count('waited') + output.count('lock_timeout')
+    print('   iots_bearer per_run: token requests %d, registrations %d, lock timeouts %d, failed hosts %d'
+          % (counts.get('token', 0), counts.get('register', 0), timeouts, failed_hosts(output)))
+    print('   iots_bearer per_run: wall %.1f s, peak memory (PSS, all processes) %.0f MiB' % (seconds, peak))
+    if with_floor:
+        floor_seconds, _, floor_peak = space.run('floor', hosts, tasks, forks, sample_memory=True)
+        print('   floor lookup:        wall %.1f s, peak memory (PSS, all processes) %.0f MiB'
+              % (floor_seconds, floor_peak))
+
+
+def failed_hosts(output):
+    failed = 0
+    for line in output.splitlines():
+        if ' : ok=' in line and 'failed=' in line:
+            failed += int(line.split('failed=')[1].split()[0]) > 0
+    return failed
+
+
+def describe_machine():
+    try:
+        version = __import__('ansible.release', fromlist=['__version__']).__version__
+    except ImportError:
+        version = 'not installed'
+    print('machine: %s, %d CPUs, Python %s, ansible-core %s' % (
+        platform.platform(terse=True), os.cpu_count() or 0, platform.python_version(), version))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--quick', action='store_true', help='small sizes and 3 rounds (about a minute)')
+    parser.add_argument('--hosts', type=int, help='hosts for benchmarks 1 and 2 (default 50, quick 10)')
+    parser.add_argument('--tasks', type=int, help='tasks for benchmarks 1 and 2 (default 10, quick 5)')
+    parser.add_argument('--forks', type=int, help='forks for benchmarks 1 and 2 (default 20, quick 5)')
+    parser.add_argument('--rounds', type=int, help='interleaved rounds for benchmark 2 (default 7, quick 3)')
+    parser.add_argument('--scale-hosts', type=int, help='hosts for benchmark 3 (default 1000, quick 200)')
+    parser.add_argument('--only', choices=('counts', 'overhead', 'scale'), action='append',
+                        help='run only these benchmarks (repeatable)')
+    parser.add_argument('--keep', action='store_true', help='keep the temp dir with playbooks and inventories')
+    args = parser.parse_args(argv)
+    quick = args.quick
+    hosts = args.hosts or (10 if quick else 50)
+    tasks = args.tasks or (5 if quick else 10)
+    forks = args.forks or (5 if quick else 20)
+    rounds = args.rounds or (3 if quick else 7)
+    scale_hosts = args.scale_hosts or (200 if quick else 1000)
+    only = set(args.only or ('counts', 'overhead', 'scale'))
+
+    ensure_collection_tree()
+    describe_machine()
+    root = tempfile.mkdtemp(prefix='iots-bearer-bench-')
+    emulator = Emulator(port=0, state_dir=os.path.join(root, 'emulator')).start()
+    try:
+        space = Workspace(root, emulator)
+        print('command: %s %s' % (os.path.relpath(sys.argv[0], REPO) if sys.argv[0] else 'bench_lookup.py',
+                                  ' '.join(argv if argv is not None else sys.argv[1:])))
+        if 'counts' in only:
+            bench_counts(space, emulator, hosts, tasks, forks)
+        if 'overhead' in only:
+            bench_overhead(space, emulator, hosts, tasks, forks, rounds)
+        if 'scale' in only:
+            bench_scale(space, emulator, scale_hosts, 5, 50, with_floor=True)
+    finally:
+        emulator.stop()
+        if args.keep:
+            print('\nkept %s' % root)
+        else:
+            shutil.rmtree(root, ignore_errors=True)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
