@@ -378,9 +378,17 @@ def requested_scopes(terms, scopes_option):
         for item in values:
             if not isinstance(item, str):
                 raise AnsibleLookupError('iots_bearer: scopes must be strings; %r is a %s.'
-                                         % (item, type(item).__name__))
+                                         % (item, plain_type_name(item)))
             found.update(item.split())
     return sorted(found)
+
+
+def plain_type_name(value):
+    """``dict`` rather than ``_AnsibleLazyTemplateDict``: ansible-core 2.19+ passes its own subclasses."""
+    for plain in (bool, int, float, str, dict, list, tuple):
+        if isinstance(value, plain):
+            return plain.__name__
+    return type(value).__name__
 
 
 def _may_hold_template(value):
