@@ -44,6 +44,8 @@ NEGATIVE_TTL = 30
 PER_RUN_DIR_NAME = 'wso2_iots_bearer'
 ENTRY_SUFFIX = '.json'
 LOCK_SUFFIX = '.lock'
+# A write takes milliseconds: a temp file this old (seconds) was left by a writer that was killed.
+DEAD_TEMP_FILE_AGE = 60
 # A token entry is a few hundred bytes; anything much larger is not ours.
 MAX_ENTRY_BYTES = 64 * 1024
 _LOCK_POLL_FIRST = 0.005
@@ -265,8 +267,10 @@ def write_private_file(directory, name, data):
     """Replace ``directory/name`` atomically: temp file (0600) in the same dir, fsync, rename.
 
     Readers see the old or the new content, never a partial one, and a writer killed half-way
-    leaves only a temp file behind.
+    leaves only a temp file behind, which the next write of the same name removes once it is
+    older than DEAD_TEMP_FILE_AGE.
     """
+    remove_dead_temp_files(directory, name)
     fd, temp_path = tempfile.mkstemp(prefix='.%s.' % name, suffix='.tmp', dir=directory)
     try:
         try:
@@ -284,6 +288,22 @@ def write_private_file(directory, name, data):
             os.unlink(temp_path)
         raise
     _sync_directory(directory)
+
+
+def remove_dead_temp_files(directory, name, now=None):
+    """Delete the temp files of ``name`` that killed writers left (they hold a token, maybe in plaintext)."""
+    prefix = '.%s.' % name
+    limit = (time.time() if now is None else now) - DEAD_TEMP_FILE_AGE
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return
+    for candidate in names:
+        if candidate.startswith(prefix) and candidate.endswith('.tmp'):
+            path = os.path.join(directory, candidate)
+            with contextlib.suppress(OSError):
+                if os.lstat(path).st_mtime < limit:
+                    os.unlink(path)
 
 
 def _sync_directory(directory):

@@ -287,6 +287,26 @@ def test_a_writer_killed_mid_write_leaves_the_old_entry_readable(run_tmp):
     assert [n for n in os.listdir(cache.tiers[0].path) if n.endswith('.tmp')]  # debris, never read
 
 
+def test_the_next_write_removes_what_killed_writers_left_once_it_is_old(run_tmp):
+    cache = per_run_cache(run_tmp)
+    key = tc.cache_key(URL, 'password', 'admin', 'cid', [])
+    get(cache, key, Fetcher(Clock()))
+    tier = cache.tiers[0]
+    name = key + tc.ENTRY_SUFFIX
+    dead, fresh, other = ('.%s.dead1234.tmp' % name, '.%s.live5678.tmp' % name, '.%s.json.old00000.tmp' % ('0' * 64))
+    for debris in (dead, fresh, other):
+        with open(os.path.join(tier.path, debris), 'w') as handle:
+            handle.write('{"access_token": "tok-half-written"')
+    old = time.time() - tc.DEAD_TEMP_FILE_AGE - 5
+    for debris in (dead, other):
+        os.utime(os.path.join(tier.path, debris), (old, old))
+    tier.write(key, tc.token_entry(key, token('tok-2')))
+    left = sorted(n for n in os.listdir(tier.path) if n.endswith('.tmp'))
+    # this name's dead file is gone; a fresh one may be a writer at work; other names wait for their own write
+    assert left == sorted([fresh, other])
+    assert tier.read(key)['access_token'] == 'tok-2'
+
+
 @pytest.mark.parametrize('content', [
     b'', b'{', b'\x00\xff garbage', b'[]', b'null',
     json.dumps({'v': 1, 'key': 'another-key', 'access_token': 'x', 'obtained_at': 1e12, 'expires_in': 10}).encode(),
