@@ -330,6 +330,23 @@ def write_atomically(path, b_content, mode, directory_fd=None):
         os.fsync(directory_fd)
 
 
+def remove_dead_temp_files(path):
+    """Delete the temp files of ``path`` that killed writers left behind; call it holding the DirectoryLock.
+
+    A writer holds the lock for as long as its temp file exists, so under the lock every such
+    file is dead. They hold vault ciphertext and would otherwise stay beside the vars file (and
+    end up in git).
+    """
+    directory, name = os.path.split(path)
+    prefix = '.%s.' % name
+    for candidate in os.listdir(directory):
+        if candidate.startswith(prefix) and candidate.endswith('.tmp'):
+            try:
+                os.unlink(os.path.join(directory, candidate))
+            except OSError:
+                pass
+
+
 # ---------------------------------------------------------------------------- the action
 
 class ActionModule(ActionBase):
@@ -368,6 +385,7 @@ class ActionModule(ActionBase):
                 result = self._result(path, vault_id, mode, current, desired, wrote=False)
                 if not result['changed']:
                     return result
+                remove_dead_temp_files(path)
                 if current.exists and current.data == desired and current.vault_id == vault_id:
                     os.chmod(path, mode)
                 else:

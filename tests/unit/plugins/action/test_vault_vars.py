@@ -417,6 +417,15 @@ class TestAtomicWrite(object):
         assert read_bytes(path) == before
         assert os.listdir(str(basedir)) == ['creds.yml']
 
+    def test_a_rewrite_removes_the_temporary_files_of_killed_writers(self, run, basedir):
+        run({'path': 'creds.yml', 'data': DATA})
+        # what a writer killed between mkstemp and rename leaves; another file's temp file is not ours
+        for name in ('.creds.yml.k1ll3d.tmp', '.creds.yml.4gain.tmp', '.other.yml.k1ll3d.tmp'):
+            (basedir / name).write_bytes(b'$ANSIBLE_VAULT;1.2;AES256;iots\n3132')
+        run({'path': 'creds.yml', 'data': dict(DATA, iots_client_secret=NEW_CLIENT_SECRET)})
+        assert sorted(os.listdir(str(basedir))) == ['.other.yml.k1ll3d.tmp', 'creds.yml']
+        assert decrypt(str(basedir / 'creds.yml'))['iots_client_secret'] == NEW_CLIENT_SECRET
+
     def test_the_write_waits_for_the_directory_lock(self, run, basedir, monkeypatch):
         monkeypatch.setattr(vault_vars, 'LOCK_TIMEOUT', 0.2)
         fd = os.open(str(basedir), os.O_RDONLY)
