@@ -10,7 +10,7 @@ version_added: 1.0.0
 author:
   - wso2.iots contributors (@wso2-iots)
 description:
-  - Returns an OAuth 2.0 access token for the IoTS API gateway, to put in an C(Authorization: Bearer) header.
+  - Returns an OAuth 2.0 access token for the IoTS API gateway, to send as C(Bearer <token>) in the C(Authorization) header.
   - >-
     Grant: the password grant when O(username) and O(password) are known, else the refresh_token grant
     when O(refresh_token) is given, else the client_credentials grant.
