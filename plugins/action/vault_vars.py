@@ -330,6 +330,22 @@ def write_atomically(path, b_content, mode, directory_fd=None):
         os.fsync(directory_fd)
 
 
+def make_private_directories(directory):
+    """Create ``directory`` and every missing parent with mode 0700.
+
+    os.makedirs applies its mode to the last directory only; the parents would get the umask default.
+    """
+    missing = []
+    while directory and not os.path.isdir(directory):
+        missing.append(directory)
+        directory = os.path.dirname(directory)
+    for path in reversed(missing):
+        try:
+            os.mkdir(path, 0o700)
+        except FileExistsError:  # made by a parallel run a moment ago
+            pass
+
+
 def remove_dead_temp_files(path):
     """Delete the temp files of ``path`` that killed writers left behind; call it holding the DirectoryLock.
 
@@ -377,8 +393,7 @@ class ActionModule(ActionBase):
 
         directory = os.path.dirname(path)
         try:
-            if not os.path.isdir(directory):
-                os.makedirs(directory, 0o700)
+            make_private_directories(directory)
             with DirectoryLock(directory) as lock:
                 # Decide under the lock: another run may just have written the same file.
                 current = read_current(path, vault)

@@ -249,6 +249,7 @@ class TestWrite(object):
         result = run({'path': 'group_vars/all/creds.yml', 'data': DATA})
         assert result['path'] == str(basedir / 'group_vars' / 'all' / 'creds.yml')
         assert file_mode(str(basedir / 'group_vars' / 'all')) == 0o700
+        assert file_mode(str(basedir / 'group_vars')) == 0o700  # the parent it made too, whatever the umask
 
     def test_a_symlink_is_followed_and_stays_a_symlink(self, run, basedir, tmp_path):
         target = tmp_path / 'real.yml'
