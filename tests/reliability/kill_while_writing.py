@@ -33,8 +33,10 @@ from ansible_collections.wso2.iots.plugins.action import vault_vars  # noqa: E40
 from ansible_collections.wso2.iots.plugins.plugin_utils import _token_cache  # noqa: E402
 
 # Where a deterministic kill stops the writer: before the temp file is synced, before the
-# rename, and after the rename (before the directory is synced).
+# rename, after the rename (before the directory is synced), and (token cache) after writing
+# while it still holds the fetch lock of the entry.
 PAUSE_POINTS = ('before_fsync', 'before_replace', 'after_replace')
+TOKEN_CACHE_PAUSE_POINTS = PAUSE_POINTS + ('holding_the_fetch_lock',)
 
 
 class Target(object):
@@ -102,7 +104,7 @@ class Target(object):
         if self.spec['target'] == 'token_cache':
             path = os.path.join(self.spec['directory'], self.key + _token_cache.LOCK_SUFFIX)
             if not os.path.exists(path):
-                return True
+                return True  # plain writes take no lock
         else:
             path = os.path.dirname(self.path)
         fd = os.open(path, os.O_RDONLY)
@@ -151,6 +153,11 @@ def child_pauses(target, ready, point):
             stop()
         return real_replace(source, destination)
 
+    if point == 'holding_the_fetch_lock':
+        # As a lookup that fetched a token: it writes the entry under the entry's lock.
+        with target.tier.lock(target.key, 5):
+            target.write(1)
+            stop()
     os.fsync, os.replace = fsync, replace
     target.write(1)
     stop()  # a writer without a second fsync (should not happen) still waits to be killed
@@ -191,7 +198,7 @@ def main():
     rng = random.Random(spec.get('seed', 0))
     results = []
     target.write(0)
-    for point in PAUSE_POINTS:
+    for point in (TOKEN_CACHE_PAUSE_POINTS if spec['target'] == 'token_cache' else PAUSE_POINTS):
         target.write(0)
         pid, ready = run_child(child_pauses, target, point)
         kill(pid, ready, 0)
