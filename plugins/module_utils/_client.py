@@ -214,11 +214,17 @@ class IotsClient(object):
     def _transport_error(self, method, url, exc, attempts=1):
         reason = self._clean(_root_reason(exc))
         if isinstance(exc, requests.exceptions.SSLError):
+            if 'mismatch' in reason.lower():
+                # The CA is trusted but the certificate does not name this host: ca_path cannot help.
+                hint = ('The certificate does not name the host in url (the stock IoTS certificate names only '
+                        'CN=localhost, without subjectAltName): use a certificate issued for this host name, '
+                        'or set validate_certs: false on a test system.')
+            else:
+                hint = ('IoTS ships a self-signed certificate (CN=localhost): pass its CA bundle with '
+                        'ca_path, or set validate_certs: false on a test system.')
             return IotsError(
-                '%s %s failed: TLS verification failed (%s).' % (method, url, reason),
-                url=url, method=method, description=reason,
-                hint='IoTS ships a self-signed certificate (CN=localhost): pass its CA bundle with '
-                     'ca_path, or set validate_certs: false on a test system.')
+                _sentence('%s %s failed: TLS verification failed (%s)' % (method, url, reason.rstrip('.'))),
+                url=url, method=method, description=reason, hint=hint)
         hint = UNREACHABLE_HINT
         if isinstance(exc, requests.exceptions.ConnectTimeout):
             what = 'no connection within %s s' % self.timeout

@@ -459,6 +459,18 @@ class TestTransport(object):
         assert info.value.status is None
         assert sleeps == []
 
+    def test_hostname_mismatch_does_not_suggest_ca_path(self, make_client, serve, sleeps):
+        serve(requests.exceptions.SSLError(
+            "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: Hostname mismatch, "
+            "certificate is not valid for 'iots.example.com'. (_ssl.c:1000)"))
+        with pytest.raises(IotsError) as info:
+            make_client(ca_path='/etc/iots-ca.pem').post_json(REGISTER, {})
+        message = str(info.value)
+        assert 'Hostname mismatch' in message
+        assert 'ca_path' not in message
+        assert 'certificate issued for this host name' in message
+        assert '.).' not in message
+
     def test_ca_path_makes_the_same_server_trusted(self, make_client, tls_server, self_signed):
         response = make_client(tls_server, ca_path=self_signed[0], timeout=5).post_json(REGISTER, {})
         assert response.json() == {'client_id': 'cid'}
