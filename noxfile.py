@@ -14,6 +14,7 @@ import re
 import sys
 
 import nox
+import nox.command
 
 REPO = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(REPO, 'scripts'))
@@ -60,26 +61,38 @@ find_pythons.link(_PYTHONS_DIR, sorted(set(MATRIX.values())))
 os.environ['PATH'] = _PYTHONS_DIR + os.pathsep + os.environ.get('PATH', '')
 
 
-def _pytest(session, paths, workers):
-    args = list(session.posargs) or [path for path in paths if os.path.isdir(os.path.join(REPO, path))]
-    if not args:
-        session.error('none of %s exists: no tests to run' % ', '.join(paths))
-    if workers > 1:
-        args = ['-n', str(workers)] + args
-    session.run('python', '-m', 'pytest', '-p', 'no:cacheprovider', *args, env={'PYTHONDONTWRITEBYTECODE': '1'})
+def pytest_suites():
+    """[(folder, workers)] in scripts/test's order (scripts/pytest-suites.txt)."""
+    suites = []
+    with open(os.path.join(REPO, 'scripts', 'pytest-suites.txt')) as listing:
+        for line in listing:
+            fields = line.split('#', 1)[0].split()
+            if fields:
+                suites.append((fields[1], int(fields[2]) if len(fields) > 2 else 1))
+    return suites
 
 
 @nox.session
 @nox.parametrize(('python', 'ansible_core'), [nox.param(python, core, id=core) for core, python in MATRIX.items()])
 def tests(session, ansible_core):
-    """Unit, emulator and integration tests with one ansible-core release."""
+    """Every pytest suite (unit, emulator, integration, reliability) with one ansible-core release."""
     session.install('ansible-core~=%s.0' % ansible_core, *TEST_REQUIREMENTS)
-    session.run('ansible', '--version', silent=False)
-    if session.posargs:
-        _pytest(session, [], 1)
-        return
-    _pytest(session, ['tests/unit', 'tests/emulator'], int(os.environ.get('IOTS_TEST_WORKERS', '1')))
-    _pytest(session, ['tests/integration'], int(os.environ.get('IOTS_TEST_WORKERS', '2')))
+    session.run('python', '-c', 'import ansible, sys; print("ansible-core", ansible.__version__, "on Python", sys.version.split()[0])')
+    suites = [(folder, workers) for folder, workers in pytest_suites() if os.path.isdir(os.path.join(REPO, folder))]
+    if not suites:
+        session.error('none of the folders in scripts/pytest-suites.txt exists: no tests to run')
+    failed = []
+    for folder, workers in suites:
+        workers = int(os.environ.get('IOTS_TEST_WORKERS', workers))
+        xdist = ['-n', str(workers)] if workers > 1 else []
+        # Each suite runs even when one before it failed; the session fails at the end.
+        try:
+            session.run('python', '-m', 'pytest', '-p', 'no:cacheprovider', *xdist, folder, *session.posargs,
+                        env={'PYTHONDONTWRITEBYTECODE': '1'})
+        except nox.command.CommandFailed:
+            failed.append(folder)
+    if failed:
+        session.error('failed: %s' % ', '.join(failed))
 
 
 @nox.session(python=MATRIX[NEWEST])
