@@ -281,7 +281,7 @@ class PlaybookRunner(object):
         cmd += list(args)
         started = time.monotonic()
         completed = subprocess.run(cmd, env=self.environment(env), cwd=os.path.dirname(path), capture_output=True,
-                                   text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+                                   text=True, timeout=timeout, stdin=subprocess.DEVNULL, check=False)
         result = PlaybookResult(cmd, completed, time.monotonic() - started)
         with open(os.path.join(self.workdir, 'run-%d.log' % len(self.results)), 'w') as handle:
             handle.write(result.output)

@@ -32,10 +32,10 @@ def test_a_thousand_lookups_in_fifty_forks_make_one_token_request(playbooks, emu
     secrets = KnownSecrets(emu).count(texts=playbooks.outputs, paths=playbooks.scanned_dirs)
     lookups = HOSTS * ROUNDS
     worked = result.rc == 0 and recap.get('failed') == 0 and counts['token'] == 1 and not lock_timeouts
-    tally('load', lookups, lookups if worked else 0, total(secrets),
-          note='%d lookups in %d forks, 300 ms token latency: %d token request(s), %d lock timeouts, wall time '
-               '%.1f s (%.1f ms per lookup)' % (lookups, HOSTS, counts['token'], lock_timeouts, result.seconds,
-                                                 1000.0 * result.seconds / lookups))
+    note = ('%d lookups in %d forks, 300 ms token latency: %d token request(s), %d lock timeouts, wall time %.1f s '
+            '(%.1f ms per lookup)' % (lookups, HOSTS, counts['token'], lock_timeouts, result.seconds,
+                                      1000.0 * result.seconds / lookups))
+    tally('load', lookups, lookups if worked else 0, total(secrets), note=note)
     assert result.rc == 0, result
     assert recap.get('failed') == 0 and recap.get('ok') >= lookups, recap
     assert counts['token'] == 1 and counts['register'] == 0, counts
