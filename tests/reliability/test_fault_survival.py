@@ -13,7 +13,7 @@ judges the outcomes:
 * the task fails with one line that names the URL, the HTTP status (when the server answered),
   the server's own words and what to do, with no traceback;
 * only what is safe is retried: 502, 503, 504 and a dropped connection reach the server three
-  times, a 500, a broken 200 and a timeout once;
+  times, a 500, a 401, a broken 200 and a timeout once;
 * the persistent token cache and the role's vault file are byte for byte as they were;
 * no secret appears in the output or in the outcomes.
 """
@@ -68,6 +68,9 @@ KINDS = [
      r'Check that url points at the IoTS gateway .* Tried 3 times\.$'),
     ('tls', None, 0, r'failed: TLS verification failed \(certificate verify failed: self-signed certificate\)',
      r'ca_path'),
+    # Not a fault but an answer about the request (a wrong password or client secret): never retried.
+    ('401', None, 1, r'failed: HTTP 401 ',
+     r'Check username and password|Check client_id and client_secret|client_secret is wrong'),
 ]
 KIND = dict((kind[0], kind) for kind in KINDS)
 SERVER_KINDS = [kind[0] for kind in KINDS if kind[1] is not None]
@@ -81,7 +84,7 @@ STREAMS = [
     ('iots_token', 'iots_token', 'token', [k[0] for k in KINDS], 'faults: modules'),
     ('iots_token_absent', 'iots_token_absent', 'revoke', [k[0] for k in KINDS], 'faults: modules'),
     ('iots_bearer', 'lookup', 'token', [k[0] for k in KINDS], 'faults: lookup'),
-    ('iots_bearer_register', 'lookup_register', 'register', SERVER_KINDS, 'faults: lookup'),
+    ('iots_bearer_register', 'lookup_register', 'register', SERVER_KINDS + ['401'], 'faults: lookup'),
     ('role_register', 'role', 'register', [k[0] for k in KINDS], 'faults: role'),
     # The role's second request: one kind of each family (the answer handling is the modules').
     ('role_token', 'role', 'token', ['500', '503', 'truncated_json', 'drop'], 'faults: role'),
@@ -101,6 +104,8 @@ def make_case(stream, kind_name, emulator):
         case['url'] = 'https://127.0.0.1:%d' % closed_port()
     elif name == 'tls':
         case['ca_path'] = ''  # the default: validate_certs true with the system CA bundle
+    elif name == '401':
+        case['wrong'] = True  # the password (registration) or the client secret (token, revoke) is wrong
     return case
 
 
