@@ -21,6 +21,7 @@ Only loopback traffic: the emulator listens on 127.0.0.1 and every host uses the
 """
 
 import argparse
+import collections
 import os
 import platform
 import shutil
@@ -68,6 +69,9 @@ def ensure_collection_tree():
         os.symlink(REPO, link)
 
 
+Run = collections.namedtuple('Run', 'seconds cpu_seconds output peak_mib')
+
+
 class Workspace(object):
     """Inventories, playbooks and the throwaway floor collection in one temp dir."""
 
@@ -111,7 +115,7 @@ class Workspace(object):
         return path
 
     def run(self, variant, hosts, tasks, forks, cache='per_run', sample_memory=False):
-        """One ansible-playbook run; returns (seconds, output, peak PSS in MiB or None)."""
+        """One ansible-playbook run: wall and CPU seconds, output, peak PSS in MiB (or None)."""
         # PYTHONDONTWRITEBYTECODE is dropped: users' runs keep .pyc files, and so do these.
         env = dict((k, v) for k, v in os.environ.items()
                    if not k.startswith(('ANSIBLE_', 'IOTS_')) and k != 'PYTHONDONTWRITEBYTECODE')
@@ -132,17 +136,23 @@ class Workspace(object):
         })
         command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'),
                    '-i', self.inventory(hosts), self.playbook(variant, tasks)]
-        started = time.monotonic()
-        process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, text=True)
-        sampler = MemorySampler(process.pid) if sample_memory else None
-        output, _ = process.communicate()
-        elapsed = time.monotonic() - started
-        if sampler:
-            sampler.stop()
+        with tempfile.TemporaryFile(mode='w+') as output_file:
+            started = time.monotonic()
+            process = subprocess.Popen(command, env=env, stdout=output_file, stderr=subprocess.STDOUT,
+                                       stdin=subprocess.DEVNULL)
+            sampler = MemorySampler(process.pid) if sample_memory else None
+            # wait4 also reports the CPU time of the workers that ansible-playbook reaped: a measure
+            # of the work done that other load on the machine barely changes, unlike wall time.
+            _, status, usage = os.wait4(process.pid, 0)
+            elapsed = time.monotonic() - started
+            process.returncode = os.waitstatus_to_exitcode(status)
+            if sampler:
+                sampler.stop()
+            output_file.seek(0)
+            output = output_file.read()
         if process.returncode != 0:
             raise SystemExit('ansible-playbook failed (%s):\n%s' % (process.returncode, output[-3000:]))
-        return elapsed, output, (sampler.peak_mib if sampler else None)
+        return Run(elapsed, usage.ru_utime + usage.ru_stime, output, sampler.peak_mib if sampler else None)
 
 
 class MemorySampler(object):
@@ -219,10 +229,10 @@ def bench_counts(space, emulator, hosts, tasks, forks):
     rows = [('per_run cache, cold run', 'per_run'), ('persistent cache, first run', 'persistent'),
             ('persistent cache, second run', 'persistent')]
     for label, cache in rows:
-        tokens, registers, (seconds, _, _) = requests_during(
+        tokens, registers, run = requests_during(
             emulator, lambda: space.run('bearer', hosts, tasks, forks, cache=cache))
         print('   %-30s token requests: %d   registrations: %d   (%d lookups, %.1f s)'
-              % (label, tokens, registers, hosts * tasks, seconds))
+              % (label, tokens, registers, hosts * tasks, run.seconds))
 
 
 def bench_overhead(space, emulator, hosts, tasks, forks, rounds):
@@ -234,32 +244,31 @@ def bench_overhead(space, emulator, hosts, tasks, forks, rounds):
                 ('bearer', 'iots_bearer, warm persistent cache', 'persistent'),
                 ('bearer', 'iots_bearer, per_run cache (1 fetch)', 'per_run'),
                 ('run_once', 'set_fact + run_once (1 lookup), variable', 'per_run')]
-    times = dict((label, []) for _, label, _ in variants)
+    wall = dict((label, []) for _, label, _ in variants)
+    cpu = dict((label, []) for _, label, _ in variants)
     emulator.reset()
     for number in range(rounds):
         # rotate the order so that no variant always runs first or last in a round
         order = variants[number % len(variants):] + variants[:number % len(variants)]
         for variant, label, cache in order:
-            seconds, _, _ = space.run(variant, hosts, tasks, forks, cache=cache)
-            times[label].append(seconds)
-    medians = dict((label, statistics.median(values)) for label, values in times.items())
+            run = space.run(variant, hosts, tasks, forks, cache=cache)
+            wall[label].append(run.seconds)
+            cpu[label].append(run.cpu_seconds)
     runs = hosts * tasks
-    for _, label, _ in variants:
-        runs_text = ' '.join('%.2f' % v for v in sorted(times[label]))
-        print('   %-40s median %6.2f s   runs: %s' % (label, medians[label], runs_text))
-    floor = medians['constant collection lookup (floor)']
-    plain = medians['plain variable']
-    warm = medians['iots_bearer, warm persistent cache']
-    per_run = medians['iots_bearer, per_run cache (1 fetch)']
-    print('   ratio iots_bearer (warm) / floor:        %.3f   (%+.2f ms per task-host)' % (
-        warm / floor, (warm - floor) * 1000.0 / runs))
-    print('   ratio iots_bearer (per_run) / floor:     %.3f   (%+.2f ms per task-host)' % (
-        per_run / floor, (per_run - floor) * 1000.0 / runs))
-    print('   ratio floor / plain variable:            %.3f   (%+.2f ms per task-host)' % (
-        floor / plain, (floor - plain) * 1000.0 / runs))
-    run_once = medians['set_fact + run_once (1 lookup), variable']
-    print('   ratio set_fact + run_once / floor:       %.3f   (%+.2f ms per task-host)' % (
-        run_once / floor, (run_once - floor) * 1000.0 / runs))
+    for title, times in (('wall time', wall), ('CPU time of ansible-playbook and its workers', cpu)):
+        medians = dict((label, statistics.median(values)) for label, values in times.items())
+        print('   %s, median of %d:' % (title, rounds))
+        for _, label, _ in variants:
+            runs_text = ' '.join('%.2f' % v for v in sorted(times[label]))
+            print('     %-42s %6.2f s   (%s)' % (label, medians[label], runs_text))
+        floor = medians['constant collection lookup (floor)']
+        for label, against, against_label in (
+                ('iots_bearer, warm persistent cache', floor, 'floor'),
+                ('iots_bearer, per_run cache (1 fetch)', floor, 'floor'),
+                ('set_fact + run_once (1 lookup), variable', floor, 'floor'),
+                ('constant collection lookup (floor)', medians['plain variable'], 'plain variable')):
+            print('     ratio %-42s / %-14s %.3f  (%+.2f ms per task-host)'
+                  % (label, against_label, medians[label] / against, (medians[label] - against) * 1000.0 / runs))
     print('   token requests during the timed runs: %d (the per_run and run_once variants fetch once per run)'
           % emulator.counts().get('token', 0))
 
@@ -267,16 +276,17 @@ def bench_overhead(space, emulator, hosts, tasks, forks, rounds):
 def bench_scale(space, emulator, hosts, tasks, forks, with_floor):
     print('\n3. %d hosts x %d tasks at %d forks' % (hosts, tasks, forks))
     emulator.reset()
-    seconds, output, peak = space.run('bearer', hosts, tasks, forks, cache='per_run', sample_memory=True)
+    run = space.run('bearer', hosts, tasks, forks, cache='per_run', sample_memory=True)
     counts = emulator.counts()
-    timeouts = output.count('waited') + output.count('lock_timeout')
+    timeouts = run.output.count('waited') + run.output.count('lock_timeout')
     print('   iots_bearer per_run: token requests %d, registrations %d, lock timeouts %d, failed hosts %d'
-          % (counts.get('token', 0), counts.get('register', 0), timeouts, failed_hosts(output)))
-    print('   iots_bearer per_run: wall %.1f s, peak memory (PSS, all processes) %.0f MiB' % (seconds, peak))
+          % (counts.get('token', 0), counts.get('register', 0), timeouts, failed_hosts(run.output)))
+    print('   iots_bearer per_run: wall %.1f s, CPU %.1f s, peak memory (PSS summed over all processes) %.0f MiB'
+          % (run.seconds, run.cpu_seconds, run.peak_mib))
     if with_floor:
-        floor_seconds, _, floor_peak = space.run('floor', hosts, tasks, forks, sample_memory=True)
-        print('   floor lookup:        wall %.1f s, peak memory (PSS, all processes) %.0f MiB'
-              % (floor_seconds, floor_peak))
+        floor = space.run('floor', hosts, tasks, forks, sample_memory=True)
+        print('   floor lookup:        wall %.1f s, CPU %.1f s, peak memory (PSS summed over all processes) %.0f MiB'
+              % (floor.seconds, floor.cpu_seconds, floor.peak_mib))
 
 
 def failed_hosts(output):

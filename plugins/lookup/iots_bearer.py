@@ -259,6 +259,7 @@ import time
 from ansible import constants as C
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
+from ansible.release import __version__ as ansible_version
 from ansible.utils.display import Display
 
 display = Display()
@@ -293,22 +294,36 @@ _token_cache = _import_token_cache()
 
 
 def _option_definitions_file():
-    fingerprint = hashlib.sha256(DOCUMENTATION.encode('utf-8')).hexdigest()[:16]
-    return os.path.join(_token_cache.per_run_directory(C.DEFAULT_LOCAL_TMP), 'options-%s.json' % fingerprint)
+    """Where the parsed option definitions of this exact code are kept, or None.
+
+    The name is a hash of everything the parse depends on: this file's DOCUMENTATION, the doc
+    fragment it extends, and the ansible-core version. A file for other inputs is never read.
+    """
+    fragment = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'doc_fragments', 'connection.py')
+    try:
+        with open(fragment, 'rb') as handle:
+            fragment_source = handle.read()
+    except OSError:
+        return None
+    digest = hashlib.sha256()
+    for part in (ansible_version.encode('utf-8'), __name__.encode('utf-8'), DOCUMENTATION.encode('utf-8'), fragment_source):
+        digest.update(hashlib.sha256(part).digest())
+    return os.path.join(C.ANSIBLE_HOME, 'wso2.iots', 'plugin_options', 'iots_bearer-%s.json' % digest.hexdigest()[:32])
 
 
 def _register_shared_option_definitions():
-    """Register this plugin's option definitions from the copy an earlier worker of the run left.
+    """Register this plugin's option definitions from a copy saved by an earlier worker.
 
     Ansible reads a plugin's options by parsing DOCUMENTATION and its doc fragments as YAML, in
     every worker process that loads the plugin: 15 to 40 ms for each (host, task), several times
     a cache hit. With the definitions already registered, its loader skips that parse. The copy
-    lives in the run's private temp dir, so it always matches the code of this run.
+    is a private file under ANSIBLE_HOME, named after a hash of what the parse depends on.
     """
     # Ansible files a plugin's definitions under the name of its Python module.
     if C.config.has_configuration_definition('lookup', __name__):
         return True
-    data = _token_cache.read_private_file(_option_definitions_file())
+    path = _option_definitions_file()
+    data = _token_cache.read_private_file(path) if path else None
     try:
         definitions = json.loads(data.decode('utf-8')) if data else None
     except ValueError:
@@ -410,15 +425,18 @@ class LookupModule(LookupBase):
             raise AnsibleLookupError(str(exc))
 
     def _share_option_definitions(self):
-        """Leave the parsed option definitions for the later workers of this run (see above)."""
+        """Save the parsed option definitions for the workers that load this plugin later (see above)."""
         global _option_definitions_shared  # pylint: disable=global-statement
         _option_definitions_shared = True
         if self._load_name != __name__:
             return
+        path = _option_definitions_file()
+        if path is None:
+            return
         try:
             data = json.dumps(self.option_definitions, sort_keys=True).encode('utf-8')
-            directory = _token_cache.ensure_private_directory(_token_cache.per_run_directory(C.DEFAULT_LOCAL_TMP))
-            _token_cache.write_private_file(directory, os.path.basename(_option_definitions_file()), data)
+            directory = _token_cache.ensure_private_directory(os.path.dirname(path), create_parents=True)
+            _token_cache.write_private_file(directory, os.path.basename(path), data)
         except (TypeError, ValueError, OSError, _token_cache.TokenCacheError) as exc:
             display.vvvv('iots_bearer: option definitions not shared with other workers: %s' % exc)
 

@@ -38,6 +38,8 @@ except ImportError:  # ansible-core < 2.19: every variable value is a template s
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, '..', '..', '..', '..'))
 URL = 'https://iots.example.com:8243'
+# Probes run without the fake server: a refused loopback port, so a miss never leaves the machine.
+PROBE_URL = 'https://127.0.0.1:9'
 CLIENT = {'iots_client_id': 'cid-123', 'iots_client_secret': 'csecret-456'}
 USER = {'iots_username': 'operator', 'iots_password': 'op-pass-789'}
 SECRETS = ('csecret-456', 'op-pass-789', 'reg-secret-000', 'refresh-abc')
@@ -104,6 +106,7 @@ def isolated(monkeypatch, tmp_path):
     run_tmp = tmp_path / 'ansible-local'
     run_tmp.mkdir(mode=0o700)
     monkeypatch.setattr(C, 'DEFAULT_LOCAL_TMP', str(run_tmp))
+    monkeypatch.setattr(C, 'ANSIBLE_HOME', str(tmp_path / 'ansible-home'))
     monkeypatch.setenv('XDG_CACHE_HOME', str(tmp_path / 'xdg'))
     for name in list(os.environ):
         if name.startswith('IOTS_'):
@@ -414,7 +417,8 @@ IMPORT_PROBE = textwrap.dedent('''
     from ansible.plugins.loader import lookup_loader
     from ansible.template import Templar
     C.DEFAULT_LOCAL_TMP = sys.argv[2]
-    variables = {'iots_url': 'https://iots.example.com:8243', 'iots_username': 'operator',
+    C.ANSIBLE_HOME = sys.argv[2] + '-home'
+    variables = {'iots_url': 'https://127.0.0.1:9', 'iots_username': 'operator',
                  'iots_password': 'op-pass-789', 'iots_client_id': 'cid-123', 'iots_client_secret': 'csecret-456'}
     loader = DataLoader()
     before_load = set(sys.modules)
@@ -436,7 +440,7 @@ def run_import_probe(run_tmp):
 
 
 def test_a_cache_hit_imports_nothing(isolated):
-    key = _token_cache.cache_key(URL + '/token', 'password', 'operator', 'cid-123', ['perm:devices:view'])
+    key = _token_cache.cache_key(PROBE_URL + '/token', 'password', 'operator', 'cid-123', ['perm:devices:view'])
     directory = _token_cache.ensure_private_directory(_token_cache.per_run_directory(isolated))
     entry = _token_cache.token_entry(key, {'access_token': 'cached-token', 'expires_in': 3600,
                                            'obtained_at': time.time(), 'scopes': ['perm:devices:view']})
@@ -477,11 +481,12 @@ WORKER_PROBE = textwrap.dedent('''
     from ansible.parsing.dataloader import DataLoader
     from ansible.template import Templar
     C.DEFAULT_LOCAL_TMP = sys.argv[2]
+    C.ANSIBLE_HOME = sys.argv[2] + '-home'
     if sys.argv[3] == 'forbid-doc-parsing':
         def refuse(*args, **kwargs):
             raise AssertionError('DOCUMENTATION was parsed')
         plugin_loader.add_fragments = refuse
-    variables = {'iots_url': 'https://IOTS.example.com:8243/', 'iots_username': 'operator',
+    variables = {'iots_url': 'https://127.0.0.1:9/', 'iots_username': 'operator',
                  'iots_password': 'op-pass-789', 'iots_client_id': 'cid-123', 'iots_client_secret': 'csecret-456',
                  'iots_bearer_refresh_before': 120}
     loader = DataLoader()
@@ -501,8 +506,13 @@ def run_worker_probe(run_tmp, mode):
     return json.loads(probe.stdout)
 
 
+def shared_definitions(run_tmp):
+    directory = os.path.join(run_tmp + '-home', 'wso2.iots', 'plugin_options')
+    return [os.path.join(directory, name) for name in os.listdir(directory)] if os.path.isdir(directory) else []
+
+
 def test_later_workers_skip_parsing_the_documentation(isolated):
-    key = _token_cache.cache_key(URL + '/token', 'password', 'operator', 'cid-123', ['perm:devices:view'])
+    key = _token_cache.cache_key(PROBE_URL + '/token', 'password', 'operator', 'cid-123', ['perm:devices:view'])
     directory = _token_cache.ensure_private_directory(_token_cache.per_run_directory(isolated))
     entry = _token_cache.token_entry(key, {'access_token': 'cached-token', 'expires_in': 3600,
                                            'obtained_at': time.time(), 'scopes': ['perm:devices:view']})
@@ -510,8 +520,9 @@ def test_later_workers_skip_parsing_the_documentation(isolated):
 
     first = run_worker_probe(isolated, 'parse-as-usual')
     assert first['result'] == ['cached-token'] and first['shared_at_import'] is False
-    (shared,) = [n for n in os.listdir(directory) if n.startswith('options-')]
-    assert oct(os.stat(os.path.join(directory, shared)).st_mode & 0o777) == '0o600'
+    (shared,) = shared_definitions(isolated)
+    assert oct(os.stat(shared).st_mode & 0o777) == '0o600'
+    assert oct(os.stat(os.path.dirname(shared)).st_mode & 0o777) == '0o700'
 
     later = run_worker_probe(isolated, 'forbid-doc-parsing')
     assert later['result'] == ['cached-token'] and later['shared_at_import'] is True
@@ -521,15 +532,34 @@ def test_later_workers_skip_parsing_the_documentation(isolated):
     assert later['options']['tags'] == ['device_management'] and later['options']['validate_certs'] is True
 
 
-def test_a_damaged_shared_definitions_file_is_ignored(isolated):
-    key = _token_cache.cache_key(URL + '/token', 'password', 'operator', 'cid-123', ['perm:devices:view'])
+def test_definitions_of_other_code_are_never_used(isolated, monkeypatch):
+    key = _token_cache.cache_key(PROBE_URL + '/token', 'password', 'operator', 'cid-123', ['perm:devices:view'])
     directory = _token_cache.ensure_private_directory(_token_cache.per_run_directory(isolated))
     _token_cache.EntryDirectory(directory, 'per-run').write(key, _token_cache.token_entry(
         key, {'access_token': 'cached-token', 'expires_in': 3600, 'obtained_at': time.time(),
               'scopes': ['perm:devices:view']}))
     run_worker_probe(isolated, 'parse-as-usual')
-    (shared,) = [n for n in os.listdir(directory) if n.startswith('options-')]
-    with open(os.path.join(directory, shared), 'w') as handle:
+    (shared,) = shared_definitions(isolated)
+    monkeypatch.setattr(C, 'ANSIBLE_HOME', isolated + '-home')
+    assert iots_bearer._option_definitions_file() == shared
+    # another DOCUMENTATION (an upgrade of the collection) is another file
+    monkeypatch.setattr(iots_bearer, 'DOCUMENTATION', iots_bearer.DOCUMENTATION + '\n# changed\n')
+    assert iots_bearer._option_definitions_file() != shared
+    monkeypatch.undo()
+    monkeypatch.setattr(C, 'ANSIBLE_HOME', isolated + '-home')
+    monkeypatch.setattr(iots_bearer, 'ansible_version', '0.0.1')
+    assert iots_bearer._option_definitions_file() != shared
+
+
+def test_a_damaged_shared_definitions_file_is_ignored(isolated):
+    key = _token_cache.cache_key(PROBE_URL + '/token', 'password', 'operator', 'cid-123', ['perm:devices:view'])
+    directory = _token_cache.ensure_private_directory(_token_cache.per_run_directory(isolated))
+    _token_cache.EntryDirectory(directory, 'per-run').write(key, _token_cache.token_entry(
+        key, {'access_token': 'cached-token', 'expires_in': 3600, 'obtained_at': time.time(),
+              'scopes': ['perm:devices:view']}))
+    run_worker_probe(isolated, 'parse-as-usual')
+    (shared,) = shared_definitions(isolated)
+    with open(shared, 'w') as handle:
         handle.write('{"url": ')
     again = run_worker_probe(isolated, 'parse-as-usual')
     assert again['shared_at_import'] is False and again['result'] == ['cached-token']
