@@ -157,19 +157,24 @@ def judge(outcome, said):
     return problems
 
 
-def test_bad_input_is_refused_before_any_request(playbooks, emu, tally, tmp_path):
+# Two groups, so that pytest-xdist can run them side by side (each worker has its own emulator).
+@pytest.mark.parametrize('group', ['modules', 'lookup and role'])
+def test_bad_input_is_refused_before_any_request(playbooks, emu, tally, tmp_path, group):
     app = register_app(emu, 'rel_input_app')
-    cases = module_cases(emu, app) + lookup_cases(emu, app)
+    cases = module_cases(emu, app) if group == 'modules' else lookup_cases(emu, app)
+    role_cases = ROLE_CASES if group == 'lookup and role' else []
     emu.reset()
     result = playbooks.run('bad_input.yml', {
-        'cases': [{'id': case, 'component': component, 'args': args, 'succeeds': said is None}
+        'cases': [{'id': '%s: %s' % (component, case), 'component': component, 'args': args, 'succeeds': said is None}
                   for component, case, args, said in cases],
+        'role_cases': bool(role_cases),
         'admin_password': ADMIN_PASSWORD,
         'role_credentials_file': str(tmp_path / 'role' / 'iots_credentials.yml')})
     outcomes = dict((o['id'], o) for o in playbooks.outcomes('bad_input.json'))
     found = {}
-    for component, case, args, said in cases + [(c, n, None, s) for c, n, s in ROLE_CASES]:
-        found[case] = judge(outcomes[case], said) if case in outcomes else ['not run']
+    for component, case, args, said in cases + [(c, n, None, s) for c, n, s in role_cases]:
+        case_id = case if component == 'role' else '%s: %s' % (component, case)
+        found[case_id] = judge(outcomes[case_id], said) if case_id in outcomes else ['not run']
     secrets = KnownSecrets(emu).count(texts=playbooks.outputs, paths=playbooks.scanned_dirs)
     survived = sum(1 for problems in found.values() if not problems)
     tally('bad input', len(found), survived, total(secrets))
