@@ -143,7 +143,7 @@ class Workspace(object):
             sampler = MemorySampler(process.pid) if sample_memory else None
             # wait4 also reports the CPU time of the workers that ansible-playbook reaped: a measure
             # of the work done that other load on the machine barely changes, unlike wall time.
-            _, status, usage = os.wait4(process.pid, 0)
+            _pid, status, usage = os.wait4(process.pid, 0)
             elapsed = time.monotonic() - started
             process.returncode = os.waitstatus_to_exitcode(status)
             if sampler:
@@ -244,8 +244,9 @@ def bench_overhead(space, emulator, hosts, tasks, forks, rounds):
                 ('bearer', 'iots_bearer, warm persistent cache', 'persistent'),
                 ('bearer', 'iots_bearer, per_run cache (1 fetch)', 'per_run'),
                 ('run_once', 'set_fact + run_once (1 lookup), variable', 'per_run')]
-    wall = dict((label, []) for _, label, _ in variants)
-    cpu = dict((label, []) for _, label, _ in variants)
+    labels = [label for _playbook, label, _cache in variants]
+    wall = dict((label, []) for label in labels)
+    cpu = dict((label, []) for label in labels)
     emulator.reset()
     for number in range(rounds):
         # rotate the order so that no variant always runs first or last in a round
@@ -258,7 +259,7 @@ def bench_overhead(space, emulator, hosts, tasks, forks, rounds):
     for title, times in (('wall time', wall), ('CPU time of ansible-playbook and its workers', cpu)):
         medians = dict((label, statistics.median(values)) for label, values in times.items())
         print('   %s, median of %d:' % (title, rounds))
-        for _, label, _ in variants:
+        for label in labels:
             runs_text = ' '.join('%.2f' % v for v in sorted(times[label]))
             print('     %-42s %6.2f s   (%s)' % (label, medians[label], runs_text))
         floor = medians['constant collection lookup (floor)']

@@ -429,7 +429,7 @@ def test_cache_none_fetches_every_time(run_tmp):
     cache = tc.open_cache('none', run_tmp)
     fetch = Fetcher(Clock())
     key = tc.cache_key(URL, 'password', 'admin', 'cid', [])
-    for _ in range(3):
+    for _call in range(3):
         get(cache, key, fetch)
     assert fetch.calls == 3
     assert not os.path.exists(tc.per_run_directory(run_tmp))
@@ -589,7 +589,7 @@ def test_one_fetch_for_many_forked_processes(run_tmp, tmp_path):
     context = multiprocessing.get_context('fork')
     start_at = time.time() + 0.5
     workers = [context.Process(target=_racer, args=(run_tmp, key, log_path, result_path, start_at))
-               for _ in range(12)]
+               for _worker in range(12)]
     for worker in workers:
         worker.start()
     for worker in workers:
