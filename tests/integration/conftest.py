@@ -120,7 +120,7 @@ def run_playbook(emu, ansible_env, inventory, tmp_path):
         run_env = dict(ansible_env)
         run_env.update(env or {})
         completed = subprocess.run(cmd, env=run_env, cwd=os.path.dirname(path), capture_output=True,
-                                   text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+                                   text=True, timeout=timeout, stdin=subprocess.DEVNULL, check=False)
         return PlaybookResult(cmd, completed)
     return run
 
@@ -135,7 +135,7 @@ def play_recap(output):
             continue
         if in_recap and ':' in line and '=' in line:
             for field in line.split(':', 1)[1].split():
-                key, _, value = field.partition('=')
+                key, dummy, value = field.partition('=')
                 if value.isdigit():
                     totals[key] = totals.get(key, 0) + int(value)
     return totals
