@@ -22,7 +22,7 @@ import shutil
 import subprocess
 import sys
 
-# Prints "3.X /real/path": a pyenv shim resolves to the interpreter it runs.
+# Prints "3.X /path/of/the/interpreter": a pyenv shim names the interpreter it runs.
 _PROBE = 'import sys, venv, ensurepip; sys.stdout.write("%d.%d %s" % (sys.version_info[:2] + (sys.executable,)))'
 _probed = {}
 
@@ -72,7 +72,9 @@ def probe(path, minor):
         except (OSError, subprocess.SubprocessError):
             _probed[path] = None
     found = _probed[path]
-    return found[1] if found and found[0] == minor else None
+    # The real file: a venv's python or a link in our own python3.X folder would make a new
+    # virtualenv depend on another one, or a link point at itself.
+    return os.path.realpath(found[1]) if found and found[0] == minor else None
 
 
 def find(minor):
