@@ -334,7 +334,12 @@ def _register_shared_option_definitions():
     return True
 
 
-_option_definitions_shared = _register_shared_option_definitions()
+try:
+    _option_definitions_shared = _register_shared_option_definitions()
+except AttributeError:
+    # An ansible-core without these configuration calls: it parses the docs itself, as for any
+    # plugin, and nothing is saved for other workers.
+    _option_definitions_shared = True
 
 GRANT_PASSWORD = 'password'
 GRANT_REFRESH_TOKEN = 'refresh_token'
