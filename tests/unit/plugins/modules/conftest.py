@@ -20,6 +20,7 @@ import pytest
 import requests
 
 from ansible.module_utils import basic
+from ansible.module_utils.common.parameters import PASS_VARS
 
 from ansible_collections.wso2.iots.plugins.module_utils import _options
 from ansible_collections.wso2.iots.plugins.module_utils._client import IotsClient
@@ -30,14 +31,30 @@ except ImportError:  # ansible-core < 2.19
     module_internals = None
 
 try:
-    from ansible.module_utils.testing import patch_module_args
+    from ansible.module_utils.testing import patch_module_args as _patch_module_args
 except ImportError:  # ansible-core < 2.19
     from ansible.module_utils.common.text.converters import to_bytes
 
     @contextlib.contextmanager
-    def patch_module_args(args):
+    def _patch_module_args(args):
         with mock.patch.object(basic, '_ANSIBLE_ARGS', to_bytes(json.dumps({'ANSIBLE_MODULE_ARGS': args}))):
             yield
+
+# The _ansible_* keys this ansible-core knows. Older releases fail a module on an unknown one
+# (_ansible_inject_invocation exists from 2.21; before it, every result carries its invocation).
+_KNOWN_INTERNAL_ARGS = frozenset('_ansible_%s' % name for name in PASS_VARS)
+
+
+def patch_module_args(args):
+    """ansible.module_utils.testing.patch_module_args, for every claimed ansible-core release."""
+    return _patch_module_args(dict((key, value) for key, value in args.items()
+                                   if not key.startswith('_ansible_') or key in _KNOWN_INTERNAL_ARGS))
+
+
+@pytest.fixture
+def module_args():
+    """patch_module_args for test modules (a conftest cannot be imported by name)."""
+    return patch_module_args
 
 
 def iots_answer(status, body='', content_type='application/json', headers=None):
@@ -99,9 +116,8 @@ def running_as_module():
 
 @pytest.fixture
 def run_module(capsys):
-    def run(module, args, check_mode=False, diff=False, invocation=True):
-        args = dict(args, _ansible_check_mode=check_mode, _ansible_diff=diff,
-                    _ansible_inject_invocation=invocation)
+    def run(module, args, check_mode=False, diff=False):
+        args = dict(args, _ansible_check_mode=check_mode, _ansible_diff=diff, _ansible_inject_invocation=True)
         with patch_module_args(args):
             with pytest.raises(SystemExit) as exited:
                 module.main()

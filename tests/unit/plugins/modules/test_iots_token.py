@@ -16,19 +16,7 @@ from unittest import mock
 import pytest
 import requests
 
-from ansible.module_utils import basic
-
 from ansible_collections.wso2.iots.plugins.modules import iots_token
-
-try:
-    from ansible.module_utils.testing import patch_module_args
-except ImportError:  # ansible-core < 2.19
-    from ansible.module_utils.common.text.converters import to_bytes
-
-    @contextlib.contextmanager
-    def patch_module_args(args):
-        with mock.patch.object(basic, '_ANSIBLE_ARGS', to_bytes(json.dumps({'ANSIBLE_MODULE_ARGS': args}))):
-            yield
 
 
 URL = 'https://iots.example.com:8243'
@@ -116,14 +104,14 @@ def clean_warnings():
 
 
 @pytest.fixture
-def run_module(capsys):
+def run_module(capsys, module_args):
     def run(check_mode=False, **args):
-        module_args = dict(url=URL, client_id=CLIENT_ID, client_secret=CLIENT_SECRET,
-                           username='operator', password=PASSWORD, _ansible_check_mode=check_mode,
-                           _ansible_inject_invocation=True)
-        module_args.update(args)
-        module_args = dict((k, v) for k, v in module_args.items() if v is not None)
-        with patch_module_args(module_args), clean_warnings():
+        arguments = dict(url=URL, client_id=CLIENT_ID, client_secret=CLIENT_SECRET,
+                         username='operator', password=PASSWORD, _ansible_check_mode=check_mode,
+                         _ansible_inject_invocation=True)
+        arguments.update(args)
+        arguments = dict((k, v) for k, v in arguments.items() if v is not None)
+        with module_args(arguments), clean_warnings():
             with pytest.raises(SystemExit):
                 iots_token.main()
         return Run(capsys.readouterr().out)
