@@ -4,6 +4,7 @@ Playbooks live under tests/integration/targets/<target>/. Each run gets its own 
 local temp dir and inventory, so runs never share a token cache unless a test asks for it.
 """
 import json
+import re
 import os
 import subprocess
 import sys
@@ -48,6 +49,11 @@ class PlaybookResult(object):
 
     def __repr__(self):
         return 'PlaybookResult(rc=%s)\n%s' % (self.rc, self.output[-4000:])
+
+    def shows(self, text):
+        """Whether the output holds ``text``, also when wrapped: ansible-core <= 2.18 wraps
+        warnings at 79 columns when stdout is not a terminal, breaking at spaces and hyphens."""
+        return re.sub(r'\s+', '', text) in re.sub(r'\s+', '', self.output)
 
 
 def target_path(*parts):

@@ -13,6 +13,7 @@ import collections
 import hashlib
 import json
 import os
+import re
 import secrets
 import socket
 import subprocess
@@ -195,6 +196,11 @@ class PlaybookResult(object):
 
     def __repr__(self):
         return 'PlaybookResult(rc=%s, %.1f s)\n%s' % (self.rc, self.seconds, self.output[-6000:])
+
+    def shows(self, text):
+        """Whether the output holds ``text``, also when wrapped: ansible-core <= 2.18 wraps
+        warnings at 79 columns when stdout is not a terminal, breaking at spaces and hyphens."""
+        return re.sub(r'\s+', '', text) in re.sub(r'\s+', '', self.output)
 
 
 class PlaybookRunner(object):

@@ -264,9 +264,8 @@ def test_plain_http_works_but_warns_that_credentials_travel_in_clear(playbooks, 
     urls = [proxy.url for proxy in plain_http]
     result = playbooks.run('plain_http.yml', {'plain_urls': urls, 'admin_password': ADMIN_PASSWORD,
                                               'application_name': 'rel_plain_http'})
-    warned = [url for url in urls if re.search(
-        r'url %s uses plain http: passwords, client secrets and tokens travel unencrypted' % re.escape(url),
-        result.output)]
+    warned = [url for url in urls
+              if result.shows('url %s uses plain http: passwords, client secrets and tokens travel unencrypted' % url)]
     counts = emu.counts()
     secrets = KnownSecrets(emu).count(texts=playbooks.outputs, paths=playbooks.scanned_dirs)
     worked = result.rc == 0 and counts['register'] == 1 and counts['token'] == 2
