@@ -158,7 +158,7 @@ def requirement_names(*parts):
         for line in requirements:
             line = line.split('#', 1)[0].strip()
             if line:
-                names.add(re.split(r'[\s<>=!~;\[]', line, 1)[0].lower().replace('_', '-'))
+                names.add(re.split(r'[\s<>=!~;\[]', line, maxsplit=1)[0].lower().replace('_', '-'))
     return names
 
 
