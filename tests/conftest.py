@@ -32,3 +32,4 @@ def _install_collection_finder(path):
 
 _install_collection_finder(_collection_tree())
 sys.path.insert(0, os.path.join(REPO, 'tests', 'emulator'))
+sys.path.insert(0, os.path.join(REPO, 'tests', 'harness'))  # shared by the playbook suites

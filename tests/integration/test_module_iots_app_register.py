@@ -18,7 +18,8 @@ import uuid
 import pytest
 import requests
 
-from iots_emulator import DEFAULT_USERS, Emulator
+from iots_emulator import DEFAULT_USERS
+from playbook_harness import emulator_fixtures
 
 pytestmark = pytest.mark.integration
 
@@ -38,12 +39,8 @@ USERS.update({
 PASSWORDS = (DEPLOYER_PASSWORD, TENANT_PASSWORD, WRONG_PASSWORD)
 
 
-@pytest.fixture(scope='module')
-def emulator(tmp_path_factory):
-    """This file's own emulator (it overrides the session one): the default users plus two more."""
-    emu = Emulator(port=0, state_dir=str(tmp_path_factory.mktemp('emulator')), users=USERS).start()
-    yield emu
-    emu.stop()
+# This file's own emulator (it overrides the session one): the default users plus two more.
+emulator, emu = emulator_fixtures(scope='module', users=USERS)
 
 
 @pytest.fixture

@@ -11,8 +11,6 @@ reset the emulator's state, which is how "the secret changed on the server" look
 
 import os
 import stat
-import subprocess
-import sys
 import uuid
 
 import pytest
@@ -21,6 +19,8 @@ import yaml
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from ansible.parsing.vault import VaultLib, VaultSecret
+
+from playbook_harness import run_ansible_playbook
 
 pytestmark = pytest.mark.integration
 
@@ -302,11 +302,9 @@ class TestAwxCredentialType(object):
                     for name, template in credential_type['injectors']['env'].items())
 
     def run_job(self, ansible_env, inventory, environment):
-        env = dict(ansible_env, **environment)
-        return subprocess.run(
-            [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', inventory(1),
-             os.path.join(HERE, 'targets', 'role_credentials', 'awx_job.yml')],
-            env=env, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL, check=False)
+        # No extra vars: the job gets its settings from the injected environment only.
+        return run_ansible_playbook(os.path.join(HERE, 'targets', 'role_credentials', 'awx_job.yml'), inventory(1),
+                                    dict(ansible_env, **environment), timeout=300)
 
     def test_client_keys_from_the_vault_file(self, emu, ansible_env, inventory, tmp_path):
         keys = server_keys(emu, 'ansible_test_awx_%s' % uuid.uuid4().hex[:8])
@@ -318,7 +316,7 @@ class TestAwxCredentialType(object):
         assert environment['IOTS_USERNAME'] == environment['IOTS_PASSWORD'] == ''
         emu.reset()
         job = self.run_job(ansible_env, inventory, environment)
-        assert job.returncode == 0, job.stdout + job.stderr
+        assert job.rc == 0, job
         counts = emu.counts()
         assert counts['token:client_credentials'] == 1 and counts['token:password'] == 0
 
@@ -330,6 +328,6 @@ class TestAwxCredentialType(object):
             str(tmp_path / 'injected-ca.pem'))
         environment['IOTS_APPLICATION_NAME'] = 'ansible_test_awx_%s' % uuid.uuid4().hex[:8]
         job = self.run_job(ansible_env, inventory, environment)
-        assert job.returncode == 0, job.stdout + job.stderr
+        assert job.rc == 0, job
         counts = emu.counts()
         assert counts['register'] == 1 and counts['token:password'] == 1

@@ -18,7 +18,7 @@ import collections
 
 import pytest
 
-from iots_emulator import Emulator
+from playbook_harness import emulator_fixtures
 from reliability_harness import USERS, KnownSecrets, PlaybookRunner, VAULT_PASSWORD
 
 TALLY_PROPERTY = 'wso2_iots_reliability'
@@ -81,20 +81,7 @@ def tally(request):
 
 # ---------------------------------------------------------------------------- fixtures
 
-@pytest.fixture(scope='session')
-def emulator(tmp_path_factory):
-    emu = Emulator(port=0, state_dir=str(tmp_path_factory.mktemp('emulator')), users=USERS).start()
-    yield emu
-    emu.stop()
-
-
-@pytest.fixture
-def emu(emulator):
-    """The session emulator with counters and faults cleared (applications and tokens are kept)."""
-    emulator.reset()
-    emulator.configure(version='3.2.0', token_validity=3600)
-    yield emulator
-    emulator.clear_faults()
+emulator, emu = emulator_fixtures(users=USERS)
 
 
 @pytest.fixture

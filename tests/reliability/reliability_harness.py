@@ -3,7 +3,8 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""What the reliability tests share: the users, the secret scanner, file hashes, ansible-playbook runs.
+"""What the reliability tests share: the users, the secret scanner, file hashes, ansible-playbook runs
+(on top of tests/harness/playbook_harness.py, which the integration suite uses too).
 
 Imported by conftest.py and the test modules (pytest puts this directory on sys.path).
 """
@@ -13,20 +14,16 @@ import collections
 import hashlib
 import json
 import os
-import re
 import secrets
 import socket
-import subprocess
-import sys
-import time
 from urllib.parse import quote_plus
+
+from playbook_harness import ansible_environment, run_ansible_playbook, write_inventory
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 PLAYBOOKS = os.path.join(HERE, 'playbooks')
 EMULATOR_PACKAGE_DIR = os.path.join(REPO, 'tests', 'emulator')
-COLLECTIONS = os.path.join(REPO, '.build', 'collections')
-BIN = os.path.dirname(sys.executable)
 
 # Passwords nobody would type, with characters that change under URL and Base64 encoding, so a
 # leak can never hide behind a user name or an encoding.
@@ -187,22 +184,6 @@ def total(hits):
 
 # ---------------------------------------------------------------------------- ansible-playbook
 
-class PlaybookResult(object):
-    def __init__(self, args, completed, seconds):
-        self.args = args
-        self.rc = completed.returncode
-        self.output = completed.stdout + completed.stderr
-        self.seconds = seconds
-
-    def __repr__(self):
-        return 'PlaybookResult(rc=%s, %.1f s)\n%s' % (self.rc, self.seconds, self.output[-6000:])
-
-    def shows(self, text):
-        """Whether the output holds ``text``, also when wrapped: ansible-core <= 2.18 wraps
-        warnings at 79 columns when stdout is not a terminal, breaking at spaces and hyphens."""
-        return re.sub(r'\s+', '', text) in re.sub(r'\s+', '', self.output)
-
-
 class PlaybookRunner(object):
     """ansible-playbook in an environment of its own; keeps every output for the leak scan.
 
@@ -234,62 +215,27 @@ class PlaybookRunner(object):
         return [result.output for result in self.results]
 
     def environment(self, extra=None):
-        env = dict((k, v) for k, v in os.environ.items()
-                   if not k.startswith(('ANSIBLE_', 'IOTS_'))
-                   and k not in ('REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE', 'SSL_CERT_FILE', 'SSL_CERT_DIR'))
-        env.update({
+        env = ansible_environment(self.ansible_home, self.local_temp, {
             'HOME': self.home,
             'XDG_CACHE_HOME': os.path.join(self.home, '.cache'),
-            'ANSIBLE_COLLECTIONS_PATH': COLLECTIONS,
-            'ANSIBLE_HOME': self.ansible_home,
-            'ANSIBLE_LOCAL_TEMP': self.local_temp,
             # modules run on the controller (ansible_connection=local): their temp files land here
             'ANSIBLE_REMOTE_TMP': self.remote_temp,
-            'ANSIBLE_NOCOLOR': '1',
-            'ANSIBLE_FORCE_COLOR': '0',
-            'ANSIBLE_RETRY_FILES_ENABLED': '0',
-            'ANSIBLE_HOST_KEY_CHECKING': '0',
-            'ANSIBLE_PYTHON_INTERPRETER': sys.executable,
-            'ANSIBLE_DEPRECATION_WARNINGS': '0',
             # for the emulator_control action plugin next to the playbooks
             'PYTHONPATH': EMULATOR_PACKAGE_DIR,
-            'PATH': BIN + os.pathsep + os.environ.get('PATH', ''),
         })
         env.update(extra or {})
         return env
 
-    def inventory(self, hosts):
-        path = os.path.join(self.workdir, 'inventory-%d.ini' % hosts)
-        lines = ['[iots_hosts]'] + ['host%04d ansible_connection=local' % i for i in range(hosts)]
-        lines += ['', '[all:vars]', 'ansible_python_interpreter=%s' % sys.executable]
-        with open(path, 'w') as handle:
-            handle.write('\n'.join(lines) + '\n')
-        return path
-
-    def run(self, playbook, extra_vars=None, check=False, diff=False, verbosity=0, env=None, args=(),
-            hosts=1, forks=None, timeout=600):
+    def run(self, playbook, extra_vars=None, env=None, hosts=1, **options):
         path = playbook if os.path.isabs(playbook) else os.path.join(PLAYBOOKS, playbook)
         variables = {'emulator_url': self.emulator.url, 'emulator_ca_path': self.emulator.ca_path,
                      'capture_dir': self.captures}
         variables.update(extra_vars or {})
-        vars_file = os.path.join(self.workdir, 'extra-vars-%d.json' % len(self.results))
-        with open(vars_file, 'w') as handle:
-            json.dump(variables, handle)
-        cmd = [os.path.join(BIN, 'ansible-playbook'), '-i', self.inventory(hosts), path, '-e', '@' + vars_file]
-        if check:
-            cmd.append('--check')
-        if diff:
-            cmd.append('--diff')
-        if verbosity:
-            cmd.append('-' + 'v' * verbosity)
-        if forks:
-            cmd += ['--forks', str(forks)]
-        cmd += list(args)
-        started = time.monotonic()
-        completed = subprocess.run(cmd, env=self.environment(env), cwd=os.path.dirname(path), capture_output=True,
-                                   text=True, timeout=timeout, stdin=subprocess.DEVNULL, check=False)
-        result = PlaybookResult(cmd, completed, time.monotonic() - started)
-        with open(os.path.join(self.workdir, 'run-%d.log' % len(self.results)), 'w') as handle:
+        number = len(self.results)
+        inventory = write_inventory(os.path.join(self.workdir, 'inventory-%d.ini' % hosts), hosts)
+        result = run_ansible_playbook(path, inventory, self.environment(env), variables=variables,
+                                      vars_file=os.path.join(self.workdir, 'extra-vars-%d.json' % number), **options)
+        with open(os.path.join(self.workdir, 'run-%d.log' % number), 'w') as handle:
             handle.write(result.output)
         self.results.append(result)
         return result
@@ -298,19 +244,3 @@ class PlaybookRunner(object):
         """What a playbook wrote to the capture dir with its final ``copy`` task."""
         with open(os.path.join(self.captures, name)) as handle:
             return json.load(handle)
-
-
-def play_recap(output):
-    """PLAY RECAP totals summed over hosts: {'ok': n, 'changed': n, 'failed': n, ...}."""
-    totals = {}
-    in_recap = False
-    for line in output.splitlines():
-        if line.startswith('PLAY RECAP'):
-            in_recap = True
-            continue
-        if in_recap and ':' in line and '=' in line:
-            for field in line.split(':', 1)[1].split():
-                key, dummy, value = field.partition('=')
-                if value.isdigit():
-                    totals[key] = totals.get(key, 0) + int(value)
-    return totals

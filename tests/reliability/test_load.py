@@ -11,7 +11,8 @@ host must get the same token. The wall time goes into the summary.
 
 import pytest
 
-from reliability_harness import ADMIN_PASSWORD, KnownSecrets, play_recap, register_app, total
+from playbook_harness import play_recap
+from reliability_harness import ADMIN_PASSWORD, KnownSecrets, register_app, total
 
 pytestmark = pytest.mark.reliability
 

@@ -22,11 +22,11 @@ import re
 
 import pytest
 
+from playbook_harness import play_recap
 from reliability_harness import (
     ADMIN_PASSWORD,
     OPERATOR_PASSWORD,
     files_under,
-    play_recap,
 )
 
 pytestmark = pytest.mark.reliability
