@@ -511,12 +511,17 @@ def shared_definitions(run_tmp):
     return [os.path.join(directory, name) for name in os.listdir(directory)] if os.path.isdir(directory) else []
 
 
-def test_later_workers_skip_parsing_the_documentation(isolated):
+def cache_probe_token(run_tmp):
+    """Put the token the worker probe asks for into the per-run cache, so the probe never calls IoTS."""
     key = _token_cache.cache_key(PROBE_URL + '/token', 'password', 'operator', 'cid-123', ['perm:devices:view'])
-    directory = _token_cache.ensure_private_directory(_token_cache.per_run_directory(isolated))
+    directory = _token_cache.ensure_private_directory(_token_cache.per_run_directory(run_tmp))
     entry = _token_cache.token_entry(key, {'access_token': 'cached-token', 'expires_in': 3600,
                                            'obtained_at': time.time(), 'scopes': ['perm:devices:view']})
     _token_cache.EntryDirectory(directory, 'per-run').write(key, entry)
+
+
+def test_later_workers_skip_parsing_the_documentation(isolated):
+    cache_probe_token(isolated)
 
     first = run_worker_probe(isolated, 'parse-as-usual')
     assert first['result'] == ['cached-token'] and first['shared_at_import'] is False
@@ -533,11 +538,7 @@ def test_later_workers_skip_parsing_the_documentation(isolated):
 
 
 def test_definitions_of_other_code_are_never_used(isolated, monkeypatch):
-    key = _token_cache.cache_key(PROBE_URL + '/token', 'password', 'operator', 'cid-123', ['perm:devices:view'])
-    directory = _token_cache.ensure_private_directory(_token_cache.per_run_directory(isolated))
-    _token_cache.EntryDirectory(directory, 'per-run').write(key, _token_cache.token_entry(
-        key, {'access_token': 'cached-token', 'expires_in': 3600, 'obtained_at': time.time(),
-              'scopes': ['perm:devices:view']}))
+    cache_probe_token(isolated)
     run_worker_probe(isolated, 'parse-as-usual')
     (shared,) = shared_definitions(isolated)
     monkeypatch.setattr(C, 'ANSIBLE_HOME', isolated + '-home')
@@ -552,11 +553,7 @@ def test_definitions_of_other_code_are_never_used(isolated, monkeypatch):
 
 
 def test_a_damaged_shared_definitions_file_is_ignored(isolated):
-    key = _token_cache.cache_key(PROBE_URL + '/token', 'password', 'operator', 'cid-123', ['perm:devices:view'])
-    directory = _token_cache.ensure_private_directory(_token_cache.per_run_directory(isolated))
-    _token_cache.EntryDirectory(directory, 'per-run').write(key, _token_cache.token_entry(
-        key, {'access_token': 'cached-token', 'expires_in': 3600, 'obtained_at': time.time(),
-              'scopes': ['perm:devices:view']}))
+    cache_probe_token(isolated)
     run_worker_probe(isolated, 'parse-as-usual')
     (shared,) = shared_definitions(isolated)
     with open(shared, 'w') as handle:

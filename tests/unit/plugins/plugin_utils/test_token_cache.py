@@ -610,13 +610,19 @@ def _hold_lock(directory, key, ready, seconds):
         time.sleep(seconds)
 
 
+def start_lock_holder(holder, directory, key, seconds):
+    """A forked process that runs ``holder`` (it takes the lock on ``key``); returns once it holds it."""
+    read_end, write_end = os.pipe()
+    process = multiprocessing.get_context('fork').Process(target=holder, args=(directory, key, write_end, seconds))
+    process.start()
+    os.read(read_end, 1)
+    return process
+
+
 def test_lock_timeout_names_the_wait(run_tmp):
     directory = tc.ensure_private_directory(tc.per_run_directory(run_tmp))
     key = tc.cache_key(URL, 'password', 'admin', 'cid', [])
-    read_end, write_end = os.pipe()
-    holder = multiprocessing.get_context('fork').Process(target=_hold_lock, args=(directory, key, write_end, 3))
-    holder.start()
-    os.read(read_end, 1)
+    holder = start_lock_holder(_hold_lock, directory, key, 3)
     cache = tc.TokenCache([tc.EntryDirectory(directory, 'per-run')], memory=False)
     started = time.monotonic()
     with pytest.raises(tc.LockTimeout, match='waited 0.3 s for another Ansible process'):
@@ -629,10 +635,7 @@ def test_lock_timeout_names_the_wait(run_tmp):
 def test_a_dead_lock_holder_leaves_no_stale_lock(run_tmp):
     directory = tc.ensure_private_directory(tc.per_run_directory(run_tmp))
     key = tc.cache_key(URL, 'password', 'admin', 'cid', [])
-    read_end, write_end = os.pipe()
-    holder = multiprocessing.get_context('fork').Process(target=_hold_lock, args=(directory, key, write_end, 60))
-    holder.start()
-    os.read(read_end, 1)
+    holder = start_lock_holder(_hold_lock, directory, key, 60)
     os.kill(holder.pid, signal.SIGKILL)
     holder.join()
     cache = tc.TokenCache([tc.EntryDirectory(directory, 'per-run')], memory=False, clock=Clock())
@@ -652,11 +655,7 @@ def _write_and_hold_lock(directory, key, ready, seconds):
 def test_a_token_written_by_the_lock_holder_is_used_after_a_lock_timeout(run_tmp):
     directory = tc.ensure_private_directory(tc.per_run_directory(run_tmp))
     key = tc.cache_key(URL, 'password', 'admin', 'cid', [])
-    read_end, write_end = os.pipe()
-    holder = multiprocessing.get_context('fork').Process(target=_write_and_hold_lock,
-                                                         args=(directory, key, write_end, 3))
-    holder.start()
-    os.read(read_end, 1)
+    holder = start_lock_holder(_write_and_hold_lock, directory, key, 3)
     cache = tc.TokenCache([tc.EntryDirectory(directory, 'per-run')], memory=False)
     fetch = Fetcher(Clock())
     # fetch() follows a miss; the holder wrote its token meanwhile and never lets go of the lock
