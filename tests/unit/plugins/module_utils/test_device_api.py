@@ -18,24 +18,18 @@ from ansible_collections.wso2.iots.plugins.module_utils._access_token import acc
 from ansible_collections.wso2.iots.plugins.module_utils._client import IotsClient
 from ansible_collections.wso2.iots.plugins.module_utils._errors import MASK, IotsError, IotsOptionError
 
-from iots_emulator import Emulator
+from playbook_harness import emulator_fixtures
 
 ALL_CALLS = tuple(api.CALL_SCOPES)
 
 
-@pytest.fixture(scope='module')
-def emulator(tmp_path_factory):
-    emu = Emulator(port=0, state_dir=str(tmp_path_factory.mktemp('emulator'))).start()
-    yield emu
-    emu.stop()
+emulator, emu = emulator_fixtures(scope='module')
 
 
-@pytest.fixture
-def emu(emulator):
-    emulator.reset()
-    emulator.configure(operation_pending=0, operation_in_progress=0)
-    yield emulator
-    emulator.clear_faults()
+@pytest.fixture(autouse=True)
+def instant_operations(emu):
+    """Operations complete at once (the emulator's timing has its own conformance test)."""
+    emu.configure(operation_pending=0, operation_in_progress=0)
 
 
 @pytest.fixture(scope='module')
