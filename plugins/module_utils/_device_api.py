@@ -147,8 +147,8 @@ def _pages(client, token, call, path, key, query, page_size, until_count=True):
         raise IotsOptionError('page_size must be 1 to %d, not %r' % (MAX_PAGE_SIZE, page_size))
     items, offset = [], 0
     while True:
-        data = _json(_call(client, token, call, 'GET', path, query=list(query) + [('offset', offset),
-                                                                                   ('limit', page_size)]))
+        paging = [('offset', offset), ('limit', page_size)]
+        data = _json(_call(client, token, call, 'GET', path, query=list(query) + paging))
         page = (data or {}).get(key) or []
         items.extend(page)
         offset += page_size
@@ -343,9 +343,9 @@ def _change_members(client, token, call, group_id, devices, tail):
         _call(client, token, call, 'POST', _group_path(group_id, tail), body=body)
     except IotsError as exc:
         if exc.status == 500:
+            named = ', '.join('%s/%s' % (member['type'], member['id']) for member in body)
             exc.with_hint('IoTS answers a bare 500 when a device is not enrolled or group %s does not exist; '
-                          'nothing was changed. Devices: %s.' % (group_id, ', '.join('%s/%s' % (d['type'], d['id'])
-                                                                                    for d in body)))
+                          'nothing was changed. Devices: %s.' % (group_id, named))
         raise
 
 

@@ -244,5 +244,5 @@ def test_bearer_token_is_redacted_from_messages(client, emu, admin_token):
 
 
 def test_scopes_needed():
-    assert api.scopes_needed('list_devices', 'enroll_device') == ['device-types:types', 'device:enroll',
-                                                                 'devices:view']
+    needed = api.scopes_needed('list_devices', 'enroll_device')
+    assert needed == ['device-types:types', 'device:enroll', 'devices:view']
