@@ -123,13 +123,13 @@ def _hint(exc, call):
     return exc
 
 
-def _call(client, token, call, method, path, query=None, body=None, expected=(200,)):
+def _call(client, token, call, method, path, query=None, body=None, expected=(200,), retries=None):
     if query:
         pairs = [(key, value) for key, value in query if value is not None]
         if pairs:
             path = '%s?%s' % (path, urlencode(pairs))
     try:
-        return client.request(method, API + path, json_body=body, bearer=token, expected=expected)
+        return client.request(method, API + path, json_body=body, bearer=token, expected=expected, retries=retries)
     except IotsError as exc:
         raise _hint(exc, call)
 
@@ -224,7 +224,8 @@ def enroll_device(client, token, device_type, device_id, name=None, description=
         response = _call(client, token, 'enroll_device', 'POST', '/device/agent/enroll', body=body)
     except IotsError as exc:
         if exc.status == 400 and 'active enrolment' in (exc.description or ''):
-            exc.with_hint('Device %s/%s is enrolled and ACTIVE already; modify it instead.' % (device_type, device_id))
+            exc.with_hint('Device %s/%s is enrolled and ACTIVE already; modify it instead. (After a retried connection '
+                          'error the first attempt may have enrolled it.)' % (device_type, device_id))
         raise
     if _json(response) is False:
         raise _unknown_type_error(client, token, device_type, response.url)
@@ -380,8 +381,9 @@ def send_operation(client, token, device_type, device_ids, code, operation_type=
         operation['payLoad'] = payload
     path = '/devices/%s/operations' % _segment(device_type)
     try:
+        # Never sent twice: a retry after a lost answer would queue the operation again.
         response = _call(client, token, 'send_operation', 'POST', path,
-                         body={'deviceIdentifiers': ids, 'operation': operation}, expected=(200, 201))
+                         body={'deviceIdentifiers': ids, 'operation': operation}, expected=(200, 201), retries=0)
     except IotsError as exc:
         if exc.status == 500 and 'Invalid Device Identifiers' in (exc.description or ''):
             exc.with_hint('None of the devices is enrolled as %s (unknown or REMOVED): %s.' % (device_type, ', '.join(ids)))

@@ -246,3 +246,15 @@ def test_bearer_token_is_redacted_from_messages(client, emu, admin_token):
 def test_scopes_needed():
     needed = api.scopes_needed('list_devices', 'enroll_device')
     assert needed == ['device-types:types', 'device:enroll', 'devices:view']
+
+
+def test_operation_is_never_retried_enrolment_is(client, admin_token, emu, ids):
+    emu.seed_devices('android', ids[:1])
+    emu.set_fault('api', 'status', status=503, times=1)
+    with pytest.raises(IotsError) as caught:
+        api.send_operation(client, admin_token, 'android', ids[:1], 'DEVICE_RING')
+    assert caught.value.status == 503
+    assert emu.counts()['POST /devices/{type}/operations'] == 1
+    emu.set_fault('api', 'status', status=503, times=1)
+    api.enroll_device(client, admin_token, 'android', ids[1])
+    assert emu.counts()['POST /device/agent/enroll'] == 2
