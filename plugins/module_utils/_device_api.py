@@ -87,7 +87,8 @@ def _identifier(value, option, what):
     if not isinstance(value, str) or not value.strip():
         raise IotsOptionError('%s must be a non-empty string; got %r.' % (option, value))
     if '/' in value:
-        raise IotsOptionError('%s %r contains "/": IoTS cannot address such a %s in a URL path.' % (option, value, what))
+        raise IotsOptionError('%s %r contains "/": IoTS cannot address such a %s in a URL path.'
+                              % (option, value, what))
     if value != value.strip():
         raise IotsOptionError('%s %r has leading or trailing white space.' % (option, value))
     return value
@@ -386,7 +387,8 @@ def send_operation(client, token, device_type, device_ids, code, operation_type=
                          body={'deviceIdentifiers': ids, 'operation': operation}, expected=(200, 201), retries=0)
     except IotsError as exc:
         if exc.status == 500 and 'Invalid Device Identifiers' in (exc.description or ''):
-            exc.with_hint('None of the devices is enrolled as %s (unknown or REMOVED): %s.' % (device_type, ', '.join(ids)))
+            exc.with_hint('None of the devices is enrolled as %s (unknown or REMOVED): %s.'
+                          % (device_type, ', '.join(ids)))
         elif exc.status == 400:
             exc.with_hint('IoTS answers 400 without a body for an unknown device type (%s) or an empty request.'
                           % device_type)

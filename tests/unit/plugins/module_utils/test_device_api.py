@@ -258,3 +258,27 @@ def test_operation_is_never_retried_enrolment_is(client, admin_token, emu, ids):
     emu.set_fault('api', 'status', status=503, times=1)
     api.enroll_device(client, admin_token, 'android', ids[1])
     assert emu.counts()['POST /device/agent/enroll'] == 2
+
+
+def test_list_groups_pages_until_a_short_page(client, admin_token, emu, ids):
+    # GET /groups counts every group of the caller whatever the filter, so paging cannot stop at count.
+    prefix = 'many-' + ids[0]
+    for n in range(120):
+        emu.seed_group('%s-%03d' % (prefix, n))
+    emu.reset()
+    groups = api.list_groups(client, admin_token, name=prefix)
+    assert len(groups) == 120 and emu.counts()['GET /groups'] == 2
+    assert api.find_group(client, admin_token, '%s-119' % prefix)['name'] == '%s-119' % prefix
+    assert api.list_groups(client, admin_token, name=prefix, owner='nobody') == []
+
+
+def test_latest_devices_and_statuses_helpers():
+    def row(identifier, enrolment, updated):
+        return {'type': 't', 'deviceIdentifier': identifier, 'enrolmentInfo': {'id': enrolment, 'dateOfLastUpdate': updated}}
+
+    rows = [row('a', 1, 5), row('a', 2, 9), row('b', 3, 1)]
+    latest = api.latest_devices(rows)
+    assert latest[('t', 'a')]['enrolmentInfo']['id'] == 2 and set(latest) == {('t', 'a'), ('t', 'b')}
+    assert api.latest_devices(list(reversed(rows)))[('t', 'a')]['enrolmentInfo']['id'] == 2
+    activity = {'activityStatus': [{'deviceIdentifier': {'id': 'a', 'type': 't'}, 'status': 'ERROR'}]}
+    assert api.device_statuses(activity) == {'a': 'ERROR'} and api.device_statuses(None) == {}
