@@ -45,6 +45,7 @@ Device, Group and Activity are the server's JSON (GSON: Java field names, null m
 
 from ansible.module_utils.six.moves.urllib.parse import quote, urlencode
 
+from ansible_collections.wso2.iots.plugins.module_utils._client import BROKEN_ANSWER_HINT
 from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsError, IotsOptionError
 from ansible_collections.wso2.iots.plugins.module_utils._scopes import SCOPES
 
@@ -135,8 +136,16 @@ def _call(client, token, call, method, path, query=None, body=None, expected=(20
         raise _hint(exc, call)
 
 
-def _json(response):
-    return response.json() if response.text.strip() else None
+def _json(response, kind=dict):
+    """The answer's JSON, which must be a ``kind`` (dict, list or bool): an empty or other body is an error,
+    never "nothing found"."""
+    data = response.json() if response.text.strip() else None
+    if not isinstance(data, kind):
+        what = 'an empty body' if data is None else 'a JSON %s' % type(data).__name__
+        raise IotsError('%s %s answered HTTP %s with %s instead of the expected JSON %s.'
+                        % (response.method, response.url, response.status, what, kind.__name__),
+                        url=response.url, method=response.method, status=response.status, hint=BROKEN_ANSWER_HINT)
+    return data
 
 
 def _pages(client, token, call, path, key, query, page_size, until_count=True):
@@ -150,10 +159,10 @@ def _pages(client, token, call, path, key, query, page_size, until_count=True):
     while True:
         paging = [('offset', offset), ('limit', page_size)]
         data = _json(_call(client, token, call, 'GET', path, query=list(query) + paging))
-        page = (data or {}).get(key) or []
+        page = data.get(key) or []
         items.extend(page)
         offset += page_size
-        if len(page) < page_size or (until_count and offset >= (data or {}).get('count', 0)):
+        if len(page) < page_size or (until_count and offset >= data.get('count', 0)):
             return items
 
 
@@ -228,7 +237,7 @@ def enroll_device(client, token, device_type, device_id, name=None, description=
             exc.with_hint('Device %s/%s is enrolled and ACTIVE already; modify it instead. (After a retried connection '
                           'error the first attempt may have enrolled it.)' % (device_type, device_id))
         raise
-    if _json(response) is False:
+    if _json(response, bool) is False:
         raise _unknown_type_error(client, token, device_type, response.url)
 
 
@@ -259,8 +268,7 @@ def disenroll_device(client, token, device_type, device_id):
 
 
 def device_types(client, token):
-    data = _json(_call(client, token, 'device_types', 'GET', '/device-types')) or {}
-    return list(data.get('deviceTypes') or [])
+    return list(_json(_call(client, token, 'device_types', 'GET', '/device-types')).get('deviceTypes') or [])
 
 
 # ---------------------------------------------------------------------------- groups
@@ -361,7 +369,7 @@ def remove_group_devices(client, token, group_id, devices):
 
 def device_groups(client, token, device_type, device_id):
     query = [('deviceId', validate_device_id(device_id)), ('deviceType', validate_device_type(device_type))]
-    return list(_json(_call(client, token, 'device_groups', 'GET', '/groups/device', query=query)) or [])
+    return _json(_call(client, token, 'device_groups', 'GET', '/groups/device', query=query), list)
 
 
 # ---------------------------------------------------------------------------- operations

@@ -282,3 +282,14 @@ def test_latest_devices_and_statuses_helpers():
     assert api.latest_devices(list(reversed(rows)))[('t', 'a')]['enrolmentInfo']['id'] == 2
     activity = {'activityStatus': [{'deviceIdentifier': {'id': 'a', 'type': 't'}, 'status': 'ERROR'}]}
     assert api.device_statuses(activity) == {'a': 'ERROR'} and api.device_statuses(None) == {}
+
+
+@pytest.mark.parametrize('kind', ['empty', 'invalid_body', 'truncated_json'])
+def test_broken_answers_are_errors_never_empty_lists(client, admin_token, emu, kind):
+    emu.set_fault('api', kind, times=1)
+    with pytest.raises(IotsError) as caught:
+        api.list_devices(client, admin_token)
+    assert caught.value.status == 200 and 'GET %s/api/device-mgt/v1.0/devices' % emu.url in str(caught.value)
+    emu.set_fault('api', kind, times=1)
+    with pytest.raises(IotsError):
+        api.get_device(client, admin_token, 'android', 'x')
