@@ -11,12 +11,14 @@ class ModuleDocFragment(object):
 options:
   token:
     description:
-      - An OAuth 2.0 access token for the IoTS device-management API, sent in the C(Authorization) header as a bearer token.
-      - For example the value of the P(wso2.iots.iots_bearer#lookup) lookup, or the RV(wso2.iots.iots_token#module:access_token)
-        returned by M(wso2.iots.iots_token). It must hold the scopes listed in this plugin's description.
+      - >-
+        An OAuth 2.0 access token for the IoTS device-management API, sent as C(Authorization: Bearer).
+      - For example C({{ lookup('wso2.iots.iots_bearer', scopes=[...]) }}) or the C(access_token) returned by
+        M(wso2.iots.iots_token). It must hold the scopes listed in this plugin's description.
       - When set, no token is requested and the credential options are not used.
-      - When not set, a token with exactly the needed scopes is requested with O(client_id) and O(client_secret),
-        by the password grant when O(username) and O(password) are given, else by the client_credentials grant.
+      - >-
+        When not set, a token with exactly the needed scopes is requested with O(client_id) and O(client_secret):
+        the password grant when O(username) and O(password) are given, else the client_credentials grant.
       - Modules also read the E(IOTS_TOKEN) environment variable.
     type: str
 '''
