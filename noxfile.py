@@ -116,7 +116,8 @@ def awx(session):
     ansible-builder create must install our Python requirements (tests/awx)."""
     if not shutil.which('bwrap') and os.geteuid() == 0 and shutil.which('apt-get'):
         # ansible-runner's process isolation runs the job under bubblewrap, as AWX does.
-        session.run('apt-get', 'install', '-y', '-q', 'bubblewrap', external=True)
+        session.run('sh', '-c', 'apt-get install -y -q bubblewrap || { apt-get update -q && apt-get install -y -q bubblewrap; }',
+                    external=True)
     session.install('ansible-core~=%s.0' % NEWEST, *TEST_REQUIREMENTS, '-r', 'tests/awx/requirements.txt')
     run_suites(session, [suite for suite in pytest_suites() if suite[0].startswith('tests/awx')])
 

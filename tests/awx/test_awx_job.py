@@ -42,6 +42,13 @@ JOB_EXTRA_VARS = {'iots_url': "{{ lookup('ansible.builtin.env', 'IOTS_URL') }}",
 emulator, emu = emulator_fixtures()
 
 
+@pytest.fixture(autouse=True, scope='module')
+def bubblewrap():
+    if not shutil.which('bwrap'):
+        pytest.fail('bubblewrap (bwrap) is missing: ansible-runner needs it for process isolation, as AWX does. '
+                    'The awx session installs it with apt-get when run as root; else install the bubblewrap package.')
+
+
 def credential_type():
     with open(CREDENTIAL_TYPE) as stream:
         return yaml.safe_load(stream)

@@ -22,7 +22,7 @@ import os
 import pytest
 
 from playbook_harness import emulator_fixtures
-from reliability_harness import USERS, KnownSecrets, PlaybookRunner, VAULT_PASSWORD
+from reliability_harness import USERS, KnownSecrets, PlaybookRunner, VAULT_PASSWORD, required, row_result
 
 TALLY_PROPERTY = 'wso2_iots_reliability'
 CATEGORY_ORDER = ('faults: modules', 'faults: lookup', 'faults: role', 'bad input', 'secrets',
@@ -59,19 +59,9 @@ def pytest_runtest_logreport(report):
             summed['failed'] += 1
 
 
-def row_result(row):
-    """pass only when the tests passed and every case tried survived with no secret found."""
-    if row is None or row['tried'] == 0:
-        return 'not run'
-    passed = not row['failed'] and row['survived'] == row['tried'] and row['secrets'] == 0
-    return 'pass' if passed else 'FAIL'
-
-
 def required_categories(config):
-    """Every category is required when the whole suite runs (no -k, -m or narrower path)."""
     here = os.path.dirname(os.path.abspath(__file__))
-    whole = all(os.path.abspath(arg) == here for arg in config.args) and not _STATE['deselected']
-    return CATEGORY_ORDER if whole else ()
+    return required(CATEGORY_ORDER, config.args, here, _STATE['deselected'])
 
 
 def pytest_terminal_summary(terminalreporter, config):
