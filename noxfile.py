@@ -143,6 +143,10 @@ def sanity_set_up():
     missing = [version for version in claimed if version not in found]
     print('ansible-test sanity covers the module Pythons %s%s' % (
         ', '.join(found), ' (MISSING: %s)' % ', '.join(missing) if missing else ''))
+    controller = constants['CONTROLLER_PYTHON_VERSIONS']
+    print('and the controller Pythons %s (not here, skipped: %s)' % (
+        ', '.join(v for v in controller if shutil.which('python' + v)),
+        ', '.join(v for v in controller if not shutil.which('python' + v)) or 'none'))
     if missing and IN_CI:
         raise SystemExit('tests/config.yml claims Python %s, which this machine lacks' % ', '.join(missing))
     with open(os.path.join(ansible_test, '_internal', 'python_requirements.py')) as source:
@@ -152,10 +156,16 @@ def sanity_set_up():
     shutil.copyfile(os.path.join(REPO, 'tests', 'sanity', 'get_pip.py'), cached)
 
 
+def sanity_clean_up():
+    # ansible-test's delegation virtualenv: antsibull-nox would copy tests/output back into the work
+    # tree next, and fails on the virtualenv's symlinked folders.
+    shutil.rmtree(os.path.join('tests', 'output', '.tmp'), ignore_errors=True)
+
+
 antsibull_nox.add_ansible_test_session(
     name='sanity', description='ansible-test sanity --venv (no Docker) with ansible-core %s' % NEWEST,
     ansible_test_params=['sanity', '-v', '--venv'], default=True, ansible_core_version=NEWEST,
-    ansible_core_source='pypi', callback_before=sanity_set_up)
+    ansible_core_source='pypi', callback_before=sanity_set_up, callback_after=sanity_clean_up)
 
 
 # ---------------------------------------------------------------------------- checks of our own
