@@ -22,7 +22,7 @@ except ImportError:
 
 REPO = os.path.dirname(os.path.abspath(__file__))
 BUILD = os.path.join(REPO, '.build')
-IN_CI = os.environ.get('CI') == 'true'
+IN_CI = antsibull_nox.IN_CI
 
 # ansible-core release -> the Python its pytest suites run on, each a controller Python of that
 # release, so that every interpreter from 3.10 to 3.13 is used. The ends run by default (CI).
