@@ -48,8 +48,10 @@ def main(args):
             if subprocess.run(command + playbook_args, cwd=REPO, env=env, stdin=subprocess.DEVNULL, check=False).returncode:
                 status = 1
                 break
-        devices = emulator.devices()
-    print('\n==== summary\nemulator: %s\ndevices enrolled: %s' % (emulator.url, devices))
+        devices = ['%s/%s' % (device['type'], device['deviceIdentifier']) for device in emulator.devices()]
+        token_requests = emulator.counts()['token']
+    print('\n==== summary\nemulator:         %s\ntoken requests:   %d\ndevices enrolled: %s'
+          % (emulator.url, token_requests, ', '.join(devices) or 'none'))
     if os.path.exists(credentials):
         with open(credentials) as handle:
             print('credentials file: %s, first line %s' % (credentials, handle.readline().strip()))
