@@ -61,7 +61,9 @@ def pytest_runtest_logreport(report):
 
 def required_categories(config):
     here = os.path.dirname(os.path.abspath(__file__))
-    return required(CATEGORY_ORDER, config.args, here, _STATE['deselected'])
+    # Under pytest-xdist the workers deselect, so the options tell whether the run was narrowed.
+    narrowed = _STATE['deselected'] or bool(config.option.keyword or config.option.markexpr or config.getoption('deselect'))
+    return required(CATEGORY_ORDER, config.args, here, narrowed)
 
 
 def pytest_terminal_summary(terminalreporter, config):

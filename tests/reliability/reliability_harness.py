@@ -257,7 +257,7 @@ def row_result(row):
     return 'pass' if passed else 'FAIL'
 
 
-def required(categories, args, suite_dir, deselected):
-    """Every category is required when the whole suite runs (no -k, -m or narrower path)."""
-    whole = bool(args) and all(os.path.abspath(arg) == suite_dir for arg in args) and not deselected
+def required(categories, args, suite_dir, narrowed):
+    """Every category is required when the whole suite runs (no -k, -m, --deselect or narrower path)."""
+    whole = bool(args) and all(os.path.abspath(arg) == suite_dir for arg in args) and not narrowed
     return tuple(categories) if whole else ()

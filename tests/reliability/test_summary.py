@@ -34,10 +34,36 @@ def test_a_category_that_tallied_nothing_did_not_run(missing):
 
 
 def test_every_category_is_required_when_the_whole_suite_runs():
-    assert required(('load', 'permissions'), [HERE], HERE, deselected=False) == ('load', 'permissions')
-    assert required(('load',), [HERE + '/'], HERE, deselected=False) == ('load',)
+    assert required(('load', 'permissions'), [HERE], HERE, narrowed=False) == ('load', 'permissions')
+    assert required(('load',), [HERE + '/'], HERE, narrowed=False) == ('load',)
 
 
-@pytest.mark.parametrize('args, deselected', [([os.path.join(HERE, 'test_load.py')], False), ([HERE], True)])
-def test_nothing_is_required_when_part_of_the_suite_runs(args, deselected):
-    assert required(('load',), args, HERE, deselected) == ()
+@pytest.mark.parametrize('args, narrowed', [([os.path.join(HERE, 'test_load.py')], False), ([HERE], True)])
+def test_nothing_is_required_when_part_of_the_suite_runs(args, narrowed):
+    assert required(('load',), args, HERE, narrowed) == ()
+
+
+pytest_plugins = ['pytester']
+
+TALLY_ALL = """
+from conftest import CATEGORY_ORDER
+def test_all(tally):
+    for category in CATEGORY_ORDER{skip}:
+        tally(category, 1, 1)
+"""
+
+
+@pytest.mark.parametrize('skip, outcome', [('', 0), ('[1:]', 1)])
+def test_the_whole_suite_fails_when_a_category_did_not_run(pytester, monkeypatch, skip, outcome):
+    """This suite's conftest.py in a folder of its own, with one test that tallies every category
+    or all but one: the run of the whole folder passes, or fails naming the missing one."""
+    with open(os.path.join(HERE, 'conftest.py')) as conftest:
+        pytester.makeconftest(conftest.read())
+    pytester.makepyfile(test_tally=TALLY_ALL.format(skip=skip))
+    tests = os.path.dirname(HERE)
+    monkeypatch.setenv('PYTHONPATH', os.pathsep.join(os.path.join(tests, name) for name in ('reliability', 'harness', 'emulator')))
+    result = pytester.runpytest_subprocess(str(pytester.path))
+    assert result.ret == outcome, result.stdout.str()
+    if outcome:
+        result.stdout.fnmatch_lines(['*faults: modules*0*0*0*not run*',
+                                     'required categories that did not run: faults: modules'])
