@@ -70,9 +70,10 @@ def pytest_terminal_summary(terminalreporter, config):
     if hasattr(config, 'workerinput'):
         return
     required = required_categories(config)
-    order = [c for c in CATEGORY_ORDER if c in _ROWS or c in required] + [c for c in _ROWS if c not in CATEGORY_ORDER]
-    if not order:
+    if not _ROWS and not required:
         return
+    # Every category, also those that did not run: a skipped one must not vanish from the table.
+    order = list(CATEGORY_ORDER) + [c for c in _ROWS if c not in CATEGORY_ORDER]
     write = terminalreporter.write_line
     terminalreporter.section('wso2.iots reliability summary')
     write('%-16s %11s %9s %14s  %s' % ('category', 'cases tried', 'survived', 'secrets found', 'result'))
