@@ -48,9 +48,9 @@ def link_pythons():
         match = re.search(r'/versions/(3\.\d+)\.\d+/bin/python\1$', path)
         if match:
             target = os.path.join(links, 'python' + match.group(1))
-            if os.path.lexists(target):
-                os.unlink(target)
-            os.symlink(path, target)
+            temporary = '%s.%d' % (target, os.getpid())
+            os.symlink(path, temporary)
+            os.replace(temporary, target)  # atomic: another nox may be reading the link
     os.environ['PATH'] = links + os.pathsep + os.environ.get('PATH', '')
 
 
