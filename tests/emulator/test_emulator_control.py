@@ -38,7 +38,7 @@ def test_health_and_counts(control, gw, emu, client):
     gw.api('GET', '/devices')
     gw.request('GET', '/foo')
     counts = control.counts()
-    assert counts == emu.counts() or counts['control'] == emu.counts()['control'] - 1
+    assert counts == emu.counts()  # the control request counts itself before it answers
     expected = {'register': 1, 'unregister': 1, 'token': 3, 'token:password': 1, 'token:refresh_token': 1,
                 'token:client_credentials': 0, 'token:other': 1, 'revoke': 1, 'api': 1, 'not_found': 1}
     assert {key: counts[key] for key in expected} == expected

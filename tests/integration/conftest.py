@@ -1,6 +1,6 @@
 """Integration harness: one emulator per session, and real ansible-playbook runs against it.
 
-Playbooks live under tests/integration/targets/<target>/. Each run gets its own ANSIBLE_HOME,
+Playbooks live under tests/integration/playbooks/<subject>/. Each run gets its own ANSIBLE_HOME,
 local temp dir and inventory, so runs never share a token cache unless a test asks for it.
 The emulator fixtures and the runner are shared with tests/reliability (tests/harness).
 """
@@ -11,7 +11,7 @@ import pytest
 from playbook_harness import ansible_environment, emulator_fixtures, play_recap, run_ansible_playbook, write_inventory
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-TARGETS = os.path.join(HERE, 'targets')
+PLAYBOOKS = os.path.join(HERE, 'playbooks')
 
 pytestmark = pytest.mark.integration
 
@@ -19,8 +19,8 @@ pytestmark = pytest.mark.integration
 emulator, emu = emulator_fixtures()
 
 
-def target_path(*parts):
-    return os.path.join(TARGETS, *parts)
+def playbook_path(*parts):
+    return os.path.join(PLAYBOOKS, *parts)
 
 
 @pytest.fixture
@@ -43,12 +43,12 @@ def inventory(tmp_path):
 
 @pytest.fixture
 def run_playbook(emu, ansible_env, inventory, tmp_path):
-    """Run ansible-playbook on a target playbook with iots_url / iots_ca_path set.
+    """Run ansible-playbook on a playbook with iots_url / iots_ca_path set.
 
-    ``playbook`` is a path relative to tests/integration/targets/ or absolute.
+    ``playbook`` is a path relative to tests/integration/playbooks/ or absolute.
     """
     def run(playbook, extra_vars=None, env=None, hosts=1, **options):
-        path = playbook if os.path.isabs(playbook) else target_path(playbook)
+        path = playbook if os.path.isabs(playbook) else playbook_path(playbook)
         variables = {'iots_url': emu.url, 'iots_ca_path': emu.ca_path}
         variables.update(extra_vars or {})
         return run_ansible_playbook(path, inventory(hosts), dict(ansible_env, **(env or {})), variables=variables,

@@ -6,7 +6,7 @@
 """wso2.iots.vault_vars in real ansible-playbook runs: every way to give the vault secret,
 idempotence, check and diff mode, the vault id choice, refusals, and parallel hosts.
 
-The playbooks are in targets/action_vault_vars/. The action needs no server; the emulator
+The playbooks are in playbooks/action_vault_vars/. The action needs no server; the emulator
 fixture only comes with the harness.
 """
 

@@ -23,7 +23,7 @@ BIN = os.path.dirname(sys.executable)
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 # Top-level paths of the work tree that are for developers only (galaxy.yml build_ignore).
-DEVELOPMENT_ONLY = ('tests', 'scripts', 'benchmarks', '.ci', 'noxfile.py', 'pytest.ini', '.ansible-lint', '.yamllint',
+DEVELOPMENT_ONLY = ('tests', 'scripts', 'benchmarks', '.ci', 'noxfile.py', 'antsibull-nox.toml', '.flake8', 'pytest.ini', '.ansible-lint', '.yamllint',
                     '.gitignore', '.git', '.venv', '.venvs', '.build', '.nox', '.tox', '.pytest_cache', '.ansible')
 
 
@@ -97,6 +97,6 @@ def test_installed_collection_documents_every_plugin_and_role(build, tmp_path):
     installed = collections / 'ansible_collections' / 'wso2' / 'iots'
     assert (installed / 'MANIFEST.json').is_file()
     assert not (installed / 'tests').exists()
-    completed = run([sys.executable, os.path.join(REPO, 'scripts', 'doc_every_plugin.py'), str(collections)], tmp_path)
+    completed = run([sys.executable, os.path.join(REPO, 'tests', 'harness', 'doc_every_plugin.py'), str(collections)], tmp_path)
     assert ', 0 failures' in completed.stdout, completed.stdout
     assert 'ok   module wso2.iots.iots_token' in completed.stdout

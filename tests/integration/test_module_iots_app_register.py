@@ -5,7 +5,7 @@
 
 """wso2.iots.iots_app_register in real ansible-playbook runs against the emulator over HTTPS.
 
-The playbooks in targets/module_iots_app_register/ assert what the module returns; this file
+The playbooks in playbooks/module_iots_app_register/ assert what the module returns; this file
 checks what only the outside can see: how many registrations reached the emulator, the play
 recap, and that ``-vvv`` output holds no password and no client secret except in the module's
 own return value.

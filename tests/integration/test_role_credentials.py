@@ -303,7 +303,7 @@ class TestAwxCredentialType(object):
 
     def run_job(self, ansible_env, inventory, environment):
         # No extra vars: the job gets its settings from the injected environment only.
-        return run_ansible_playbook(os.path.join(HERE, 'targets', 'role_credentials', 'awx_job.yml'), inventory(1),
+        return run_ansible_playbook(os.path.join(HERE, 'playbooks', 'role_credentials', 'awx_job.yml'), inventory(1),
                                     dict(ansible_env, **environment), timeout=300)
 
     def test_client_keys_from_the_vault_file(self, emu, ansible_env, inventory, tmp_path):

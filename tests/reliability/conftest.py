@@ -10,16 +10,19 @@ reliability_harness.USERS); real ansible-playbook runs against it, each with its
 ANSIBLE_HOME and local temp dir, so that every file a run leaves behind can be scanned.
 
 Every test reports what it tried with the ``tally`` fixture; ``pytest_terminal_summary`` prints
-the table (category, cases tried, survived, secrets found) at the end of the run, also under
-pytest-xdist (the rows travel in the reports' user_properties).
+the table (category, cases tried, survived, secrets found, result) at the end of the run, also
+under pytest-xdist (the rows travel in the reports' user_properties). A row passes only if its
+tests passed too; a category that did not run shows "not run" and, when the whole suite was
+asked for, fails the run.
 """
 
 import collections
+import os
 
 import pytest
 
 from playbook_harness import emulator_fixtures
-from reliability_harness import USERS, KnownSecrets, PlaybookRunner, VAULT_PASSWORD
+from reliability_harness import USERS, KnownSecrets, PlaybookRunner, VAULT_PASSWORD, required, row_result
 
 TALLY_PROPERTY = 'wso2_iots_reliability'
 CATEGORY_ORDER = ('faults: modules', 'faults: lookup', 'faults: role', 'bad input', 'secrets',
@@ -33,37 +36,64 @@ def pytest_configure(config):
 # ---------------------------------------------------------------------------- the summary table
 
 _ROWS = collections.OrderedDict()
+_STATE = {'deselected': False}
+
+
+def pytest_deselected(items):
+    _STATE['deselected'] = True
 
 
 def pytest_runtest_logreport(report):
-    # The call phase only: the setup and teardown reports repeat the same user_properties.
-    if report.when != 'call':
-        return
-    for name, row in getattr(report, 'user_properties', ()):
-        if name != TALLY_PROPERTY:
-            continue
-        summed = _ROWS.setdefault(row['category'], {'tried': 0, 'survived': 0, 'secrets': 0, 'notes': []})
-        for key in ('tried', 'survived', 'secrets'):
-            summed[key] += row[key]
-        if row.get('note'):
-            summed['notes'].append(row['note'])
+    """A row per category from the tests' own reports: what they tallied, and whether they passed.
+    A test skipped or broken before it tallied adds nothing; its category then shows "not run"."""
+    rows = [row for name, row in getattr(report, 'user_properties', ()) if name == TALLY_PROPERTY]
+    for row in rows:
+        summed = _ROWS.setdefault(row['category'], {'tried': 0, 'survived': 0, 'secrets': 0, 'notes': [], 'failed': 0})
+        # The teardown report repeats the call's user_properties: count the cases once.
+        if report.when == 'call':
+            for key in ('tried', 'survived', 'secrets'):
+                summed[key] += row[key]
+            if row.get('note'):
+                summed['notes'].append(row['note'])
+        if report.failed:
+            summed['failed'] += 1
 
 
-def pytest_terminal_summary(terminalreporter):
-    if not _ROWS:
+def required_categories(config):
+    here = os.path.dirname(os.path.abspath(__file__))
+    # Under pytest-xdist the workers deselect, so the options tell whether the run was narrowed.
+    narrowed = _STATE['deselected'] or bool(config.option.keyword or config.option.markexpr or config.getoption('deselect'))
+    return required(CATEGORY_ORDER, config.args, here, narrowed)
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    if hasattr(config, 'workerinput'):
         return
-    order = [c for c in CATEGORY_ORDER if c in _ROWS] + [c for c in _ROWS if c not in CATEGORY_ORDER]
+    required = required_categories(config)
+    if not _ROWS and not required:
+        return
+    # Every category, also those that did not run: a skipped one must not vanish from the table.
+    order = list(CATEGORY_ORDER) + [c for c in _ROWS if c not in CATEGORY_ORDER]
     write = terminalreporter.write_line
     terminalreporter.section('wso2.iots reliability summary')
     write('%-16s %11s %9s %14s  %s' % ('category', 'cases tried', 'survived', 'secrets found', 'result'))
     for category in order:
-        row = _ROWS[category]
-        passed = row['tried'] > 0 and row['survived'] == row['tried'] and row['secrets'] == 0
-        write('%-16s %11d %9d %14d  %s' % (category, row['tried'], row['survived'], row['secrets'],
-                                           'pass' if passed else 'FAIL'))
+        row = _ROWS.get(category)
+        counts = (row['tried'], row['survived'], row['secrets']) if row else (0, 0, 0)
+        write('%-16s %11d %9d %14d  %s' % ((category,) + counts + (row_result(row),)))
     for category in order:
-        for note in _ROWS[category]['notes']:
+        for note in _ROWS.get(category, {}).get('notes', ()):
             write('  %s: %s' % (category, note))
+    missing = [c for c in required if row_result(_ROWS.get(c)) == 'not run']
+    if missing:
+        write('required categories that did not run: %s' % ', '.join(missing), red=True)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if hasattr(session.config, 'workerinput') or exitstatus not in (0,):
+        return
+    if any(row_result(_ROWS.get(c)) == 'not run' for c in required_categories(session.config)):
+        session.exitstatus = 1
 
 
 @pytest.fixture

@@ -244,3 +244,20 @@ class PlaybookRunner(object):
         """What a playbook wrote to the capture dir with its final ``copy`` task."""
         with open(os.path.join(self.captures, name)) as handle:
             return json.load(handle)
+
+
+# ---------------------------------------------------------------------------- the summary table
+
+def row_result(row):
+    """A category's verdict: pass only when its tests passed and every case tried survived with no
+    secret found; a category that tallied nothing did not run."""
+    if row is None or row['tried'] == 0:
+        return 'not run'
+    passed = not row['failed'] and row['survived'] == row['tried'] and row['secrets'] == 0
+    return 'pass' if passed else 'FAIL'
+
+
+def required(categories, args, suite_dir, narrowed):
+    """Every category is required when the whole suite runs (no -k, -m, --deselect or narrower path)."""
+    whole = bool(args) and all(os.path.abspath(arg) == suite_dir for arg in args) and not narrowed
+    return tuple(categories) if whole else ()

@@ -9,9 +9,9 @@ playbooks/permissions.yml takes the modes mid-run (the per-run cache only exists
 
 * the per-run and the persistent cache directories are 0700 and their files 0600, owned by the
   user running Ansible; the role's vault file is 0600 and the directories it creates are 0700;
-* a persistent cache dir owned by someone else (chown nobody), open to the group (0770) or to
-  others (0755) is refused with a warning naming the reason, nothing is written there, and the
-  run still works from the per-run cache;
+* a persistent cache dir open to the group (0770) or to others (0755), or (as root, who alone
+  can chown) owned by someone else, is refused with a warning naming the reason, nothing is
+  written there, and the run still works from the per-run cache;
 * an entry that is a symlink is neither followed on reading nor written through.
 """
 
@@ -30,17 +30,18 @@ NOBODY = 65534
 IS_ROOT = os.geteuid() == 0
 
 
-@pytest.mark.skipif(not IS_ROOT, reason='chown to another user needs root')
 def test_private_modes_and_refused_cache_directories(playbooks, emu, tally, tmp_path, vault_password_file):
     app = register_app(emu, 'rel_permissions')
     new_cache_dir = tmp_path / 'caches' / 'new'
     foreign = tmp_path / 'caches' / 'owned-by-nobody'
     group_open = tmp_path / 'caches' / 'open-to-group'
     others_open = tmp_path / 'caches' / 'open-to-others'
+    refused = [group_open, others_open] + ([foreign] if IS_ROOT else [])
     for directory, mode in ((foreign, 0o700), (group_open, 0o770), (others_open, 0o755)):
         directory.mkdir(parents=True)
         directory.chmod(mode)
-    os.chown(str(foreign), NOBODY, NOBODY)
+    if IS_ROOT:  # the one case that needs root: only root can give a directory to another user
+        os.chown(str(foreign), NOBODY, NOBODY)
     symlink_dir = tmp_path / 'caches' / 'with-a-symlink'
     symlink_dir.mkdir(mode=0o700)
     victim = tmp_path / 'victim.txt'
@@ -52,7 +53,7 @@ def test_private_modes_and_refused_cache_directories(playbooks, emu, tally, tmp_
 
     result = playbooks.run('permissions.yml', {
         'app': app, 'admin_password': ADMIN_PASSWORD, 'new_cache_dir': str(new_cache_dir),
-        'refused_cache_dirs': [str(foreign), str(group_open), str(others_open)], 'symlink_cache_dir': str(symlink_dir),
+        'refused_cache_dirs': [str(directory) for directory in refused], 'symlink_cache_dir': str(symlink_dir),
         'credentials_file': str(credentials_file), 'credentials_root': str(credentials_root)},
         args=['--vault-id', 'iots@' + vault_password_file])
     assert result.rc == 0, result
@@ -81,7 +82,8 @@ def test_private_modes_and_refused_cache_directories(playbooks, emu, tally, tmp_
         group_open: '%s is open to group or others (mode 0770); it must be 0700' % group_open,
         others_open: '%s is open to group or others (mode 0755); it must be 0700' % others_open,
     }
-    for directory, reason in reasons.items():
+    for directory in refused:
+        reason = reasons[directory]
         problems = []
         if not result.shows('[WARNING]: iots_bearer: cache=persistent is not used: ' + reason):
             problems.append('no warning naming the reason')

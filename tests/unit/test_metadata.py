@@ -132,7 +132,8 @@ class TestGalaxy:
     def test_no_dependencies(self, galaxy):
         assert not galaxy.get('dependencies')
 
-    @pytest.mark.parametrize('path', ['tests', 'scripts', 'benchmarks', '.ci', 'noxfile.py', '.venvs', '.build'])
+    @pytest.mark.parametrize('path', ['tests', 'scripts', 'benchmarks', '.ci', 'noxfile.py', 'antsibull-nox.toml', '.flake8',
+                                      '.yamllint-docs', '.venvs', '.build', '.nox'])
     def test_development_files_stay_out_of_the_tarball(self, galaxy, path):
         assert path in galaxy['build_ignore']
 
@@ -195,3 +196,25 @@ class TestExecutionEnvironment:
         unlisted = {name: path for name, path in third_party.items() if name not in listed}
         assert not unlisted, 'imported but not in meta/ee-requirements.txt and requirements.txt: %s' % unlisted
         assert 'requests' in third_party
+
+
+class TestSuites:
+    """pytest.ini and tests/pytest-suites.txt must agree on what runs, and name every test folder:
+    a folder that neither lists would pass unnoticed, without running."""
+
+    @staticmethod
+    def listed_suites():
+        with open(os.path.join(REPO, 'tests', 'pytest-suites.txt')) as listing:
+            return [line.split()[0] for line in listing if line.split('#', 1)[0].strip()]
+
+    def test_pytest_ini_runs_the_suites_of_the_list(self):
+        import configparser
+        config = configparser.ConfigParser()
+        config.read(os.path.join(REPO, 'pytest.ini'))
+        assert config['pytest']['testpaths'].split() == self.listed_suites()
+
+    def test_every_folder_with_tests_is_a_suite(self):
+        with_tests = sorted('tests/' + name for name in os.listdir(os.path.join(REPO, 'tests'))
+                            if any(files for _dir, _dirs, files in os.walk(os.path.join(REPO, 'tests', name))
+                                   if any(f.startswith('test_') and f.endswith('.py') for f in files)))
+        assert sorted(self.listed_suites()) == with_tests

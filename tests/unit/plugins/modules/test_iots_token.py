@@ -386,12 +386,14 @@ def test_tls_failure_fails_with_a_hint(server, run_module):
     assert 'status' not in run.result
 
 
-def test_connection_refused_fails_after_retries(server, run_module):
+def test_connection_refused_fails_after_retries(server, run_module, retry_sleeps):
+    # The client binds time.sleep as a default argument, so patching time.sleep would not stop a
+    # real wait: retry_sleeps hands the module's client a recorder instead, and the backoff shows.
     server.side_effect = requests.exceptions.ConnectionError('[Errno 111] Connection refused')
-    with mock.patch('time.sleep'):
-        run = run_module()
+    run = run_module()
     assert run['msg'].startswith('POST %s/token failed: connection failed (connection refused).' % URL)
     assert server.call_count == 3
+    assert retry_sleeps == [0.5, 1.0]
 
 
 # ---------------------------------------------------------------------------- revocation

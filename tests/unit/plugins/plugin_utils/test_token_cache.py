@@ -603,6 +603,22 @@ def test_one_fetch_for_many_forked_processes(run_tmp, tmp_path):
     assert tokens == ['tok-%s' % fetchers[0]] * 12
 
 
+class RecordedWaits(object):
+    """A monotonic clock that only the recorded sleeps move: lock waits without wall time."""
+
+    def __init__(self):
+        self.slept = []
+
+    def now(self):
+        return self.total()
+
+    def sleep(self, seconds):
+        self.slept.append(seconds)
+
+    def total(self):
+        return sum(self.slept)
+
+
 def _hold_lock(directory, key, ready, seconds):
     tier = tc.EntryDirectory(directory, 'per-run')
     with tier.lock(key, 5):
@@ -623,11 +639,14 @@ def test_lock_timeout_names_the_wait(run_tmp):
     directory = tc.ensure_private_directory(tc.per_run_directory(run_tmp))
     key = tc.cache_key(URL, 'password', 'admin', 'cid', [])
     holder = start_lock_holder(_hold_lock, directory, key, 3)
-    cache = tc.TokenCache([tc.EntryDirectory(directory, 'per-run')], memory=False)
-    started = time.monotonic()
+    waits = RecordedWaits()
+    cache = tc.TokenCache([tc.EntryDirectory(directory, 'per-run')], memory=False, monotonic=waits.now, sleep=waits.sleep)
+    fetch = Fetcher(Clock())
     with pytest.raises(tc.LockTimeout, match='waited 0.3 s for another Ansible process'):
-        cache.fetch(key, Fetcher(Clock()), lock_timeout=0.3)
-    assert 0.3 <= time.monotonic() - started < 1.5
+        cache.fetch(key, fetch, lock_timeout=0.3)
+    # It polled the lock until the deadline (the waits add up to it), and never fetched.
+    assert len(waits.slept) > 1 and waits.total() >= 0.3
+    assert fetch.calls == 0
     holder.terminate()
     holder.join()
 
@@ -638,10 +657,11 @@ def test_a_dead_lock_holder_leaves_no_stale_lock(run_tmp):
     holder = start_lock_holder(_hold_lock, directory, key, 60)
     os.kill(holder.pid, signal.SIGKILL)
     holder.join()
-    cache = tc.TokenCache([tc.EntryDirectory(directory, 'per-run')], memory=False, clock=Clock())
-    started = time.monotonic()
+    waits = RecordedWaits()
+    cache = tc.TokenCache([tc.EntryDirectory(directory, 'per-run')], memory=False, clock=Clock(),
+                          monotonic=waits.now, sleep=waits.sleep)
     assert cache.fetch(key, Fetcher(Clock()), lock_timeout=5)['access_token'] == 'tok-1'
-    assert time.monotonic() - started < 0.5
+    assert waits.slept == []  # the lock was free at the first try: the kernel dropped the dead holder's
 
 
 def _write_and_hold_lock(directory, key, ready, seconds):

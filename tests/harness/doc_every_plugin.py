@@ -4,9 +4,8 @@
 """Run ansible-doc on every plugin and role of wso2.iots found under a collections path.
 
 A plugin file that ansible-doc cannot list, or whose documentation it cannot load or render
-(in JSON and as text), or that makes it warn, is a failure. Used by scripts/test (docs stage,
-on the work tree) and by tests/integration/test_galaxy_build.py (on a collection installed from
-the built tarball).
+(in JSON and as text), or that makes it warn, is a failure. Used by
+tests/integration/test_galaxy_build.py on a collection installed from the built tarball.
 
     doc_every_plugin.py COLLECTIONS_PATH [NAMESPACE.NAME]
 """

@@ -6,7 +6,7 @@
 ``ansible-test sanity --venv`` creates each virtual environment without pip, then runs a cached
 get-pip script to put pip in. It downloads that script from a host outside PyPI, which this
 project's machines and CI cannot reach. ansible-test reads the script from
-``~/.ansible/test/cache/get_pip_<version>.py`` when it is there, so scripts/sanity.py copies this
+``~/.ansible/test/cache/get_pip_<version>.py`` when it is there, so the sanity session of noxfile.py copies this
 file to that path. It does what get-pip does, from PyPI only: ensurepip gives a first pip, which then
 installs the pip version ansible-test asked for (``pip==X.Y`` among the arguments).
 """
