@@ -14,9 +14,13 @@ Each module names the logical scopes (``_scopes.py``) a run needs; the token com
 """
 
 from ansible_collections.wso2.iots.plugins.module_utils._access_token import TOKEN_ARGSPEC, access_token
-from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsError
+from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsError, IotsScopeError
 from ansible_collections.wso2.iots.plugins.module_utils._module import IotsModule
 from ansible_collections.wso2.iots.plugins.module_utils._options import connection_argspec
+
+
+SCOPE_HINT = ('Give the user the permissions behind these scopes (the module documentation lists the scopes '
+              'each task needs), or give token a bearer token that has them.')
 
 
 def device_argspec(**options):
@@ -51,6 +55,9 @@ class IotsDeviceModule(IotsModule):
         if self._token is None:
             try:
                 self._token = access_token(self.api_client, self.params.get, sorted(set(needs)))
+            except IotsScopeError as exc:
+                # The grant's own hint names allow_partial_scopes, which these modules do not have.
+                self.fail_iots(exc.with_hint(SCOPE_HINT), missing_scopes=exc.missing_scopes)
             except IotsError as exc:
                 self.fail_iots(exc)
         return self._token

@@ -80,7 +80,8 @@ notes:
     V(present) C(perm:groups:devices) (to read the members), C(perm:groups:add) for a new group,
     C(perm:groups:update) with O(description), and with O(devices) C(perm:devices:view) and
     C(perm:groups:devices-add), with O(purge_devices) C(perm:groups:devices-remove); with V(absent)
-    C(perm:groups:remove). On Entgra the same as C(gm:groups:view), C(gm:devices:view), C(gm:groups:add),
+    C(perm:groups:remove), and C(perm:groups:devices) in diff mode. On Entgra the same as C(gm:groups:view),
+    C(gm:devices:view), C(gm:groups:add),
     C(gm:groups:update), C(dm:devices:view), C(gm:devices:add), C(gm:devices:remove) and C(gm:groups:remove).
     In check mode only the reading scopes are requested."
   - The user who creates a group owns it. IoTS shows a user only the groups they own or that are shared with
@@ -190,9 +191,10 @@ def argument_spec():
     )
 
 
-def scopes_needed(params, check_mode):
+def scopes_needed(params, check_mode, diff):
     if params['state'] == 'absent':
-        return [FIND] if check_mode else [FIND, DELETE]
+        # The members are read only to show them in the diff.
+        return sorted([FIND] + ([MEMBERS] if diff else []) + ([] if check_mode else [DELETE]))
     needs = {FIND, MEMBERS}
     if params['devices'] is not None:
         needs.add(READ_DEVICES)
@@ -253,8 +255,9 @@ class GroupRun(object):
             self.refuse_system_group(group, 'delete')
             if not self.module.check_mode:
                 self.module.call(device_api.delete_group, group['id'])
+        members = self.members(group) if self.module._diff else []
         return dict(changed=bool(group), group={}, devices=[], added=[], removed=[],
-                    diff=self.diff(group, self.members(group), None, []))
+                    diff=self.diff(group, members, None, []))
 
     def members(self, group):
         if not group or group.get('id') is None:
@@ -337,7 +340,7 @@ def main():
         wanted_members(module.params)
     except IotsError as exc:
         module.fail_bad_input(exc)
-    module.bearer(scopes_needed(module.params, module.check_mode))
+    module.bearer(scopes_needed(module.params, module.check_mode, module._diff))
     result = GroupRun(module).run()
     if not module._diff:
         result.pop('diff')

@@ -93,6 +93,12 @@ class TestGroup(object):
         assert iots.find_group('lobby') is None
         assert iots.token_requests[-1] == ['groups:groups', 'groups:remove']
 
+    def test_absent_reads_the_members_only_for_the_diff(self, run, iots):
+        iots.add_group('lobby', members=[A])
+        result = run(diff=True, name='lobby', state='absent')
+        assert result['diff']['before']['devices'] == [FIREALARM + '/alarm-a'] and result['diff']['after'] == {}
+        assert iots.token_requests == [['groups:devices', 'groups:groups', 'groups:remove']]
+
     def test_check_mode_and_diff_send_no_write(self, run, iots):
         iots.add_group('lobby', members=[A])
         result = run(check_mode=True, diff=True, name='lobby', description='new', devices=[member(B)],
