@@ -11,12 +11,25 @@ token function, records each call (``calls``, ``writes``) and the scopes asked f
 """
 
 import copy
+import os
+
+import pytest
 
 from ansible_collections.wso2.iots.plugins.module_utils import _device_api, _device_module
 from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsError
 
 API = 'https://iots.example.com:8243/api/device-mgt/v1.0'
 TOKEN = '5d1c3b2e-4a4f-3c1e-9f0a-6b7c8d9e0f1a'
+
+
+@pytest.fixture(autouse=True)
+def no_iots_environment(monkeypatch):
+    """No IOTS_* variable of the test's environment reaches a module (import it into a test file)."""
+    for name in list(os.environ):
+        if name.startswith('IOTS_'):
+            monkeypatch.delenv(name)
+
+
 WRITES = ('enroll_device', 'modify_device', 'disenroll_device', 'create_group', 'update_group', 'delete_group',
           'add_group_devices', 'remove_group_devices', 'send_operation')
 

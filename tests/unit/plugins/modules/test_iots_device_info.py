@@ -5,23 +5,14 @@
 
 """wso2.iots.iots_device_info run through main() against an in-memory IoTS (device_fakes.FakeIots)."""
 
-import os
-
 import pytest
 
 from ansible_collections.wso2.iots.plugins.modules import iots_device_info
 
-from device_fakes import FakeIots
+from device_fakes import FakeIots, no_iots_environment  # noqa: F401  pylint: disable=unused-import
 
 URL = 'https://iots.example.com:8243'
 FIREALARM = 'virtual_firealarm'
-
-
-@pytest.fixture(autouse=True)
-def no_iots_environment(monkeypatch):
-    for name in list(os.environ):
-        if name.startswith('IOTS_'):
-            monkeypatch.delenv(name)
 
 
 @pytest.fixture

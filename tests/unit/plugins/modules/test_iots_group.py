@@ -5,13 +5,11 @@
 
 """wso2.iots.iots_group run through main() against an in-memory IoTS (device_fakes.FakeIots)."""
 
-import os
-
 import pytest
 
 from ansible_collections.wso2.iots.plugins.modules import iots_group
 
-from device_fakes import FakeIots
+from device_fakes import FakeIots, no_iots_environment  # noqa: F401  pylint: disable=unused-import
 
 URL = 'https://iots.example.com:8243'
 FIREALARM = 'virtual_firealarm'
@@ -20,13 +18,6 @@ A, B, C = (FIREALARM, 'alarm-a'), (FIREALARM, 'alarm-b'), (FIREALARM, 'alarm-c')
 
 def member(key):
     return dict(device_type=key[0], device_id=key[1])
-
-
-@pytest.fixture(autouse=True)
-def no_iots_environment(monkeypatch):
-    for name in list(os.environ):
-        if name.startswith('IOTS_'):
-            monkeypatch.delenv(name)
 
 
 @pytest.fixture
