@@ -115,15 +115,21 @@ def run_way(way, emulator, work, count):
     return runs
 
 
+def other_requests(counts):
+    """Device-API requests that are neither list pages, single reads nor writes (GET /device-types)."""
+    return counts.get('api', 0) - sum(counts.get(key, 0) for key in ('GET /devices', 'GET /devices/{type}/{id}',
+                                                                      'api:write'))
+
+
 def table(results, count):
     header = ['way', 'devices', 'run'] + [title for dummy, title in COLUMNS] + [
-        'rc', 'changed', 'wall s', 'wall s for %d' % count]
+        'other', 'rc', 'changed', 'wall s', 'wall s for %d' % count]
     rows = []
     for way, done, runs in results:
         for number, (counts, recap, rc, seconds) in enumerate(runs, 1):
             scaled = '%.1f' % seconds if done == count else '~%.0f (est.)' % (seconds * count / done)
             rows.append([LABELS[way], str(done), ('first', 'second')[number - 1]]
-                        + [str(counts.get(key, 0)) for key, dummy in COLUMNS]
+                        + [str(counts.get(key, 0)) for key, dummy in COLUMNS] + [str(other_requests(counts))]
                         + [str(rc), str(recap.get('changed', '?')), '%.1f' % seconds, scaled])
     widths = [max(len(row[i]) for row in [header] + rows) for i in range(len(header))]
     lines = ['  '.join(cell.ljust(width) if i in (0, 2) else cell.rjust(width)
@@ -156,7 +162,8 @@ def main():
         shutil.rmtree(work, ignore_errors=True)
     print(table(results, args.devices))
     print('token: token requests; list pages: GET /devices; reads: GET /devices/{type}/{id}; enrols: '
-          'POST /device/agent/enroll; writes: every POST/PUT/DELETE of the device API; changed: PLAY RECAP.')
+          'POST /device/agent/enroll; writes: every POST/PUT/DELETE of the device API; other: any other '
+          'device-API request (GET /device-types); changed: PLAY RECAP.')
 
 
 if __name__ == '__main__':
