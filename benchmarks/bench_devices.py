@@ -117,8 +117,8 @@ def run_way(way, emulator, work, count):
 
 def other_requests(counts):
     """Device-API requests that are neither list pages, single reads nor writes (GET /device-types)."""
-    return counts.get('api', 0) - sum(counts.get(key, 0) for key in ('GET /devices', 'GET /devices/{type}/{id}',
-                                                                      'api:write'))
+    counted = ('GET /devices', 'GET /devices/{type}/{id}', 'api:write')
+    return counts.get('api', 0) - sum(counts.get(key, 0) for key in counted)
 
 
 def table(results, count):
@@ -139,7 +139,7 @@ def table(results, count):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n', maxsplit=1)[0])
     parser.add_argument('--devices', type=int, default=1000, help='devices to enrol (default 1000)')
     parser.add_argument('--ways', default='bulk,loop,uri', help='which ways, comma-separated (default all)')
     parser.add_argument('--sample', type=int, default=0,

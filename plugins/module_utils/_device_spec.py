@@ -152,8 +152,8 @@ def ownership_conflict(spec, current):
     info = (current or {}).get('enrolmentInfo') or {}
     if spec['state'] == 'present' and is_enrolled(current) and info.get('ownership') not in (None, spec['ownership']):
         return ('Device %s/%s is enrolled as %s, not %s; IoTS changes the ownership only when the device '
-                'is enrolled again (disenrol it first).' % (spec['device_type'], spec['device_id'],
-                                                           info.get('ownership'), spec['ownership']))
+                'is enrolled again (disenrol it first).'
+                % (spec['device_type'], spec['device_id'], info.get('ownership'), spec['ownership']))
     return None
 
 

@@ -141,8 +141,8 @@ def test_bad_input_fails_before_any_write(run_playbook, recap, emu, keys, dtype)
 
 
 def test_one_lookup_token_serves_every_module(run_playbook, recap, emu, keys, dtype):
-    result = run_playbook(TARGET + 'token.yml', dict(iots_client_id=keys['client_id'],
-                                                      iots_client_secret=keys['client_secret'], dtype=dtype))
+    lookup_vars = dict(iots_client_id=keys['client_id'], iots_client_secret=keys['client_secret'], dtype=dtype)
+    result = run_playbook(TARGET + 'token.yml', lookup_vars)
     assert_passed(result, recap)
     counts = emu.counts()
     assert counts['token'] == 1

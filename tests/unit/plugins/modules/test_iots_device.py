@@ -39,8 +39,8 @@ class TestOneDevice(object):
         assert result.exit_code == 0, result.result
         assert result['changed'] is True and result['action'] == 'enrolled'
         assert [call[0] for call in iots.writes] == ['enroll_device']
-        assert iots.writes[0][1:] == ((FIREALARM, 'lobby-01'), {'name': 'lobby-01', 'description': None,
-                                                                 'ownership': 'COPE', 'properties': None})
+        wanted = {'name': 'lobby-01', 'description': None, 'ownership': 'COPE', 'properties': None}
+        assert iots.writes[0][1:] == ((FIREALARM, 'lobby-01'), wanted)
         assert result['device']['enrolmentInfo']['status'] == 'ACTIVE'
         assert result['device']['deviceIdentifier'] == 'lobby-01'
 
