@@ -20,9 +20,9 @@ description:
   - With O(state=absent) it disenrols an enrolled device. IoTS keeps a disenrolled device with status C(REMOVED)
     (a soft delete); a device that is unknown or already C(REMOVED) is no change.
   - With O(devices) one task manages a whole fleet in one module run. It reads what exists once (one paged
-    list per device type, 100 devices a page) and then sends only the writes that differ, so 1000 devices cost
-    1000 enrolments and 10 list pages on the first run and 10 list pages on the next. A C(loop) over single
-    devices costs a module run, a read and a forked process per device.
+    list per device type, 100 devices a page) and then sends only the writes that differ. Enrolling 1000 new
+    devices costs at most 10 list pages and 1000 enrolments; the next run costs the 10 list pages alone. A
+    C(loop) over single devices costs a module run, a read and a forked process per device.
   - Before the first write the module checks every option, and that IoTS knows the device type of every device
     it would enrol. IoTS answers an enrolment of an unknown type with HTTP 200 and the body C(false), so the
     module asks C(GET /device-types) first and fails naming the type and the types the server knows.
