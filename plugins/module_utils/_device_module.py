@@ -69,6 +69,9 @@ class IotsDeviceModule(IotsModule):
         except IotsError as exc:
             self.fail_iots(exc)
 
-    def fail_bad_input(self, exc, **result):
-        """Bad input found before any request: the message alone, no URL or status."""
-        self.fail_json(msg=str(exc), **result)
+    def checked(self, check, *args):
+        """``check(*args)``, whose IotsOptionError fails the task before any request, with its message alone."""
+        try:
+            return check(*args)
+        except IotsError as exc:
+            self.fail_json(msg=str(exc))

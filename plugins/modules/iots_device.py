@@ -365,13 +365,10 @@ def main():
     )
     params = module.params
     bulk = params['devices'] is not None
-    try:
-        if bulk:
-            specs = check_devices(params['devices'])
-        else:
-            specs = [check_device(dict((name, params[name]) for name in SINGLE_OPTIONS))]
-    except IotsError as exc:
-        module.fail_bad_input(exc)
+    if bulk:
+        specs = module.checked(check_devices, params['devices'])
+    else:
+        specs = [module.checked(check_device, dict((name, params[name]) for name in SINGLE_OPTIONS))]
     run(module, specs, bulk)
 
 

@@ -125,7 +125,7 @@ count:
 from ansible_collections.wso2.iots.plugins.module_utils import _device_api as device_api
 from ansible_collections.wso2.iots.plugins.module_utils._device_module import IotsDeviceModule
 from ansible_collections.wso2.iots.plugins.module_utils._device_api import validate_device_id, validate_device_type
-from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsError, IotsOptionError
+from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsOptionError
 
 FILTERS = ('status', 'ownership', 'owner', 'name', 'group', 'group_id')
 STATUSES = ['CREATED', 'ACTIVE', 'INACTIVE', 'UNREACHABLE', 'UNCLAIMED', 'SUSPENDED', 'BLOCKED', 'REMOVED',
@@ -195,10 +195,7 @@ def main():
         required_by={'device_id': 'device_type'},
         mutually_exclusive=[('group', 'group_id')] + [('device_id', name) for name in FILTERS],
     )
-    try:
-        check_options(module.params)
-    except IotsError as exc:
-        module.fail_bad_input(exc)
+    module.checked(check_options, module.params)
     module.bearer(scopes_needed(module.params))
     devices = find(module)
     module.exit_json(changed=False, devices=devices, count=len(devices))

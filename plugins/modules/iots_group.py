@@ -163,7 +163,7 @@ from ansible_collections.wso2.iots.plugins.module_utils._device_module import Io
 from ansible_collections.wso2.iots.plugins.module_utils._device_api import validate_device_id, validate_device_type
 from ansible_collections.wso2.iots.plugins.module_utils._device_spec import is_enrolled, key_of
 from ansible_collections.wso2.iots.plugins.module_utils._device_sync import existing_devices
-from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsError, IotsOptionError
+from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsOptionError
 
 SYSTEM_OWNER = 'wso2.system.user'
 
@@ -336,10 +336,7 @@ class GroupRun(object):
 
 def main():
     module = IotsDeviceModule(argument_spec=argument_spec(), supports_check_mode=True)
-    try:
-        wanted_members(module.params)
-    except IotsError as exc:
-        module.fail_bad_input(exc)
+    module.checked(wanted_members, module.params)
     module.bearer(scopes_needed(module.params, module.check_mode, module._diff))
     result = GroupRun(module).run()
     if not module._diff:

@@ -159,7 +159,7 @@ from ansible_collections.wso2.iots.plugins.module_utils import _device_api as de
 from ansible_collections.wso2.iots.plugins.module_utils._device_module import IotsDeviceModule
 from ansible_collections.wso2.iots.plugins.module_utils._device_api import validate_device_id, validate_device_type
 from ansible_collections.wso2.iots.plugins.module_utils._device_sync import unknown_type_message
-from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsError, IotsOptionError
+from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsOptionError
 
 COMPLETED = 'COMPLETED'
 ERROR = 'ERROR'
@@ -308,10 +308,7 @@ class OperationRun(object):
 
 def main():
     module = IotsDeviceModule(argument_spec=argument_spec(), supports_check_mode=True)
-    try:
-        check_options(module.params)
-    except IotsError as exc:
-        module.fail_bad_input(exc)
+    module.checked(check_options, module.params)
     module.bearer(scopes_needed(module.params, module.check_mode))
     module.exit_json(**OperationRun(module).run())
 
