@@ -25,3 +25,17 @@ attributes:
     membership:
       - wso2.iots.iots
 '''
+
+    # Read-only modules (*_info): they never change anything, in check mode or not.
+    INFO_MODULE = r'''
+options: {}
+attributes:
+  check_mode:
+    support: full
+    details:
+      - This module only reads, so it runs in check mode as it does otherwise.
+  diff_mode:
+    support: N/A
+    details:
+      - This module changes nothing.
+'''

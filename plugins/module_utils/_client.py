@@ -20,14 +20,13 @@ import re
 import time
 import traceback
 
-from ansible.module_utils.six.moves.urllib.parse import urlsplit, urlunsplit
-
 from ansible_collections.wso2.iots.plugins.module_utils._errors import (
     IotsError,
     IotsOptionError,
     describe_body,
     redact,
 )
+from ansible_collections.wso2.iots.plugins.module_utils._urls import join_url, normalize_url
 
 REQUESTS_IMPORT_ERROR = None
 try:
@@ -41,6 +40,7 @@ except ImportError:
 # Statuses that mean "the gateway or a backend is briefly unavailable". Never a 4xx: those
 # are answers about the request itself and a retry would only repeat them.
 RETRY_STATUSES = (502, 503, 504)
+DEFAULT_TIMEOUT = 30
 DEFAULT_RETRIES = 2
 DEFAULT_BACKOFF = 0.5
 MAX_RETRY_AFTER = 5.0
@@ -57,42 +57,6 @@ BROKEN_ANSWER_HINT = ('The answer was cut off or is not from IoTS: run again, an
 DROPPED_HINT = ('Check that IoTS is up, and the network and any proxy or load balancer between here and the '
                 'gateway.')
 SILENT_HINT = 'The gateway took the request but did not answer: check that IoTS is up and not overloaded, or raise timeout.'
-
-
-def normalize_url(url):
-    """Check the gateway base URL and return it without a trailing slash.
-
-    IoTS matches paths exactly (``/register/`` is 403), so we never keep a trailing slash.
-    Returns (url, warning or None).
-    """
-    if not isinstance(url, str) or not url.strip():
-        raise IotsOptionError('url is required: the IoTS gateway base, e.g. https://iots.example.com:8243')
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ('http', 'https'):
-        raise IotsOptionError(
-            'url %r must start with https:// (or http://), e.g. https://iots.example.com:8243' % url)
-    if not parts.hostname:
-        raise IotsOptionError('url %r has no host name, e.g. https://iots.example.com:8243' % url)
-    if parts.username is not None or parts.password is not None:
-        # Never echo this URL: it holds a password that would end up in every message.
-        raise IotsOptionError('url must not contain user:password@; give the credentials with username and password')
-    if parts.query or parts.fragment:
-        raise IotsOptionError('url %r must not contain a query or fragment' % url)
-    try:
-        parts.port
-    except ValueError:
-        raise IotsOptionError('url %r has an invalid port' % url)
-    clean = urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip('/'), '', ''))
-    warning = None
-    if parts.scheme == 'http':
-        warning = ('url %s uses plain http: passwords, client secrets and tokens travel '
-                   'unencrypted; use the https gateway port (8243 by default)' % clean)
-    return clean, warning
-
-
-def join_url(base, path):
-    """``base`` + ``/path``, with exactly one slash between them and none at the end."""
-    return base.rstrip('/') + '/' + path.strip('/')
 
 
 class IotsResponse(object):
@@ -129,7 +93,7 @@ class IotsClient(object):
     tokens); add more with ``add_secret`` as the client learns them.
     """
 
-    def __init__(self, url, validate_certs=True, ca_path=None, timeout=30,
+    def __init__(self, url, validate_certs=True, ca_path=None, timeout=DEFAULT_TIMEOUT,
                  retries=DEFAULT_RETRIES, backoff=DEFAULT_BACKOFF, secrets=(), sleep=time.sleep):
         if not HAS_REQUESTS:
             raise IotsError(_missing_requests_message())
@@ -138,7 +102,8 @@ class IotsClient(object):
             raise IotsOptionError('timeout must be a positive number of seconds, got %r' % (timeout,))
         self.timeout = timeout
         self.validate_certs = validate_certs
-        self.ca_path = ca_path
+        # An empty ca_path (IOTS_CA_PATH="", the role's default) means the system CAs.
+        self.ca_path = ca_path or None
         self.retries = retries
         self.backoff = backoff
         self._secrets = set(s for s in secrets if s)
@@ -147,6 +112,11 @@ class IotsClient(object):
         self._session.headers['User-Agent'] = USER_AGENT
         # Proxies and CA bundles from the environment, as ansible.builtin.uri honours them.
         self._session.trust_env = True
+
+    def longest_wait(self, requests=1):
+        """Seconds that ``requests`` requests may take with every retry: each attempt's timeout plus the pauses."""
+        pause = max(MAX_RETRY_AFTER, self.backoff * 2 ** max(self.retries - 1, 0))
+        return requests * ((self.retries + 1) * self.timeout + self.retries * pause)
 
     def add_secret(self, value):
         if value:
@@ -336,3 +306,17 @@ def _missing_requests_message():
     # Same words as ansible.module_utils.basic.missing_required_lib, usable without a module.
     from ansible.module_utils.basic import missing_required_lib
     return missing_required_lib('requests')
+
+
+# Options that hold secrets, as the modules and the lookup name them.
+SECRET_OPTION_NAMES = ('password', 'client_secret')
+
+
+def client_from_options(get_option):
+    """The client for module params or plugin options: ``module.params.get`` or a plugin's ``get_option``."""
+    return IotsClient(
+        get_option('url'),
+        validate_certs=get_option('validate_certs'),
+        ca_path=get_option('ca_path'),
+        timeout=get_option('timeout'),
+        secrets=[get_option(name) for name in SECRET_OPTION_NAMES])

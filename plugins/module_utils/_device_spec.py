@@ -1,0 +1,212 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the wso2.iots collection
+# Simplified BSD License (see LICENSES/BSD-2-Clause.txt or https://opensource.org/licenses/BSD-2-Clause)
+# SPDX-License-Identifier: BSD-2-Clause
+
+# FOR INTERNAL COLLECTION USE ONLY
+# The interfaces in this file are meant for use within the wso2.iots collection
+# and may not remain stable to outside uses. Changes may be made in ANY release, even a bugfix release.
+
+"""A device as the user wants it, against the device as IoTS shows it: checks, comparison, bodies.
+
+No requests here. ``spec`` is a checked dict with the option names of wso2.iots.iots_device
+(device_type, device_id, name, description, ownership, properties, state); ``current`` is the
+Device JSON IoTS answered (GSON field names), or None when IoTS does not know the device.
+"""
+
+import copy
+
+from ansible_collections.wso2.iots.plugins.module_utils._device_api import (
+    properties_dict,
+    validate_device_id,
+    validate_device_type,
+)
+from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsOptionError
+
+OWNERSHIPS = ('BYOD', 'COPE')
+STATES = ('present', 'absent')
+DEFAULT_OWNERSHIP = 'COPE'
+# A disenrolled device is kept by IoTS (soft delete) with this status.
+REMOVED = 'REMOVED'
+
+ENROLLED = 'enrolled'
+MODIFIED = 'modified'
+DISENROLLED = 'disenrolled'
+NONE = 'none'
+ACTIONS = (ENROLLED, MODIFIED, DISENROLLED, NONE)
+WRITES = (ENROLLED, MODIFIED, DISENROLLED)
+
+# The fields a modification sends and compares; ownership changes only by enrolling again.
+COMPARED = ('name', 'description', 'properties')
+
+
+# ---------------------------------------------------------------------------- checks
+
+def _property_value(value, option):
+    # IoTS keeps property values as strings; YAML gives numbers and booleans.
+    if isinstance(value, bool):
+        return 'true' if value else 'false'
+    if isinstance(value, (str, int, float)):
+        return str(value)
+    if value is None:
+        return ''
+    raise IotsOptionError('%s must be a string, number or boolean, not a %s.' % (option, type(value).__name__))
+
+
+def check_properties(properties, option='properties'):
+    """``properties`` as {name: string value}, or None when not given."""
+    if properties is None:
+        return None
+    if not isinstance(properties, dict):
+        raise IotsOptionError('%s must be a mapping of property name to value, e.g. {floor: "2"}, not a %s.'
+                              % (option, type(properties).__name__))
+    checked = {}
+    for name, value in properties.items():
+        if not isinstance(name, str) or not name.strip():
+            raise IotsOptionError('%s: property names must be non-empty strings, got %r.' % (option, name))
+        checked[name] = _property_value(value, '%s.%s' % (option, name))
+    return checked
+
+
+def check_device(item, where=''):
+    """One device of the options, checked and completed with the defaults; raises IotsOptionError."""
+    prefix = where + '.' if where else ''
+    spec = dict(
+        device_type=validate_device_type(item.get('device_type'), prefix + 'device_type'),
+        device_id=validate_device_id(item.get('device_id'), prefix + 'device_id'),
+        name=item.get('name'),
+        description=item.get('description'),
+        ownership=item.get('ownership') or DEFAULT_OWNERSHIP,
+        properties=check_properties(item.get('properties'), prefix + 'properties'),
+        state=item.get('state') or 'present',
+    )
+    if spec['ownership'] not in OWNERSHIPS:
+        raise IotsOptionError('%sownership must be one of %s, got %r.' % (prefix, ', '.join(OWNERSHIPS), spec['ownership']))
+    if spec['state'] not in STATES:
+        raise IotsOptionError('%sstate must be one of %s, got %r.' % (prefix, ', '.join(STATES), spec['state']))
+    return spec
+
+
+def check_devices(items, option='devices'):
+    """Every device of a bulk run, checked; a device named twice is an error (which one would win?)."""
+    specs, seen = [], {}
+    for index, item in enumerate(items):
+        where = '%s[%d]' % (option, index)
+        if not isinstance(item, dict):
+            raise IotsOptionError('%s must be a mapping with device_type and device_id.' % where)
+        spec = check_device(item, where)
+        key = device_key(spec)
+        if key in seen:
+            raise IotsOptionError('%s names device %s again (first in %s[%d]); give each device once.'
+                                  % (where, '/'.join(key), option, seen[key]))
+        seen[key] = index
+        specs.append(spec)
+    return specs
+
+
+def device_key(spec):
+    return (spec['device_type'], spec['device_id'])
+
+
+def key_of(device):
+    """The (type, id) of a Device JSON."""
+    return (device.get('type'), device.get('deviceIdentifier'))
+
+
+# ---------------------------------------------------------------------------- IoTS devices
+
+def status_of(device):
+    return ((device or {}).get('enrolmentInfo') or {}).get('status')
+
+
+def is_enrolled(device):
+    """Known to IoTS and not disenrolled."""
+    return device is not None and status_of(device) != REMOVED
+
+
+def differences(spec, current):
+    """The compared fields whose wanted value differs from IoTS's; only what the user gave counts."""
+    changed = []
+    if spec['name'] is not None and spec['name'] != current.get('name'):
+        changed.append('name')
+    if spec['description'] is not None and spec['description'] != current.get('description'):
+        changed.append('description')
+    if spec['properties']:
+        have = properties_dict(current)
+        if any(have.get(name) != value for name, value in spec['properties'].items()):
+            changed.append('properties')
+    return changed
+
+
+def plan(spec, current):
+    """The action that brings ``current`` to ``spec``: enrolled, modified, disenrolled or none."""
+    if spec['state'] == 'absent':
+        return DISENROLLED if is_enrolled(current) else NONE
+    if not is_enrolled(current):
+        return ENROLLED
+    return MODIFIED if differences(spec, current) else NONE
+
+
+def ownership_conflict(spec, current):
+    """A warning when an enrolled device has another ownership: only enrolling again changes it."""
+    info = (current or {}).get('enrolmentInfo') or {}
+    if spec['state'] == 'present' and is_enrolled(current) and info.get('ownership') not in (None, spec['ownership']):
+        return ('Device %s/%s is enrolled as %s, not %s; IoTS changes the ownership only when the device '
+                'is enrolled again (disenrol it first).'
+                % (spec['device_type'], spec['device_id'], info.get('ownership'), spec['ownership']))
+    return None
+
+
+def enrol_args(spec):
+    """The keyword arguments of _device_api.enroll_device; the name defaults to the device id."""
+    return dict(name=spec['name'] if spec['name'] is not None else spec['device_id'],
+                description=spec['description'], ownership=spec['ownership'], properties=spec['properties'] or None)
+
+
+def modify_args(spec, current):
+    """The keyword arguments of _device_api.modify_device: IoTS's values with the wanted ones over them.
+
+    Properties the user did not name are sent back unchanged, so that an agent's own survive.
+    """
+    properties = properties_dict(current)
+    properties.update(spec['properties'] or {})
+    return dict(name=spec['name'] if spec['name'] is not None else current.get('name'),
+                description=spec['description'] if spec['description'] is not None else current.get('description'),
+                properties=properties)
+
+
+def _property_list(properties):
+    return [{'name': name, 'value': value} for name, value in sorted(properties.items())]
+
+
+def predicted(spec, current, action):
+    """The Device JSON IoTS would show after ``action`` (check mode; the ids IoTS assigns are missing)."""
+    if action in (NONE, DISENROLLED):
+        return copy.deepcopy(current) if action == NONE and is_enrolled(current) else {}
+    device = copy.deepcopy(current) if current else {}
+    # Enrolling a disenrolled device again keeps the device and the properties IoTS knows.
+    wanted = modify_args(spec, current) if current else enrol_args(spec)
+    if action == ENROLLED:
+        wanted['name'] = enrol_args(spec)['name']
+        info = dict(device.get('enrolmentInfo') or {}, ownership=spec['ownership'], status='ACTIVE')
+        device.update(type=spec['device_type'], deviceIdentifier=spec['device_id'], enrolmentInfo=info)
+    device.update((key, wanted[key]) for key in ('name', 'description') if wanted[key] is not None)
+    device['properties'] = _property_list(wanted['properties'] or {})
+    return device
+
+
+def view(device):
+    """What a diff shows of a device: the fields a user manages, without IoTS bookkeeping."""
+    if not is_enrolled(device):
+        return {}
+    info = device.get('enrolmentInfo') or {}
+    shown = dict(
+        device_type=device.get('type'),
+        device_id=device.get('deviceIdentifier'),
+        name=device.get('name'),
+        description=device.get('description'),
+        ownership=info.get('ownership'),
+        status=info.get('status'),
+        properties=properties_dict(device),
+    )
+    return dict((key, value) for key, value in shown.items() if value is not None)

@@ -1,0 +1,376 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the wso2.iots collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: iots_device
+short_description: Enrol, modify or disenrol devices in WSO2 IoT Server, one or a whole fleet per task
+version_added: 1.0.0
+description:
+  - Makes a device of WSO2 IoT Server (IoTS) enrolled or not, through its device-management API
+    (C(/api/device-mgt/v1.0)).
+  - With O(state=present) the module reads the device, enrols it when IoTS does not know it or has disenrolled
+    it (status C(REMOVED)), modifies it when its name, description or properties differ, and leaves it alone
+    otherwise.
+  - With O(state=absent) it disenrols an enrolled device. IoTS keeps a disenrolled device with status C(REMOVED)
+    (a soft delete); a device that is unknown or already C(REMOVED) is no change.
+  - With O(devices) one task manages a whole fleet in one module run. It reads what exists once (one paged
+    list per device type, 100 devices a page) and then sends only the writes that differ. Enrolling 1000 new
+    devices costs at most 10 list pages and 1000 enrolments; the next run costs the 10 list pages alone. A
+    C(loop) over single devices costs a module run, a read and a forked process per device.
+  - Before the first write the module checks every option, and that IoTS knows the device type of every device
+    it would enrol. IoTS answers an enrolment of an unknown type with HTTP 200 and the body C(false), so the
+    module asks C(GET /device-types) first and fails naming the type and the types the server knows.
+author:
+  - wso2.iots contributors (@wso2-iots)
+extends_documentation_fragment:
+  - wso2.iots.connection
+  - wso2.iots.access_token
+  - wso2.iots.attributes
+  - wso2.iots.attributes.action_group
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Check mode reads the devices (and the device types when something would be enrolled) and sends no
+        write request. RV(device) is what IoTS would show, without the ids IoTS assigns to a new enrolment.
+  diff_mode:
+    support: full
+    details:
+      - The diff shows the type, id, name, description, ownership, status and properties of each device that
+        changes, before and after. With O(devices), only the devices that change appear.
+options:
+  device_type:
+    description:
+      - The device type, for example C(android) or C(virtual_firealarm). IoTS must have a plugin for it.
+      - Required with O(device_id); mutually exclusive with O(devices).
+    type: str
+  device_id:
+    description:
+      - The device identifier (IoTS C(deviceIdentifier)), unique within its type. Not empty, without C(/).
+      - Mutually exclusive with O(devices).
+    type: str
+  name:
+    description:
+      - The device name. When enrolling, the name defaults to O(device_id).
+      - When not given, the name of an enrolled device is left as it is.
+    type: str
+  description:
+    description:
+      - The device description. When not given, it is left as it is.
+    type: str
+  ownership:
+    description:
+      - C(BYOD) (bring your own device) or C(COPE) (corporate-owned, personally enabled). Defaults to C(COPE).
+      - Used when enrolling. IoTS changes the ownership of an enrolled device only when it is enrolled again;
+        a different ownership on an enrolled device gives a warning and no change.
+    type: str
+    choices: [BYOD, COPE]
+  properties:
+    description:
+      - Device properties, a mapping of property name to value. Values are strings; numbers and booleans are
+        sent as text (C(true), C(false)).
+      - Only the properties named here are compared and set; IoTS keeps the others (an agent may set its own).
+      - Anything but a mapping is an error.
+    type: raw
+  state:
+    description:
+      - V(present) makes the device enrolled with these values; V(absent) disenrols it. Defaults to V(present).
+    type: str
+    choices: [present, absent]
+  devices:
+    description:
+      - Many devices in one module run, each a mapping with the keys of the single-device options.
+      - Mutually exclusive with O(device_type), O(device_id), O(name), O(description), O(ownership),
+        O(properties) and O(state).
+      - A device (the same O(devices[].device_type) and O(devices[].device_id)) given twice is an error.
+    type: list
+    elements: dict
+    suboptions:
+      device_type:
+        description: The device type.
+        type: str
+        required: true
+        aliases: [type]
+      device_id:
+        description: The device identifier. Not empty, without C(/).
+        type: str
+        required: true
+        aliases: [id]
+      name:
+        description: The device name; when enrolling it defaults to O(devices[].device_id).
+        type: str
+      description:
+        description: The device description.
+        type: str
+      ownership:
+        description: C(BYOD) or C(COPE), used when enrolling.
+        type: str
+        choices: [BYOD, COPE]
+        default: COPE
+      properties:
+        description: Device properties, a mapping of property name to value.
+        type: raw
+      state:
+        description: V(present) or V(absent).
+        type: str
+        choices: [present, absent]
+        default: present
+notes:
+  - "Scopes the token needs. On IoTS: with O(device_id) C(perm:devices:details), with O(devices)
+    C(perm:devices:view); for V(present) also C(perm:device:enroll), C(perm:device:modify) and
+    C(perm:device-types:types); for V(absent) also C(perm:device:disenroll). On Entgra the same as
+    C(dm:devices:details), C(dm:devices:view), C(dm:device:enroll), C(dm:device:modify), C(dm:device-type:view)
+    and C(dm:device:disenroll). In check mode only the reading scopes are requested."
+  - When the module gets its own token it requests exactly these scopes, and fails when IoTS grants fewer.
+  - IoTS makes the caller the owner of a device it enrols or modifies.
+  - With O(devices), a request that fails stops the run. The failure lists in RV(devices) what was already done,
+    the device that failed, and in C(pending) the devices not attempted; a second run after the cause is fixed
+    completes the rest.
+seealso:
+  - module: wso2.iots.iots_device_info
+  - module: wso2.iots.iots_group
+  - module: wso2.iots.iots_operation
+  - plugin: wso2.iots.iots_bearer
+    plugin_type: lookup
+'''
+
+EXAMPLES = r'''
+- name: Enrol one device with a token from the lookup
+  wso2.iots.iots_device:
+    url: https://iots.example.com:8243
+    ca_path: /etc/pki/tls/certs/iots-ca.pem
+    token: "{{ lookup('wso2.iots.iots_bearer', scopes=['perm:devices:details', 'perm:device:enroll',
+      'perm:device:modify', 'perm:device-types:types']) }}"
+    device_type: virtual_firealarm
+    device_id: firealarm-lobby-01
+    name: Lobby fire alarm
+    description: Ground floor, next to the main entrance
+    properties:
+      floor: 0
+  register: lobby
+
+- name: A fleet in one module run; the module gets its own token with the credentials
+  module_defaults:
+    group/wso2.iots.iots:
+      url: https://iots.example.com:8243
+      ca_path: /etc/pki/tls/certs/iots-ca.pem
+      client_id: "{{ iots_client_id }}"
+      client_secret: "{{ iots_client_secret }}"
+  block:
+    - name: Enrol every sensor of the inventory
+      wso2.iots.iots_device:
+        devices: "{{ sensors | map('combine', {'device_type': 'virtual_firealarm'}) }}"
+      register: fleet
+
+    - name: Say what changed
+      ansible.builtin.debug:
+        msg: "{{ fleet.summary.enrolled }} enrolled, {{ fleet.summary.modified }} modified"
+
+- name: Disenrol a device
+  wso2.iots.iots_device:
+    device_type: android
+    device_id: 3b9fd06ca1b4e3a7
+    state: absent
+'''
+
+RETURN = r'''
+device:
+  description:
+    - The device as IoTS shows it after the run (its Device JSON, GSON field names), C({}) when it is not
+      enrolled.
+  returned: success, with O(device_id)
+  type: dict
+  sample:
+    id: 12
+    name: Lobby fire alarm
+    type: virtual_firealarm
+    description: Ground floor, next to the main entrance
+    deviceIdentifier: firealarm-lobby-01
+    enrolmentInfo: {id: 12, ownership: COPE, status: ACTIVE, owner: admin, dateOfEnrolment: 1764412800000,
+                    dateOfLastUpdate: 1764412800000}
+    properties: [{name: floor, value: '0'}]
+action:
+  description: What the run did to the device (in check mode, what it would do).
+  returned: success, with O(device_id)
+  type: str
+  sample: enrolled
+devices:
+  description:
+    - With O(devices), one record per device, in the order given.
+    - On a failure, the devices done before it and the device that failed (with C(failed) and C(msg)).
+  returned: with O(devices)
+  type: list
+  elements: dict
+  contains:
+    device_type:
+      description: The device type.
+      type: str
+    device_id:
+      description: The device identifier.
+      type: str
+    action:
+      description: V(enrolled), V(modified), V(disenrolled) or V(none).
+      type: str
+    changed:
+      description: Whether the device was changed (in check mode, would be).
+      type: bool
+  sample:
+    - {device_type: virtual_firealarm, device_id: firealarm-lobby-01, action: enrolled, changed: true}
+    - {device_type: virtual_firealarm, device_id: firealarm-lab-02, action: none, changed: false}
+summary:
+  description: How many devices each action touched.
+  returned: with O(devices)
+  type: dict
+  sample: {enrolled: 998, modified: 1, disenrolled: 0, none: 1}
+pending:
+  description: The devices a failed O(devices) run did not attempt, each with the action it would have taken.
+  returned: failure of a request in a run with O(devices)
+  type: list
+  elements: dict
+  sample:
+    - {device_type: virtual_firealarm, device_id: firealarm-lab-02, action: enrolled, changed: false}
+msg:
+  description: What went wrong, in one line naming the request, the HTTP status and the server's words.
+  returned: failure
+  type: str
+  sample: >-
+    IoTS has no device type 'firealarm' (no device-type plugin is installed for it). The types it knows:
+    android, virtual_firealarm.
+'''
+
+from ansible_collections.wso2.iots.plugins.module_utils._device_module import IotsDeviceModule
+from ansible_collections.wso2.iots.plugins.module_utils._device_spec import (
+    DISENROLLED,
+    NONE,
+    check_device,
+    check_devices,
+    device_key,
+    ownership_conflict,
+    predicted,
+    view,
+)
+from ansible_collections.wso2.iots.plugins.module_utils import _device_sync as sync
+from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsError
+
+SINGLE_OPTIONS = ('device_type', 'device_id', 'name', 'description', 'ownership', 'properties', 'state')
+
+# Logical scope names (plugins/module_utils/_scopes.py), by what the run does.
+READ_ONE = 'devices:details'
+READ_MANY = 'devices:view'
+PRESENT = ('device:enroll', 'device:modify', 'device-types:types')
+PRESENT_CHECK = ('device-types:types',)
+ABSENT = ('device:disenroll',)
+
+
+def argument_spec():
+    device = dict(
+        device_type=dict(type='str', required=True, aliases=['type']),
+        device_id=dict(type='str', required=True, aliases=['id']),
+        name=dict(type='str'),
+        description=dict(type='str'),
+        ownership=dict(type='str', choices=['BYOD', 'COPE'], default='COPE'),
+        properties=dict(type='raw'),
+        state=dict(type='str', choices=['present', 'absent'], default='present'),
+    )
+    return dict(
+        device_type=dict(type='str'),
+        device_id=dict(type='str'),
+        name=dict(type='str'),
+        description=dict(type='str'),
+        ownership=dict(type='str', choices=['BYOD', 'COPE']),
+        properties=dict(type='raw'),
+        state=dict(type='str', choices=['present', 'absent']),
+        devices=dict(type='list', elements='dict', options=device),
+    )
+
+
+def scopes_needed(specs, bulk, check_mode):
+    """The logical scopes of this run: reading, plus writing for the states asked for."""
+    needs = {READ_MANY if bulk else READ_ONE}
+    states = set(spec['state'] for spec in specs)
+    if 'present' in states:
+        needs.update(PRESENT_CHECK if check_mode else PRESENT)
+    if 'absent' in states and not check_mode:
+        needs.update(ABSENT)
+    return sorted(needs)
+
+
+def diff_of(planned):
+    """Before and after of the devices that change, keyed type/id."""
+    before, after = {}, {}
+    for spec, current, action in planned:
+        if action == NONE:
+            continue
+        key = '/'.join(device_key(spec))
+        before[key] = view(current)
+        after[key] = view(predicted(spec, current, action))
+    return dict(before=before, after=after)
+
+
+def run(module, specs, bulk):
+    if not specs:
+        # An empty fleet (a filtered inventory, say) is nothing to do, not a reason to ask IoTS.
+        module.exit_json(changed=False, devices=[], summary=sync.summary([]))
+    client = module.api_client
+    token = module.bearer(scopes_needed(specs, bulk, module.check_mode))
+    try:
+        if bulk:
+            existing = sync.existing_devices(client, token, [spec['device_type'] for spec in specs])
+        else:
+            existing = sync.one_device(client, token, specs[0])
+        planned = sync.make_plan(specs, existing)
+        sync.check_device_types(client, token, planned)
+    except IotsError as exc:
+        module.fail_iots(exc)
+    for spec, current, dummy in planned:
+        conflict = ownership_conflict(spec, current)
+        if conflict:
+            module.warn(conflict)
+    try:
+        records = sync.apply_plan(client, token, planned, check_mode=module.check_mode)
+    except sync.DeviceSyncError as exc:
+        module.fail_iots(exc, devices=exc.records, pending=exc.pending, summary=sync.summary(exc.records))
+    result = dict(changed=any(item['changed'] for item in records))
+    if bulk:
+        result.update(devices=records, summary=sync.summary(records))
+    else:
+        spec, current, action = planned[0]
+        result.update(action=action, device=after_run(module, spec, current, action))
+    if module._diff:
+        result['diff'] = diff_of(planned)
+    module.exit_json(**result)
+
+
+def after_run(module, spec, current, action):
+    """The device as IoTS shows it now: read again after a write, predicted in check mode."""
+    if module.check_mode or action in (NONE, DISENROLLED):
+        return predicted(spec, current, action)
+    device = module.call(sync.device_api.get_device, spec['device_type'], spec['device_id'])
+    return device if view(device) else {}
+
+
+def main():
+    module = IotsDeviceModule(
+        argument_spec=argument_spec(),
+        supports_check_mode=True,
+        mutually_exclusive=[('devices', name) for name in SINGLE_OPTIONS],
+        required_one_of=[('devices', 'device_id')],
+        required_together=[('device_type', 'device_id')],
+    )
+    params = module.params
+    bulk = params['devices'] is not None
+    if bulk:
+        specs = module.checked(check_devices, params['devices'])
+    else:
+        specs = [module.checked(check_device, dict((name, params[name]) for name in SINGLE_OPTIONS))]
+    run(module, specs, bulk)
+
+
+if __name__ == '__main__':
+    main()
