@@ -192,6 +192,10 @@ GROUP_SCOPES = tuple(_device_api.scopes_needed('list_groups', 'group_devices'))
 TEMPLATED_OPTIONS = ('url', 'ca_path', 'username', 'password', 'client_id', 'client_secret', 'token',
                      'token_path', 'owner', 'ownership', 'device_types', 'statuses', 'device_groups')
 
+# Path options for which an empty environment variable (AWX sets every injector, an empty field as "")
+# means "not set": Ansible's path type would turn "" into the current directory.
+EMPTY_ENV_MEANS_UNSET = ('ca_path',)
+
 # Bumped when the cached data changes shape, so an old entry is read as a miss.
 CACHE_FORMAT = 1
 
@@ -306,9 +310,9 @@ def _names(value, option):
 
 def _http_modules():
     """The HTTP side of the collection, imported on a cache miss only (a cache hit never loads requests)."""
-    from ansible_collections.wso2.iots.plugins.module_utils import _access_token, _device_api, _options
+    from ansible_collections.wso2.iots.plugins.module_utils import _access_token, _client, _device_api
 
-    return _options, _access_token, _device_api
+    return _client, _access_token, _device_api
 
 
 def read_server(query, option, warn):
@@ -316,19 +320,19 @@ def read_server(query, option, warn):
 
     Groups are read before the devices, so an unknown group name fails before the long part.
     """
-    _options, _access_token, _device_api = _http_modules()
-    client = _options.client_from_options(option)
+    client_api, token_api, device_api = _http_modules()
+    client = client_api.client_from_options(option)
     if client.warning:
         warn(client.warning)
-    token = _access_token.access_token(client, option, list(query.scopes))
+    token = token_api.access_token(client, option, list(query.scopes))
     groups = {}
     if query.reads_groups:
-        groups = _group_members(_device_api, client, token, query)
+        groups = _group_members(device_api, client, token, query)
     devices = []
     for device_type in query.device_types or [None]:
         for status in query.statuses or [None]:
-            devices.extend(_device_api.list_devices(client, token, device_type=device_type, status=status,
-                                                    ownership=query.ownership, owner=query.owner))
+            devices.extend(device_api.list_devices(client, token, device_type=device_type, status=status,
+                                                   ownership=query.ownership, owner=query.owner))
     return {'format': CACHE_FORMAT, 'query': query.fingerprint(), 'devices': devices, 'groups': groups}
 
 
@@ -405,9 +409,12 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         if name in self._rendered:
             return self._rendered[name]
         try:
-            return self.get_option(name)
+            value, origin = self.get_option_and_origin(name)
         except KeyError:
             return None
+        if name in EMPTY_ENV_MEANS_UNSET and str(origin).startswith('env: ') and not os.environ.get(origin[5:].strip()):
+            return None
+        return value
 
     # ------------------------------------------------------------------ data
 

@@ -50,7 +50,8 @@ class FakeServer(object):
 
     # _options
     def client_from_options(self, option):
-        self.options = dict((name, option(name)) for name in ('url', 'password', 'client_id', 'client_secret', 'token'))
+        self.options = dict((name, option(name)) for name in ('url', 'ca_path', 'password', 'client_id', 'client_secret',
+                                                              'token'))
         self.calls.append(('client',))
         return type('Client', (), {'warning': None})()
 
@@ -362,6 +363,16 @@ def test_an_undefined_variable_in_an_option_is_named_without_its_value(parse, se
     assert 'option client_secret: cannot render its template' in str(caught.value)
     assert 'vault_missing' in str(caught.value)
     assert server.requests() == []
+
+
+def test_an_empty_ca_path_variable_means_the_system_cas(parse, server, monkeypatch):
+    # AWX sets every variable of a credential's injector, an empty field as "".
+    monkeypatch.setenv('IOTS_CA_PATH', '')
+    parse()
+    assert server.options['ca_path'] is None
+    monkeypatch.setenv('IOTS_CA_PATH', '/etc/pki/iots.pem')
+    parse()
+    assert server.options['ca_path'] == '/etc/pki/iots.pem'
 
 
 def test_a_given_token_is_passed_to_the_token_code(parse, server):
