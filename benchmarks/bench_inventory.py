@@ -40,8 +40,10 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(REPO, 'tests', 'emulator'))
+sys.path.insert(0, os.path.join(REPO, 'tests', 'harness'))
 
 from iots_emulator import Emulator  # noqa: E402  pylint: disable=wrong-import-position
+from playbook_harness import unwrap_unsafe  # noqa: E402  pylint: disable=wrong-import-position
 
 COLLECTIONS = os.path.join(REPO, '.build', 'collections')
 ANSIBLE_INVENTORY = os.path.join(os.path.dirname(sys.executable), 'ansible-inventory')
@@ -98,20 +100,9 @@ def run_inventory(source, env, flush=False):
     return seconds, cpu, json.loads(completed.stdout)
 
 
-def plain(value):
-    """ansible-inventory's {"__ansible_unsafe": text} as text."""
-    if isinstance(value, dict):
-        if set(value) == {'__ansible_unsafe'}:
-            return value['__ansible_unsafe']
-        return dict((key, plain(item)) for key, item in value.items())
-    if isinstance(value, list):
-        return [plain(item) for item in value]
-    return value
-
-
 def static_inventory(listing, path):
     """The hosts, groups and host variables of a --list output as a YAML inventory file."""
-    listing = plain(listing)
+    listing = unwrap_unsafe(listing)
     hostvars = listing['_meta']['hostvars']
     children = {}
     for group, content in listing.items():

@@ -22,7 +22,15 @@ import yaml
 
 from ansible.parsing.vault import VaultLib, VaultSecret
 
-from playbook_harness import BIN, REPO, ansible_environment, emulator_fixtures, play_recap, run_ansible_playbook
+from playbook_harness import (
+    BIN,
+    REPO,
+    ansible_environment,
+    emulator_fixtures,
+    play_recap,
+    run_ansible_playbook,
+    unwrap_unsafe,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -98,19 +106,9 @@ class Run(object):
         return json.loads(self.stdout)
 
     def inventory(self):
-        """The listing with unsafe strings as plain strings (see ``unwrap``)."""
-        return unwrap(self.raw())
+        """The listing with unsafe strings as plain strings."""
+        return unwrap_unsafe(self.raw())
 
-
-def unwrap(value):
-    """ansible-inventory writes a string that is not trusted as a template as {"__ansible_unsafe": text}."""
-    if isinstance(value, dict):
-        if set(value) == {'__ansible_unsafe'}:
-            return value['__ansible_unsafe']
-        return dict((key, unwrap(item)) for key, item in value.items())
-    if isinstance(value, list):
-        return [unwrap(item) for item in value]
-    return value
 
 
 @pytest.fixture
