@@ -120,7 +120,7 @@ def requests_seen(emulator):
 
 def measure(emulator, source, env, flush, rounds):
     times, cpus, per_run, listing = [], [], None, None
-    for _ in range(rounds):
+    for _round in range(rounds):
         emulator.reset()
         seconds, cpu, listing = run_inventory(source, env, flush)
         times.append(seconds)
@@ -130,7 +130,7 @@ def measure(emulator, source, env, flush, rounds):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n', maxsplit=1)[0])
     parser.add_argument('--devices', type=int, default=5000)
     parser.add_argument('--rounds', type=int, default=3)
     args = parser.parse_args(argv)
@@ -162,8 +162,8 @@ def main(argv=None):
     bound = math.ceil(args.devices / 100) + 1 + 1 + GROUPS
     print('iots_devices inventory: %d devices (%d groups), ansible-inventory --list --export, %d rounds, python %s, %s'
           % (args.devices, GROUPS, args.rounds, platform.python_version(), platform.machine()))
-    for label, (median, cpu, seen, listing) in (('cold (--flush-cache)', cold), ('warm cache', warm),
-                                                 ('floor: static YAML', floor)):
+    results = (('cold (--flush-cache)', cold), ('warm cache', warm), ('floor: static YAML', floor))
+    for label, (median, cpu, seen, listing) in results:
         print('  %-21s wall %6.2f s  cpu %6.2f s (medians)  hosts %d  requests %d %s'
               % (label, median, cpu, len(listing['_meta']['hostvars']), sum(seen.values()),
                  json.dumps(seen, sort_keys=True)))

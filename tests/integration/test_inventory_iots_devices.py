@@ -110,7 +110,6 @@ class Run(object):
         return unwrap_unsafe(self.raw())
 
 
-
 @pytest.fixture
 def inventory(ansible_env, tmp_path):
     """Run ansible-inventory on a source; ``env`` adds to the environment."""
@@ -151,8 +150,8 @@ def test_list_reads_every_page_once_with_one_token(inventory, source, emu):
     assert tablet['iots_device_owner'] == 'admin'
     assert tablet['iots_device']['deviceIdentifier'] == 't000'
     assert tablet['ansible_connection'] == 'local'
-    assert server_requests(emu) == {'token': 1, 'token:client_credentials': 1, 'api': math.ceil(ACTIVE_COUNT / 100),
-                                     'GET /devices': math.ceil(ACTIVE_COUNT / 100)}
+    pages = math.ceil(ACTIVE_COUNT / 100)
+    assert server_requests(emu) == {'token': 1, 'token:client_credentials': 1, 'api': pages, 'GET /devices': pages}
 
 
 def test_graph_shows_the_groups_and_statuses_filter_on_the_server(inventory, source, emu):
@@ -212,8 +211,8 @@ def no_requests_library(tmp_path):
     return {'PYTHONPATH': str(folder.parent)}
 
 
-def test_a_warm_cache_sends_no_request_and_never_imports_requests(inventory, source, emu, tmp_path,
-                                                                   no_requests_library):
+def test_a_warm_cache_sends_no_request_and_never_imports_requests(
+        inventory, source, emu, tmp_path, no_requests_library):
     path = source(with_groups=True, cache=True, cache_plugin='ansible.builtin.jsonfile',
                   cache_connection=str(tmp_path / 'cache'), cache_timeout=600)
     cold = inventory(path)
@@ -403,4 +402,3 @@ def test_an_unknown_group_name_fails_naming_the_known_ones(inventory, source, em
     assert_one_clear_failure(result, path, "no IoTS group named 'lobby'; the groups this user can see are: Lobby, "
                                            "warehouse")
     assert emu.counts()['GET /devices'] == 0
-

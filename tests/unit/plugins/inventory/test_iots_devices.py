@@ -436,4 +436,3 @@ def test_without_cache_every_parse_asks(parse, server):
     parse()
     parse()
     assert len(server.requests('token')) == 2
-
