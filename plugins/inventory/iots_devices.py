@@ -192,9 +192,9 @@ GROUP_SCOPES = tuple(_device_api.scopes_needed('list_groups', 'group_devices'))
 TEMPLATED_OPTIONS = ('url', 'ca_path', 'username', 'password', 'client_id', 'client_secret', 'token',
                      'token_path', 'owner', 'ownership', 'device_types', 'statuses', 'device_groups')
 
-# Path options for which an empty environment variable (AWX sets every injector, an empty field as "")
-# means "not set": Ansible's path type would turn "" into the current directory.
-EMPTY_ENV_MEANS_UNSET = ('ca_path',)
+# Path options for which an empty value (AWX injects an empty credential field as "") means "not set":
+# Ansible's path type would turn "" into the current directory.
+EMPTY_MEANS_UNSET = ('ca_path',)
 
 # Bumped when the cached data changes shape, so an old entry is read as a miss.
 CACHE_FORMAT = 1
@@ -364,6 +364,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     def __init__(self):
         super(InventoryModule, self).__init__()
+        self._config = {}
         self._rendered = {}
 
     def verify_file(self, path):
@@ -379,7 +380,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def parse(self, inventory, loader, path, cache=True):
         super(InventoryModule, self).parse(inventory, loader, path, cache=cache)
         try:
-            self._read_config_data(path)
+            self._config = self._read_config_data(path)
             self._render_options()
             query = Query(self.option)
             data = self._server_data(path, query, cache)
@@ -408,13 +409,21 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         """An option's value, rendered; None for an option this ansible-core or collection does not define."""
         if name in self._rendered:
             return self._rendered[name]
+        if name in EMPTY_MEANS_UNSET and self._empty(name):
+            return None
         try:
-            value, origin = self.get_option_and_origin(name)
+            return self.get_option(name)
         except KeyError:
             return None
-        if name in EMPTY_ENV_MEANS_UNSET and str(origin).startswith('env: ') and not os.environ.get(origin[5:].strip()):
-            return None
-        return value
+
+    def _empty(self, name):
+        """Whether the option is "" where it is set: in the source file, else in its environment variable.
+
+        (Its origin cannot tell: ansible-core 2.16 to 2.18 report it without the source file's settings.)
+        """
+        if name in self._config:
+            return self._config[name] in ('', None)
+        return any(os.environ.get(entry['name']) == '' for entry in self.option_definitions[name].get('env') or ())
 
     # ------------------------------------------------------------------ data
 

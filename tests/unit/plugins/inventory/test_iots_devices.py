@@ -373,6 +373,11 @@ def test_an_empty_ca_path_variable_means_the_system_cas(parse, server, monkeypat
     monkeypatch.setenv('IOTS_CA_PATH', '/etc/pki/iots.pem')
     parse()
     assert server.options['ca_path'] == '/etc/pki/iots.pem'
+    parse(ca_path='')
+    assert server.options['ca_path'] is None
+    monkeypatch.setenv('IOTS_CA_PATH', '')
+    parse(ca_path='/etc/pki/other.pem')  # the file wins over the environment
+    assert server.options['ca_path'] == '/etc/pki/other.pem'
 
 
 def test_a_given_token_is_passed_to_the_token_code(parse, server):
