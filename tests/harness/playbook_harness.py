@@ -126,6 +126,17 @@ def run_ansible_playbook(playbook, inventory, env, variables=None, vars_file=Non
     return PlaybookResult(cmd, completed, time.monotonic() - started)
 
 
+def unwrap_unsafe(value):
+    """ansible-inventory's JSON with {"__ansible_unsafe": text} (a string not trusted as a template) as text."""
+    if isinstance(value, dict):
+        if set(value) == {'__ansible_unsafe'}:
+            return value['__ansible_unsafe']
+        return dict((key, unwrap_unsafe(item)) for key, item in value.items())
+    if isinstance(value, list):
+        return [unwrap_unsafe(item) for item in value]
+    return value
+
+
 def play_recap(output):
     """PLAY RECAP totals summed over hosts: {'ok': n, 'changed': n, 'failed': n, ...}."""
     totals = {}
