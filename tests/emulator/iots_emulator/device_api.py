@@ -15,7 +15,7 @@ DeviceAgentService, serialized by its GsonMessageBodyHandler.
 import re
 from urllib.parse import unquote
 
-from . import bodies
+from . import bodies, entgra
 from .directory import split_username
 from .exchange import Reply
 from .store import Device
@@ -105,7 +105,7 @@ def handle(state, request):
         app = state.apps_by_client.get(row.client_id)
         if app is None or not app.tags & route.api.tags:
             return resource_forbidden(request, route.api)
-        if route.scope not in row.scopes:
+        if entgra.api_scope(state, route.scope) not in row.scopes:
             return scope_missing(request, route.api)
         return route.handler(state, request, row.user, *args)
 
