@@ -168,11 +168,18 @@ class IotsClient(object):
         return self.request('POST', path, form=form, auth=auth, expected=expected)
 
     def request(self, method, path, json_body=None, form=None, auth=None, headers=None,
-                expected=(200,)):
-        """Send one request, retrying only connection errors and 502/503/504."""
+                expected=(200,), bearer=None):
+        """Send one request, retrying only connection errors and 502/503/504.
+
+        ``bearer`` is an OAuth access token for ``Authorization: Bearer`` (the device-mgt API); it
+        becomes one of the client's secrets.
+        """
         url = self.url(path)
         auth = _utf8_credentials(auth)
         send_headers = {'Accept': 'application/json'}
+        if bearer:
+            self.add_secret(bearer)
+            send_headers['Authorization'] = 'Bearer ' + bearer
         send_headers.update(headers or {})
         attempt = 0
         while True:

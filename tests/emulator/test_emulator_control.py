@@ -28,7 +28,8 @@ def control(emu):
 def test_health_and_counts(control, gw, emu, client):
     health = control.health()
     assert health['status'] == 'ok' and health['url'] == emu.url and health['ca_path'] == emu.ca_path
-    assert health['config'] == {'version': '3.2.0', 'token_validity': 3600, 'refresh_token_validity': 15552000}
+    assert health['config'] == {'version': '3.2.0', 'token_validity': 3600, 'refresh_token_validity': 15552000,
+                                'operation_pending': 1.0, 'operation_in_progress': 1.0}
     gw.password(client)
     gw.token(client, grant_type='refresh_token', refresh_token='x')
     gw.token(client)
@@ -65,8 +66,9 @@ def test_faults_and_config_through_http(control, gw, emu, client):
     control.set_fault('api', 'html')
     control.clear_faults()
     assert emu.faults() == []
-    assert control.configure(version='3.3', token_validity=600) == {
-        'version': '3.3', 'token_validity': 600, 'refresh_token_validity': 15552000}
+    assert control.configure(version='3.3', token_validity=600, operation_pending=0.5) == {
+        'version': '3.3', 'token_validity': 600, 'refresh_token_validity': 15552000, 'operation_pending': 0.5,
+        'operation_in_progress': 1.0}
     assert gw.token(client, grant_type='client_credentials').json()['expires_in'] == 600
     with pytest.raises(ValueError, match='version must be one of'):
         control.configure(version='4.0')

@@ -96,3 +96,10 @@ def device_mgt_error(status, message, description=None):
         data['description'] = description
     data['errorItems'] = []
     return Reply.json(status, data)
+
+
+def internal_server_error():
+    """GlobalThrowableMapper's answer to an unexpected exception in a device-mgt resource."""
+    return Reply.json(500, {'code': 500, 'message': 'Internal server error.', 'description':
+                            'The server encountered an internal error. Please contact administrator.',
+                            'moreInfo': ''})

@@ -81,12 +81,10 @@ class EmulatorControl(object):
     def faults(self):
         return self._call('GET', 'faults')['faults']
 
-    def configure(self, version=None, token_validity=None, refresh_token_validity=None):
-        spec = {}
-        for name, value in (('version', version), ('token_validity', token_validity),
-                            ('refresh_token_validity', refresh_token_validity)):
-            if value is not None:
-                spec[name] = value
+    def configure(self, version=None, token_validity=None, refresh_token_validity=None, operation_pending=None,
+                  operation_in_progress=None):
+        spec = _given(version=version, token_validity=token_validity, refresh_token_validity=refresh_token_validity,
+                      operation_pending=operation_pending, operation_in_progress=operation_in_progress)
         return self._call('POST', 'config', spec)
 
     def expire_tokens(self, refresh=False):
@@ -97,3 +95,26 @@ class EmulatorControl(object):
 
     def devices(self):
         return self._call('GET', 'devices')['devices']
+
+    def groups(self):
+        return self._call('GET', 'groups')['groups']
+
+    def seed_devices(self, device_type, ids, owner='admin', ownership='COPE', status='ACTIVE', name=None,
+                     properties=None, description=None, tenant='carbon.super'):
+        spec = _given(device_type=device_type, ids=list(ids), owner=owner, ownership=ownership, status=status,
+                      name=name, properties=properties, description=description, tenant=tenant)
+        return self._call('POST', 'devices', spec)['ids']
+
+    def seed_group(self, name, description='', owner='admin', members=(), tenant='carbon.super'):
+        spec = _given(name=name, description=description, owner=owner, members=[list(m) for m in members],
+                      tenant=tenant)
+        return self._call('POST', 'groups', spec)['id']
+
+    def set_operation_result(self, device_type, device_id, status='ERROR', response=None, tenant='carbon.super'):
+        spec = _given(device_type=device_type, device_id=device_id, status=status, response=response, tenant=tenant)
+        self._call('POST', 'operation-result', spec)
+
+
+def _given(**options):
+    """The options that are not None (the emulator's defaults apply to the others)."""
+    return dict((name, value) for name, value in options.items() if value is not None)

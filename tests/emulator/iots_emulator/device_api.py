@@ -3,26 +3,30 @@
 # Simplified BSD License (see LICENSES/BSD-2-Clause.txt or https://opensource.org/licenses/BSD-2-Clause)
 # SPDX-License-Identifier: BSD-2-Clause
 
-"""/api/device-mgt/v1.0: the gateway's Bearer checks, then a small slice of the device-mgt API.
+"""/api/device-mgt/v1.0: the gateway's Bearer checks, the routing table, and the device resources.
 
 Gateway (APIAuthenticationHandler, wso2-iots-3.2.0.md 1.5): no credentials -> 401/900902;
 unknown, revoked, superseded or expired token -> 401/900901; application not subscribed to the
 API (no matching registration tag) -> 403/900908; token without the resource's scope -> 403/900910.
 Backend: carbon-device-mgt 3.0.240's DeviceManagementService, DeviceTypeManagementService and
-DeviceAgentService, serialized by its GsonMessageBodyHandler.
+DeviceAgentService here; GroupManagementService in group_api.py; operations and ActivityInfoProviderService
+in operation_api.py; all serialized by its GsonMessageBodyHandler (Java field names, nulls left out).
+Every route has a counter key, its method and path template (``GET /devices``), so benchmarks can
+count list pages and enrol requests.
 """
 
 import re
 from urllib.parse import unquote
 
-from . import bodies, entgra
+from . import bodies, entgra, group_api, operation_api
+from .devices import OWNERSHIPS, clean_properties
 from .directory import split_username
 from .exchange import Reply
-from .store import Device
+from .paging import cut, page_of
+from .payloads import gson_string, json_body, path_int
 
 CONTEXT = '/api/device-mgt/v1.0'
 VERSION = '1.0.0'
-DEFAULT_PAGE_SIZE = 100
 
 
 class Api(object):
@@ -35,17 +39,27 @@ class Api(object):
 
 DEVICE_MANAGEMENT = Api(CONTEXT, ('device_management',))
 DEVICE_AGENT = Api(CONTEXT + '/device/agent', ('device_agent', 'device_management'))
+GROUPS = Api(CONTEXT + '/groups', ('device_management',))
+ACTIVITIES = Api(CONTEXT + '/activities', ('device_management',))
 
 GATEWAY_REALM = 'OAuth2 realm="WSO2 API Manager"'
 
 
 class Route(object):
-    def __init__(self, method, pattern, scope, api, handler):
+    """``template`` is the path with ``{name}`` for each path argument (one segment each)."""
+
+    def __init__(self, method, template, scope, api, handler):
         self.method = method
-        self.pattern = re.compile('^' + pattern + '/?$')
+        self.template = template
+        self.pattern = re.compile('^' + re.sub(r'\{[^}]+\}', '([^/]+)', template) + '/?$')
         self.scope = scope
         self.api = api
         self.handler = handler
+
+    @property
+    def count_key(self):
+        """The counter of this resource: ``'GET /devices'``, ``'POST /device/agent/enroll'``..."""
+        return '%s %s' % (self.method, self.template)
 
 
 def _access_failure(api, code, text):
@@ -110,6 +124,15 @@ def handle(state, request):
         return route.handler(state, request, row.user, *args)
 
 
+def count_keys(request):
+    """The counters one API request adds to: its route's, and ``api:write`` for anything but GET/HEAD."""
+    route = _match(request.path[len(CONTEXT):], request.method)[0]
+    keys = [route.count_key] if route is not None else []
+    if request.method not in ('GET', 'HEAD'):
+        keys.append('api:write')
+    return keys
+
+
 def _match(sub_path, method):
     """(route, path arguments); (None, True) when only the method differs; (None, None) otherwise."""
     other_method = None
@@ -122,62 +145,41 @@ def _match(sub_path, method):
     return None, other_method
 
 
-# ---------------------------------------------------------------------------- backend
+# ---------------------------------------------------------------------------- devices
 
-def _int_query(request, name):
-    """A JAX-RS int @QueryParam: absent -> 0; not a number -> None (CXF answers 404)."""
-    value = request.query_value(name)
-    if value is None or value == '':
-        return 0
-    try:
-        return int(value)
-    except ValueError:
-        return None
-
-
-def list_devices(state, request, user):
-    offset, limit = _int_query(request, 'offset'), _int_query(request, 'limit')
-    if offset is None or limit is None:
-        return Reply.empty(404)
-    for value, text in ((offset, 'Request parameter offset is s negative value.'),
-                        (limit, 'Request parameter limit is a negative value.')):
-        if value < 0:
-            return bodies.device_mgt_error(400, text)
-    if limit > 100:
-        return bodies.device_mgt_error(400, 'Request parameter limit should be less than or equal to 100.')
-    filters = {
-        'type': request.query_value('type'),
-        'status': request.query_value('status'),
-        'ownership': request.query_value('ownership'),
-        'name': request.query_value('name'),
-    }
-    # A device admin may list anyone's devices; everybody else only their own.
+def _list_owner(request, user):
+    """(owner filter or None, error Reply or None): a device admin may list anyone's devices, others their own."""
     owner = split_username(request.query_value('user'))[0] or None
     if not user.admin:
         if owner and owner != user.name:
-            return bodies.device_mgt_error(401, "User '%s' is not authorized to retrieve devices of '%s' user"
-                                           % (user.name, owner))
+            return None, bodies.device_mgt_error(
+                401, "User '%s' is not authorized to retrieve devices of '%s' user" % (user.name, owner))
         owner = user.name
-    selected = []
-    for device in sorted(state.devices.values(), key=lambda d: d.id):
-        if device.tenant != user.tenant or (owner and device.owner != owner):
-            continue
-        if filters['type'] and device.type != filters['type']:
-            continue
-        if filters['status'] and device.status != filters['status']:
-            continue
-        if filters['ownership'] and device.ownership != filters['ownership']:
-            continue
-        if filters['name'] and not (device.name or '').startswith(filters['name']):
-            continue
-        selected.append(device)
-    page = selected[offset:offset + (limit or DEFAULT_PAGE_SIZE)]
-    # DeviceList through Gson: the subclass field first, then BasePaginatedResult.count.
-    return Reply.json(200, {'devices': [d.to_json() for d in page], 'count': len(selected)})
+    return owner, None
+
+
+def list_devices(state, request, user):
+    page, error = page_of(request)
+    if error is None:
+        owner, error = _list_owner(request, user)
+    if error is not None:
+        return error
+    members = None
+    group_id = request.query_value('groupId')
+    if group_id not in (None, '', '0'):
+        if path_int(group_id) is None:
+            return Reply.empty(404)  # a JAX-RS int that is not a number
+        group = state.groups.get(user.tenant, path_int(group_id))
+        members = set(group.members) if group is not None else set()
+    selected = state.devices.listed(
+        user.tenant, owner=owner, device_type=request.query_value('type'), status=request.query_value('status'),
+        ownership=request.query_value('ownership'), name=request.query_value('name'), members=members)
+    # DeviceList through Gson: the subclass field first, then BasePaginatedResult.count (all that matched).
+    return Reply.json(200, {'devices': [row.to_json() for row in cut(selected, page)], 'count': len(selected)})
 
 
 def get_device(state, request, user, device_type, identifier):
-    device = state.devices.get((user.tenant, device_type, identifier))
+    device = state.devices.find(user.tenant, device_type, identifier)
     if device is not None and not user.admin and device.owner != user.name:
         return bodies.device_mgt_error(
             401, "User '%s' is not authorized to retrieve the given device id '%s'" % (user.name, identifier))
@@ -187,66 +189,106 @@ def get_device(state, request, user, device_type, identifier):
     return Reply.json(200, device.to_json())
 
 
+def delete_device(state, request, user, device_type, identifier):
+    """DeviceManagementServiceImpl.deleteDevice: a soft delete (disenrollDevice), 200 ``true``."""
+    device = state.devices.find(user.tenant, device_type, identifier)
+    if device is None:
+        return Reply.empty(404)
+    _remove(state, device)
+    return Reply.json(200, True)
+
+
 def list_device_types(state, request, user):
     # DeviceTypeList through Gson: field names (not @JsonProperty), null next/previous left out.
     return Reply.json(200, {'count': len(state.device_types), 'deviceTypes': list(state.device_types)})
 
 
-def _gson_string(status, text):
-    """A String entity written by GsonMessageBodyHandler: a JSON string literal."""
-    return Reply.json(status, text)
-
-
 def enroll(state, request, user):
-    if request.media_type not in ('application/json', ''):
-        return Reply.empty(415)
-    try:
-        spec = request.json() if request.body.strip() else None
-    except ValueError:
-        return bodies.device_mgt_error(400, 'Bad Request', 'Malformed request body.')
-    if spec is None:
-        return _gson_string(400, 'The payload of the device enrollment is incorrect.')
-    if not isinstance(spec, dict):
-        return bodies.device_mgt_error(400, 'Bad Request', 'Malformed request body.')
-    if not isinstance(spec.get('type'), str) or not isinstance(spec.get('deviceIdentifier'), str):
-        return _gson_string(400, 'The payload of the device enrollment is incorrect.')
-    if not isinstance(spec.get('enrolmentInfo'), dict):
+    spec, error = json_body(request)
+    if error is not None:
+        return error
+    if spec is None or not isinstance(spec.get('type'), str) or not isinstance(spec.get('deviceIdentifier'), str):
+        return gson_string(400, 'The payload of the device enrollment is incorrect.')
+    enrolment = spec.get('enrolmentInfo')
+    if not isinstance(enrolment, dict):
         # device.getEnrolmentInfo().setOwner(...) on a null: GlobalThrowableMapper's generic 500.
-        return Reply.json(500, {'code': 500, 'message': 'Internal server error.', 'description':
-                                'The server encountered an internal error. Please contact administrator.',
-                                'moreInfo': ''})
-    key = (user.tenant, spec['type'], spec['deviceIdentifier'])
-    existing = state.devices.get(key)
+        return bodies.internal_server_error()
+    existing = state.devices.find(user.tenant, spec['type'], spec['deviceIdentifier'])
     if existing is not None and existing.status == 'ACTIVE':
-        return _gson_string(400, 'An active enrolment exists')
+        return gson_string(400, 'An active enrolment exists')
     if spec['type'] not in state.device_types:
         return Reply.json(200, False)  # no DeviceManager for the type: enrollDevice returns false
-    now = state.now()
-    if existing is not None:
-        existing.owner = user.name
-        existing.update(spec, now)
-        existing.enrolled = now
-    else:
-        state.devices[key] = Device(state.next_device_id, user.tenant, spec, user.name, now)
-        state.next_device_id += 1
+    if enrolment.get('ownership') not in OWNERSHIPS:
+        # Gson reads an unknown OwnerShip as null; adding the device to its ownership's group fails.
+        return bodies.internal_server_error()
+    # The body's status is ignored: enrollDevice sets ACTIVE; the owner is the caller.
+    state.enrol_device(user.tenant, spec['type'], spec['deviceIdentifier'], user.name, enrolment['ownership'],
+                       name=spec.get('name'), description=spec.get('description'),
+                       properties=spec.get('properties') or [])
     return Reply.json(200, True)
 
 
+def modify(state, request, user, device_type, identifier):
+    """DeviceAgentServiceImpl.updateDevice: 202 without a body; a REMOVED device stays REMOVED."""
+    device = state.devices.find(user.tenant, device_type, identifier)
+    spec, error = json_body(request)
+    if error is not None:
+        return error
+    if spec is None:
+        return gson_string(400, 'The payload of the device enrollment is incorrect.')
+    if device is None:
+        return gson_string(404, "The device to be modified doesn't exist.")
+    enrolment = device.latest
+    if enrolment.status == 'ACTIVE' and not user.admin and enrolment.owner != user.name:
+        return Reply.empty(401)
+    for key in ('name', 'description'):
+        if spec.get(key) is not None:
+            setattr(device, key, spec[key])
+    if spec.get('properties') is not None:
+        device.properties = clean_properties(spec['properties'])
+    if spec.get('enrolmentInfo') is not None:
+        enrolment.updated = state.now()
+    enrolment.owner = user.name
+    return Reply.empty(202)
+
+
+def _remove(state, device):
+    enrolment = device.latest
+    if enrolment.status != 'REMOVED':
+        enrolment.status = 'REMOVED'
+        enrolment.updated = state.now()
+
+
 def disenroll(state, request, user, device_type, identifier):
-    device = state.devices.get((user.tenant, device_type, identifier))
+    device = state.devices.find(user.tenant, device_type, identifier)
     if device_type not in state.device_types or device is None:
         # disenrollDevice returns false; JAX-RS then sends 204, which has no body.
         return Reply.empty(204)
-    if device.status != 'REMOVED':
-        device.status = 'REMOVED'
-        device.updated = state.now()
+    _remove(state, device)
     return Reply.empty(200)
 
 
 ROUTES = (
-    Route('GET', r'/devices', 'perm:devices:view', DEVICE_MANAGEMENT, list_devices),
-    Route('GET', r'/devices/([^/]+)/([^/]+)', 'perm:devices:details', DEVICE_MANAGEMENT, get_device),
-    Route('GET', r'/device-types', 'perm:device-types:types', DEVICE_MANAGEMENT, list_device_types),
-    Route('POST', r'/device/agent/enroll', 'perm:device:enroll', DEVICE_AGENT, enroll),
-    Route('DELETE', r'/device/agent/enroll/([^/]+)/([^/]+)', 'perm:device:disenroll', DEVICE_AGENT, disenroll),
+    Route('GET', '/devices', 'perm:devices:view', DEVICE_MANAGEMENT, list_devices),
+    Route('GET', '/devices/{type}/{id}', 'perm:devices:details', DEVICE_MANAGEMENT, get_device),
+    Route('DELETE', '/devices/type/{type}/id/{id}', 'perm:devices:delete', DEVICE_MANAGEMENT, delete_device),
+    Route('POST', '/devices/{type}/operations', 'perm:devices:operations', DEVICE_MANAGEMENT,
+          operation_api.send_operation),
+    Route('GET', '/device-types', 'perm:device-types:types', DEVICE_MANAGEMENT, list_device_types),
+    Route('POST', '/device/agent/enroll', 'perm:device:enroll', DEVICE_AGENT, enroll),
+    Route('PUT', '/device/agent/enroll/{type}/{id}', 'perm:device:modify', DEVICE_AGENT, modify),
+    Route('DELETE', '/device/agent/enroll/{type}/{id}', 'perm:device:disenroll', DEVICE_AGENT, disenroll),
+    Route('GET', '/groups', 'perm:groups:groups', GROUPS, group_api.list_groups),
+    Route('POST', '/groups', 'perm:groups:add', GROUPS, group_api.create_group),
+    Route('GET', '/groups/device', 'perm:groups:device', GROUPS, group_api.groups_of_device),
+    Route('GET', '/groups/id/{groupId}', 'perm:groups:groups-view', GROUPS, group_api.get_group),
+    Route('PUT', '/groups/id/{groupId}', 'perm:groups:update', GROUPS, group_api.update_group),
+    Route('DELETE', '/groups/id/{groupId}', 'perm:groups:remove', GROUPS, group_api.delete_group),
+    Route('GET', '/groups/id/{groupId}/devices', 'perm:groups:devices', GROUPS, group_api.group_devices),
+    Route('POST', '/groups/id/{groupId}/devices/add', 'perm:groups:devices-add', GROUPS, group_api.add_devices),
+    Route('POST', '/groups/id/{groupId}/devices/remove', 'perm:groups:devices-remove', GROUPS,
+          group_api.remove_devices),
+    Route('GET', '/activities/{id}', 'perm:get-activity', ACTIVITIES, operation_api.get_activity),
 )
+
+COUNT_KEYS = tuple(route.count_key for route in ROUTES) + ('api:write',)

@@ -22,7 +22,8 @@ SUPER_TENANT = 'carbon.super'
 
 # Every perm: scope named on the IoTS 3.2.0 page "Generating the Access Token" (the password
 # grant example there requests all of them). perm:device:enroll and perm:device:disenroll are
-# among them; they guard the device agent API.
+# among them; they guard the device agent API. perm:devices:change-status is not on that page but
+# is the @Scope of PUT /devices/{type}/{id}/changestatus (DeviceManagementService.java).
 SCOPE_CATALOGUE = frozenset('''
     perm:admin perm:get-activity perm:manage-configuration perm:sign-csr perm:view-configuration
     perm:admin:certificates:add perm:admin:certificates:delete perm:admin:certificates:details
@@ -47,7 +48,8 @@ SCOPE_CATALOGUE = frozenset('''
     perm:device:publish-event
     perm:device-types:events perm:device-types:events:view perm:device-types:features
     perm:device-types:types
-    perm:devices:applications perm:devices:compliance-data perm:devices:delete perm:devices:details
+    perm:devices:applications perm:devices:change-status perm:devices:compliance-data perm:devices:delete
+    perm:devices:details
     perm:devices:effective-policy perm:devices:features perm:devices:operations perm:devices:search
     perm:devices:update perm:devices:view
     perm:devicetype:deployment

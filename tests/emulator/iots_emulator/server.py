@@ -306,13 +306,17 @@ class Emulator(object):
         elif endpoint == 'token':
             grant = request.form_value('grant_type')
             self.state.count('token', 'token:' + (grant if grant in oauth.IMPLEMENTED_GRANTS else 'other'))
+        elif endpoint == 'api':
+            self.state.count(endpoint, *device_api.count_keys(request))
         else:
             self.state.count(endpoint)
 
     # ------------------------------------------------------------------ state and control
 
     def counts(self):
-        return self.state.count_snapshot()
+        """Requests per endpoint; device-mgt API requests also per resource (``'GET /devices'``,
+        ``'POST /device/agent/enroll'``...) and, for all but GET, under ``'api:write'``."""
+        return self.state.count_snapshot(always=device_api.COUNT_KEYS)
 
     def reset(self, state=False):
         self.state.reset(state=state)
@@ -328,9 +332,11 @@ class Emulator(object):
     def faults(self):
         return self.state.fault_snapshot()
 
-    def configure(self, version=None, token_validity=None, refresh_token_validity=None):
+    def configure(self, version=None, token_validity=None, refresh_token_validity=None, operation_pending=None,
+                  operation_in_progress=None):
         return self.state.configure(version=version, token_validity=token_validity,
-                                    refresh_token_validity=refresh_token_validity)
+                                    refresh_token_validity=refresh_token_validity,
+                                    operation_pending=operation_pending, operation_in_progress=operation_in_progress)
 
     def expire_tokens(self, refresh=False):
         return self.state.expire_tokens(refresh=refresh)
@@ -340,6 +346,28 @@ class Emulator(object):
 
     def devices(self):
         return self.state.device_snapshot()
+
+    def groups(self):
+        return self.state.group_snapshot()
+
+    # ------------------------------------------------------------------ seeding (no HTTP, fast)
+
+    def seed_devices(self, device_type, ids, owner='admin', ownership='COPE', status='ACTIVE', name=None,
+                     properties=None, description=None, tenant='carbon.super'):
+        """Enrol new devices directly; ``name`` may contain ``{id}``; ``properties`` a dict. Returns numeric ids."""
+        return self.state.seed_devices(device_type, ids, owner=owner, ownership=ownership, status=status, name=name,
+                                       properties=properties, description=description, tenant=tenant)
+
+    def seed_group(self, name, description='', owner='admin', members=(), tenant='carbon.super'):
+        """A group with ``members`` [(device_type, device_id), ...]; returns its id."""
+        return self.state.seed_group(name, description=description, owner=owner, members=members, tenant=tenant)
+
+    def add_device_type(self, name):
+        return self.state.add_device_type(name)
+
+    def set_operation_result(self, device_type, device_id, status='ERROR', response=None, tenant='carbon.super'):
+        """Operations sent to that device from now on end in ``status`` (ERROR, COMPLETED, or IN_PROGRESS for ever)."""
+        self.state.set_operation_result(device_type, device_id, status=status, response=response, tenant=tenant)
 
     def health(self):
         return {'status': 'ok', 'url': self.url, 'ca_path': self.ca_path, 'pid': os.getpid(),
@@ -385,7 +413,8 @@ class Emulator(object):
         if (method, action) == ('GET', 'config'):
             return self.state.config()
         if (method, action) == ('POST', 'config'):
-            unknown = set(options) - {'version', 'token_validity', 'refresh_token_validity'}
+            unknown = set(options) - {'version', 'token_validity', 'refresh_token_validity', 'operation_pending',
+                                      'operation_in_progress'}
             if unknown:
                 raise ValueError('unknown config options: %s' % ', '.join(sorted(unknown)))
             return self.configure(**options)
@@ -395,4 +424,28 @@ class Emulator(object):
             return {'apps': self.apps()}
         if (method, action) == ('GET', 'devices'):
             return {'devices': self.devices()}
+        if (method, action) == ('GET', 'groups'):
+            return {'groups': self.groups()}
+        if (method, action) == ('POST', 'devices'):
+            return {'ids': self.seed_devices(**_only(options, SEED_DEVICE_OPTIONS))}
+        if (method, action) == ('POST', 'groups'):
+            options = _only(options, SEED_GROUP_OPTIONS)
+            options['members'] = [tuple(member) for member in options.get('members') or ()]
+            return {'id': self.seed_group(**options)}
+        if (method, action) == ('POST', 'operation-result'):
+            self.set_operation_result(**_only(options, OPERATION_RESULT_OPTIONS))
+            return {'set': True}
         return None
+
+
+SEED_DEVICE_OPTIONS = ('device_type', 'ids', 'owner', 'ownership', 'status', 'name', 'properties', 'description',
+                       'tenant')
+SEED_GROUP_OPTIONS = ('name', 'description', 'owner', 'members', 'tenant')
+OPERATION_RESULT_OPTIONS = ('device_type', 'device_id', 'status', 'response', 'tenant')
+
+
+def _only(options, allowed):
+    unknown = set(options) - set(allowed)
+    if unknown:
+        raise ValueError('unknown options: %s' % ', '.join(sorted(unknown)))
+    return dict(options)

@@ -17,7 +17,10 @@ import threading
 import time
 import uuid
 
-from .directory import Directory
+from .devices import OWNERSHIPS, STATUSES, DeviceStore
+from .directory import SUPER_TENANT, Directory
+from .groups import GroupStore
+from .operations import OperationStore
 
 SUPPORTED_VERSIONS = ('3.2.0', '3.3', 'entgra')  # entgra: Entgra 7.x, see entgra.py
 # identity.xml of IoTS 3.2.0
@@ -26,6 +29,9 @@ DEFAULT_REFRESH_TOKEN_VALIDITY = 15552000
 TIMESTAMP_SKEW = 300
 
 SEED_DEVICE_TYPES = ('android', 'virtual_firealarm')
+# Seconds an operation's device status stays PENDING, then IN_PROGRESS, before it is COMPLETED.
+DEFAULT_OPERATION_PENDING = 1.0
+DEFAULT_OPERATION_IN_PROGRESS = 1.0
 
 COUNT_KEYS = ('register', 'unregister', 'token', 'token:password', 'token:refresh_token',
               'token:client_credentials', 'token:other', 'revoke', 'api', 'not_found', 'control')
@@ -97,47 +103,6 @@ class TokenRow(object):
         return self.state == ACTIVE and (self.issued + self.validity - (now - TIMESTAMP_SKEW)) * 1000 > 1000
 
 
-class Device(object):
-    def __init__(self, device_id, tenant, spec, owner, now):
-        self.id = device_id
-        self.tenant = tenant
-        self.type = spec['type']
-        self.identifier = spec['deviceIdentifier']
-        self.owner = owner
-        self.enrolled = now
-        self.update(spec, now)
-
-    def update(self, spec, now):
-        enrolment = spec.get('enrolmentInfo') or {}
-        self.name = spec.get('name')
-        self.description = spec.get('description')
-        self.ownership = enrolment.get('ownership') or 'BYOD'
-        self.status = 'ACTIVE'
-        self.properties = [p for p in (spec.get('properties') or []) if isinstance(p, dict)]
-        self.updated = now
-
-    def to_json(self):
-        """org.wso2.carbon.device.mgt.common.Device through Gson: null members left out."""
-        data = collections.OrderedDict()
-        data['id'] = self.id
-        if self.name is not None:
-            data['name'] = self.name
-        data['type'] = self.type
-        if self.description is not None:
-            data['description'] = self.description
-        data['deviceIdentifier'] = self.identifier
-        data['enrolmentInfo'] = {
-            'id': self.id,
-            'dateOfEnrolment': int(self.enrolled * 1000),
-            'dateOfLastUpdate': int(self.updated * 1000),
-            'ownership': self.ownership,
-            'status': self.status,
-            'owner': self.owner,
-        }
-        data['properties'] = [{'name': p.get('name'), 'value': p.get('value')} for p in self.properties]
-        return data
-
-
 class Fault(object):
     KINDS = ('latency', 'status', 'xml_fault', 'html', 'truncated_json', 'empty', 'drop', 'hang', 'invalid_body')
     ENDPOINTS = ('register', 'token', 'revoke', 'api', 'all')
@@ -172,6 +137,8 @@ class State(object):
         self.version = '3.2.0'
         self.token_validity = DEFAULT_TOKEN_VALIDITY
         self.refresh_token_validity = DEFAULT_REFRESH_TOKEN_VALIDITY
+        self.operation_pending = DEFAULT_OPERATION_PENDING
+        self.operation_in_progress = DEFAULT_OPERATION_IN_PROGRESS
         self.configure(version=version, token_validity=token_validity,
                        refresh_token_validity=refresh_token_validity)
         self.counts = collections.Counter()
@@ -184,7 +151,8 @@ class State(object):
 
     # ------------------------------------------------------------------ configuration
 
-    def configure(self, version=None, token_validity=None, refresh_token_validity=None):
+    def configure(self, version=None, token_validity=None, refresh_token_validity=None, operation_pending=None,
+                  operation_in_progress=None):
         with self.lock:
             if version is not None:
                 version = str(version)
@@ -196,11 +164,18 @@ class State(object):
                     if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
                         raise ValueError('%s must be a positive number of seconds' % name)
                     setattr(self, name, value)
+            for name, value in (('operation_pending', operation_pending),
+                                ('operation_in_progress', operation_in_progress)):
+                if value is not None:
+                    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                        raise ValueError('%s must be a number of seconds >= 0' % name)
+                    setattr(self, name, float(value))
             return self.config()
 
     def config(self):
         return {'version': self.version, 'token_validity': self.token_validity,
-                'refresh_token_validity': self.refresh_token_validity}
+                'refresh_token_validity': self.refresh_token_validity,
+                'operation_pending': self.operation_pending, 'operation_in_progress': self.operation_in_progress}
 
     # ------------------------------------------------------------------ state
 
@@ -213,8 +188,10 @@ class State(object):
             self.tokens_by_refresh = {}  # refresh -> [rows], oldest first
             self.latest = {}  # (client_id, user, scopes) -> newest row
             self.device_types = list(SEED_DEVICE_TYPES)
-            self.devices = {}  # (tenant, type, identifier) -> Device
-            self.next_device_id = 1
+            self.devices = DeviceStore()
+            self.groups = GroupStore()
+            self.groups.ensure_system_groups(SUPER_TENANT)
+            self.operations = OperationStore()
 
     def reset(self, state=False):
         with self.lock:
@@ -228,9 +205,9 @@ class State(object):
             for key in keys:
                 self.counts[key] += 1
 
-    def count_snapshot(self):
+    def count_snapshot(self, always=()):
         with self.lock:
-            result = dict((key, 0) for key in COUNT_KEYS)
+            result = dict((key, 0) for key in COUNT_KEYS + tuple(always))
             result.update(self.counts)
             return result
 
@@ -294,5 +271,72 @@ class State(object):
             return [app.describe() for app in self.apps.values()]
 
     def device_snapshot(self):
+        """Each device as GET /devices/{type}/{id} shows it (its latest enrolment), with its tenant."""
         with self.lock:
-            return [dict(device.to_json(), tenant=device.tenant) for device in self.devices.values()]
+            return [dict(device.to_json(), tenant=device.tenant) for device in self.devices.devices()]
+
+    def group_snapshot(self):
+        with self.lock:
+            return [dict(group.to_json(), tenant=group.tenant,
+                         devices=[{'id': d.identifier, 'type': d.type} for d in group.members.values()])
+                    for group in self.groups.by_id.values()]
+
+    # ------------------------------------------------------------------ devices (also the seeding API)
+
+    def enrol_device(self, tenant, device_type, identifier, owner, ownership, name=None, description=None,
+                     properties=None, status='ACTIVE'):
+        """One enrolment, as POST /device/agent/enroll makes it: the device joins its ownership's group."""
+        with self.lock:
+            enrolment = self.devices.enrol(tenant, device_type, identifier, owner, ownership, self.now(), name=name,
+                                           description=description, properties=properties, status=status)
+            self.groups.join_system_group(enrolment.device, ownership)
+            return enrolment
+
+    def seed_devices(self, device_type, ids, owner='admin', ownership='COPE', status='ACTIVE', name=None,
+                     properties=None, description=None, tenant=SUPER_TENANT):
+        """Enrol many new devices without HTTP; returns their numeric ids."""
+        if ownership not in OWNERSHIPS:
+            raise ValueError('ownership must be one of %s, not %r' % (', '.join(OWNERSHIPS), ownership))
+        if status not in STATUSES:
+            raise ValueError('status must be one of %s, not %r' % (', '.join(STATUSES), status))
+        ids = [str(identifier) for identifier in ids]
+        if len(set(ids)) != len(ids):
+            raise ValueError('ids must not repeat')
+        with self.lock:
+            if device_type not in self.device_types:
+                raise ValueError('unknown device type %r; known: %s' % (device_type, ', '.join(self.device_types)))
+            created = self.devices.seed(tenant, device_type, ids, owner, ownership, status, name, description,
+                                        properties, self.now())
+            self.groups.ensure_system_groups(tenant)
+            system_group = self.groups.named(tenant, ownership)
+            for device in created:
+                system_group.members[device.id] = device
+            return [device.id for device in created]
+
+    def seed_group(self, name, description='', owner='admin', members=(), tenant=SUPER_TENANT):
+        """A group with members [(type, id), ...] of enrolled devices; returns its id."""
+        with self.lock:
+            if self.groups.named(tenant, name) is not None:
+                raise ValueError('a group named %r exists already' % name)
+            found = []
+            for device_type, identifier in members:
+                device = self.devices.find(tenant, device_type, str(identifier))
+                if device is None:
+                    raise ValueError('no device %s/%s to put in group %r' % (device_type, identifier, name))
+                found.append(device)
+            group = self.groups.create(tenant, name, description, owner)
+            for device in found:
+                group.members[device.id] = device
+            return group.id
+
+    def add_device_type(self, name):
+        with self.lock:
+            if name not in self.device_types:
+                self.device_types.append(name)
+            return list(self.device_types)
+
+    def set_operation_result(self, device_type, device_id, status='ERROR', response=None, tenant=SUPER_TENANT):
+        """Operations sent to this device from now on end in ``status`` (ERROR, COMPLETED or, never
+        ending, IN_PROGRESS) with ``response`` as the device's answer."""
+        with self.lock:
+            self.operations.set_result(tenant, device_type, str(device_id), status, response)

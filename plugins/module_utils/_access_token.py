@@ -1,0 +1,75 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the wso2.iots collection
+# Simplified BSD License (see LICENSES/BSD-2-Clause.txt or https://opensource.org/licenses/BSD-2-Clause)
+# SPDX-License-Identifier: BSD-2-Clause
+
+# FOR INTERNAL COLLECTION USE ONLY
+# The interfaces in this file are meant for use within the wso2.iots collection
+# and may not remain stable to outside uses. Changes may be made in ANY release, even a bugfix release.
+
+"""The bearer token of a device-management task: the ``token`` option, or one granted for its scopes.
+
+Interface (modules and the inventory plugin alike):
+
+* ``TOKEN_ARGSPEC = dict(token=dict(type='str', no_log=True, fallback=(env_fallback, ['IOTS_TOKEN'])))``;
+  a module's spec is ``connection_argspec(...)`` plus ``TOKEN_ARGSPEC`` plus its own options; the
+  doc fragment is ``wso2.iots.access_token`` (with ``wso2.iots.access_token.plugins`` for plugins).
+* ``access_token(client, get_option, needs, allow_partial=False) -> str``: ``get_option`` is
+  ``module.params.get`` or a plugin's ``get_option`` (an option the plugin does not define counts as
+  unset); ``needs`` are logical scope names of ``_scopes`` (e.g. ``('devices:view', 'device:enroll')``).
+  ``token`` given: returned as it is, no request. Else the password grant when username and password
+  are given, else client_credentials; both need client_id and client_secret. The scopes asked for are
+  the flavour's (``server_flavor`` option; unset or undefined means ``iots``); a grant without all of
+  them raises ``IotsScopeError`` (``_oauth.check_scopes``) unless ``allow_partial``. The token is added
+  to the client's secrets, so no message can show it.
+* ``server_flavor(get_option) -> 'iots' | 'entgra'``.
+"""
+
+from ansible.module_utils.basic import env_fallback
+
+from ansible_collections.wso2.iots.plugins.module_utils import _oauth
+from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsOptionError
+from ansible_collections.wso2.iots.plugins.module_utils._scopes import scopes_for, validate_flavor
+
+TOKEN_ARGSPEC = dict(
+    token=dict(type='str', no_log=True, fallback=(env_fallback, ['IOTS_TOKEN'])),
+)
+
+NO_CREDENTIALS = ('give token (a bearer access token, e.g. from the wso2.iots.iots_bearer lookup), or client_id '
+                  'and client_secret (from wso2.iots.iots_app_register) with username and password for the '
+                  'password grant, or without them for the client_credentials grant')
+
+
+def _option(get_option, name):
+    """An option's value; None when unset, or when a plugin does not define the option (KeyError)."""
+    try:
+        return get_option(name)
+    except KeyError:
+        return None
+
+
+def server_flavor(get_option):
+    return validate_flavor(_option(get_option, 'server_flavor'))
+
+
+def access_token(client, get_option, needs, allow_partial=False):
+    """A bearer token for the logical scopes ``needs`` (see the module docstring)."""
+    token = _option(get_option, 'token')
+    if token:
+        client.add_secret(token)
+        return token
+    flavor = server_flavor(get_option)
+    client_id, client_secret = _option(get_option, 'client_id'), _option(get_option, 'client_secret')
+    username, password = _option(get_option, 'username'), _option(get_option, 'password')
+    if not (client_id and client_secret):
+        missing = [name for name, value in (('client_id', client_id), ('client_secret', client_secret)) if not value]
+        raise IotsOptionError('No access token and no %s to get one: %s.' % (' or '.join(missing), NO_CREDENTIALS))
+    if bool(username) != bool(password):
+        raise IotsOptionError('The password grant needs both username and password; got only %s.'
+                              % ('username' if username else 'password'))
+    grant_type = 'password' if username else 'client_credentials'
+    scopes = scopes_for(needs, flavor)
+    granted = _oauth.grant(client, grant_type, client_id, client_secret, username=username, password=password,
+                           scopes=scopes, token_path=_option(get_option, 'token_path') or _oauth.DEFAULT_TOKEN_PATH)
+    _oauth.check_scopes(granted, scopes, username=username, allow_partial=allow_partial)
+    return granted['access_token']
