@@ -132,8 +132,8 @@ options:
   cache_vault_id:
     description:
       - Vault id whose secret encrypts C(persistent) cache entries.
-      - Defaults to the configured vault encrypt identity (E(ANSIBLE_VAULT_ENCRYPT_IDENTITY)), else to the only
-        vault id loaded. With several ids loaded and none chosen, nothing is persisted.
+      - Defaults to the configured vault encrypt identity (E(ANSIBLE_VAULT_ENCRYPT_IDENTITY)), which must then be
+        loaded, else to the only vault id loaded. With several ids loaded and none chosen, nothing is persisted.
     type: str
     env:
       - name: IOTS_BEARER_CACHE_VAULT_ID
@@ -174,8 +174,8 @@ options:
   lock_timeout:
     description:
       - Seconds to wait for another process that is fetching the same token.
-      - Defaults to the time the fetch may take with all its retries (three attempts of O(timeout) for each
-        request) plus 10 seconds.
+      - Defaults to the time the fetch may take with all its retries (three attempts of O(timeout) and the
+        pauses between them, for each request) plus 10 seconds.
     type: int
     env:
       - name: IOTS_BEARER_LOCK_TIMEOUT
@@ -203,6 +203,10 @@ notes:
     scopes. Passwords and secrets are not part of it; after changing them use O(force_refresh) once.
   - Each AWX or Automation Controller job runs in a fresh container, so the default cache costs one token request
     per job; IoTS hands all of them the same token while it is valid.
+  - >-
+    To load faster in each worker, the lookup keeps its parsed option definitions under C(ANSIBLE_HOME) and loads
+    its Python code with bytecode, both through ansible-core internals. Set the environment variable
+    E(IOTS_BEARER_CORE_SHIMS=false) to turn these shortcuts off; the lookup then loads like any other plugin.
 seealso:
   - module: wso2.iots.iots_token
   - module: wso2.iots.iots_app_register
@@ -249,101 +253,32 @@ _raw:
     - 0f4a2bd2-8f8e-3c4d-9d7e-6c7a1f3e2b10
 '''
 
-import hashlib
-import importlib.util
-import json
-import os
-import sys
 import time
 
-from ansible import constants as C
-from ansible.errors import AnsibleLookupError
-from ansible.plugins.lookup import LookupBase
-from ansible.release import __version__ as ansible_version
 from ansible.utils.display import Display
+
+from ansible_collections.wso2.iots.plugins.plugin_utils import _core_internals
+
+# Our controller-side code, dependencies first, with bytecode; the imports below get these modules.
+_core_internals.load_modules((
+    'module_utils._errors', 'module_utils._oauth', 'plugin_utils._private_files', 'plugin_utils._vault_secrets',
+    'plugin_utils._token_cache', 'plugin_utils._lookup_base'))
+OPTION_DEFINITIONS = _core_internals.SavedOptionDefinitions(
+    'lookup', __name__, DOCUMENTATION, fragments=('connection',), required=('url', 'cache', 'scopes'))
+OPTION_DEFINITIONS.register()
+
+from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsOptionError
+from ansible_collections.wso2.iots.plugins.module_utils._oauth import (
+    DEFAULT_TOKEN_PATH,
+    GRANT_PASSWORD,
+    choose_grant,
+    normalize_scopes,
+)
+from ansible_collections.wso2.iots.plugins.plugin_utils._lookup_base import IotsLookupBase, lookup_errors
+from ansible_collections.wso2.iots.plugins.plugin_utils._token_cache import FetchError, cache_key
 
 display = Display()
 
-TOKEN_CACHE_MODULE = 'ansible_collections.wso2.iots.plugins.plugin_utils._token_cache'
-
-
-def _import_token_cache():
-    """The cache module, loaded the way Ansible loads plugin files, so Python keeps its bytecode.
-
-    Ansible forks a fresh worker for every (host, task), and its collection loader compiles each
-    module_utils and plugin_utils module from source there, without a .pyc: for this module that
-    cost more than the whole rest of a cache hit. It is registered under its usual name, so
-    ordinary imports of it elsewhere get this same module.
-    """
-    module = sys.modules.get(TOKEN_CACHE_MODULE)
-    if module is not None:
-        return module
-    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'plugin_utils', '_token_cache.py')
-    spec = importlib.util.spec_from_file_location(TOKEN_CACHE_MODULE, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[TOKEN_CACHE_MODULE] = module
-    try:
-        spec.loader.exec_module(module)
-    except BaseException:
-        del sys.modules[TOKEN_CACHE_MODULE]
-        raise
-    return module
-
-
-_token_cache = _import_token_cache()
-
-
-def _option_definitions_file():
-    """Where the parsed option definitions of this exact code are kept, or None.
-
-    The name is a hash of everything the parse depends on: this file's DOCUMENTATION, the doc
-    fragment it extends, and the ansible-core version. A file for other inputs is never read.
-    """
-    fragment = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'doc_fragments', 'connection.py')
-    try:
-        with open(fragment, 'rb') as handle:
-            fragment_source = handle.read()
-    except OSError:
-        return None
-    digest = hashlib.sha256()
-    for part in (ansible_version.encode('utf-8'), __name__.encode('utf-8'), DOCUMENTATION.encode('utf-8'), fragment_source):
-        digest.update(hashlib.sha256(part).digest())
-    return os.path.join(C.ANSIBLE_HOME, 'wso2.iots', 'plugin_options', 'iots_bearer-%s.json' % digest.hexdigest()[:32])
-
-
-def _register_shared_option_definitions():
-    """Register this plugin's option definitions from a copy saved by an earlier worker.
-
-    Ansible reads a plugin's options by parsing DOCUMENTATION and its doc fragments as YAML, in
-    every worker process that loads the plugin: 15 to 40 ms for each (host, task), several times
-    a cache hit. With the definitions already registered, its loader skips that parse. The copy
-    is a private file under ANSIBLE_HOME, named after a hash of what the parse depends on.
-    """
-    # Ansible files a plugin's definitions under the name of its Python module.
-    if C.config.has_configuration_definition('lookup', __name__):
-        return True
-    path = _option_definitions_file()
-    data = _token_cache.read_private_file(path) if path else None
-    try:
-        definitions = json.loads(data.decode('utf-8')) if data else None
-    except ValueError:
-        definitions = None
-    if not isinstance(definitions, dict) or not {'url', 'cache', 'scopes'} <= set(definitions):
-        return False
-    C.config.initialize_plugin_configuration_definitions('lookup', __name__, definitions)
-    return True
-
-
-try:
-    _option_definitions_shared = _register_shared_option_definitions()
-except AttributeError:
-    # An ansible-core without these configuration calls: it parses the docs itself, as for any
-    # plugin, and nothing is saved for other workers.
-    _option_definitions_shared = True
-
-GRANT_PASSWORD = 'password'
-GRANT_REFRESH_TOKEN = 'refresh_token'
-GRANT_CLIENT_CREDENTIALS = 'client_credentials'
 # Waiting for the lock also covers the fetcher's retries; this is what is left for the rest.
 LOCK_TIMEOUT_MARGIN = 10
 
@@ -353,7 +288,7 @@ class TokenRequest(object):
 
     def __init__(self, get_option, terms):
         self.url = get_option('url')
-        self.token_path = get_option('token_path') or '/token'
+        self.token_path = get_option('token_path') or DEFAULT_TOKEN_PATH
         self.username = get_option('username')
         self.password = get_option('password')
         self.client_id = get_option('client_id')
@@ -361,192 +296,81 @@ class TokenRequest(object):
         self.refresh_token = get_option('refresh_token')
         self.application_name = get_option('application_name')
         self.tags = get_option('tags')
-        self.scopes = requested_scopes(terms, get_option('scopes'))
-        if bool(self.username) != bool(self.password):
-            raise AnsibleLookupError(
-                'iots_bearer needs both username and password, or neither; only %s is set.'
-                % ('username' if self.username else 'password'))
-        if self.username and self.password:
-            self.grant_type = GRANT_PASSWORD
-        elif self.refresh_token:
-            self.grant_type = GRANT_REFRESH_TOKEN
-        else:
-            self.grant_type = GRANT_CLIENT_CREDENTIALS
-        self.registers = not (self.client_id and self.client_secret)
-        if self.registers and self.grant_type != GRANT_PASSWORD:
-            raise AnsibleLookupError(
-                'iots_bearer needs username and password (to register the application %s), or client_id and '
-                'client_secret for the %s grant.' % (self.application_name, self.grant_type))
-
-    @property
-    def token_url(self):
-        return self.url.rstrip('/') + '/' + self.token_path.strip('/')
+        self.scopes = normalize_scopes(list(terms or []) + list(get_option('scopes') or []))
+        self.grant_type, self.registers_application = choose_grant(
+            self.username, self.password, self.refresh_token, self.client_id, self.client_secret,
+            self.application_name)
 
     @property
     def cache_key(self):
         # Before registering, the client id is not known yet; the application name stands for it.
-        client = self.client_id if not self.registers else 'application:%s' % self.application_name
+        client = 'application:%s' % self.application_name if self.registers_application else self.client_id
         username = self.username if self.grant_type == GRANT_PASSWORD else None
-        return _token_cache.cache_key(self.token_url, self.grant_type, username, client, self.scopes)
+        token_url = (self.url or '').rstrip('/') + '/' + self.token_path.lstrip('/')
+        return cache_key(token_url, self.grant_type, username, client, self.scopes)
 
 
-def requested_scopes(terms, scopes_option):
-    """Terms and the scopes option as one sorted list without duplicates (validated on a fetch)."""
-    found = set()
-    for value in list(terms or []) + list(scopes_option or []):
-        values = value if isinstance(value, (list, tuple)) else [value]
-        for item in values:
-            if not isinstance(item, str):
-                raise AnsibleLookupError('iots_bearer: scopes must be strings; %r is a %s.'
-                                         % (item, plain_type_name(item)))
-            found.update(item.split())
-    return sorted(found)
+def _number(value, name, minimum, words):
+    if value is not None and value < minimum:
+        raise IotsOptionError('iots_bearer: %s must be %s, got %r.' % (name, words, value))
+    return value
 
 
-def plain_type_name(value):
-    """``dict`` rather than ``_AnsibleLazyTemplateDict``: ansible-core 2.19+ passes its own subclasses."""
-    for plain in (bool, int, float, str, dict, list, tuple):
-        if isinstance(value, plain):
-            return plain.__name__
-    return type(value).__name__
-
-
-def _may_hold_template(value):
-    """Cheap pre-check: only strings with Jinja markers (or containers) can need templating."""
-    if isinstance(value, str):
-        return '{{' in value or '{%' in value
-    return isinstance(value, (list, tuple, dict))
-
-
-class LookupModule(LookupBase):
+class LookupModule(IotsLookupBase):
 
     def run(self, terms, variables=None, **kwargs):
-        self.set_options(var_options=self._own_variables(variables), direct=kwargs)
-        if not _option_definitions_shared:
-            self._share_option_definitions()
-        try:
-            return [self._access_token(terms)]
-        except _token_cache.TokenCacheError as exc:
-            raise AnsibleLookupError(str(exc))
+        self.set_own_options(variables, kwargs)
+        OPTION_DEFINITIONS.save(self)
+        with lookup_errors():
+            request = TokenRequest(self.get_option, terms)
+            refresh_before = _number(self.get_option('refresh_before'), 'refresh_before', 0, '0 or more seconds')
+            not_before = time.time() if self.get_option('force_refresh') else None
+            cache = self.open_token_cache()
+            entry = cache.read(request.cache_key, refresh_before, not_before)
+            if entry is None:
+                client = self._client()
+                lock_timeout = _number(self.get_option('lock_timeout'), 'lock_timeout', 1e-9, 'a positive number of seconds')
+                if lock_timeout is None:
+                    lock_timeout = client.longest_wait(2 if request.registers_application else 1) + LOCK_TIMEOUT_MARGIN
+                entry = cache.fetch(request.cache_key, lambda: self._grant(client, request),
+                                    refresh_before, not_before, lock_timeout)
+            self._check_scopes(entry, request)
+        return [entry['access_token']]
 
-    def _share_option_definitions(self):
-        """Save the parsed option definitions for the workers that load this plugin later (see above)."""
-        global _option_definitions_shared  # pylint: disable=global-statement
-        _option_definitions_shared = True
-        if self._load_name != __name__:
-            return
-        path = _option_definitions_file()
-        if path is None:
-            return
-        try:
-            data = json.dumps(self.option_definitions, sort_keys=True).encode('utf-8')
-            directory = _token_cache.ensure_private_directory(os.path.dirname(path), create_parents=True)
-            _token_cache.write_private_file(directory, os.path.basename(path), data)
-        except (TypeError, ValueError, OSError, _token_cache.TokenCacheError) as exc:
-            display.vvvv('iots_bearer: option definitions not shared with other workers: %s' % exc)
-
-    def _own_variables(self, variables):
-        """The variables this lookup reads, each templated.
-
-        ansible-core 2.19 and later pass lookups lazily templated variables. 2.16 to 2.18 pass
-        them raw, so ``iots_password: "{{ vault_iots_password }}"`` would arrive as that text.
-        Templating again changes nothing on 2.19+, where rendered values are not templates.
-        """
-        if not variables:
-            return {}
-        names = set()
-        for definition in self.option_definitions.values():
-            names.update(entry['name'] for entry in definition.get('vars') or ())
-        own = {}
-        for name in names:
-            if name in variables:
-                value = variables[name]
-                if self._templar is not None and _may_hold_template(value):
-                    value = self._templar.template(value)
-                own[name] = value
-        return own
-
-    def _access_token(self, terms):
-        request = TokenRequest(self.get_option, terms)
-        key = request.cache_key
-        cache = _token_cache.open_cache(
-            self.get_option('cache'), C.DEFAULT_LOCAL_TMP,
-            cache_dir=self.get_option('cache_dir'),
-            vault_secrets=self._vault_secrets(),
-            cache_vault_id=self.get_option('cache_vault_id'),
-            default_vault_id=C.DEFAULT_VAULT_ENCRYPT_IDENTITY,
-            encrypt=self.get_option('cache_encrypt'),
-            warn=display.warning)
-        refresh_before = self.get_option('refresh_before')
-        if refresh_before is None or refresh_before < 0:
-            raise AnsibleLookupError('iots_bearer: refresh_before must be 0 or more seconds, got %r.' % (refresh_before,))
-        not_before = time.time() if self.get_option('force_refresh') else None
-        entry = cache.read(key, refresh_before, not_before)
-        if entry is None:
-            entry = self._fetch(cache, key, request, refresh_before, not_before)
-        self._check_scopes(entry, request)
-        return entry['access_token']
-
-    def _vault_secrets(self):
-        vault = getattr(self._loader, '_vault', None)
-        return list(getattr(vault, 'secrets', None) or [])
-
-    def _fetch(self, cache, key, request, refresh_before, not_before):
-        # Imported here, on a miss only: a worker that finds the token in the cache never loads
+    def _client(self):
+        # Imported on a miss only: a worker that finds the token in the cache never loads
         # requests and the HTTP stack (about 35 ms for every fresh worker otherwise).
-        from ansible_collections.wso2.iots.plugins.module_utils import _client, _errors, _oauth, _options
-
-        try:
-            client = _options.client_from_options(self.get_option)
-            _oauth.normalize_scopes(request.scopes)
-            if request.registers:
-                _oauth.validate_application_name(request.application_name)
-                _oauth.validate_tags(request.tags)
-        except _errors.IotsError as exc:
-            raise AnsibleLookupError(str(exc))
+        from ansible_collections.wso2.iots.plugins.module_utils._client import client_from_options
+        client = client_from_options(self.get_option)
         if client.warning:
             display.warning(client.warning)
-
-        def fetch():
-            try:
-                return self._grant(_oauth, client, request)
-            except _errors.IotsOptionError as exc:
-                raise AnsibleLookupError(str(exc))
-            except _errors.IotsError as exc:
-                raise _token_cache.FetchError(str(exc))
-
-        lock_timeout = self.get_option('lock_timeout')
-        if lock_timeout is None:
-            requests_per_fetch = 2 if request.registers else 1
-            attempts = _client.DEFAULT_RETRIES + 1
-            lock_timeout = (client.timeout * attempts + _client.DEFAULT_BACKOFF * 2 ** attempts) * requests_per_fetch
-            lock_timeout += LOCK_TIMEOUT_MARGIN
-        elif lock_timeout <= 0:
-            raise AnsibleLookupError('iots_bearer: lock_timeout must be a positive number of seconds, got %r.' % lock_timeout)
-        return cache.fetch(key, fetch, refresh_before, not_before, lock_timeout)
+        return client
 
     @staticmethod
-    def _grant(oauth, client, request):
+    def _grant(client, request):
+        """The token dict; a failure of the server (not of our options) is remembered by the cache."""
+        from ansible_collections.wso2.iots.plugins.module_utils import _errors, _oauth
         client_id, client_secret = request.client_id, request.client_secret
-        if request.registers:
-            application = oauth.register(client, request.username, request.password, request.application_name,
-                                         tags=request.tags)
-            client_id, client_secret = application['client_id'], application['client_secret']
-        return oauth.grant(client, request.grant_type, client_id, client_secret,
-                           username=request.username, password=request.password,
-                           refresh_token=request.refresh_token, scopes=request.scopes,
-                           token_path=request.token_path)
+        try:
+            if request.registers_application:
+                application = _oauth.register(client, request.username, request.password,
+                                              request.application_name, tags=request.tags)
+                client_id, client_secret = application['client_id'], application['client_secret']
+            return _oauth.grant(client, request.grant_type, client_id, client_secret,
+                                username=request.username, password=request.password,
+                                refresh_token=request.refresh_token, scopes=request.scopes,
+                                token_path=request.token_path)
+        except _errors.IotsOptionError:
+            raise
+        except _errors.IotsError as exc:
+            raise FetchError(str(exc))
 
     def _check_scopes(self, entry, request):
-        if not set(request.scopes) - set(entry.get('scopes') or ()):
+        granted = list(entry.get('scopes') or ())
+        if not set(request.scopes) - set(granted):
             return
         # The shared check words the failure exactly as the iots_token module does.
-        from ansible_collections.wso2.iots.plugins.module_utils import _errors, _oauth
-
-        token = {'scopes': list(entry.get('scopes') or ())}
-        try:
-            missing = _oauth.check_scopes(token, request.scopes, username=request.username,
-                                          allow_partial=self.get_option('allow_partial_scopes'))
-        except _errors.IotsScopeError as exc:
-            raise AnsibleLookupError(str(exc))
+        from ansible_collections.wso2.iots.plugins.module_utils._oauth import check_scopes
+        missing = check_scopes({'scopes': granted}, request.scopes, username=request.username,
+                               allow_partial=self.get_option('allow_partial_scopes'))
         display.vvv('iots_bearer: IoTS did not grant %s (allow_partial_scopes is set).' % ', '.join(missing))

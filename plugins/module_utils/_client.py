@@ -19,8 +19,7 @@ import json
 import re
 import time
 import traceback
-
-from ansible.module_utils.six.moves.urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from ansible_collections.wso2.iots.plugins.module_utils._errors import (
     IotsError,
@@ -41,6 +40,7 @@ except ImportError:
 # Statuses that mean "the gateway or a backend is briefly unavailable". Never a 4xx: those
 # are answers about the request itself and a retry would only repeat them.
 RETRY_STATUSES = (502, 503, 504)
+DEFAULT_TIMEOUT = 30
 DEFAULT_RETRIES = 2
 DEFAULT_BACKOFF = 0.5
 MAX_RETRY_AFTER = 5.0
@@ -91,8 +91,11 @@ def normalize_url(url):
 
 
 def join_url(base, path):
-    """``base`` + ``/path``, with exactly one slash between them and none at the end."""
-    return base.rstrip('/') + '/' + path.strip('/')
+    """``base`` + ``/path`` with exactly one slash between them; the path's end is kept as written.
+
+    Some token endpoints need their trailing slash (django-oauth-toolkit's ``/o/token/``).
+    """
+    return base.rstrip('/') + '/' + path.lstrip('/')
 
 
 class IotsResponse(object):
@@ -129,7 +132,7 @@ class IotsClient(object):
     tokens); add more with ``add_secret`` as the client learns them.
     """
 
-    def __init__(self, url, validate_certs=True, ca_path=None, timeout=30,
+    def __init__(self, url, validate_certs=True, ca_path=None, timeout=DEFAULT_TIMEOUT,
                  retries=DEFAULT_RETRIES, backoff=DEFAULT_BACKOFF, secrets=(), sleep=time.sleep):
         if not HAS_REQUESTS:
             raise IotsError(_missing_requests_message())
@@ -138,7 +141,8 @@ class IotsClient(object):
             raise IotsOptionError('timeout must be a positive number of seconds, got %r' % (timeout,))
         self.timeout = timeout
         self.validate_certs = validate_certs
-        self.ca_path = ca_path
+        # An empty ca_path (IOTS_CA_PATH="", the role's default) means the system CAs.
+        self.ca_path = ca_path or None
         self.retries = retries
         self.backoff = backoff
         self._secrets = set(s for s in secrets if s)
@@ -147,6 +151,11 @@ class IotsClient(object):
         self._session.headers['User-Agent'] = USER_AGENT
         # Proxies and CA bundles from the environment, as ansible.builtin.uri honours them.
         self._session.trust_env = True
+
+    def longest_wait(self, requests=1):
+        """Seconds that ``requests`` requests may take with every retry: each attempt's timeout plus the pauses."""
+        pause = max(MAX_RETRY_AFTER, self.backoff * 2 ** max(self.retries - 1, 0))
+        return requests * ((self.retries + 1) * self.timeout + self.retries * pause)
 
     def add_secret(self, value):
         if value:
@@ -334,3 +343,17 @@ def _missing_requests_message():
     # Same words as ansible.module_utils.basic.missing_required_lib, usable without a module.
     from ansible.module_utils.basic import missing_required_lib
     return missing_required_lib('requests')
+
+
+# Options that hold secrets, as the modules and the lookup name them.
+SECRET_OPTION_NAMES = ('password', 'client_secret')
+
+
+def client_from_options(get_option):
+    """The client for module params or plugin options: ``module.params.get`` or a plugin's ``get_option``."""
+    return IotsClient(
+        get_option('url'),
+        validate_certs=get_option('validate_certs'),
+        ca_path=get_option('ca_path'),
+        timeout=get_option('timeout'),
+        secrets=[get_option(name) for name in SECRET_OPTION_NAMES])

@@ -7,7 +7,7 @@
 # The interfaces in this file are meant for use within the wso2.iots collection
 # and may not remain stable to outside uses. Changes may be made in ANY release, even a bugfix release.
 
-"""The one error type of the collection, and the parser that turns any IoTS answer into words.
+"""The collection's errors (IotsError and its two refinements), and the parser that turns any IoTS answer into words.
 
 IoTS answers errors in four formats, often mislabelled (wso2-iots-3.2.0.md section 3.6):
 OAuth JSON under text/html, plain text under application/json or application/xml, gateway
@@ -122,7 +122,7 @@ def _describe_json(data):
     return None
 
 
-def describe_body(text, content_type=None):
+def describe_body(text):
     """Turn any IoTS body into (error code or None, one-line description)."""
     body = (text or '').strip()
     if not body:

@@ -14,9 +14,9 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.wso2.iots.plugins.module_utils._client import (
     HAS_REQUESTS,
     REQUESTS_IMPORT_ERROR,
+    client_from_options,
 )
 from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsError
-from ansible_collections.wso2.iots.plugins.module_utils._options import client_from_options
 
 
 # Ansible's own placeholder for no_log values in the echoed module arguments.

@@ -7,9 +7,12 @@
 # The interfaces in this file are meant for use within the wso2.iots collection
 # and may not remain stable to outside uses. Changes may be made in ANY release, even a bugfix release.
 
-"""The IoTS steps, once: register an application, grant a token, revoke it, compare scopes.
+"""The IoTS OAuth steps, once: choose a grant, register an application, grant, revoke, compare scopes.
 
-Pure functions over an ``IotsClient``; the modules, the lookup and the role all call these.
+Functions over an ``IotsClient`` that the modules and the lookup share. They add every secret
+they send or receive to the client's redaction list, and ``check_scopes`` records the missing
+scopes in the token it is given. Nothing here imports ``requests``: the lookup uses the
+validation and ``choose_grant`` on a cache hit too.
 """
 
 import re
@@ -29,7 +32,10 @@ DEFAULT_TAGS = ('device_management',)
 # The subscribe permission the registration API checks (ApiPermissionFilter).
 SUBSCRIBE_PERMISSION = '/permission/admin/device-mgt/device/api/subscribe'
 
-GRANT_TYPES = ('password', 'refresh_token', 'client_credentials')
+GRANT_PASSWORD = 'password'
+GRANT_REFRESH_TOKEN = 'refresh_token'
+GRANT_CLIENT_CREDENTIALS = 'client_credentials'
+GRANT_TYPES = (GRANT_PASSWORD, GRANT_REFRESH_TOKEN, GRANT_CLIENT_CREDENTIALS)
 # Letters, digits and a few separators: the name ends up in an SQL LIKE search on the server.
 APPLICATION_NAME_PATTERN = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.-]{0,69}$')
 SCOPE_PATTERN = re.compile(r'^[^\s"\\]+$')
@@ -38,25 +44,36 @@ SCOPE_PATTERN = re.compile(r'^[^\s"\\]+$')
 # ---------------------------------------------------------------------------- validation
 
 def normalize_scopes(scopes, option='scopes'):
-    """A list (or one space-separated string) of scopes, as a sorted list without duplicates."""
+    """Scopes as a sorted list without duplicates.
+
+    Takes one space-separated string, or a list whose items are such strings or lists of
+    them (a lookup's terms).
+    """
     if scopes is None:
         return []
     if isinstance(scopes, str):
-        items = scopes.split()
-    elif isinstance(scopes, (list, tuple)):
-        items = []
-        for item in scopes:
+        scopes = [scopes]
+    elif not isinstance(scopes, (list, tuple)):
+        raise IotsOptionError('%s must be a list of strings or a space-separated string, not a %s.'
+                              % (option, _type_name(scopes)))
+    items = []
+    for value in scopes:
+        for item in (value if isinstance(value, (list, tuple)) else [value]):
             if not isinstance(item, str):
-                raise IotsOptionError('%s must be a list of strings; %r is a %s'
-                                      % (option, item, type(item).__name__))
+                raise IotsOptionError('%s must be strings; %r is a %s.' % (option, item, _type_name(item)))
             items.extend(item.split())
-    else:
-        raise IotsOptionError('%s must be a list of strings or a space-separated string, not a %s'
-                              % (option, type(scopes).__name__))
     for item in items:
         if not SCOPE_PATTERN.match(item):
             raise IotsOptionError('%s: %r is not a valid scope' % (option, item))
     return sorted(set(items))
+
+
+def _type_name(value):
+    """``dict`` rather than ``_AnsibleLazyTemplateDict``: ansible-core 2.19+ passes its own subclasses."""
+    for plain in (bool, int, float, str, dict, list, tuple):
+        if isinstance(value, plain):
+            return plain.__name__
+    return type(value).__name__
 
 
 def validate_application_name(name):
@@ -82,6 +99,31 @@ def validate_tags(tags):
         raise IotsOptionError('tags must not be empty: IoTS answers 406 "Tags should not be empty". '
                               'Use at least [device_management].')
     return clean
+
+
+def choose_grant(username=None, password=None, refresh_token=None, client_id=None, client_secret=None,
+                 application_name=None):
+    """(grant type, registers_application) for what the caller was given; raises IotsOptionError.
+
+    The password grant when username and password are known, else the refresh_token grant when
+    a refresh token is, else client_credentials. Without client_id and client_secret the
+    application ``application_name`` must be registered first, which needs username and password.
+    """
+    if bool(username) != bool(password):
+        raise IotsOptionError('The token request needs both username and password, or neither; only %s is set.'
+                              % ('username' if username else 'password'))
+    if username:
+        grant_type = GRANT_PASSWORD
+    elif refresh_token:
+        grant_type = GRANT_REFRESH_TOKEN
+    else:
+        grant_type = GRANT_CLIENT_CREDENTIALS
+    registers_application = not (client_id and client_secret)
+    if registers_application and grant_type != GRANT_PASSWORD:
+        raise IotsOptionError(
+            'The token request needs username and password (to register the application %s), or client_id and '
+            'client_secret for the %s grant.' % (application_name, grant_type))
+    return grant_type, registers_application
 
 
 def _require(values, names, why):

@@ -124,9 +124,8 @@ seealso:
   - plugin: wso2.iots.iots_bearer
     plugin_type: lookup
   - module: wso2.iots.vault_vars
-  - name: The wso2.iots.credentials role
-    description: Registers the application, proves the credentials with a token and keeps them in Ansible Vault.
-    link: https://github.com/wso2-iots/ansible-collection-wso2-iots/tree/main/roles/credentials
+  - ref: ansible_collections.wso2.iots.credentials_role
+    description: The wso2.iots.credentials role registers the application, proves the credentials with a token and keeps them in Ansible Vault.
   - name: "WSO2 IoT Server 3.2.0: Generating the Access Token"
     description: The IoTS guide whose step 2 this module automates.
     link: https://docs.wso2.com/display/IOTS320/Generating+the+Access+Token

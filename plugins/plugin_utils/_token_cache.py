@@ -22,20 +22,31 @@ A miss takes a per-key ``flock`` and reads again before it fetches, so one fork 
 the others wait and then read its result (single-flight). A failed fetch is remembered for
 ``NEGATIVE_TTL`` seconds in the per-run tier, so many hosts do not each wait out a timeout.
 
-Only the standard library and ``ansible.parsing.vault`` (already loaded in every worker) are
-imported here: the cache-hit path must stay cheap.
+Files are written and read through ``_private_files`` and encrypted through ``_vault_secrets``;
+only the standard library is imported: the cache-hit path must stay cheap.
 """
 
-import contextlib
-import errno
-import fcntl
 import hashlib
 import json
 import os
-import stat
-import tempfile
 import time
 from urllib.parse import urlsplit, urlunsplit
+
+from ansible_collections.wso2.iots.plugins.plugin_utils._private_files import (
+    LockTimeout,
+    UnusableDirectory,
+    ensure_private_directory,
+    exclusive_lock,
+    read_private_file,
+    seconds,
+    write_private_file,
+)
+from ansible_collections.wso2.iots.plugins.plugin_utils._vault_secrets import (
+    NoVaultSecret,
+    VaultCodec,
+    choose_vault_secret,
+    is_vault_data,
+)
 
 SCHEMA_VERSION = 1
 DEFAULT_REFRESH_BEFORE = 300
@@ -44,13 +55,8 @@ NEGATIVE_TTL = 30
 PER_RUN_DIR_NAME = 'wso2_iots_bearer'
 ENTRY_SUFFIX = '.json'
 LOCK_SUFFIX = '.lock'
-# A write takes milliseconds: a temp file this old (seconds) was left by a writer that was killed.
-DEAD_TEMP_FILE_AGE = 60
-# A token entry is a few hundred bytes; anything much larger is not ours.
-MAX_ENTRY_BYTES = 64 * 1024
-_LOCK_POLL_FIRST = 0.005
-_LOCK_POLL_MAX = 0.05
-_VAULT_HEADER = b'$ANSIBLE_VAULT'
+CACHE_MODES = ('per_run', 'persistent', 'none')
+ENCRYPT_MODES = ('auto', 'required')
 _DEFAULT_PORTS = {'http': 80, 'https': 443}
 _SUPER_TENANT_SUFFIX = '@carbon.super'
 
@@ -70,18 +76,14 @@ class RememberedFetchError(FetchError):
     """A recent fetch for the same key failed; answered from the cache without a request."""
 
 
-class LockTimeout(TokenCacheError):
+class TokenLockTimeout(TokenCacheError):
     """Another process held the key's lock for longer than lock_timeout."""
-
-
-class UnusableDirectory(TokenCacheError):
-    """A cache directory that is missing, foreign, shared or unwritable."""
 
 
 # ---------------------------------------------------------------------------- keys and expiry
 
 def normalize_token_url(url):
-    """The token URL in one spelling: lower-case scheme and host, no default port, no trailing slash."""
+    """The token URL in one spelling for the key: lower-case scheme and host, no default port, no trailing slash."""
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
     host = (parts.hostname or '').lower()
@@ -187,7 +189,7 @@ def _valid_entry(data, key):
     return None
 
 
-# ---------------------------------------------------------------------------- directories
+# ---------------------------------------------------------------------------- one tier on disk
 
 def per_run_directory(local_tmp):
     """The per-run tier's directory inside Ansible's per-run local temp dir (C.DEFAULT_LOCAL_TMP)."""
@@ -200,178 +202,7 @@ def default_persistent_directory(environ=None):
     return os.path.join(base, 'wso2.iots', 'iots_bearer')
 
 
-def ensure_private_directory(path, create_parents=False):
-    """Create ``path`` (0700) if needed and check it is ours alone; raises UnusableDirectory.
-
-    Tokens are credentials: a directory another user owns, or that group or others may enter,
-    could let them read tokens or plant entries, so it is refused rather than repaired.
-    """
-    try:
-        try:
-            info = os.stat(path)
-        except FileNotFoundError:
-            if create_parents:
-                os.makedirs(os.path.dirname(path), exist_ok=True)
-            try:
-                os.mkdir(path, 0o700)
-            except FileExistsError:  # another fork made it
-                pass
-            info = os.stat(path)
-    except OSError as exc:
-        raise UnusableDirectory('%s cannot be created (%s)' % (path, exc.strerror or exc))
-    if not stat.S_ISDIR(info.st_mode):
-        raise UnusableDirectory('%s is not a directory' % path)
-    if info.st_uid != os.geteuid():
-        raise UnusableDirectory('%s is owned by uid %d, not by this user (uid %d)'
-                                % (path, info.st_uid, os.geteuid()))
-    if info.st_mode & 0o077:
-        raise UnusableDirectory('%s is open to group or others (mode %04o); it must be 0700'
-                                % (path, stat.S_IMODE(info.st_mode)))
-    if not os.access(path, os.W_OK | os.X_OK):
-        raise UnusableDirectory('%s is not writable' % path)
-    return path
-
-
-# ---------------------------------------------------------------------------- private files
-
-def read_private_file(path, max_bytes=MAX_ENTRY_BYTES):
-    """The bytes of ``path``, or None when it is missing or not a small private file of ours.
-
-    No symlinks, owned by this user, no group or other bits: anything else could have been
-    planted, and a planted token would send requests with someone else's credentials.
-    """
-    flags = os.O_RDONLY | getattr(os, 'O_NOFOLLOW', 0) | getattr(os, 'O_CLOEXEC', 0)
-    try:
-        fd = os.open(path, flags)
-    except OSError:
-        return None
-    try:
-        info = os.fstat(fd)
-        if (not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid()
-                or info.st_mode & 0o077 or info.st_size > max_bytes):
-            return None
-        chunks = []
-        while True:
-            chunk = os.read(fd, max_bytes + 1)
-            if not chunk:
-                break
-            chunks.append(chunk)
-        return b''.join(chunks)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-
-
-def write_private_file(directory, name, data):
-    """Replace ``directory/name`` atomically: temp file (0600) in the same dir, fsync, rename.
-
-    Readers see the old or the new content, never a partial one, and a writer killed half-way
-    leaves only a temp file behind, which the next write of the same name removes once it is
-    older than DEAD_TEMP_FILE_AGE.
-    """
-    remove_dead_temp_files(directory, name)
-    fd, temp_path = tempfile.mkstemp(prefix='.%s.' % name, suffix='.tmp', dir=directory)
-    try:
-        try:
-            os.fchmod(fd, 0o600)
-            view = memoryview(data)
-            while view:
-                written = os.write(fd, view)
-                view = view[written:]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(temp_path, os.path.join(directory, name))
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp_path)
-        raise
-    _sync_directory(directory)
-
-
-def remove_dead_temp_files(directory, name, now=None):
-    """Delete the temp files of ``name`` that killed writers left (they hold a token, maybe in plaintext)."""
-    prefix = '.%s.' % name
-    limit = (time.time() if now is None else now) - DEAD_TEMP_FILE_AGE
-    try:
-        names = os.listdir(directory)
-    except OSError:
-        return
-    for candidate in names:
-        if candidate.startswith(prefix) and candidate.endswith('.tmp'):
-            path = os.path.join(directory, candidate)
-            with contextlib.suppress(OSError):
-                if os.lstat(path).st_mtime < limit:
-                    os.unlink(path)
-
-
-def _sync_directory(directory):
-    # Make the rename itself durable, so a crash cannot bring back an older entry.
-    try:
-        fd = os.open(directory, os.O_RDONLY | getattr(os, 'O_DIRECTORY', 0))
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-# ---------------------------------------------------------------------------- vault
-
-def choose_vault_secret(secrets, wanted_id=None, default_id=None):
-    """Which loaded vault secret encrypts persistent entries: ((vault_id, secret), None) or (None, why not).
-
-    ``wanted_id`` (option cache_vault_id) first, then ``default_id`` (the configured vault
-    encrypt identity), then the only loaded id. Several ids and no choice: nothing is chosen.
-    """
-    secrets = [(vault_id, secret) for vault_id, secret in (secrets or []) if secret is not None]
-    by_id = {}
-    for vault_id, secret in secrets:
-        by_id.setdefault(vault_id, secret)
-    if wanted_id:
-        if wanted_id in by_id:
-            return (wanted_id, by_id[wanted_id]), None
-        return None, ('cache_vault_id %r is not among the loaded vault ids (%s)'
-                      % (wanted_id, ', '.join(sorted(by_id)) or 'none'))
-    if not by_id:
-        return None, 'no vault secret is loaded'
-    if default_id and default_id in by_id:
-        return (default_id, by_id[default_id]), None
-    if len(by_id) == 1:
-        vault_id = next(iter(by_id))
-        return (vault_id, by_id[vault_id]), None
-    return None, ('several vault ids are loaded (%s); set cache_vault_id to choose one'
-                  % ', '.join(sorted(by_id)))
-
-
-class VaultCodec(object):
-    """Decrypts entries with any loaded vault secret; encrypts with the chosen one, if any."""
-
-    def __init__(self, secrets, encrypt_with=None):
-        self.secrets = list(secrets or [])
-        self.encrypt_with = encrypt_with
-
-    @property
-    def can_encrypt(self):
-        return self.encrypt_with is not None
-
-    def encrypt(self, plaintext):
-        from ansible.parsing.vault import VaultLib
-        vault_id, secret = self.encrypt_with
-        return VaultLib([(vault_id, secret)]).encrypt(plaintext, secret=secret, vault_id=vault_id)
-
-    def decrypt(self, data):
-        from ansible.parsing.vault import VaultLib
-        return VaultLib(self.secrets).decrypt(data)
-
-
-# ---------------------------------------------------------------------------- one tier on disk
-
-class EntryDirectory(object):
+class DiskTier(object):
     """One cache tier: a private directory with ``<key>.json`` entries and ``<key>.lock`` files.
 
     ``vault`` (a VaultCodec) decrypts encrypted entries and, when it has a chosen secret,
@@ -392,16 +223,12 @@ class EntryDirectory(object):
     def _read_bytes(self, key):
         return read_private_file(self._file(key, ENTRY_SUFFIX))
 
-    def is_encrypted_on_disk(self, key):
-        data = self._read_bytes(key)
-        return bool(data) and data.startswith(_VAULT_HEADER)
-
     def read(self, key):
         """The entry for ``key``, or None: missing, corrupt, foreign and undecryptable are all misses."""
         data = self._read_bytes(key)
         if not data:
             return None
-        if data.startswith(_VAULT_HEADER):
+        if is_vault_data(data):
             if self.vault is None:
                 return None
             try:
@@ -425,7 +252,8 @@ class EntryDirectory(object):
         """False where writing plaintext would replace an encrypted entry (never downgrade)."""
         if self.vault is None or self.encrypts:
             return True
-        return not self.is_encrypted_on_disk(key)
+        data = self._read_bytes(key)
+        return not (data and is_vault_data(data))
 
     def write(self, key, entry):
         data = json.dumps(entry, sort_keys=True, separators=(',', ':')).encode('utf-8')
@@ -433,38 +261,9 @@ class EntryDirectory(object):
             data = self.vault.encrypt(data)
         write_private_file(self.path, key + ENTRY_SUFFIX, data)
 
-    @contextlib.contextmanager
     def lock(self, key, timeout, clock=time.monotonic, sleep=time.sleep):
-        """Hold the key's exclusive flock. The kernel drops it when the holder dies: no stale locks."""
-        flags = os.O_RDWR | os.O_CREAT | getattr(os, 'O_NOFOLLOW', 0) | getattr(os, 'O_CLOEXEC', 0)
-        fd = os.open(self._file(key, LOCK_SUFFIX), flags, 0o600)
-        try:
-            deadline = clock() + timeout
-            delay = _LOCK_POLL_FIRST
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except OSError as exc:
-                    if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
-                        raise
-                if clock() >= deadline:
-                    raise LockTimeout(
-                        'waited %s s for another Ansible process fetching the same IoTS token '
-                        '(lock %s); raise lock_timeout if the server is that slow'
-                        % (_seconds(timeout), self._file(key, LOCK_SUFFIX)))
-                sleep(delay)
-                delay = min(delay * 2, _LOCK_POLL_MAX)
-            try:
-                yield
-            finally:
-                fcntl.flock(fd, fcntl.LOCK_UN)
-        finally:
-            os.close(fd)
-
-
-def _seconds(value):
-    return ('%.1f' % value).rstrip('0').rstrip('.')
+        """The key's exclusive lock (a context manager); see _private_files.exclusive_lock."""
+        return exclusive_lock(self._file(key, LOCK_SUFFIX), timeout, clock=clock, sleep=sleep)
 
 
 # ---------------------------------------------------------------------------- the cache
@@ -472,7 +271,7 @@ def _seconds(value):
 class TokenCache(object):
     """Memory, then the given tiers in order; fetch under the first tier's lock.
 
-    ``tiers`` is a list of EntryDirectory, fastest first (per-run, then persistent). With no
+    ``tiers`` is a list of DiskTier, fastest first (per-run, then persistent). With no
     tiers and ``memory=False`` nothing is cached: every call fetches.
     """
 
@@ -484,10 +283,6 @@ class TokenCache(object):
         self._clock = clock
         self._sleep = sleep
         self._monotonic = monotonic
-
-    @property
-    def enabled(self):
-        return self.memory or bool(self.tiers)
 
     def read(self, key, refresh_before=DEFAULT_REFRESH_BEFORE, not_before=None):
         """A usable entry without locking, or None. A remembered failure raises RememberedFetchError."""
@@ -504,8 +299,8 @@ class TokenCache(object):
                 raise RememberedFetchError(
                     '%s (remembered from an attempt %s s ago, so that other hosts do not repeat it; '
                     'the next attempt is made in %s s)'
-                    % (entry['error'], _seconds(max(0, now - entry['failed_at'])),
-                       _seconds(max(0, entry['retry_after'] - now))))
+                    % (entry['error'], seconds(max(0, now - entry['failed_at'])),
+                       seconds(max(0, entry['retry_after'] - now))))
             if is_usable(entry, now, refresh_before, not_before):
                 self._remember(key, entry, self.tiers[:index])
                 return entry
@@ -525,11 +320,13 @@ class TokenCache(object):
                 if entry is not None:
                     return entry
                 return self._fetch_and_store(key, fetch, refresh_before)
-        except LockTimeout:
+        except LockTimeout as exc:
             # The fetcher may have finished just now; its result is as good as ours would be.
             entry = self.read(key, refresh_before, not_before)
             if entry is None:
-                raise
+                raise TokenLockTimeout(
+                    'waited %s s for another Ansible process fetching the same IoTS token (lock %s); raise '
+                    'lock_timeout if the server is that slow' % (seconds(exc.timeout), exc.path))
             return entry
 
     def _fetch_and_store(self, key, fetch, refresh_before):
@@ -572,10 +369,6 @@ class TokenCache(object):
 
 # ---------------------------------------------------------------------------- assembly
 
-CACHE_MODES = ('per_run', 'persistent', 'none')
-ENCRYPT_MODES = ('auto', 'required')
-
-
 def open_cache(mode, local_tmp, cache_dir=None, vault_secrets=(), cache_vault_id=None,
                default_vault_id=None, encrypt='auto', warn=None):
     """The cache for one lookup call, with every fallback applied and explained once.
@@ -595,7 +388,7 @@ def open_cache(mode, local_tmp, cache_dir=None, vault_secrets=(), cache_vault_id
         warn('iots_bearer: the per-run token cache is not usable: %s. Every task and host fetches its '
              'own token.' % exc)
     else:
-        tiers.append(EntryDirectory(path, 'per-run', remembers_failures=True))
+        tiers.append(DiskTier(path, 'per-run', remembers_failures=True))
     if mode == 'persistent':
         tier, problem = persistent_tier(cache_dir or default_persistent_directory(), vault_secrets,
                                         cache_vault_id, default_vault_id, encrypt)
@@ -607,21 +400,24 @@ def open_cache(mode, local_tmp, cache_dir=None, vault_secrets=(), cache_vault_id
 
 
 def persistent_tier(path, vault_secrets=(), cache_vault_id=None, default_vault_id=None, encrypt='auto'):
-    """(EntryDirectory, None) for the persistent tier, or (None, why it cannot be used)."""
+    """(DiskTier, None) for the persistent tier, or (None, why it cannot be used)."""
     if encrypt not in ENCRYPT_MODES:
         return None, 'cache_encrypt must be one of %s, not %r' % (', '.join(ENCRYPT_MODES), encrypt)
     try:
         ensure_private_directory(path, create_parents=True)
     except UnusableDirectory as exc:
         return None, str(exc)
-    secrets = [s for s in (vault_secrets or []) if s[1] is not None]
-    chosen, why_not = choose_vault_secret(secrets, cache_vault_id, default_vault_id)
-    if chosen is None and (secrets or cache_vault_id or encrypt == 'required'):
-        # A run with vault secrets (or a demand for encryption) never writes plaintext to disk.
-        return None, 'its entries must be encrypted but %s' % why_not
-    return EntryDirectory(path, 'persistent', vault=VaultCodec(secrets, chosen)), None
+    secrets = list(vault_secrets or [])
+    try:
+        chosen = choose_vault_secret(secrets, cache_vault_id, default_vault_id, option='cache_vault_id')
+    except NoVaultSecret as exc:
+        if secrets or cache_vault_id or encrypt == 'required':
+            # A run with vault secrets (or a demand for encryption) never writes plaintext to disk.
+            return None, 'its entries must be encrypted but %s' % exc
+        chosen = None
+    return DiskTier(path, 'persistent', vault=VaultCodec(secrets, chosen)), None
 
 
 def forget_memory():
-    """Empty tier 0 (for tests and for force_refresh)."""
+    """Empty tier 0, as a new worker process starts (tests use it)."""
     _MEMORY.clear()

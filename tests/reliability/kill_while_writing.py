@@ -29,8 +29,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(HERE)), '.build'
 
 from ansible.parsing.vault import VaultLib, VaultSecret  # noqa: E402  (after the path set-up)
 
-from ansible_collections.wso2.iots.plugins.action import vault_vars  # noqa: E402
-from ansible_collections.wso2.iots.plugins.plugin_utils import _token_cache  # noqa: E402
+from ansible_collections.wso2.iots.plugins.plugin_utils import _private_files, _token_cache, _vars_file  # noqa: E402
+from ansible_collections.wso2.iots.plugins.plugin_utils._vault_secrets import VaultCodec  # noqa: E402
 
 # Where a deterministic kill stops the writer: before the temp file is synced, before the
 # rename, after the rename (before the directory is synced), and (token cache) after writing
@@ -47,8 +47,8 @@ class Target(object):
         secret = VaultSecret(spec['vault_password'].encode('utf-8'))
         self.secrets = [('iots', secret)]
         if spec['target'] == 'token_cache':
-            self.tier = _token_cache.EntryDirectory(
-                spec['directory'], 'persistent', vault=_token_cache.VaultCodec(self.secrets, self.secrets[0]))
+            self.tier = _token_cache.DiskTier(
+                spec['directory'], 'persistent', vault=VaultCodec(self.secrets, self.secrets[0]))
             self.key = spec['key']
             self.path = os.path.join(spec['directory'], self.key + _token_cache.ENTRY_SUFFIX)
             self.versions = spec['entries']
@@ -57,16 +57,14 @@ class Target(object):
             vault = VaultLib(self.secrets)
             # Encrypted once: each version is a fixed byte string, so "old or new" is a byte comparison.
             self.versions = spec['data']
-            self.ciphertexts = [vault.encrypt(vault_vars.render_yaml(data).encode('utf-8'), secret, vault_id='iots')
+            self.ciphertexts = [vault.encrypt(_vars_file.render_yaml(data).encode('utf-8'), secret, vault_id='iots')
                                 for data in self.versions]
 
     def write(self, version):
         if self.spec['target'] == 'token_cache':
             self.tier.write(self.key, self.versions[version])
         else:
-            directory = os.path.dirname(self.path)
-            with vault_vars.DirectoryLock(directory, timeout=5) as lock:
-                vault_vars.write_atomically(self.path, self.ciphertexts[version], 0o600, directory_fd=lock.fd)
+            self._write_vars_file(version)
 
     def write_as_next_run(self, version):
         """A later write, as the next run makes it, after the killed writers' temp files have aged."""
@@ -76,10 +74,13 @@ class Target(object):
                 os.utime(os.path.join(self.spec['directory'], name), (old, old))
             self.tier.write(self.key, self.versions[version])
         else:
-            directory = os.path.dirname(self.path)
-            with vault_vars.DirectoryLock(directory, timeout=5) as lock:
-                vault_vars.remove_dead_temp_files(self.path)  # what the action does before a write
-                vault_vars.write_atomically(self.path, self.ciphertexts[version], 0o600, directory_fd=lock.fd)
+            self._write_vars_file(version)
+
+    def _write_vars_file(self, version):
+        """What the vault_vars action does: under the directory lock, every temp file left is dead."""
+        directory, name = os.path.split(self.path)
+        with _private_files.exclusive_lock(directory, 5):
+            _private_files.write_private_file(directory, name, self.ciphertexts[version], mode=0o600, dead_after=0)
 
     def which_version(self):
         """0 (old), 1 (new), or a description of what is wrong."""
@@ -93,7 +94,7 @@ class Target(object):
             data = handle.read()
         if data in self.ciphertexts:
             index = self.ciphertexts.index(data)
-            current = vault_vars.read_current(self.path, VaultLib(self.secrets))
+            current = _vars_file.read_current(self.path, VaultCodec(self.secrets))
             if current.data != self.versions[index]:
                 return 'decrypts to other data'
             return index

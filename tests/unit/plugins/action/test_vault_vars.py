@@ -9,6 +9,7 @@ The plugin is loaded through action_loader with a DataLoader holding real VaultS
 encryption, decryption and the vault id choice are Ansible's own; only the task is a stub.
 """
 
+import contextlib
 import fcntl
 import json
 import os
@@ -25,11 +26,12 @@ from ansible.plugins.loader import action_loader
 from ansible.utils.unsafe_proxy import wrap_var
 
 from ansible_collections.wso2.iots.plugins.action import vault_vars
-from ansible_collections.wso2.iots.plugins.action.vault_vars import (
+from ansible_collections.wso2.iots.plugins.action.vault_vars import encryption_secret as choose_vault_secret
+from ansible_collections.wso2.iots.plugins.plugin_utils import _vars_file
+from ansible_collections.wso2.iots.plugins.plugin_utils._vars_file import (
     NEW_HIDDEN,
     OLD_HIDDEN,
     UNCHANGED,
-    choose_vault_secret,
     plain_data,
 )
 
@@ -109,39 +111,41 @@ def assert_no_values(result, values):
 class TestVaultIdChoice(object):
 
     def test_the_option_wins_over_the_configured_identity_and_load_order(self):
-        assert choose_vault_secret([OTHER, IOTS], 'iots', 'other')[0] == 'iots'
+        assert choose_vault_secret([OTHER, IOTS], 'iots')[0] == 'iots'
 
-    def test_the_configured_encrypt_identity_comes_next(self):
-        assert choose_vault_secret([IOTS, OTHER], None, 'other')[0] == 'other'
+    def test_the_configured_encrypt_identity_comes_next(self, monkeypatch):
+        monkeypatch.setattr(vault_vars.C, 'DEFAULT_VAULT_ENCRYPT_IDENTITY', 'other')
+        assert choose_vault_secret([IOTS, OTHER], None)[0] == 'other'
 
     def test_the_only_loaded_id_is_used_without_being_named(self):
-        assert choose_vault_secret([IOTS], None, None) == IOTS
+        assert choose_vault_secret([IOTS], None) == IOTS
 
     def test_the_same_id_loaded_twice_counts_once_and_the_first_secret_is_used(self):
         first = ('iots', VaultSecret(b'first'))
         second = ('iots', VaultSecret(b'second'))
-        assert choose_vault_secret([first, second], None, None)[1] is first[1]
+        assert choose_vault_secret([first, second], None)[1] is first[1]
 
     def test_several_ids_without_a_choice_fail_naming_them_and_the_fix(self):
         with pytest.raises(AnsibleActionFail) as error:
-            choose_vault_secret([IOTS, OTHER], None, None)
+            choose_vault_secret([IOTS, OTHER], None)
         message = str(error.value)
         assert '2 vault ids are loaded (iots, other)' in message
         assert 'iots_vault_id' in message and 'ANSIBLE_VAULT_ENCRYPT_IDENTITY' in message
 
     def test_an_id_that_is_not_loaded_fails_naming_the_loaded_ones(self):
         with pytest.raises(AnsibleActionFail) as error:
-            choose_vault_secret([IOTS], 'prod', None)
+            choose_vault_secret([IOTS], 'prod')
         assert "vault_id is 'prod', but the loaded vault ids are: iots" in str(error.value)
 
-    def test_a_configured_id_that_is_not_loaded_says_where_it_came_from(self):
+    def test_a_configured_id_that_is_not_loaded_says_where_it_came_from(self, monkeypatch):
+        monkeypatch.setattr(vault_vars.C, 'DEFAULT_VAULT_ENCRYPT_IDENTITY', 'prod')
         with pytest.raises(AnsibleActionFail) as error:
-            choose_vault_secret([IOTS], None, 'prod')
+            choose_vault_secret([IOTS], None)
         assert 'ANSIBLE_VAULT_ENCRYPT_IDENTITY' in str(error.value)
 
     def test_no_loaded_secret_fails_and_explains_how_to_give_one(self):
         with pytest.raises(AnsibleActionFail) as error:
-            choose_vault_secret([], None, None)
+            choose_vault_secret([], None)
         assert '--vault-id' in str(error.value)
 
     def test_the_configured_identity_is_read_from_ansible_config(self, run, basedir, monkeypatch):
@@ -442,18 +446,19 @@ class TestAtomicWrite(object):
 
     def test_the_decision_is_taken_under_the_lock(self, run, basedir, monkeypatch):
         """A writer that finished while we waited for the lock makes our write unnecessary."""
-        real_enter = vault_vars.DirectoryLock.__enter__
+        real_lock = vault_vars.exclusive_lock
 
-        def other_writer_wins(lock):
-            entered = real_enter(lock)
-            path = str(basedir / 'creds.yml')
-            if not os.path.exists(path):
-                with open(path, 'wb') as handle:
-                    handle.write(VaultLib().encrypt(vault_vars.render_yaml(DATA).encode(), IOTS[1], vault_id='iots'))
-                os.chmod(path, 0o600)
-            return entered
+        @contextlib.contextmanager
+        def other_writer_wins(directory, timeout):
+            with real_lock(directory, timeout) as fd:
+                path = str(basedir / 'creds.yml')
+                if not os.path.exists(path):
+                    with open(path, 'wb') as handle:
+                        handle.write(VaultLib().encrypt(_vars_file.render_yaml(DATA).encode(), IOTS[1], vault_id='iots'))
+                    os.chmod(path, 0o600)
+                yield fd
 
-        monkeypatch.setattr(vault_vars.DirectoryLock, '__enter__', other_writer_wins)
+        monkeypatch.setattr(vault_vars, 'exclusive_lock', other_writer_wins)
         result = run({'path': 'creds.yml', 'data': DATA})
         assert result['changed'] is False and result['wrote'] is False
 
@@ -492,9 +497,9 @@ class TestPlainData(object):
         class Refused(str):
             pass
 
-        monkeypatch.setattr(vault_vars, '_plain_str', Refused)
+        monkeypatch.setattr(_vars_file, '_plain_str', Refused)
         with pytest.raises(AnsibleActionFail) as error:
-            vault_vars.render_yaml(plain_data({'iots_client_secret': CLIENT_SECRET}))
+            _vars_file.render_yaml(plain_data({'iots_client_secret': CLIENT_SECRET}))
         assert str(error.value) == 'data cannot be written as YAML (RepresenterError).'
 
     def test_a_vaulted_value_is_stored_as_its_plaintext(self):

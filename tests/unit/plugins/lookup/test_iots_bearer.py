@@ -27,7 +27,7 @@ from ansible.plugins.loader import lookup_loader
 from ansible.template import Templar
 
 from ansible_collections.wso2.iots.plugins.lookup import iots_bearer
-from ansible_collections.wso2.iots.plugins.plugin_utils import _token_cache
+from ansible_collections.wso2.iots.plugins.plugin_utils import _core_internals, _private_files, _token_cache
 
 try:
     from ansible.template import trust_as_template
@@ -190,6 +190,32 @@ def test_missing_credentials_fail_before_any_request(iots, variables, words):
         lookup([], variables)
     assert words in str(caught.value)
     assert iots.calls == []
+
+
+def test_a_token_path_with_a_trailing_slash_is_used_as_written(iots):
+    """django-oauth-toolkit answers /o/token/ only; /o/token is a 404 there."""
+    with pytest.raises(AnsibleError):
+        lookup([], dict(USER, **CLIENT), token_path='/o/token/')  # the fake IoTS has no such endpoint
+    assert [call['url'] for call in iots.calls] == [URL + '/o/token/']
+
+
+@pytest.mark.parametrize('where', ['variable', 'keyword', 'environment'])
+def test_an_empty_ca_path_means_the_system_cas(iots, monkeypatch, where):
+    """Ansible's path type would turn "" into the current directory, and TLS would fail confusingly."""
+    variables, keywords = dict(USER, **CLIENT), {}
+    if where == 'variable':
+        variables['iots_ca_path'] = ''
+    elif where == 'keyword':
+        keywords['ca_path'] = ''
+    else:
+        monkeypatch.setenv('IOTS_CA_PATH', '')
+    assert lookup([], variables, **keywords) == ['access-1']
+    assert iots.calls[0]['verify'] is True
+
+
+def test_a_ca_path_is_used_for_verification(iots, tmp_path):
+    lookup([], dict(USER, iots_ca_path=str(tmp_path / 'ca.pem'), **CLIENT))
+    assert iots.calls[0]['verify'] == str(tmp_path / 'ca.pem')
 
 
 def test_invalid_scope_fails_before_any_request(iots):
@@ -441,10 +467,10 @@ def run_import_probe(run_tmp):
 
 def test_a_cache_hit_imports_nothing(isolated):
     key = _token_cache.cache_key(PROBE_URL + '/token', 'password', 'operator', 'cid-123', ['perm:devices:view'])
-    directory = _token_cache.ensure_private_directory(_token_cache.per_run_directory(isolated))
+    directory = _private_files.ensure_private_directory(_token_cache.per_run_directory(isolated))
     entry = _token_cache.token_entry(key, {'access_token': 'cached-token', 'expires_in': 3600,
                                            'obtained_at': time.time(), 'scopes': ['perm:devices:view']})
-    _token_cache.EntryDirectory(directory, 'per-run').write(key, entry)
+    _token_cache.DiskTier(directory, 'per-run').write(key, entry)
 
     hit = run_import_probe(isolated)
     assert hit['result'] == ['cached-token']
@@ -452,15 +478,15 @@ def test_a_cache_hit_imports_nothing(isolated):
     # loading the plugin brings its own code and the docs Ansible reads, nothing of the HTTP stack
     ours = set(m for m in hit['loaded'] if m.startswith('ansible_collections.')
                and not m.startswith('ansible_collections.wso2.iots.plugins.doc_fragments'))
-    assert {'ansible_collections.wso2.iots.plugins.lookup.iots_bearer',
-            'ansible_collections.wso2.iots.plugins.plugin_utils._token_cache'} <= ours
-    assert ours <= {'ansible_collections.wso2', 'ansible_collections.wso2.iots', 'ansible_collections.wso2.iots.plugins',
-                    'ansible_collections.wso2.iots.plugins.lookup',
-                    'ansible_collections.wso2.iots.plugins.lookup.iots_bearer',
-                    'ansible_collections.wso2.iots.plugins.plugin_utils',
-                    'ansible_collections.wso2.iots.plugins.plugin_utils._token_cache'}
-    for heavy in ('requests', 'urllib3', 'http.client', 'ansible_collections.wso2.iots.plugins.module_utils._client',
-                  'ansible_collections.wso2.iots.plugins.module_utils._oauth'):
+    code = set('ansible_collections.wso2.iots.plugins.%s' % name for name in (
+        'lookup.iots_bearer', 'plugin_utils._core_internals', 'plugin_utils._lookup_base', 'plugin_utils._token_cache',
+        'plugin_utils._private_files', 'plugin_utils._vault_secrets', 'module_utils._errors', 'module_utils._oauth'))
+    assert code <= ours
+    assert ours <= code | {'ansible_collections.wso2', 'ansible_collections.wso2.iots',
+                           'ansible_collections.wso2.iots.plugins', 'ansible_collections.wso2.iots.plugins.lookup',
+                           'ansible_collections.wso2.iots.plugins.plugin_utils',
+                           'ansible_collections.wso2.iots.plugins.module_utils'}
+    for heavy in ('requests', 'urllib3', 'http.client', 'ansible_collections.wso2.iots.plugins.module_utils._client'):
         assert heavy not in hit['all']
 
     # the same probe on a miss does load them: the check above can fail
@@ -491,7 +517,7 @@ WORKER_PROBE = textwrap.dedent('''
                  'iots_bearer_refresh_before': 120}
     loader = DataLoader()
     plugin = plugin_loader.lookup_loader.get('wso2.iots.iots_bearer', loader=loader, templar=Templar(loader=loader))
-    shared_at_import = sys.modules[type(plugin).__module__]._option_definitions_shared
+    shared_at_import = not sys.modules[type(plugin).__module__].OPTION_DEFINITIONS.needs_saving
     result = plugin.run(['perm:devices:view'], variables=variables, cache_encrypt='required')
     options = plugin.get_options()
     print(json.dumps({'result': result, 'shared_at_import': shared_at_import,
@@ -514,10 +540,10 @@ def shared_definitions(run_tmp):
 def cache_probe_token(run_tmp):
     """Put the token the worker probe asks for into the per-run cache, so the probe never calls IoTS."""
     key = _token_cache.cache_key(PROBE_URL + '/token', 'password', 'operator', 'cid-123', ['perm:devices:view'])
-    directory = _token_cache.ensure_private_directory(_token_cache.per_run_directory(run_tmp))
+    directory = _private_files.ensure_private_directory(_token_cache.per_run_directory(run_tmp))
     entry = _token_cache.token_entry(key, {'access_token': 'cached-token', 'expires_in': 3600,
                                            'obtained_at': time.time(), 'scopes': ['perm:devices:view']})
-    _token_cache.EntryDirectory(directory, 'per-run').write(key, entry)
+    _token_cache.DiskTier(directory, 'per-run').write(key, entry)
 
 
 def test_later_workers_skip_parsing_the_documentation(isolated):
@@ -542,14 +568,14 @@ def test_definitions_of_other_code_are_never_used(isolated, monkeypatch):
     run_worker_probe(isolated, 'parse-as-usual')
     (shared,) = shared_definitions(isolated)
     monkeypatch.setattr(C, 'ANSIBLE_HOME', isolated + '-home')
-    assert iots_bearer._option_definitions_file() == shared
+    assert iots_bearer.OPTION_DEFINITIONS.path() == shared
     # another DOCUMENTATION (an upgrade of the collection) is another file
-    monkeypatch.setattr(iots_bearer, 'DOCUMENTATION', iots_bearer.DOCUMENTATION + '\n# changed\n')
-    assert iots_bearer._option_definitions_file() != shared
+    monkeypatch.setattr(iots_bearer.OPTION_DEFINITIONS, 'documentation', iots_bearer.DOCUMENTATION + '\n# changed\n')
+    assert iots_bearer.OPTION_DEFINITIONS.path() != shared
     monkeypatch.undo()
     monkeypatch.setattr(C, 'ANSIBLE_HOME', isolated + '-home')
-    monkeypatch.setattr(iots_bearer, 'ansible_version', '0.0.1')
-    assert iots_bearer._option_definitions_file() != shared
+    monkeypatch.setattr(_core_internals, 'ansible_version', '0.0.1')
+    assert iots_bearer.OPTION_DEFINITIONS.path() != shared
 
 
 def test_a_damaged_shared_definitions_file_is_ignored(isolated):
@@ -564,4 +590,6 @@ def test_a_damaged_shared_definitions_file_is_ignored(isolated):
 
 def test_the_cache_module_is_one_module_however_it_is_imported():
     from ansible_collections.wso2.iots.plugins.plugin_utils import _token_cache as imported
-    assert iots_bearer._token_cache is imported is sys.modules[iots_bearer.TOKEN_CACHE_MODULE]
+    assert iots_bearer.cache_key.__module__ == imported.__name__
+    assert iots_bearer.cache_key is imported.cache_key
+    assert imported is sys.modules['ansible_collections.wso2.iots.plugins.plugin_utils._token_cache']

@@ -397,7 +397,7 @@ def test_normalize_scopes(scopes, expected):
 
 
 @pytest.mark.parametrize('scopes, words', [
-    (['perm:a', 3], 'must be a list of strings'),
+    (['perm:a', 3], 'scopes must be strings; 3 is a int'),
     ({'perm:a': True}, 'not a dict'),
     (['perm:"a"'], 'is not a valid scope'),
 ])

@@ -22,7 +22,7 @@ import requests
 from ansible.module_utils import basic
 from ansible.module_utils.common.parameters import PASS_VARS
 
-from ansible_collections.wso2.iots.plugins.module_utils import _options
+from ansible_collections.wso2.iots.plugins.module_utils import _client
 from ansible_collections.wso2.iots.plugins.module_utils._client import IotsClient
 
 try:
@@ -149,7 +149,7 @@ def retry_sleeps(monkeypatch):
     def client_without_waits(*args, **kwargs):
         kwargs['sleep'] = sleeps.append
         return IotsClient(*args, **kwargs)
-    monkeypatch.setattr(_options, 'IotsClient', client_without_waits)
+    monkeypatch.setattr(_client, 'IotsClient', client_without_waits)
     return sleeps
 
 

@@ -171,6 +171,20 @@ def test_token_path_reaches_another_token_endpoint(server, run_module):
     assert urls(server) == [URL + '/oauth2/token']
 
 
+def test_a_token_path_with_a_trailing_slash_is_used_as_written(server, run_module):
+    """django-oauth-toolkit answers /o/token/ only; /o/token is a 404 there."""
+    server.return_value = answer(200, token_body())
+    run_module(token_path='/o/token/')
+    assert urls(server) == [URL + '/o/token/']
+
+
+@pytest.mark.parametrize('ca_path, verify', [('', True), (None, True), ('/etc/pki/iots.pem', '/etc/pki/iots.pem')])
+def test_an_empty_ca_path_means_the_system_cas(server, run_module, ca_path, verify):
+    server.return_value = answer(200, token_body())
+    run_module(ca_path=ca_path)
+    assert server.call_args.kwargs['verify'] == verify
+
+
 def test_check_mode_still_gets_a_token_for_later_tasks(server, run_module):
     server.return_value = answer(200, token_body())
     run = run_module(check_mode=True, scopes=SCOPES)

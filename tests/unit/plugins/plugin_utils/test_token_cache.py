@@ -16,7 +16,9 @@ import pytest
 
 from ansible.parsing.vault import VaultSecret
 
+from ansible_collections.wso2.iots.plugins.plugin_utils import _private_files as files
 from ansible_collections.wso2.iots.plugins.plugin_utils import _token_cache as tc
+from ansible_collections.wso2.iots.plugins.plugin_utils import _vault_secrets
 
 URL = 'https://iots.example.com:8243/token'
 IS_ROOT = os.geteuid() == 0
@@ -69,7 +71,7 @@ def run_tmp(tmp_path):
 
 def per_run_cache(run_tmp, clock=None, memory=False, warnings=None):
     """A cache with the per-run tier only; memory off so every read goes to disk."""
-    tier = tc.EntryDirectory(tc.ensure_private_directory(tc.per_run_directory(run_tmp)), 'per-run',
+    tier = tc.DiskTier(files.ensure_private_directory(tc.per_run_directory(run_tmp)), 'per-run',
                              remembers_failures=True)
     return tc.TokenCache([tier], memory=memory, clock=clock or Clock(),
                          warn=(warnings.append if warnings is not None else None))
@@ -221,8 +223,8 @@ def test_force_refresh_ignores_an_older_failure(run_tmp):
 
 
 def test_failures_are_not_kept_in_the_persistent_tier(tmp_path):
-    persistent = tc.EntryDirectory(tc.ensure_private_directory(str(tmp_path / 'p')), 'persistent',
-                                   vault=tc.VaultCodec([]))
+    persistent = tc.DiskTier(files.ensure_private_directory(str(tmp_path / 'p')), 'persistent',
+                                   vault=_vault_secrets.VaultCodec([]))
     cache = tc.TokenCache([persistent], memory=False, clock=Clock())
     key = tc.cache_key(URL, 'password', 'admin', 'cid', [])
     with pytest.raises(tc.FetchError):
@@ -261,7 +263,7 @@ def test_a_failed_write_keeps_the_old_entry_and_leaves_no_temp_file(run_tmp, mon
 
 
 def _write_then_hang(path, key, ready):
-    tier = tc.EntryDirectory(path, 'per-run', remembers_failures=True)
+    tier = tc.DiskTier(path, 'per-run', remembers_failures=True)
     real_fsync = os.fsync
 
     def hang(fd):
@@ -297,7 +299,7 @@ def test_the_next_write_removes_what_killed_writers_left_once_it_is_old(run_tmp)
     for debris in (dead, fresh, other):
         with open(os.path.join(tier.path, debris), 'w') as handle:
             handle.write('{"access_token": "tok-half-written"')
-    old = time.time() - tc.DEAD_TEMP_FILE_AGE - 5
+    old = time.time() - files.DEAD_TEMP_FILE_AGE - 5
     for debris in (dead, other):
         os.utime(os.path.join(tier.path, debris), (old, old))
     tier.write(key, tc.token_entry(key, token('tok-2')))
@@ -313,7 +315,7 @@ def test_the_next_write_removes_what_killed_writers_left_once_it_is_old(run_tmp)
     json.dumps({'v': 99, 'key': '@KEY@', 'access_token': 'x', 'obtained_at': 1e12, 'expires_in': 10}).encode(),
     json.dumps({'v': 1, 'key': '@KEY@', 'access_token': 'x', 'obtained_at': '1', 'expires_in': 10}).encode(),
     b'$ANSIBLE_VAULT;1.1;AES256\nnot-really',
-    b' ' * (tc.MAX_ENTRY_BYTES + 1),
+    b' ' * (files.MAX_FILE_BYTES + 1),
 ], ids=['empty', 'truncated', 'binary', 'list', 'null', 'other-key', 'other-schema', 'bad-types',
         'bad-vault', 'oversized'])
 def test_corrupt_entries_are_misses_and_get_replaced(run_tmp, content):
@@ -365,7 +367,7 @@ def test_an_entry_owned_by_another_user_is_a_miss(run_tmp):
 
 def test_private_directory_is_created_0700(tmp_path):
     path = str(tmp_path / 'a' / 'b' / 'cache')
-    tc.ensure_private_directory(path, create_parents=True)
+    files.ensure_private_directory(path, create_parents=True)
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o700
 
 
@@ -374,8 +376,8 @@ def test_directory_open_to_group_or_others_is_refused(tmp_path, mode):
     path = tmp_path / 'shared'
     path.mkdir()
     os.chmod(str(path), mode)
-    with pytest.raises(tc.UnusableDirectory, match='open to group or others'):
-        tc.ensure_private_directory(str(path))
+    with pytest.raises(files.UnusableDirectory, match='open to group or others'):
+        files.ensure_private_directory(str(path))
 
 
 @pytest.mark.skipif(not IS_ROOT, reason='chown to another user needs root')
@@ -383,17 +385,17 @@ def test_directory_of_another_user_is_refused(tmp_path):
     path = tmp_path / 'theirs'
     path.mkdir(mode=0o700)
     os.chown(str(path), 65534, 65534)
-    with pytest.raises(tc.UnusableDirectory, match='owned by uid 65534'):
-        tc.ensure_private_directory(str(path))
+    with pytest.raises(files.UnusableDirectory, match='owned by uid 65534'):
+        files.ensure_private_directory(str(path))
 
 
 def test_directory_that_cannot_exist_is_refused(tmp_path):
     blocker = tmp_path / 'file'
     blocker.write_text('x')
-    with pytest.raises(tc.UnusableDirectory, match='cannot be created'):
-        tc.ensure_private_directory(str(blocker / 'cache'), create_parents=True)
-    with pytest.raises(tc.UnusableDirectory, match='not a directory'):
-        tc.ensure_private_directory(str(blocker))
+    with pytest.raises(files.UnusableDirectory, match='cannot be created'):
+        files.ensure_private_directory(str(blocker / 'cache'), create_parents=True)
+    with pytest.raises(files.UnusableDirectory, match='not a directory'):
+        files.ensure_private_directory(str(blocker))
 
 
 def test_unusable_persistent_directory_warns_and_falls_back_to_per_run(run_tmp, tmp_path):
@@ -412,13 +414,13 @@ def test_write_failure_in_persistent_tier_warns_once_and_keeps_per_run(run_tmp, 
     warnings = []
     cache = tc.open_cache('persistent', run_tmp, cache_dir=str(tmp_path / 'p'), warn=warnings.append)
     persistent = cache.tiers[1]
-    real_mkstemp = tc.tempfile.mkstemp
+    real_mkstemp = files.tempfile.mkstemp
 
     def read_only(*args, **kwargs):
         if kwargs.get('dir') == persistent.path:
             raise OSError(30, 'Read-only file system')
         return real_mkstemp(*args, **kwargs)
-    monkeypatch.setattr(tc.tempfile, 'mkstemp', read_only)
+    monkeypatch.setattr(files.tempfile, 'mkstemp', read_only)
     key = tc.cache_key(URL, 'password', 'admin', 'cid', [])
     assert get(cache, key, Fetcher(Clock()))['access_token'] == 'tok-1'
     assert [t.name for t in cache.tiers] == ['per-run']
@@ -542,7 +544,7 @@ def test_several_vault_ids_and_no_choice_persist_nothing(run_tmp, tmp_path):
     cache = persistent_cache(run_tmp, str(tmp_path / 'p'), [('dev', secret('a')), ('prod', secret('b'))],
                              warnings=warnings)
     assert [t.name for t in cache.tiers] == ['per-run']
-    assert 'several vault ids are loaded (dev, prod)' in warnings[0]
+    assert '2 vault ids are loaded (dev, prod) and none is chosen' in warnings[0]
     chosen = persistent_cache(run_tmp, str(tmp_path / 'p'), [('dev', secret('a')), ('prod', secret('b'))],
                               vault_id='prod')
     assert chosen.tiers[1].vault.encrypt_with[0] == 'prod'
@@ -557,11 +559,14 @@ def test_encrypt_required_without_a_secret_persists_nothing(run_tmp, tmp_path):
 
 def test_choose_vault_secret_order():
     a, b = secret('a'), secret('b')
-    assert tc.choose_vault_secret([('x', a)])[0] == ('x', a)
-    assert tc.choose_vault_secret([('x', a), ('y', b)], default_id='y')[0] == ('y', b)
-    assert tc.choose_vault_secret([('x', a), ('y', b)], wanted_id='x', default_id='y')[0] == ('x', a)
-    assert 'not among the loaded vault ids (x)' in tc.choose_vault_secret([('x', a)], wanted_id='z')[1]
-    assert tc.choose_vault_secret([])[1] == 'no vault secret is loaded'
+    choose = _vault_secrets.choose_vault_secret
+    assert choose([('x', a)]) == ('x', a)
+    assert choose([('x', a), ('y', b)], configured_id='y') == ('y', b)
+    assert choose([('x', a), ('y', b)], wanted_id='x', configured_id='y') == ('x', a)
+    with pytest.raises(_vault_secrets.NoVaultSecret, match="cache_vault_id is 'z', but the loaded vault ids are: x"):
+        choose([('x', a)], wanted_id='z', option='cache_vault_id')
+    with pytest.raises(_vault_secrets.NoVaultSecret, match='^no vault secret is loaded$'):
+        choose([])
 
 
 # ---------------------------------------------------------------------------- single-flight
@@ -604,7 +609,7 @@ def test_one_fetch_for_many_forked_processes(run_tmp, tmp_path):
 
 
 def _hold_lock(directory, key, ready, seconds):
-    tier = tc.EntryDirectory(directory, 'per-run')
+    tier = tc.DiskTier(directory, 'per-run')
     with tier.lock(key, 5):
         os.write(ready, b'x')
         time.sleep(seconds)
@@ -620,12 +625,12 @@ def start_lock_holder(holder, directory, key, seconds):
 
 
 def test_lock_timeout_names_the_wait(run_tmp):
-    directory = tc.ensure_private_directory(tc.per_run_directory(run_tmp))
+    directory = files.ensure_private_directory(tc.per_run_directory(run_tmp))
     key = tc.cache_key(URL, 'password', 'admin', 'cid', [])
     holder = start_lock_holder(_hold_lock, directory, key, 3)
-    cache = tc.TokenCache([tc.EntryDirectory(directory, 'per-run')], memory=False)
+    cache = tc.TokenCache([tc.DiskTier(directory, 'per-run')], memory=False)
     started = time.monotonic()
-    with pytest.raises(tc.LockTimeout, match='waited 0.3 s for another Ansible process'):
+    with pytest.raises(tc.TokenLockTimeout, match='waited 0.3 s for another Ansible process'):
         cache.fetch(key, Fetcher(Clock()), lock_timeout=0.3)
     assert 0.3 <= time.monotonic() - started < 1.5
     holder.terminate()
@@ -633,19 +638,19 @@ def test_lock_timeout_names_the_wait(run_tmp):
 
 
 def test_a_dead_lock_holder_leaves_no_stale_lock(run_tmp):
-    directory = tc.ensure_private_directory(tc.per_run_directory(run_tmp))
+    directory = files.ensure_private_directory(tc.per_run_directory(run_tmp))
     key = tc.cache_key(URL, 'password', 'admin', 'cid', [])
     holder = start_lock_holder(_hold_lock, directory, key, 60)
     os.kill(holder.pid, signal.SIGKILL)
     holder.join()
-    cache = tc.TokenCache([tc.EntryDirectory(directory, 'per-run')], memory=False, clock=Clock())
+    cache = tc.TokenCache([tc.DiskTier(directory, 'per-run')], memory=False, clock=Clock())
     started = time.monotonic()
     assert cache.fetch(key, Fetcher(Clock()), lock_timeout=5)['access_token'] == 'tok-1'
     assert time.monotonic() - started < 0.5
 
 
 def _write_and_hold_lock(directory, key, ready, seconds):
-    tier = tc.EntryDirectory(directory, 'per-run')
+    tier = tc.DiskTier(directory, 'per-run')
     with tier.lock(key, 5):
         tier.write(key, tc.token_entry(key, token('from-the-slow-holder', obtained_at=time.time())))
         os.write(ready, b'x')
@@ -653,10 +658,10 @@ def _write_and_hold_lock(directory, key, ready, seconds):
 
 
 def test_a_token_written_by_the_lock_holder_is_used_after_a_lock_timeout(run_tmp):
-    directory = tc.ensure_private_directory(tc.per_run_directory(run_tmp))
+    directory = files.ensure_private_directory(tc.per_run_directory(run_tmp))
     key = tc.cache_key(URL, 'password', 'admin', 'cid', [])
     holder = start_lock_holder(_write_and_hold_lock, directory, key, 3)
-    cache = tc.TokenCache([tc.EntryDirectory(directory, 'per-run')], memory=False)
+    cache = tc.TokenCache([tc.DiskTier(directory, 'per-run')], memory=False)
     fetch = Fetcher(Clock())
     # fetch() follows a miss; the holder wrote its token meanwhile and never lets go of the lock
     assert cache.fetch(key, fetch, lock_timeout=0.2)['access_token'] == 'from-the-slow-holder'

@@ -1,0 +1,110 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the wso2.iots collection
+# Simplified BSD License (see LICENSES/BSD-2-Clause.txt or https://opensource.org/licenses/BSD-2-Clause)
+# SPDX-License-Identifier: BSD-2-Clause
+
+# FOR INTERNAL COLLECTION USE ONLY
+# The interfaces in this file are meant for use within the wso2.iots collection
+# and may not remain stable to outside uses. Changes may be made in ANY release, even a bugfix release.
+
+"""What the collection's lookups do around their own work: options in, errors out, the token cache.
+
+``IotsLookupBase`` sets the options from the variables the lookup reads (templated on the
+ansible-core releases that pass them raw), turns the collection's errors into
+``AnsibleLookupError`` and opens the token cache that the lookup's cache options describe.
+"""
+
+import contextlib
+import os
+
+from ansible import constants as C
+from ansible.errors import AnsibleLookupError
+from ansible.plugins.lookup import LookupBase
+from ansible.utils.display import Display
+
+from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsError
+from ansible_collections.wso2.iots.plugins.plugin_utils._token_cache import TokenCacheError, open_cache
+from ansible_collections.wso2.iots.plugins.plugin_utils._vault_secrets import loader_vault_secrets
+
+display = Display()
+
+# Options of type path for which an empty value means "not set" (Ansible's path type would make it the cwd).
+EMPTY_MEANS_UNSET = ('ca_path',)
+
+
+def _may_hold_template(value):
+    """Cheap pre-check: only strings with Jinja markers (or containers) can need templating."""
+    if isinstance(value, str):
+        return '{{' in value or '{%' in value
+    return isinstance(value, (list, tuple, dict))
+
+
+@contextlib.contextmanager
+def lookup_errors():
+    """Our errors as AnsibleLookupError: their message is already the one line for the user."""
+    try:
+        yield
+    except (IotsError, TokenCacheError) as exc:
+        raise AnsibleLookupError(str(exc))
+
+
+class IotsLookupBase(LookupBase):
+    """LookupBase with the collection's option handling and token cache."""
+
+    _unset_options = frozenset()
+
+    def set_own_options(self, variables, direct):
+        """set_options from the variables this lookup reads and the keyword arguments.
+
+        An empty value of an EMPTY_MEANS_UNSET option, given as a keyword, a variable or an
+        environment variable, counts as not given.
+        """
+        direct = dict((name, value) for name, value in direct.items()
+                      if not (name in EMPTY_MEANS_UNSET and value == ''))
+        own = self._own_variables(variables)
+        for option in EMPTY_MEANS_UNSET:
+            for entry in self.option_definitions.get(option, {}).get('vars') or ():
+                if own.get(entry['name']) == '':
+                    del own[entry['name']]
+        self.set_options(var_options=own, direct=direct)
+        self._unset_options = frozenset(option for option in EMPTY_MEANS_UNSET if self._from_empty_env(option))
+
+    def _from_empty_env(self, option):
+        origin = self.get_option_and_origin(option)[1]
+        return isinstance(origin, str) and origin.startswith('env: ') and os.environ.get(origin[5:].strip()) == ''
+
+    def get_option(self, option, hostvars=None):
+        if option in self._unset_options:
+            return None
+        return super(IotsLookupBase, self).get_option(option, hostvars=hostvars)
+
+    def _own_variables(self, variables):
+        """The variables this lookup reads, each templated.
+
+        ansible-core 2.19 and later pass lookups lazily templated variables. 2.16 to 2.18 pass
+        them raw, so ``iots_password: "{{ vault_iots_password }}"`` would arrive as that text.
+        Templating again changes nothing on 2.19+, where rendered values are not templates.
+        """
+        if not variables:
+            return {}
+        own = {}
+        for definition in self.option_definitions.values():
+            for entry in definition.get('vars') or ():
+                name = entry['name']
+                if name in variables and name not in own:
+                    value = variables[name]
+                    if self._templar is not None and _may_hold_template(value):
+                        value = self._templar.template(value)
+                    own[name] = value
+        return own
+
+    def open_token_cache(self):
+        """The token cache the options cache, cache_dir, cache_vault_id and cache_encrypt describe."""
+        return open_cache(
+            self.get_option('cache'), C.DEFAULT_LOCAL_TMP,
+            cache_dir=self.get_option('cache_dir'),
+            vault_secrets=loader_vault_secrets(self._loader),
+            cache_vault_id=self.get_option('cache_vault_id'),
+            default_vault_id=C.DEFAULT_VAULT_ENCRYPT_IDENTITY,
+            encrypt=self.get_option('cache_encrypt'),
+            warn=display.warning)
