@@ -285,6 +285,7 @@ class TestValidation(object):
         ({'grant_types': ['authorization_code']}, 'authorization_code needs a callback URL'),
         ({'token_type': 'OPAQUE'}, 'token_type'),
         ({'token_type': 'jwt'}, 'token_type'),
+        ({'server_flavor': 'entgra7'}, 'server_flavor'),
     ])
     def test_bad_entgra_fields_fail_before_any_request(self, run, iots_http, args, words):
         http = iots_http((201, KEYS))
