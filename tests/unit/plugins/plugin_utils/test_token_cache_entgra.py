@@ -45,20 +45,6 @@ def token(access, client_id=None, application=None, scopes=('dm:devices:view',))
     return data
 
 
-@pytest.fixture(autouse=True)
-def empty_memory():
-    tc.forget_memory()
-    yield
-    tc.forget_memory()
-
-
-@pytest.fixture
-def run_tmp(tmp_path):
-    path = tmp_path / 'ansible-local-1'
-    path.mkdir(mode=0o700)
-    return str(path)
-
-
 def caches(run_tmp, tmp_path):
     """A per-run cache and a vault-encrypted persistent one, as the lookup opens them."""
     per_run = tc.open_cache('per_run', run_tmp)
