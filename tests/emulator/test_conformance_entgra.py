@@ -26,7 +26,7 @@ import pytest
 from gateway_client import Gateway, unique_name
 from iots_emulator import Emulator
 
-GRANTS = ['password', 'refresh_token', 'client_credentials']
+GRANTS = ('password', 'refresh_token', 'client_credentials')
 KEY = re.compile(r'^[A-Za-z0-9]{28}$')
 UUID = re.compile(r'^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')
 B64URL = re.compile(r'^[A-Za-z0-9_-]+$')
@@ -42,7 +42,8 @@ def egw(emu):
 
 
 def register(gw, name, grants=GRANTS, **extra):
-    body = {'applicationName': name, 'tags': ['device_management'], 'supportedGrantTypes': grants}
+    body = {'applicationName': name, 'tags': ['device_management'],
+            'supportedGrantTypes': None if grants is None else list(grants)}
     body.update(extra)
     for key in [key for key, value in body.items() if value is None]:
         del body[key]

@@ -14,8 +14,6 @@ import json
 import os
 import time
 
-import pytest
-
 from ansible.parsing.vault import VaultSecret
 
 from ansible_collections.wso2.iots.plugins.module_utils._errors import redact
