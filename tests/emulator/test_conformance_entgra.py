@@ -258,3 +258,12 @@ def test_the_collections_scope_catalogue_agrees_with_entgras_source():
         assert names['iots'] in SCOPE_CATALOGUE, logical
         assert names['entgra'] in ENTGRA_SCOPE_CATALOGUE, logical
         assert PERM_TO_ENTGRA[names['iots']] == names['entgra'], logical
+
+
+def test_every_api_resource_has_an_entgra_scope():
+    """SCOPES: each emulated device-mgt resource is guarded by a key Entgra's source declares."""
+    from iots_emulator import device_api
+    from iots_emulator.entgra_scopes import ENTGRA_SCOPE_CATALOGUE, PERM_TO_ENTGRA
+
+    for route in device_api.ROUTES:
+        assert PERM_TO_ENTGRA[route.scope] in ENTGRA_SCOPE_CATALOGUE, (route.method, route.scope)

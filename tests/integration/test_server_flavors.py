@@ -80,6 +80,8 @@ def test_bad_registration_input_is_refused_before_any_request(emu, run_playbook)
 
 
 def test_bootstrap_then_provision_twice(emu, flavor, run_playbook, recap, vault_args, tmp_path):
+    """The example playbooks as they are, with only iots_server_flavor set: their own scopes and devices."""
+    emu.reset(state=True)  # the example devices are enrolled from scratch in each flavour
     setup = {'iots_application_name': unique('ansible_flavor'), 'iots_server_flavor': flavor,
              'iots_credentials_file': str(tmp_path / 'vault' / 'iots_credentials.yml')}
     bootstrap = os.path.join(PLAYBOOKS, 'bootstrap.yml')
@@ -90,18 +92,17 @@ def test_bootstrap_then_provision_twice(emu, flavor, run_playbook, recap, vault_
     assert again.rc == 0, again
     assert recap(again.output)['changed'] == 0
 
-    devices = [{'type': 'virtual_firealarm', 'id': unique('fa'), 'name': 'Alarm %d' % n} for n in range(2)]
-    extra = {'iots_credentials_file': setup['iots_credentials_file'], 'iots_server_flavor': flavor,
-             'iots_scopes': SCOPES[flavor], 'iots_devices': devices}
+    extra = {'iots_credentials_file': setup['iots_credentials_file'], 'iots_server_flavor': flavor}
     provision = os.path.join(PLAYBOOKS, 'provision.yml')
     enrolled = run_playbook(provision, extra_vars=extra, args=vault_args)
     assert enrolled.rc == 0, enrolled
     assert recap(enrolled.output)['changed'] >= 1
     states = dict((d['deviceIdentifier'], d['enrolmentInfo']['status']) for d in emu.devices())
-    assert all(states[device['id']] == 'ACTIVE' for device in devices)
+    assert states == {'firealarm-lobby-01': 'ACTIVE', 'firealarm-lab-02': 'ACTIVE'}
     second = run_playbook(provision, extra_vars=extra, args=vault_args)
     assert second.rc == 0, second
     assert recap(second.output)['changed'] == 0
+    assert emu.counts()['token:client_credentials'] == 4  # the role's proof twice, then one per provision run
 
 
 @pytest.mark.parametrize('flavor', ['entgra'])
