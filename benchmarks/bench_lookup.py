@@ -8,14 +8,19 @@
 
 1. Token requests that reach the emulator for a playbook of H hosts x T tasks at F forks:
    a cold run (per-run cache), then a cold and a second run with ``cache: persistent``.
-2. Wall time of that playbook with the lookup (warm cache) against the same playbook with the
-   cheapest possible collection lookup (a constant, from a throwaway collection made here) and
-   with a plain variable, interleaved rounds, medians.
-3. 1000 hosts x 5 tasks at 50 forks: token requests, lock timeouts and the peak memory of the
-   run (PSS of ansible-playbook and all its workers, summed at each sample).
+2. CPU time (and wall time) of that playbook of ``debug`` tasks with the lookup against the same
+   playbook with the cheapest possible collection lookup (a constant, from a throwaway collection
+   made here) and with a plain variable, interleaved rounds. A ratio is the median of the ratios
+   of the same round (paired), not the ratio of the medians. The lookup runs with its
+   ansible-core shortcuts on and off (IOTS_BEARER_CORE_SHIMS=false), side by side.
+3. A second scenario: 30 inventory aliases of localhost x 5 ``set_fact`` tasks that each call the
+   lookup, at 10 forks, warm persistent cache with an explicit cache_dir, 7 interleaved rounds.
+4. 1000 hosts x 5 tasks at 50 forks, run several times (paired with the floor lookup): token
+   requests, lock timeouts and the peak memory of the run (PSS of ansible-playbook and all its
+   workers, summed at each sample).
 
-    benchmarks/run            # full: 50 x 10 at 20 forks, 7 rounds; 1000 x 5 at 50 forks
-    benchmarks/run --quick    # 10 x 5 at 5 forks, 3 rounds; 200 x 5 at 50 forks
+    benchmarks/run            # full: 50 x 10 at 20 forks, 7 rounds; 30 x 5 at 10 forks, 7 rounds; 1000 x 5, 3 times
+    benchmarks/run --quick    # 10 x 5 at 5 forks, 3 rounds; 30 x 5 at 10 forks, 3 rounds; 200 x 5, 2 times
 
 Only loopback traffic: the emulator listens on 127.0.0.1 and every host uses the local connection.
 """
@@ -86,13 +91,27 @@ class Workspace(object):
         self.cache_dir = os.path.join(root, 'persistent-cache')
 
     def inventory(self, hosts):
+        """``hosts`` aliases of localhost (local connection)."""
         path = os.path.join(self.root, 'hosts-%d.ini' % hosts)
         if not os.path.exists(path):
             with open(path, 'w') as handle:
                 handle.write('[bench]\n')
-                handle.writelines('h%04d\n' % i for i in range(hosts))
+                handle.writelines('h%04d ansible_host=127.0.0.1\n' % i for i in range(hosts))
                 handle.write('\n[bench:vars]\nansible_connection=local\nansible_python_interpreter=%s\n'
                              % sys.executable)
+        return path
+
+    def set_fact_playbook(self, variant, tasks):
+        """The second scenario: every task a set_fact whose value calls the lookup."""
+        path = os.path.join(self.root, 'set-fact-%s-%d.yml' % (variant, tasks))
+        if not os.path.exists(path):
+            lines = ['- name: set_fact %s' % variant, '  hosts: bench', '  gather_facts: false', '  tasks:']
+            for number in range(tasks):
+                lines += ['    - name: Task %d' % number,
+                          '      ansible.builtin.set_fact:',
+                          '        token_%d: "%s"' % (number, EXPRESSIONS[variant].replace(' | length', ''))]
+            with open(path, 'w') as handle:
+                handle.write('\n'.join(lines) + '\n')
         return path
 
     def playbook(self, variant, tasks):
@@ -114,7 +133,7 @@ class Workspace(object):
                 handle.write('\n'.join(lines) + '\n')
         return path
 
-    def run(self, variant, hosts, tasks, forks, cache='per_run', sample_memory=False):
+    def run(self, variant, hosts, tasks, forks, cache='per_run', sample_memory=False, shims=True, playbook=None):
         """One ansible-playbook run: wall and CPU seconds, output, peak PSS in MiB (or None)."""
         # PYTHONDONTWRITEBYTECODE is dropped: users' runs keep .pyc files, and so do these.
         env = dict((k, v) for k, v in os.environ.items()
@@ -134,8 +153,10 @@ class Workspace(object):
             'IOTS_BEARER_CACHE': cache,
             'IOTS_BEARER_CACHE_DIR': self.cache_dir,
         })
+        if not shims:
+            env['IOTS_BEARER_CORE_SHIMS'] = 'false'
         command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'),
-                   '-i', self.inventory(hosts), self.playbook(variant, tasks)]
+                   '-i', self.inventory(hosts), (playbook or self.playbook)(variant, tasks)]
         with tempfile.TemporaryFile(mode='w+') as output_file:
             started = time.monotonic()
             process = subprocess.Popen(command, env=env, stdout=output_file, stderr=subprocess.STDOUT,
@@ -235,59 +256,93 @@ def bench_counts(space, emulator, hosts, tasks, forks):
               % (label, tokens, registers, hosts * tasks, run.seconds))
 
 
+Variant = collections.namedtuple('Variant', 'label playbook cache shims')
+FLOOR = 'constant collection lookup (floor)'
+
+
+def interleaved(space, variants, hosts, tasks, forks, rounds, playbook=None):
+    """{label: [Run, ...]}: every variant once per round, in an order that rotates from round to round."""
+    runs = dict((variant.label, []) for variant in variants)
+    for number in range(rounds):
+        order = variants[number % len(variants):] + variants[:number % len(variants)]
+        for variant in order:
+            runs[variant.label].append(space.run(variant.playbook, hosts, tasks, forks, cache=variant.cache,
+                                                 shims=variant.shims, playbook=playbook))
+    return runs
+
+
+def paired_ratio(runs, label, against, measure='cpu_seconds'):
+    """Median of the per-round ratios label/against, and the median difference per run in seconds."""
+    ratios = [getattr(a, measure) / getattr(b, measure) for a, b in zip(runs[label], runs[against])]
+    differences = [getattr(a, measure) - getattr(b, measure) for a, b in zip(runs[label], runs[against])]
+    return statistics.median(ratios), statistics.median(differences), ratios
+
+
+def report(runs, labels, comparisons, task_hosts, rounds):
+    for title, measure in (('CPU time of ansible-playbook and its workers', 'cpu_seconds'), ('wall time', 'seconds')):
+        print('   %s, median of %d rounds:' % (title, rounds))
+        for label in labels:
+            values = [getattr(run, measure) for run in runs[label]]
+            print('     %-46s %7.2f s   (%s)' % (label, statistics.median(values),
+                                                 ' '.join('%.2f' % v for v in sorted(values))))
+        for label, against in comparisons:
+            ratio, difference, ratios = paired_ratio(runs, label, against, measure)
+            print('     ratio %-46s / %-12s %.3f  (%+.2f ms per task-host; rounds: %s)'
+                  % (label, 'floor' if against == FLOOR else against, ratio, difference * 1000.0 / task_hosts,
+                     ' '.join('%.3f' % r for r in ratios)))
+
+
 def bench_overhead(space, emulator, hosts, tasks, forks, rounds):
-    print('\n2. Wall time, %d hosts x %d tasks at %d forks, %d interleaved rounds' % (hosts, tasks, forks, rounds))
+    print('\n2. debug tasks: %d hosts x %d tasks at %d forks, %d interleaved rounds' % (hosts, tasks, forks, rounds))
     # warm the persistent cache so that every lookup in the timed runs is a hit
     shutil.rmtree(space.cache_dir, ignore_errors=True)
     space.run('bearer', hosts, 1, forks, cache='persistent')
-    variants = [('plain', 'plain variable', 'per_run'), ('floor', 'constant collection lookup (floor)', 'per_run'),
-                ('bearer', 'iots_bearer, warm persistent cache', 'persistent'),
-                ('bearer', 'iots_bearer, per_run cache (1 fetch)', 'per_run'),
-                ('run_once', 'set_fact + run_once (1 lookup), variable', 'per_run')]
-    labels = [label for _playbook, label, _cache in variants]
-    wall = dict((label, []) for label in labels)
-    cpu = dict((label, []) for label in labels)
+    variants = [Variant('plain variable', 'plain', 'per_run', True),
+                Variant(FLOOR, 'floor', 'per_run', True),
+                Variant('iots_bearer, warm persistent cache', 'bearer', 'persistent', True),
+                Variant('iots_bearer, warm persistent cache, shims off', 'bearer', 'persistent', False),
+                Variant('iots_bearer, per_run cache (1 fetch)', 'bearer', 'per_run', True),
+                Variant('set_fact + run_once (1 lookup), variable', 'run_once', 'per_run', True)]
     emulator.reset()
-    for number in range(rounds):
-        # rotate the order so that no variant always runs first or last in a round
-        order = variants[number % len(variants):] + variants[:number % len(variants)]
-        for variant, label, cache in order:
-            run = space.run(variant, hosts, tasks, forks, cache=cache)
-            wall[label].append(run.seconds)
-            cpu[label].append(run.cpu_seconds)
-    runs = hosts * tasks
-    for title, times in (('wall time', wall), ('CPU time of ansible-playbook and its workers', cpu)):
-        medians = dict((label, statistics.median(values)) for label, values in times.items())
-        print('   %s, median of %d:' % (title, rounds))
-        for label in labels:
-            runs_text = ' '.join('%.2f' % v for v in sorted(times[label]))
-            print('     %-42s %6.2f s   (%s)' % (label, medians[label], runs_text))
-        floor = medians['constant collection lookup (floor)']
-        for label, against, against_label in (
-                ('iots_bearer, warm persistent cache', floor, 'floor'),
-                ('iots_bearer, per_run cache (1 fetch)', floor, 'floor'),
-                ('set_fact + run_once (1 lookup), variable', floor, 'floor'),
-                ('constant collection lookup (floor)', medians['plain variable'], 'plain variable')):
-            print('     ratio %-42s / %-14s %.3f  (%+.2f ms per task-host)'
-                  % (label, against_label, medians[label] / against, (medians[label] - against) * 1000.0 / runs))
+    runs = interleaved(space, variants, hosts, tasks, forks, rounds)
+    report(runs, [v.label for v in variants],
+           [(v.label, FLOOR) for v in variants[2:]] + [(FLOOR, 'plain variable')], hosts * tasks, rounds)
     print('   token requests during the timed runs: %d (the per_run and run_once variants fetch once per run)'
           % emulator.counts().get('token', 0))
 
 
-def bench_scale(space, emulator, hosts, tasks, forks, with_floor):
-    print('\n3. %d hosts x %d tasks at %d forks' % (hosts, tasks, forks))
+def bench_set_fact(space, emulator, hosts, tasks, forks, rounds):
+    print('\n3. set_fact tasks: %d aliases of localhost x %d tasks at %d forks, warm persistent cache, '
+          '%d interleaved rounds' % (hosts, tasks, forks, rounds))
+    shutil.rmtree(space.cache_dir, ignore_errors=True)
+    space.run('bearer', hosts, 1, forks, cache='persistent', playbook=space.set_fact_playbook)
+    variants = [Variant(FLOOR, 'floor', 'persistent', True),
+                Variant('iots_bearer, warm persistent cache', 'bearer', 'persistent', True),
+                Variant('iots_bearer, warm persistent cache, shims off', 'bearer', 'persistent', False)]
     emulator.reset()
-    run = space.run('bearer', hosts, tasks, forks, cache='per_run', sample_memory=True)
-    counts = emulator.counts()
-    timeouts = run.output.count('waited') + run.output.count('lock_timeout')
-    print('   iots_bearer per_run: token requests %d, registrations %d, lock timeouts %d, failed hosts %d'
-          % (counts.get('token', 0), counts.get('register', 0), timeouts, failed_hosts(run.output)))
-    print('   iots_bearer per_run: wall %.1f s, CPU %.1f s, peak memory (PSS summed over all processes) %.0f MiB'
-          % (run.seconds, run.cpu_seconds, run.peak_mib))
-    if with_floor:
+    runs = interleaved(space, variants, hosts, tasks, forks, rounds, playbook=space.set_fact_playbook)
+    report(runs, [v.label for v in variants], [(v.label, FLOOR) for v in variants[1:]], hosts * tasks, rounds)
+    print('   token requests during the timed runs: %d' % emulator.counts().get('token', 0))
+
+
+def bench_scale(space, emulator, hosts, tasks, forks, repeats):
+    print('\n4. %d hosts x %d tasks at %d forks, per_run cache, %d paired runs' % (hosts, tasks, forks, repeats))
+    runs = {'iots_bearer': [], FLOOR: []}
+    for number in range(repeats):
+        emulator.reset()
+        run = space.run('bearer', hosts, tasks, forks, cache='per_run', sample_memory=True)
+        counts = emulator.counts()
+        timeouts = run.output.count('waited') + run.output.count('lock_timeout')
         floor = space.run('floor', hosts, tasks, forks, sample_memory=True)
-        print('   floor lookup:        wall %.1f s, CPU %.1f s, peak memory (PSS summed over all processes) %.0f MiB'
-              % (floor.seconds, floor.cpu_seconds, floor.peak_mib))
+        runs['iots_bearer'].append(run)
+        runs[FLOOR].append(floor)
+        print('   run %d: iots_bearer token requests %d, registrations %d, lock timeouts %d, failed hosts %d; '
+              'CPU %.1f s vs floor %.1f s; wall %.1f s vs %.1f s; peak PSS %.0f vs %.0f MiB'
+              % (number + 1, counts.get('token', 0), counts.get('register', 0), timeouts, failed_hosts(run.output),
+                 run.cpu_seconds, floor.cpu_seconds, run.seconds, floor.seconds, run.peak_mib, floor.peak_mib))
+    ratio, difference, ratios = paired_ratio(runs, 'iots_bearer', FLOOR)
+    print('   CPU ratio iots_bearer / floor, median of %d paired runs: %.3f (%+.2f ms per task-host; runs: %s)'
+          % (repeats, ratio, difference * 1000.0 / (hosts * tasks), ' '.join('%.3f' % r for r in ratios)))
 
 
 def failed_hosts(output):
@@ -303,8 +358,9 @@ def describe_machine():
         version = __import__('ansible.release', fromlist=['__version__']).__version__
     except ImportError:
         version = 'not installed'
-    print('machine: %s, %d CPUs, Python %s, ansible-core %s' % (
-        platform.platform(terse=True), os.cpu_count() or 0, platform.python_version(), version))
+    print('machine: %s, %d CPUs, Python %s, ansible-core %s, load average at start %s' % (
+        platform.platform(terse=True), os.cpu_count() or 0, platform.python_version(), version,
+        ' '.join('%.1f' % load for load in os.getloadavg())))
 
 
 def main(argv=None):
@@ -314,8 +370,10 @@ def main(argv=None):
     parser.add_argument('--tasks', type=int, help='tasks for benchmarks 1 and 2 (default 10, quick 5)')
     parser.add_argument('--forks', type=int, help='forks for benchmarks 1 and 2 (default 20, quick 5)')
     parser.add_argument('--rounds', type=int, help='interleaved rounds for benchmark 2 (default 7, quick 3)')
-    parser.add_argument('--scale-hosts', type=int, help='hosts for benchmark 3 (default 1000, quick 200)')
-    parser.add_argument('--only', choices=('counts', 'overhead', 'scale'), action='append',
+    parser.add_argument('--set-fact-rounds', type=int, help='interleaved rounds for benchmark 3 (default 7, quick 3)')
+    parser.add_argument('--scale-hosts', type=int, help='hosts for benchmark 4 (default 1000, quick 200)')
+    parser.add_argument('--scale-repeats', type=int, help='paired runs of benchmark 4 (default 3, quick 2)')
+    parser.add_argument('--only', choices=('counts', 'overhead', 'set_fact', 'scale'), action='append',
                         help='run only these benchmarks (repeatable)')
     parser.add_argument('--keep', action='store_true', help='keep the temp dir with playbooks and inventories')
     args = parser.parse_args(argv)
@@ -324,8 +382,10 @@ def main(argv=None):
     tasks = args.tasks or (5 if quick else 10)
     forks = args.forks or (5 if quick else 20)
     rounds = args.rounds or (3 if quick else 7)
+    set_fact_rounds = args.set_fact_rounds or (3 if quick else 7)
     scale_hosts = args.scale_hosts or (200 if quick else 1000)
-    only = set(args.only or ('counts', 'overhead', 'scale'))
+    scale_repeats = args.scale_repeats or (2 if quick else 3)
+    only = set(args.only or ('counts', 'overhead', 'set_fact', 'scale'))
 
     ensure_collection_tree()
     describe_machine()
@@ -339,8 +399,11 @@ def main(argv=None):
             bench_counts(space, emulator, hosts, tasks, forks)
         if 'overhead' in only:
             bench_overhead(space, emulator, hosts, tasks, forks, rounds)
+        if 'set_fact' in only:
+            bench_set_fact(space, emulator, 30, 5, 10, set_fact_rounds)
         if 'scale' in only:
-            bench_scale(space, emulator, scale_hosts, 5, 50, with_floor=True)
+            bench_scale(space, emulator, scale_hosts, 5, 50, scale_repeats)
+        print('\nload average at the end: %s' % ' '.join('%.1f' % load for load in os.getloadavg()))
     finally:
         emulator.stop()
         if args.keep:

@@ -300,21 +300,25 @@ from ansible_collections.wso2.iots.plugins.plugin_utils import _core_internals
 
 # Our controller-side code, dependencies first, with bytecode; the imports below get these modules.
 _core_internals.load_modules((
-    'module_utils._errors', 'module_utils._registration', 'module_utils._scopes', 'module_utils._oauth',
-    'plugin_utils._private_files', 'plugin_utils._vault_secrets',
+    'module_utils._errors', 'module_utils._urls', 'module_utils._registration', 'module_utils._scopes',
+    'module_utils._oauth', 'plugin_utils._private_files', 'plugin_utils._vault_secrets',
     'plugin_utils._token_cache', 'plugin_utils._lookup_base'))
 OPTION_DEFINITIONS = _core_internals.SavedOptionDefinitions(
     'lookup', __name__, DOCUMENTATION, fragments=('connection',), required=('url', 'cache', 'scopes'))
 OPTION_DEFINITIONS.register()
 
-from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsOptionError
+from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsError, IotsOptionError
 from ansible_collections.wso2.iots.plugins.module_utils._oauth import (
     DEFAULT_TOKEN_PATH,
     GRANT_PASSWORD,
+    check_scopes,
     choose_grant,
+    grant,
     normalize_scopes,
+    register,
 )
 from ansible_collections.wso2.iots.plugins.module_utils._registration import validate_grant_types, validate_token_type
+from ansible_collections.wso2.iots.plugins.module_utils._urls import join_url
 from ansible_collections.wso2.iots.plugins.plugin_utils._lookup_base import IotsLookupBase, lookup_errors
 from ansible_collections.wso2.iots.plugins.plugin_utils._token_cache import FetchError, cache_key
 
@@ -348,7 +352,7 @@ class TokenRequest(object):
 
     @property
     def token_url(self):
-        return (self.url or '').rstrip('/') + '/' + self.token_path.lstrip('/')
+        return join_url(self.url or '', self.token_path)
 
     @property
     def application(self):
@@ -407,23 +411,21 @@ class LookupModule(IotsLookupBase):
     @staticmethod
     def _grant(client, request, cache):
         """The token dict; a failure of the server (not of our options) is remembered by the cache."""
-        from ansible_collections.wso2.iots.plugins.module_utils import _errors, _oauth
         client_id, client_secret = request.client_id, request.client_secret
         try:
             if request.registers_application:
-                application = _oauth.register(client, request.username, request.password,
-                                              request.application_name, tags=request.tags,
-                                              grant_types=request.grant_types, token_type=request.token_type)
+                application = register(client, request.username, request.password, request.application_name,
+                                       tags=request.tags, grant_types=request.grant_types,
+                                       token_type=request.token_type)
                 client_id, client_secret = application['client_id'], application['client_secret']
                 # Tokens cached for this application under other keys (Entgra recreated it) no longer work.
                 cache.forget_other_clients(request.application, client_id)
-            token = _oauth.grant(client, request.grant_type, client_id, client_secret,
-                                 username=request.username, password=request.password,
-                                 refresh_token=request.refresh_token, scopes=request.scopes,
-                                 token_path=request.token_path)
-        except _errors.IotsOptionError:
+            token = grant(client, request.grant_type, client_id, client_secret, username=request.username,
+                          password=request.password, refresh_token=request.refresh_token, scopes=request.scopes,
+                          token_path=request.token_path)
+        except IotsOptionError:
             raise
-        except _errors.IotsError as exc:
+        except IotsError as exc:
             raise FetchError(str(exc))
         if request.registers_application:
             token.update(application=request.application, client_id=client_id)
@@ -434,7 +436,6 @@ class LookupModule(IotsLookupBase):
         if not set(request.scopes) - set(granted):
             return
         # The shared check words the failure exactly as the iots_token module does.
-        from ansible_collections.wso2.iots.plugins.module_utils._oauth import check_scopes
         missing = check_scopes({'scopes': granted}, request.scopes, username=request.username,
                                allow_partial=self.get_option('allow_partial_scopes'))
         display.vvv('iots_bearer: IoTS did not grant %s (allow_partial_scopes is set).' % ', '.join(missing))

@@ -19,7 +19,6 @@ import json
 import re
 import time
 import traceback
-from urllib.parse import urlsplit, urlunsplit
 
 from ansible_collections.wso2.iots.plugins.module_utils._errors import (
     IotsError,
@@ -27,6 +26,7 @@ from ansible_collections.wso2.iots.plugins.module_utils._errors import (
     describe_body,
     redact,
 )
+from ansible_collections.wso2.iots.plugins.module_utils._urls import join_url, normalize_url
 
 REQUESTS_IMPORT_ERROR = None
 try:
@@ -57,45 +57,6 @@ BROKEN_ANSWER_HINT = ('The answer was cut off or is not from IoTS: run again, an
 DROPPED_HINT = ('Check that IoTS is up, and the network and any proxy or load balancer between here and the '
                 'gateway.')
 SILENT_HINT = 'The gateway took the request but did not answer: check that IoTS is up and not overloaded, or raise timeout.'
-
-
-def normalize_url(url):
-    """Check the gateway base URL and return it without a trailing slash.
-
-    IoTS matches paths exactly (``/register/`` is 403), so we never keep a trailing slash.
-    Returns (url, warning or None).
-    """
-    if not isinstance(url, str) or not url.strip():
-        raise IotsOptionError('url is required: the IoTS gateway base, e.g. https://iots.example.com:8243')
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ('http', 'https'):
-        raise IotsOptionError(
-            'url %r must start with https:// (or http://), e.g. https://iots.example.com:8243' % url)
-    if not parts.hostname:
-        raise IotsOptionError('url %r has no host name, e.g. https://iots.example.com:8243' % url)
-    if parts.username is not None or parts.password is not None:
-        # Never echo this URL: it holds a password that would end up in every message.
-        raise IotsOptionError('url must not contain user:password@; give the credentials with username and password')
-    if parts.query or parts.fragment:
-        raise IotsOptionError('url %r must not contain a query or fragment' % url)
-    try:
-        parts.port
-    except ValueError:
-        raise IotsOptionError('url %r has an invalid port' % url)
-    clean = urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip('/'), '', ''))
-    warning = None
-    if parts.scheme == 'http':
-        warning = ('url %s uses plain http: passwords, client secrets and tokens travel '
-                   'unencrypted; use the https gateway port (8243 by default)' % clean)
-    return clean, warning
-
-
-def join_url(base, path):
-    """``base`` + ``/path`` with exactly one slash between them; the path's end is kept as written.
-
-    Some token endpoints need their trailing slash (django-oauth-toolkit's ``/o/token/``).
-    """
-    return base.rstrip('/') + '/' + path.lstrip('/')
 
 
 class IotsResponse(object):

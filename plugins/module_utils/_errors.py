@@ -17,7 +17,6 @@ trusts the Content-Type: it tries JSON, then XML, then HTML, then plain text.
 
 import json
 import re
-from xml.etree import ElementTree
 
 MASK = '********'
 
@@ -140,6 +139,8 @@ def describe_body(text):
                 return described
             return (None, _one_line(json.dumps(data, sort_keys=True)))
     if body.startswith('<'):
+        # Imported here: the XML parser costs milliseconds, and the lookup's cache hit imports this module.
+        from xml.etree import ElementTree
         try:
             root = ElementTree.fromstring(body)
         except ElementTree.ParseError:

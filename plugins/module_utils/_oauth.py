@@ -39,8 +39,9 @@ GRANT_REFRESH_TOKEN = 'refresh_token'
 GRANT_CLIENT_CREDENTIALS = 'client_credentials'
 GRANT_TYPES = (GRANT_PASSWORD, GRANT_REFRESH_TOKEN, GRANT_CLIENT_CREDENTIALS)
 # Letters, digits and a few separators: the name ends up in an SQL LIKE search on the server.
-APPLICATION_NAME_PATTERN = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.-]{0,69}$')
-SCOPE_PATTERN = re.compile(r'^[^\s"\\]+$')
+APPLICATION_NAME_PATTERN = r'^[A-Za-z0-9][A-Za-z0-9_.-]{0,69}$'
+# A scope is one word (split on whitespace) without quotes or backslashes, which would break the form or the key.
+SCOPE_FORBIDDEN = ('"', '\\')
 
 
 # ---------------------------------------------------------------------------- validation
@@ -65,7 +66,7 @@ def normalize_scopes(scopes, option='scopes'):
                 raise IotsOptionError('%s must be strings; %r is a %s.' % (option, item, _type_name(item)))
             items.extend(item.split())
     for item in items:
-        if not SCOPE_PATTERN.match(item):
+        if any(character in item for character in SCOPE_FORBIDDEN):
             raise IotsOptionError('%s: %r is not a valid scope' % (option, item))
     return sorted(set(items))
 
@@ -79,7 +80,7 @@ def _type_name(value):
 
 
 def validate_application_name(name):
-    if not isinstance(name, str) or not APPLICATION_NAME_PATTERN.match(name):
+    if not isinstance(name, str) or not re.match(APPLICATION_NAME_PATTERN, name):
         raise IotsOptionError(
             'application_name %r is not allowed: use 1-70 letters, digits, "_", "." or "-", starting '
             'with a letter or digit. IoTS finds applications with a LIKE search on the name, so pick '

@@ -57,7 +57,7 @@ class Fetcher(object):
 def per_run_cache(run_tmp, clock=None, memory=False, warnings=None):
     """A cache with the per-run tier only; memory off so every read goes to disk."""
     tier = tc.DiskTier(files.ensure_private_directory(tc.per_run_directory(run_tmp)), 'per-run',
-                             remembers_failures=True)
+                       remembers_failures=True)
     return tc.TokenCache([tier], memory=memory, clock=clock or Clock(),
                          warn=(warnings.append if warnings is not None else None))
 
@@ -209,7 +209,7 @@ def test_force_refresh_ignores_an_older_failure(run_tmp):
 
 def test_failures_are_not_kept_in_the_persistent_tier(tmp_path):
     persistent = tc.DiskTier(files.ensure_private_directory(str(tmp_path / 'p')), 'persistent',
-                                   vault=_vault_secrets.VaultCodec([]))
+                             vault=_vault_secrets.VaultCodec([]))
     cache = tc.TokenCache([persistent], memory=False, clock=Clock())
     key = tc.cache_key(URL, 'password', 'admin', 'cid', [])
     with pytest.raises(tc.FetchError):
