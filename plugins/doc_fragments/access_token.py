@@ -11,11 +11,13 @@ class ModuleDocFragment(object):
 options:
   token:
     description:
-      - An OAuth 2.0 access token for the IoTS device-management API, sent as C(Authorization: Bearer).
+      - >-
+        An OAuth 2.0 access token for the IoTS device-management API, sent as C(Authorization: Bearer).
       - For example C({{ lookup('wso2.iots.iots_bearer', scopes=[...]) }}) or the C(access_token) returned by
         M(wso2.iots.iots_token). It must hold the scopes listed in this plugin's description.
       - When set, no token is requested and the credential options are not used.
-      - When not set, a token with exactly the needed scopes is requested with O(client_id) and O(client_secret):
+      - >-
+        When not set, a token with exactly the needed scopes is requested with O(client_id) and O(client_secret):
         the password grant when O(username) and O(password) are given, else the client_credentials grant.
       - Modules also read the E(IOTS_TOKEN) environment variable.
     type: str

@@ -138,12 +138,14 @@ class IotsClient(object):
         return self.request('POST', path, form=form, auth=auth, expected=expected)
 
     def request(self, method, path, json_body=None, form=None, auth=None, headers=None,
-                expected=(200,), bearer=None):
+                expected=(200,), bearer=None, retries=None):
         """Send one request, retrying only connection errors and 502/503/504.
 
         ``bearer`` is an OAuth access token for ``Authorization: Bearer`` (the device-mgt API); it
-        becomes one of the client's secrets.
+        becomes one of the client's secrets. ``retries`` overrides the client's count for one request
+        (0 for a request that must not reach the server twice, such as sending an operation).
         """
+        retries = self.retries if retries is None else retries
         url = self.url(path)
         auth = _utf8_credentials(auth)
         send_headers = {'Accept': 'application/json'}
@@ -158,14 +160,14 @@ class IotsClient(object):
                     method, url, json=json_body, data=form, auth=auth, headers=send_headers,
                     timeout=self.timeout, verify=self.verify, allow_redirects=False)
             except requests.exceptions.RequestException as exc:
-                if not _retryable_exception(exc) or attempt >= self.retries:
+                if not _retryable_exception(exc) or attempt >= retries:
                     raise self._transport_error(method, url, exc, attempt + 1)
                 delay = self.backoff * (2 ** attempt)
             else:
                 text = response.text
                 if response.status_code in expected:
                     return IotsResponse(method, url, response.status_code, response.headers, text)
-                if response.status_code not in RETRY_STATUSES or attempt >= self.retries:
+                if response.status_code not in RETRY_STATUSES or attempt >= retries:
                     raise self._http_error(method, url, response.status_code, text, attempt + 1)
                 delay = _retry_after(response.headers.get('Retry-After'), self.backoff * (2 ** attempt))
             attempt += 1

@@ -45,6 +45,7 @@ Device, Group and Activity are the server's JSON (GSON: Java field names, null m
 
 from ansible.module_utils.six.moves.urllib.parse import quote, urlencode
 
+from ansible_collections.wso2.iots.plugins.module_utils._client import BROKEN_ANSWER_HINT
 from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsError, IotsOptionError
 from ansible_collections.wso2.iots.plugins.module_utils._scopes import SCOPES
 
@@ -87,7 +88,8 @@ def _identifier(value, option, what):
     if not isinstance(value, str) or not value.strip():
         raise IotsOptionError('%s must be a non-empty string; got %r.' % (option, value))
     if '/' in value:
-        raise IotsOptionError('%s %r contains "/": IoTS cannot address such a %s in a URL path.' % (option, value, what))
+        raise IotsOptionError('%s %r contains "/": IoTS cannot address such a %s in a URL path.'
+                              % (option, value, what))
     if value != value.strip():
         raise IotsOptionError('%s %r has leading or trailing white space.' % (option, value))
     return value
@@ -123,19 +125,27 @@ def _hint(exc, call):
     return exc
 
 
-def _call(client, token, call, method, path, query=None, body=None, expected=(200,)):
+def _call(client, token, call, method, path, query=None, body=None, expected=(200,), retries=None):
     if query:
         pairs = [(key, value) for key, value in query if value is not None]
         if pairs:
             path = '%s?%s' % (path, urlencode(pairs))
     try:
-        return client.request(method, API + path, json_body=body, bearer=token, expected=expected)
+        return client.request(method, API + path, json_body=body, bearer=token, expected=expected, retries=retries)
     except IotsError as exc:
         raise _hint(exc, call)
 
 
-def _json(response):
-    return response.json() if response.text.strip() else None
+def _json(response, kind=dict):
+    """The answer's JSON, which must be a ``kind`` (dict, list or bool): an empty or other body is an error,
+    never "nothing found"."""
+    data = response.json() if response.text.strip() else None
+    if not isinstance(data, kind):
+        what = 'an empty body' if data is None else 'a JSON %s' % type(data).__name__
+        raise IotsError('%s %s answered HTTP %s with %s instead of the expected JSON %s.'
+                        % (response.method, response.url, response.status, what, kind.__name__),
+                        url=response.url, method=response.method, status=response.status, hint=BROKEN_ANSWER_HINT)
+    return data
 
 
 def _pages(client, token, call, path, key, query, page_size, until_count=True):
@@ -147,12 +157,12 @@ def _pages(client, token, call, path, key, query, page_size, until_count=True):
         raise IotsOptionError('page_size must be 1 to %d, not %r' % (MAX_PAGE_SIZE, page_size))
     items, offset = [], 0
     while True:
-        data = _json(_call(client, token, call, 'GET', path, query=list(query) + [('offset', offset),
-                                                                                   ('limit', page_size)]))
-        page = (data or {}).get(key) or []
+        paging = [('offset', offset), ('limit', page_size)]
+        data = _json(_call(client, token, call, 'GET', path, query=list(query) + paging))
+        page = data.get(key) or []
         items.extend(page)
         offset += page_size
-        if len(page) < page_size or (until_count and offset >= (data or {}).get('count', 0)):
+        if len(page) < page_size or (until_count and offset >= data.get('count', 0)):
             return items
 
 
@@ -224,9 +234,10 @@ def enroll_device(client, token, device_type, device_id, name=None, description=
         response = _call(client, token, 'enroll_device', 'POST', '/device/agent/enroll', body=body)
     except IotsError as exc:
         if exc.status == 400 and 'active enrolment' in (exc.description or ''):
-            exc.with_hint('Device %s/%s is enrolled and ACTIVE already; modify it instead.' % (device_type, device_id))
+            exc.with_hint('Device %s/%s is enrolled and ACTIVE already; modify it instead. (After a retried connection '
+                          'error the first attempt may have enrolled it.)' % (device_type, device_id))
         raise
-    if _json(response) is False:
+    if _json(response, bool) is False:
         raise _unknown_type_error(client, token, device_type, response.url)
 
 
@@ -257,8 +268,7 @@ def disenroll_device(client, token, device_type, device_id):
 
 
 def device_types(client, token):
-    data = _json(_call(client, token, 'device_types', 'GET', '/device-types')) or {}
-    return list(data.get('deviceTypes') or [])
+    return list(_json(_call(client, token, 'device_types', 'GET', '/device-types')).get('deviceTypes') or [])
 
 
 # ---------------------------------------------------------------------------- groups
@@ -343,9 +353,9 @@ def _change_members(client, token, call, group_id, devices, tail):
         _call(client, token, call, 'POST', _group_path(group_id, tail), body=body)
     except IotsError as exc:
         if exc.status == 500:
+            named = ', '.join('%s/%s' % (member['type'], member['id']) for member in body)
             exc.with_hint('IoTS answers a bare 500 when a device is not enrolled or group %s does not exist; '
-                          'nothing was changed. Devices: %s.' % (group_id, ', '.join('%s/%s' % (d['type'], d['id'])
-                                                                                    for d in body)))
+                          'nothing was changed. Devices: %s.' % (group_id, named))
         raise
 
 
@@ -359,7 +369,7 @@ def remove_group_devices(client, token, group_id, devices):
 
 def device_groups(client, token, device_type, device_id):
     query = [('deviceId', validate_device_id(device_id)), ('deviceType', validate_device_type(device_type))]
-    return list(_json(_call(client, token, 'device_groups', 'GET', '/groups/device', query=query)) or [])
+    return _json(_call(client, token, 'device_groups', 'GET', '/groups/device', query=query), list)
 
 
 # ---------------------------------------------------------------------------- operations
@@ -380,11 +390,13 @@ def send_operation(client, token, device_type, device_ids, code, operation_type=
         operation['payLoad'] = payload
     path = '/devices/%s/operations' % _segment(device_type)
     try:
+        # Never sent twice: a retry after a lost answer would queue the operation again.
         response = _call(client, token, 'send_operation', 'POST', path,
-                         body={'deviceIdentifiers': ids, 'operation': operation}, expected=(200, 201))
+                         body={'deviceIdentifiers': ids, 'operation': operation}, expected=(200, 201), retries=0)
     except IotsError as exc:
         if exc.status == 500 and 'Invalid Device Identifiers' in (exc.description or ''):
-            exc.with_hint('None of the devices is enrolled as %s (unknown or REMOVED): %s.' % (device_type, ', '.join(ids)))
+            exc.with_hint('None of the devices is enrolled as %s (unknown or REMOVED): %s.'
+                          % (device_type, ', '.join(ids)))
         elif exc.status == 400:
             exc.with_hint('IoTS answers 400 without a body for an unknown device type (%s) or an empty request.'
                           % device_type)

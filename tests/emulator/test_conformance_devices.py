@@ -102,6 +102,15 @@ def test_list_paging_limits(api):
     assert api('GET', '/devices', params={'limit': 100}).status_code == 200
 
 
+def test_list_refuses_name_with_role_and_unknown_ownership_or_status(api):
+    response = api('GET', '/devices', params={'name': 'a', 'role': 'admin'})
+    assert response.status_code == 400 and 'both name and role' in response.json()['message']
+    response = api('GET', '/devices', params={'ownership': 'CORPORATE'})
+    assert response.status_code == 400 and response.json()['message'].endswith('BYOD | COPE')
+    response = api('GET', '/devices', params={'status': 'GONE'})
+    assert response.status_code == 400 and response.json()['message'].startswith('Invalid enrollment status type')
+
+
 def test_list_default_page_is_20_and_count_is_every_match(api, emu, ids):
     prefix = 'pg-' + ids[0]
     emu.seed_devices('android', ['%s-%02d' % (ids[0], n) for n in range(25)], name='pg-{id}')

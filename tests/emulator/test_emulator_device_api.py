@@ -50,7 +50,7 @@ def test_enrol_list_get_disenrol(gw, emu, admin_token):
     assert response.status_code == 200
     assert response.headers['Content-Type'] == 'application/json'
     assert response.json() is True
-    listed = gw.api('GET', '/devices', token=admin_token, params={'type': 'android'}).json()
+    listed = gw.api('GET', '/devices', token=admin_token, params={'type': 'android', 'limit': 100}).json()
     mine = [d for d in listed['devices'] if d['deviceIdentifier'] == identifier]
     assert len(mine) == 1 and listed['count'] == len(listed['devices'])
     detail = gw.api('GET', '/devices/android/%s' % identifier, token=admin_token).json()

@@ -8,6 +8,9 @@
     from iots_emulator import Emulator
     with Emulator() as emu:
         ...  # emu.url, emu.ca_path, emu.counts(), emu.set_fault(...)
+        emu.seed_devices('android', ['a1', 'a2'], ownership='COPE')  # no HTTP
+        emu.seed_group('lab', members=[('android', 'a1')])
+        emu.counts()['GET /devices'], emu.counts()['POST /device/agent/enroll']
 
 See tests/emulator/README.md for the behaviour, the default users and the fault kinds.
 """

@@ -19,7 +19,7 @@ import re
 from urllib.parse import unquote
 
 from . import bodies, entgra, group_api, operation_api
-from .devices import OWNERSHIPS, clean_properties
+from .devices import OWNERSHIPS, STATUSES, clean_properties
 from .directory import split_username
 from .exchange import Reply
 from .paging import cut, page_of
@@ -158,8 +158,27 @@ def _list_owner(request, user):
     return owner, None
 
 
+def _filter_error(request):
+    """The 400 of DeviceManagementServiceImpl.getDevices for filters it refuses, in its order, or None."""
+    if request.query_value('name') and request.query_value('role'):
+        return Reply.json(400, {'message': 'Request contains both name and role parameters. Only one is allowed '
+                                           'at once.', 'errorItems': []})
+    page_error = page_of(request)[1]
+    if page_error is not None:
+        return page_error
+    ownership, status = request.query_value('ownership'), request.query_value('status')
+    if ownership and ownership not in OWNERSHIPS:  # RequestValidationUtil.validateOwnershipType
+        return bodies.device_mgt_error(400, 'Invalid ownership type received. Valid ownership types are BYOD | COPE')
+    if status and status not in STATUSES:  # RequestValidationUtil.validateStatus
+        return bodies.device_mgt_error(400, 'Invalid enrollment status type received. Valid status types are '
+                                            'ACTIVE | INACTIVE | UNCLAIMED | UNREACHABLE | SUSPENDED | '
+                                            'DISENROLLMENT_REQUESTED | REMOVED | BLOCKED | CREATED')
+    return None
+
+
 def list_devices(state, request, user):
-    page, error = page_of(request)
+    error = _filter_error(request)
+    page = page_of(request)[0]
     if error is None:
         owner, error = _list_owner(request, user)
     if error is not None:

@@ -52,7 +52,8 @@ def get_activity(state, request, user, activity_id):
     prefix, _sep, number = activity_id.partition('_')
     if prefix != 'ACTIVITY' or not number.split('_')[0].lstrip('-').isdigit():
         # RequestValidationUtil.validateActivityId
-        return bodies.device_mgt_error(400, "Activity Id should be in the form of '[ACTIVITY][_][any-positive-integer]'")
+        return bodies.device_mgt_error(
+            400, "Activity Id should be in the form of '[ACTIVITY][_][any-positive-integer]'")
     activity = state.operations.get(user.tenant, activity_id)
     if activity is None:
         # ErrorResponseBuilder with a message only: Gson leaves the null code out.

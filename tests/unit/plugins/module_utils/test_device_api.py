@@ -244,5 +244,52 @@ def test_bearer_token_is_redacted_from_messages(client, emu, admin_token):
 
 
 def test_scopes_needed():
-    assert api.scopes_needed('list_devices', 'enroll_device') == ['device-types:types', 'device:enroll',
-                                                                 'devices:view']
+    needed = api.scopes_needed('list_devices', 'enroll_device')
+    assert needed == ['device-types:types', 'device:enroll', 'devices:view']
+
+
+def test_operation_is_never_retried_enrolment_is(client, admin_token, emu, ids):
+    emu.seed_devices('android', ids[:1])
+    emu.set_fault('api', 'status', status=503, times=1)
+    with pytest.raises(IotsError) as caught:
+        api.send_operation(client, admin_token, 'android', ids[:1], 'DEVICE_RING')
+    assert caught.value.status == 503
+    assert emu.counts()['POST /devices/{type}/operations'] == 1
+    emu.set_fault('api', 'status', status=503, times=1)
+    api.enroll_device(client, admin_token, 'android', ids[1])
+    assert emu.counts()['POST /device/agent/enroll'] == 2
+
+
+def test_list_groups_pages_until_a_short_page(client, admin_token, emu, ids):
+    # GET /groups counts every group of the caller whatever the filter, so paging cannot stop at count.
+    prefix = 'many-' + ids[0]
+    for n in range(120):
+        emu.seed_group('%s-%03d' % (prefix, n))
+    emu.reset()
+    groups = api.list_groups(client, admin_token, name=prefix)
+    assert len(groups) == 120 and emu.counts()['GET /groups'] == 2
+    assert api.find_group(client, admin_token, '%s-119' % prefix)['name'] == '%s-119' % prefix
+    assert api.list_groups(client, admin_token, name=prefix, owner='nobody') == []
+
+
+def test_latest_devices_and_statuses_helpers():
+    def row(identifier, enrolment, updated):
+        return {'type': 't', 'deviceIdentifier': identifier, 'enrolmentInfo': {'id': enrolment, 'dateOfLastUpdate': updated}}
+
+    rows = [row('a', 1, 5), row('a', 2, 9), row('b', 3, 1)]
+    latest = api.latest_devices(rows)
+    assert latest[('t', 'a')]['enrolmentInfo']['id'] == 2 and set(latest) == {('t', 'a'), ('t', 'b')}
+    assert api.latest_devices(list(reversed(rows)))[('t', 'a')]['enrolmentInfo']['id'] == 2
+    activity = {'activityStatus': [{'deviceIdentifier': {'id': 'a', 'type': 't'}, 'status': 'ERROR'}]}
+    assert api.device_statuses(activity) == {'a': 'ERROR'} and api.device_statuses(None) == {}
+
+
+@pytest.mark.parametrize('kind', ['empty', 'invalid_body', 'truncated_json'])
+def test_broken_answers_are_errors_never_empty_lists(client, admin_token, emu, kind):
+    emu.set_fault('api', kind, times=1)
+    with pytest.raises(IotsError) as caught:
+        api.list_devices(client, admin_token)
+    assert caught.value.status == 200 and 'GET %s/api/device-mgt/v1.0/devices' % emu.url in str(caught.value)
+    emu.set_fault('api', kind, times=1)
+    with pytest.raises(IotsError):
+        api.get_device(client, admin_token, 'android', 'x')
