@@ -65,6 +65,19 @@ options:
       - Modules also read E(IOTS_TOKEN_PATH).
     type: str
     default: /token
+  server_flavor:
+    description:
+      - Which scope names the server uses, where the collection chooses scopes itself (the device modules, the
+        inventory plugin, the default scopes of the P(wso2.iots.credentials#role) role).
+      - V(iots) for WSO2 IoTS 3.2.x and 3.3.x (and Entgra before 5.0.31), for example C(perm:devices:view).
+      - V(entgra) for Entgra IoT Server / UEM 5.0.31 and later, which renamed them, for example C(dm:devices:view).
+      - Scopes you name yourself are sent as written. When a server drops requested scopes that are the other
+        flavour's names, the error says so and names the equivalents.
+      - See R(the Entgra guide,ansible_collections.wso2.iots.docsite.entgra_guide).
+      - Modules also read E(IOTS_SERVER_FLAVOR).
+    type: str
+    choices: [iots, entgra]
+    default: iots
 '''
 
     PLUGINS = r'''
@@ -141,4 +154,12 @@ options:
         key: token_path
     vars:
       - name: iots_token_path
+  server_flavor:
+    env:
+      - name: IOTS_SERVER_FLAVOR
+    ini:
+      - section: wso2_iots
+        key: server_flavor
+    vars:
+      - name: iots_server_flavor
 '''

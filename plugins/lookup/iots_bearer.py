@@ -17,7 +17,9 @@ description:
   - >-
     With O(username) and O(password) but without O(client_id) and O(client_secret), the lookup first
     registers the application O(application_name). IoTS answers every registration of a name with the
-    same keys, so this is safe to repeat.
+    same keys, so this is safe to repeat. An Entgra 7.x server does so only while the grant types
+    (O(grant_types)) stay the same; when the registration returns other keys, the lookup drops the
+    cached tokens of the old ones.
   - >-
     IoTS silently drops the scopes a user may not have. The lookup fails when a requested scope is
     missing from the token, naming each one, unless O(allow_partial_scopes=true).
@@ -76,6 +78,41 @@ options:
         key: application_tags
     vars:
       - name: iots_application_tags
+  grant_types:
+    description:
+      - Grant types the application is registered with, when the lookup registers it (C(supportedGrantTypes),
+        see M(wso2.iots.iots_app_register)). IoTS 3.2.0 ignores them; Entgra allows the application only these.
+      - Use the same list wherever the name is registered. Entgra 7.x deletes and recreates an application with
+        new keys when the set of grant types differs from the one it was registered with.
+      - One of C(password), C(refresh_token), C(client_credentials), C(authorization_code), C(implicit),
+        C(urn:ietf:params:oauth:grant-type:saml2-bearer), C(urn:ietf:params:oauth:grant-type:jwt-bearer),
+        C(urn:ietf:params:oauth:grant-type:device_code), C(urn:ietf:params:oauth:grant-type:token-exchange),
+        C(iwa:ntlm), C(access_token); the lookup cannot send a callback URL, so not C(authorization_code) or
+        C(implicit).
+    type: list
+    elements: str
+    default: [password, refresh_token, client_credentials]
+    env:
+      - name: IOTS_GRANT_TYPES
+    ini:
+      - section: wso2_iots
+        key: grant_types
+    vars:
+      - name: iots_grant_types
+  token_type:
+    description:
+      - V(JWT) (signed JWTs of about 1 KB) or V(DEFAULT) (opaque) access tokens, for an application Entgra creates
+        when the lookup registers it. IoTS 3.2.0 ignores it.
+    type: str
+    choices: [JWT, DEFAULT]
+    default: JWT
+    env:
+      - name: IOTS_TOKEN_TYPE
+    ini:
+      - section: wso2_iots
+        key: token_type
+    vars:
+      - name: iots_token_type
   refresh_token:
     description:
       - Refresh token for the refresh_token grant, used only when O(username) and O(password) are not both given.
@@ -199,8 +236,10 @@ extends_documentation_fragment:
   - wso2.iots.connection.plugins
 notes:
   - Lookups run on the controller, so the cache and the C(requests) library are needed there only.
-  - The cache key is the token URL, the grant, the user, the client id (or the application name) and the sorted
-    scopes. Passwords and secrets are not part of it; after changing them use O(force_refresh) once.
+  - The cache key is the token URL, the grant, the user, the client id (or the application name and its grant
+    types) and the sorted scopes. Passwords and secrets are not part of it; after changing them use
+    O(force_refresh) once.
+  - Tokens may be UUIDs (IoTS) or JWTs of about 1 KB (Entgra); both are cached, sent and hidden alike.
   - Each AWX or Automation Controller job runs in a fresh container, so the default cache costs one token request
     per job; IoTS hands all of them the same token while it is valid.
   - >-
@@ -261,8 +300,9 @@ from ansible_collections.wso2.iots.plugins.plugin_utils import _core_internals
 
 # Our controller-side code, dependencies first, with bytecode; the imports below get these modules.
 _core_internals.load_modules((
-    'module_utils._errors', 'module_utils._urls', 'module_utils._oauth', 'plugin_utils._private_files',
-    'plugin_utils._vault_secrets', 'plugin_utils._token_cache', 'plugin_utils._lookup_base'))
+    'module_utils._errors', 'module_utils._urls', 'module_utils._registration', 'module_utils._scopes',
+    'module_utils._oauth', 'plugin_utils._private_files', 'plugin_utils._vault_secrets',
+    'plugin_utils._token_cache', 'plugin_utils._lookup_base'))
 OPTION_DEFINITIONS = _core_internals.SavedOptionDefinitions(
     'lookup', __name__, DOCUMENTATION, fragments=('connection',), required=('url', 'cache', 'scopes'))
 OPTION_DEFINITIONS.register()
@@ -277,6 +317,7 @@ from ansible_collections.wso2.iots.plugins.module_utils._oauth import (
     normalize_scopes,
     register,
 )
+from ansible_collections.wso2.iots.plugins.module_utils._registration import validate_grant_types, validate_token_type
 from ansible_collections.wso2.iots.plugins.module_utils._urls import join_url
 from ansible_collections.wso2.iots.plugins.plugin_utils._lookup_base import IotsLookupBase, lookup_errors
 from ansible_collections.wso2.iots.plugins.plugin_utils._token_cache import FetchError, cache_key
@@ -304,13 +345,31 @@ class TokenRequest(object):
         self.grant_type, self.registers_application = choose_grant(
             self.username, self.password, self.refresh_token, self.client_id, self.client_secret,
             self.application_name)
+        self.grant_types = self.token_type = None
+        if self.registers_application:
+            self.grant_types = validate_grant_types(get_option('grant_types'))
+            self.token_type = validate_token_type(get_option('token_type'))
+
+    @property
+    def token_url(self):
+        return join_url(self.url or '', self.token_path)
+
+    @property
+    def application(self):
+        """The application the lookup registers, as the server knows it: where, which tenant, which name."""
+        tenant = (self.username or '').rpartition('@')[2].lower() if '@' in (self.username or '') else 'carbon.super'
+        return ' '.join((self.token_url, tenant, self.application_name or ''))
 
     @property
     def cache_key(self):
-        # Before registering, the client id is not known yet; the application name stands for it.
-        client = 'application:%s' % self.application_name if self.registers_application else self.client_id
+        # Before registering, the client id is not known yet; the application name stands for it,
+        # with its grant types: Entgra gives the name other keys for another set.
+        if self.registers_application:
+            client = 'application:%s:%s' % (self.application_name, ' '.join(sorted(self.grant_types)))
+        else:
+            client = self.client_id
         username = self.username if self.grant_type == GRANT_PASSWORD else None
-        return cache_key(join_url(self.url or '', self.token_path), self.grant_type, username, client, self.scopes)
+        return cache_key(self.token_url, self.grant_type, username, client, self.scopes)
 
 
 def _number(value, name, minimum, words):
@@ -335,7 +394,7 @@ class LookupModule(IotsLookupBase):
                 lock_timeout = _number(self.get_option('lock_timeout'), 'lock_timeout', 1e-9, 'a positive number of seconds')
                 if lock_timeout is None:
                     lock_timeout = client.longest_wait(2 if request.registers_application else 1) + LOCK_TIMEOUT_MARGIN
-                entry = cache.fetch(request.cache_key, lambda: self._grant(client, request),
+                entry = cache.fetch(request.cache_key, lambda: self._grant(client, request, cache),
                                     refresh_before, not_before, lock_timeout)
             self._check_scopes(entry, request)
         return [entry['access_token']]
@@ -350,21 +409,27 @@ class LookupModule(IotsLookupBase):
         return client
 
     @staticmethod
-    def _grant(client, request):
+    def _grant(client, request, cache):
         """The token dict; a failure of the server (not of our options) is remembered by the cache."""
         client_id, client_secret = request.client_id, request.client_secret
         try:
             if request.registers_application:
                 application = register(client, request.username, request.password, request.application_name,
-                                       tags=request.tags)
+                                       tags=request.tags, grant_types=request.grant_types,
+                                       token_type=request.token_type)
                 client_id, client_secret = application['client_id'], application['client_secret']
-            return grant(client, request.grant_type, client_id, client_secret, username=request.username,
-                         password=request.password, refresh_token=request.refresh_token, scopes=request.scopes,
-                         token_path=request.token_path)
+                # Tokens cached for this application under other keys (Entgra recreated it) no longer work.
+                cache.forget_other_clients(request.application, client_id)
+            token = grant(client, request.grant_type, client_id, client_secret, username=request.username,
+                          password=request.password, refresh_token=request.refresh_token, scopes=request.scopes,
+                          token_path=request.token_path)
         except IotsOptionError:
             raise
         except IotsError as exc:
             raise FetchError(str(exc))
+        if request.registers_application:
+            token.update(application=request.application, client_id=client_id)
+        return token
 
     def _check_scopes(self, entry, request):
         granted = list(entry.get('scopes') or ())

@@ -24,6 +24,8 @@ from ansible_collections.wso2.iots.plugins.module_utils._errors import (
     IotsOptionError,
     IotsScopeError,
 )
+from ansible_collections.wso2.iots.plugins.module_utils._registration import registration_fields
+from ansible_collections.wso2.iots.plugins.module_utils._scopes import SCOPES, equivalent_scope, logical_name
 
 REGISTER_PATH = '/api-application-registration/register'
 REVOKE_PATH = '/revoke'
@@ -136,15 +138,18 @@ def _require(values, names, why):
 # ---------------------------------------------------------------------------- registration
 
 def register(client, username, password, application_name, tags=DEFAULT_TAGS,
-             allowed_to_all_domains=None, validity_period=None):
+             allowed_to_all_domains=None, validity_period=None, grant_types=None, token_type=None,
+             callback_url=None):
     """POST /api-application-registration/register; returns client_id and client_secret.
 
-    The server is idempotent by name: the same name always yields the same keys.
+    The server is idempotent by name: the same name always yields the same keys (on Entgra 7.x
+    only while the set of grant types stays the same, see _registration).
     """
     _require({'username': username, 'password': password}, ('username', 'password'),
              'Registering an application')
     validate_application_name(application_name)
     body = {'applicationName': application_name, 'tags': validate_tags(tags)}
+    body.update(registration_fields(username, grant_types, token_type, callback_url))
     if allowed_to_all_domains is not None:
         body['isAllowedToAllDomains'] = bool(allowed_to_all_domains)
     if validity_period is not None:
@@ -169,6 +174,9 @@ def _explain_register_error(exc, username):
         return exc.with_hint(
             'User %s is authenticated but may not register applications: it needs the permission %s '
             '(or the admin role).' % (username, SUBSCRIBE_PERMISSION))
+    if exc.status == 400 and exc.description:
+        return exc.with_hint('An Entgra server refused the registration fields: check token_type (JWT or DEFAULT) '
+                             'and grant_types (authorization_code needs callback_url).')
     if exc.status == 406:
         return exc.with_hint('IoTS accepts only tags that name device types (e.g. android) or '
                              'device_management, scep_management, device_agent.')
@@ -249,7 +257,9 @@ def _explain_token_error(exc, grant_type, username):
         return exc.with_hint('The refresh token is unknown, revoked or expired; give username and '
                              'password so the password grant can take over.')
     if exc.error == 'unauthorized_client':
-        return exc.with_hint('The application is not allowed the %s grant.' % grant_type)
+        return exc.with_hint('The application is not allowed the %s grant. An Entgra server allows only the grant '
+                             'types an application was registered with: add it to grant_types and register again '
+                             '(Entgra then recreates the application with new keys).' % grant_type)
     return exc
 
 
@@ -286,12 +296,38 @@ def check_scopes(token, requested, username=None, allow_partial=False):
         who = ('user %s' % username) if username else 'the application'
         granted = ', '.join(token['scopes']) or 'none ("default" only)'
         raise IotsScopeError(
-            'IoTS did not grant %d of the %d requested scopes to %s: %s. Granted: %s.'
-            % (len(missing), len(requested), who, ', '.join(missing), granted),
+            'IoTS did not grant %d of the %d requested scopes to %s: %s. Granted: %s.%s'
+            % (len(missing), len(requested), who, ', '.join(missing), granted,
+               other_flavor_sentence(missing, token['scopes'])),
             missing_scopes=missing, granted_scopes=token['scopes'],
             hint='Give the user the permissions behind these scopes and register the application '
                  'with the tags of the APIs that define them, or set allow_partial_scopes: true.')
     return missing
+
+
+def _flavor_of(name):
+    logical = logical_name(name)
+    if logical is None:
+        return None
+    return 'iots' if SCOPES[logical]['iots'] == name else 'entgra'
+
+
+def other_flavor_sentence(missing, granted):
+    """' These are ... names; this server may be ...' when the dropped scopes are the other flavour's names.
+
+    Said only when the server granted none of that flavour's names: a server that grants
+    perm:devices:view but drops perm:devices:delete knows the IoTS names, it just refused one.
+    """
+    renamed = [(name, equivalent_scope(name)) for name in missing if equivalent_scope(name)]
+    flavors = set(_flavor_of(name) for name, other in renamed)
+    if not renamed or len(flavors) != 1 or flavors & set(_flavor_of(name) for name in granted):
+        return ''
+    others = ', '.join(other for name, other in renamed)
+    if flavors == {'iots'}:
+        return (' These are WSO2 IoTS 3.x scope names; this server may be an Entgra server, which names them %s '
+                '(set server_flavor: entgra to let the collection choose them).' % others)
+    return (' These are Entgra scope names; this server may be WSO2 IoTS 3.x or an Entgra older than 5.0.31, '
+            'which names them %s (set server_flavor: iots to let the collection choose them).' % others)
 
 
 # ---------------------------------------------------------------------------- revocation

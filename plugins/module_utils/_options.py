@@ -17,6 +17,7 @@ from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.wso2.iots.plugins.module_utils._client import DEFAULT_TIMEOUT
 from ansible_collections.wso2.iots.plugins.module_utils._oauth import DEFAULT_TOKEN_PATH
+from ansible_collections.wso2.iots.plugins.module_utils._scopes import DEFAULT_FLAVOR, FLAVORS
 
 
 def _env(name):
@@ -34,6 +35,7 @@ CONNECTION_ARGSPEC = dict(
     client_id=dict(type='str', fallback=_env('IOTS_CLIENT_ID')),
     client_secret=dict(type='str', no_log=True, fallback=_env('IOTS_CLIENT_SECRET')),
     token_path=dict(type='str', default=DEFAULT_TOKEN_PATH, no_log=False, fallback=_env('IOTS_TOKEN_PATH')),
+    server_flavor=dict(type='str', default=DEFAULT_FLAVOR, choices=list(FLAVORS), fallback=_env('IOTS_SERVER_FLAVOR')),
 )
 
 

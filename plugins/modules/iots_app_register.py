@@ -20,6 +20,11 @@ description:
   - Safe to repeat. IoTS returns the same client ID and client secret every time the same O(application_name)
     is registered, whoever registers it, because the application is created once in the tenant
     administrator's namespace.
+  - Works with Entgra IoT Server / UEM too. Every registration also sends the grant types (O(grant_types)), the
+    token type (O(token_type)) and the user name, which Entgra needs and IoTS 3.2.0 ignores.
+  - On Entgra 7.x the same name keeps its keys only while the B(set) of grant types stays the same. Registering it
+    with another set deletes the application and creates it again with new keys. Keep O(grant_types) the same
+    everywhere an application name is registered.
   - There is no O(ignore:state=absent). IoTS 3.2.0 cannot unregister an application (it answers HTTP 403 to
     C(DELETE /api-application-registration/unregister)). Delete an application in the API Store
     (C(https://<iots-host>:9443/store), B(Applications)) if you need to.
@@ -64,6 +69,9 @@ options:
       - IoTS has no call that reads an application, so this is how the module knows whether anything changed.
         The task reports C(changed=false) when the server returns this client ID, and C(changed=true) when it
         returns another one (or when O(client_id) is not given).
+      - When the server returns another client ID (Entgra recreated the application, or an administrator changed
+        it), the task reports C(changed=true), sets RV(client_id_changed) and warns that the old client ID and
+        secret no longer work.
       - Modules also read E(IOTS_CLIENT_ID).
     type: str
   client_secret:
@@ -111,6 +119,41 @@ options:
       - Used only when IoTS first generates the keys. It does not change the lifetime of tokens from the
         password grant. When not set, IoTS uses C(3600).
     type: int
+  grant_types:
+    description:
+      - The OAuth grant types the application may use (C(supportedGrantTypes)). Entgra registers the application
+        with exactly these and answers C(unauthorized_client) to any other; IoTS 3.2.0 ignores the list.
+      - The default is the grants this collection uses. They are sent in this order on every run, because Entgra
+        7.x recreates the application, with new keys, when the set differs from the one it was registered with.
+      - C(authorization_code) and C(implicit) need O(callback_url).
+    type: list
+    elements: str
+    choices:
+      - password
+      - refresh_token
+      - client_credentials
+      - authorization_code
+      - implicit
+      - urn:ietf:params:oauth:grant-type:saml2-bearer
+      - urn:ietf:params:oauth:grant-type:jwt-bearer
+      - urn:ietf:params:oauth:grant-type:device_code
+      - urn:ietf:params:oauth:grant-type:token-exchange
+      - iwa:ntlm
+      - access_token
+    default: [password, refresh_token, client_credentials]
+  token_type:
+    description:
+      - The kind of access tokens Entgra issues for the application (C(tokenType)). V(JWT), Entgra's default, gives
+        signed JWTs of about 1 KB; V(DEFAULT) gives opaque tokens. IoTS 3.2.0 ignores it and issues UUIDs.
+      - Used only when Entgra creates the application; it does not change an existing one.
+    type: str
+    choices: [JWT, DEFAULT]
+    default: JWT
+  callback_url:
+    description:
+      - The redirect URI of the application (C(callbackUrl)); needed with the C(authorization_code) or
+        C(implicit) grant, which this collection does not use itself.
+    type: str
 notes:
   - The result contains the client secret. Set C(no_log) on the task, or on any task that would print the
     registered result, and keep the secret in Ansible Vault; the P(wso2.iots.credentials#role) role does this
@@ -119,6 +162,7 @@ notes:
     is also a user or application name (for example C(admin)) those names appear as C(********).
   - Connection errors and HTTP 502, 503 and 504 are retried; this is safe because a registration under the same
     name always returns the same keys.
+  - Which servers, and what differs on Entgra's, is in the R(Entgra guide,ansible_collections.wso2.iots.docsite.entgra_guide).
 seealso:
   - module: wso2.iots.iots_token
   - plugin: wso2.iots.iots_bearer
@@ -174,6 +218,18 @@ EXAMPLES = r'''
       ansible.builtin.debug:
         msg: "{{ 'New client credentials, store them' if iots_app is changed else 'Stored credentials are current' }}"
 
+- name: Register with an Entgra server for the password grant only, with opaque tokens
+  wso2.iots.iots_app_register:
+    url: https://entgra.example.com
+    username: admin
+    password: "{{ entgra_admin_password }}"
+    application_name: ansible_entgra_devices
+    client_id: "{{ iots_client_id | default(omit) }}"  # held keys: changed and a warning if Entgra made new ones
+    grant_types: [password, refresh_token]
+    token_type: DEFAULT
+  register: entgra_app
+  no_log: true
+
 - name: Register as a tenant user
   wso2.iots.iots_app_register:
     url: https://iots.example.com:8243
@@ -200,6 +256,14 @@ client_secret:
   returned: success, except in check mode
   type: str
   sample: nboXPDTm9S1cK1yPbhAvJenbbzsa
+client_id_changed:
+  description:
+    - Whether the server returned another client ID than the given O(client_id). The old client ID and secret then
+      no longer work.
+    - V(false) when O(client_id) was not given, and in check mode.
+  returned: always
+  type: bool
+  sample: false
 application_name:
   description: The application name that was registered.
   returned: always
@@ -244,6 +308,15 @@ from ansible_collections.wso2.iots.plugins.module_utils._oauth import (
     validate_tags,
 )
 from ansible_collections.wso2.iots.plugins.module_utils._options import connection_argspec
+from ansible_collections.wso2.iots.plugins.module_utils._registration import (
+    DEFAULT_GRANT_TYPES,
+    DEFAULT_TOKEN_TYPE,
+    KNOWN_GRANT_TYPES,
+    TOKEN_TYPES,
+    client_id_change_warning,
+    validate_grant_types,
+    validate_token_type,
+)
 
 # Shown in the check-mode diff where IoTS would assign the client ID.
 UNKNOWN_CLIENT_ID = '(assigned by IoTS on registration)'
@@ -259,6 +332,10 @@ def argument_spec():
         tags=dict(type='list', elements='str', default=list(DEFAULT_TAGS)),
         allowed_to_all_domains=dict(type='bool'),
         validity_period=dict(type='int'),
+        grant_types=dict(type='list', elements='str', default=list(DEFAULT_GRANT_TYPES),
+                         choices=list(KNOWN_GRANT_TYPES)),
+        token_type=dict(type='str', default=DEFAULT_TOKEN_TYPE, choices=list(TOKEN_TYPES)),
+        callback_url=dict(type='str'),
     )
     return spec
 
@@ -276,6 +353,9 @@ def validated_request(params):
         tags=validate_tags(params['tags']),
         allowed_to_all_domains=params['allowed_to_all_domains'],
         validity_period=params['validity_period'],
+        grant_types=validate_grant_types(params['grant_types'], params['callback_url']),
+        token_type=validate_token_type(params['token_type']),
+        callback_url=params['callback_url'] or None,
     )
 
 
@@ -301,7 +381,7 @@ def main():
     if module.check_mode:
         # IoTS has no read call: predict from the ID the caller holds (the same name yields the same ID).
         result = dict(changed=known_client_id is None, client_id=known_client_id,
-                      application_name=request['application_name'])
+                      application_name=request['application_name'], client_id_changed=False)
         shown_client_id = known_client_id or UNKNOWN_CLIENT_ID
     else:
         try:
@@ -310,6 +390,10 @@ def main():
             module.fail_iots(exc, application_name=request['application_name'])
         result = dict(changed=registered['client_id'] != known_client_id, **registered)
         shown_client_id = registered['client_id']
+        warning = client_id_change_warning(request['application_name'], known_client_id, shown_client_id)
+        result['client_id_changed'] = warning is not None
+        if warning:
+            module.warn(warning)
 
     if module._diff:
         result['diff'] = registration_diff(request, known_client_id, shown_client_id)

@@ -136,7 +136,7 @@ def token_entry(key, token, refresh_before=DEFAULT_REFRESH_BEFORE):
     """
     obtained_at = float(token['obtained_at'])
     expires_in = int(token['expires_in'])
-    return {
+    entry = {
         'v': SCHEMA_VERSION,
         'key': key,
         'access_token': token['access_token'],
@@ -147,6 +147,12 @@ def token_entry(key, token, refresh_before=DEFAULT_REFRESH_BEFORE):
         'expires_in': expires_in,
         'usable_until': usable_until(obtained_at, expires_in, refresh_before),
     }
+    # Which registered application and client the token came from, when the lookup registered it:
+    # public identifiers that let forget_other_clients find tokens of replaced keys.
+    for name in ('application', 'client_id'):
+        if token.get(name):
+            entry[name] = token[name]
+    return entry
 
 
 def failure_entry(key, message, now):
@@ -265,6 +271,20 @@ class DiskTier(object):
         """The key's exclusive lock (a context manager); see _private_files.exclusive_lock."""
         return exclusive_lock(self._file(key, LOCK_SUFFIX), timeout, clock=clock, sleep=sleep)
 
+    def keys(self):
+        """The keys of the entries in the directory (none when it cannot be listed)."""
+        try:
+            names = os.listdir(self.path)
+        except OSError:
+            return []
+        return [name[:-len(ENTRY_SUFFIX)] for name in names if name.endswith(ENTRY_SUFFIX)]
+
+    def remove(self, key):
+        try:
+            os.remove(self._file(key, ENTRY_SUFFIX))
+        except OSError:
+            pass  # gone already, or not ours to remove: a later read decides
+
 
 # ---------------------------------------------------------------------------- the cache
 
@@ -328,6 +348,22 @@ class TokenCache(object):
                     'waited %s s for another Ansible process fetching the same IoTS token (lock %s); raise '
                     'lock_timeout if the server is that slow' % (seconds(exc.timeout), exc.path))
             return entry
+
+    def forget_other_clients(self, application, client_id):
+        """Drop the tokens of ``application`` that another client id fetched: that client is gone.
+
+        Entgra 7.x deletes and recreates an application, with new keys, when it is registered with
+        another set of grant types; the tokens of the old keys stop working at once.
+        """
+        def replaced(entry):
+            return bool(entry) and entry.get('application') == application and entry.get('client_id') != client_id
+
+        for key in [key for key, entry in _MEMORY.items() if replaced(entry)]:
+            del _MEMORY[key]
+        for tier in self.tiers:
+            for key in tier.keys():
+                if replaced(tier.read(key)):
+                    tier.remove(key)
 
     def _fetch_and_store(self, key, fetch, refresh_before):
         try:

@@ -23,7 +23,8 @@ def parse_args(argv):
     parser.add_argument('--port', type=int, default=8243, help='port (default 8243 like IoTS; 0 picks a free one)')
     parser.add_argument('--state-dir', help='where the certificate and key go (default: a temporary directory)')
     parser.add_argument('--version', dest='iots_version', choices=SUPPORTED_VERSIONS, default='3.2.0',
-                        help='3.2.0, or 3.3 (refresh with scope answers invalid_scope)')
+                        help='3.2.0, 3.3 (refresh with scope answers invalid_scope), or entgra (Entgra 7.x: '
+                             'register fields, JWT tokens, dm:*/gm:* scope names)')
     parser.add_argument('--token-validity', type=float, default=DEFAULT_TOKEN_VALIDITY,
                         help='lifetime of new access tokens in seconds (default 3600)')
     parser.add_argument('--refresh-token-validity', type=float, default=DEFAULT_REFRESH_TOKEN_VALIDITY,

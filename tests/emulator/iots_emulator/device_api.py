@@ -18,7 +18,7 @@ count list pages and enrol requests.
 import re
 from urllib.parse import unquote
 
-from . import bodies, group_api, operation_api
+from . import bodies, entgra, group_api, operation_api
 from .devices import OWNERSHIPS, STATUSES, clean_properties
 from .directory import split_username
 from .exchange import Reply
@@ -119,7 +119,7 @@ def handle(state, request):
         app = state.apps_by_client.get(row.client_id)
         if app is None or not app.tags & route.api.tags:
             return resource_forbidden(request, route.api)
-        if route.scope not in row.scopes:
+        if entgra.api_scope(state, route.scope) not in row.scopes:
             return scope_missing(request, route.api)
         return route.handler(state, request, row.user, *args)
 

@@ -14,7 +14,7 @@ import base64
 import binascii
 import json
 
-from . import bodies
+from . import bodies, entgra
 from .directory import split_username
 from .exchange import FORM, Reply
 from .store import ACTIVE, EXPIRED, INACTIVE, REVOKED, TokenRow
@@ -129,6 +129,9 @@ def token(state, request):
     app = state.apps_by_client.get(client_id)
     if app is None or app.client_secret != client_secret:
         return bodies.oauth_error(401, 'invalid_client', CLIENT_AUTH_FAILED, realm=True)
+    refused = entgra.refuse_grant(state, app, grant_type)
+    if refused is not None:
+        return refused
     requested = set((_first(form, 'scope') or '').split())
     if grant_type == PASSWORD:
         return _password_grant(state, app, _first(form, 'username'), _first(form, 'password'), requested)
@@ -159,13 +162,13 @@ def _password_grant(state, app, username, password, requested):
     if user is None:
         name = username if '@' in username else '%s@%s' % (username, tenant)
         return bodies.oauth_error(400, 'invalid_grant', 'Authentication failed for %s' % name)
-    return _issue(state, app, user, directory.granted_scopes(user, requested), PASSWORD, with_refresh=True)
+    return _issue(state, app, user, entgra.granted_scopes(state, user, requested), PASSWORD, with_refresh=True)
 
 
 def _client_credentials_grant(state, app, requested):
     # The token's user is the application owner: the tenant admin for apps made by /register.
     owner = app.owner
-    return _issue(state, app, owner, state.directory.granted_scopes(owner, requested), CLIENT_CREDENTIALS,
+    return _issue(state, app, owner, entgra.granted_scopes(state, owner, requested), CLIENT_CREDENTIALS,
                   with_refresh=False)
 
 
@@ -188,6 +191,7 @@ def _issue(state, app, user, scopes, grant_type, with_refresh):
                        refresh_issued if refresh_issued is not None else now,
                        refresh_validity if refresh_validity is not None else state.refresh_token_validity,
                        grant_type)
+        entgra.shape_access_token(state, app, row)
         state.add_token(row)
         return _token_reply(row.access, row.refresh if with_refresh else None, scopes, row.validity)
 
@@ -215,6 +219,7 @@ def _refresh_grant(state, app, refresh, requested):
         new_row = TokenRow(app.client_id, latest.user, scopes, now, state.token_validity, refresh,
                            latest.refresh_issued, latest.refresh_validity, REFRESH_TOKEN)
         latest.state = INACTIVE
+        entgra.shape_access_token(state, app, new_row)
         state.add_token(new_row)
         return _token_reply(new_row.access, refresh, scopes, new_row.validity,
                             headers=[('DeactivatedAccessToken', latest.access)])

@@ -13,7 +13,7 @@ service, which acts as the tenant admin and is idempotent by application name.
 import base64
 import binascii
 
-from . import bodies
+from . import bodies, entgra
 from .directory import SUPER_TENANT
 from .exchange import Reply
 from .store import Application
@@ -111,13 +111,15 @@ def _register(state, request, user):
         return Reply.empty(400)  # Jackson cannot bind; no exception mapper is registered
     if not isinstance(profile, dict):
         return Reply.empty(400)
+    allowed = set(STATIC_TAGS) | set(DEVICE_TYPE_TAGS) | set(state.device_types)
+    if entgra.active(state):
+        return entgra.register(state, user, profile, allowed)
     tags = profile.get('tags')
     if tags is None or tags == []:
         return Reply(406, 'Tags should not be empty', 'application/json')
     if not isinstance(tags, list) or any(isinstance(tag, (dict, list)) for tag in tags):
         return Reply.empty(400)  # Jackson 1.x will not turn a string or object into String[]
     tags = ['' if tag is None else (str(tag).lower() if isinstance(tag, bool) else str(tag)) for tag in tags]
-    allowed = set(STATIC_TAGS) | set(DEVICE_TYPE_TAGS) | set(state.device_types)
     if not set(tags) <= allowed:
         return Reply(406, 'APIs(Tags) are not allowed to this user.', 'application/json')
     name = profile.get('applicationName')

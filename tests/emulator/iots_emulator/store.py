@@ -22,7 +22,7 @@ from .directory import SUPER_TENANT, Directory
 from .groups import GroupStore
 from .operations import OperationStore
 
-SUPPORTED_VERSIONS = ('3.2.0', '3.3')
+SUPPORTED_VERSIONS = ('3.2.0', '3.3', 'entgra')  # entgra: Entgra 7.x, see entgra.py
 # identity.xml of IoTS 3.2.0
 DEFAULT_TOKEN_VALIDITY = 3600
 DEFAULT_REFRESH_TOKEN_VALIDITY = 15552000

@@ -168,14 +168,34 @@ def test_registers_the_application_when_no_client_credentials_are_given(iots):
     register, grant = iots.calls
     assert register['url'] == URL + '/api-application-registration/register'
     assert register['auth'] == ('operator', 'op-pass-789')
-    assert register['json'] == {'applicationName': 'ansible_iots_bearer', 'tags': ['device_management']}
+    assert register['json'] == {'applicationName': 'ansible_iots_bearer', 'tags': ['device_management'],
+                                'supportedGrantTypes': ['password', 'refresh_token', 'client_credentials'],
+                                'tokenType': 'JWT', 'username': 'operator'}
     assert grant['auth'] == ('reg-cid', 'reg-secret-000')
 
 
 def test_registration_uses_application_name_and_tags(iots):
     lookup([], dict(USER, iots_application_name='ansible_lab_devices'), tags=['device_management', 'android'])
-    assert iots.calls[0]['json'] == {'applicationName': 'ansible_lab_devices',
-                                     'tags': ['device_management', 'android']}
+    body = iots.calls[0]['json']
+    assert (body['applicationName'], body['tags']) == ('ansible_lab_devices', ['device_management', 'android'])
+
+
+def test_registration_sends_grant_types_and_token_type(iots):
+    lookup([], dict(USER, iots_grant_types=['refresh_token', 'password'], iots_token_type='DEFAULT'))
+    body = iots.calls[0]['json']
+    assert (body['supportedGrantTypes'], body['tokenType']) == (['refresh_token', 'password'], 'DEFAULT')
+
+
+@pytest.mark.parametrize('variables, words', [
+    ({'iots_grant_types': []}, 'grant_types must not be empty'),
+    ({'iots_grant_types': ['password', 'magic']}, "'magic' is not a grant type"),
+    ({'iots_grant_types': ['authorization_code']}, 'needs a callback URL'),
+    ({'iots_token_type': 'OPAQUE'}, 'token_type'),
+])
+def test_bad_registration_fields_fail_before_any_request(iots, variables, words):
+    with pytest.raises(AnsibleError, match=words):
+        lookup([], dict(USER, **variables))
+    assert iots.calls == []
 
 
 @pytest.mark.parametrize('variables, words', [
@@ -481,7 +501,7 @@ def test_a_cache_hit_imports_nothing(isolated):
     code = set('ansible_collections.wso2.iots.plugins.%s' % name for name in (
         'lookup.iots_bearer', 'plugin_utils._core_internals', 'plugin_utils._lookup_base', 'plugin_utils._token_cache',
         'plugin_utils._private_files', 'plugin_utils._vault_secrets', 'module_utils._errors', 'module_utils._urls',
-        'module_utils._oauth'))
+        'module_utils._oauth', 'module_utils._registration', 'module_utils._scopes'))
     assert code <= ours
     assert ours <= code | {'ansible_collections.wso2', 'ansible_collections.wso2.iots',
                            'ansible_collections.wso2.iots.plugins', 'ansible_collections.wso2.iots.plugins.lookup',

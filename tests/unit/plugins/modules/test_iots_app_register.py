@@ -31,6 +31,9 @@ NAME = 'ansible_unit_provisioning'
 PERMISSION = '/permission/admin/device-mgt/device/api/subscribe'
 
 KEYS = {'client_secret': CLIENT_SECRET, 'client_id': CLIENT_ID}
+# What every registration adds for Entgra 6.x/7.x (IoTS 3.2.0 ignores unknown keys).
+ENTGRA_FIELDS = {'supportedGrantTypes': ['password', 'refresh_token', 'client_credentials'], 'tokenType': 'JWT',
+                 'username': 'admin'}
 
 
 @pytest.fixture(autouse=True)
@@ -79,7 +82,7 @@ class TestRegistration(object):
         call = http.calls[0]
         assert (call['method'], call['url']) == ('POST', REGISTER_URL)
         assert call['auth'] == ('admin', PASSWORD)
-        assert sent_body(call) == {'applicationName': NAME, 'tags': ['device_management']}
+        assert sent_body(call) == dict(ENTGRA_FIELDS, applicationName=NAME, tags=['device_management'])
         assert call['verify'] is True
 
     def test_same_client_id_returned_is_no_change(self, run, iots_http):
@@ -93,6 +96,31 @@ class TestRegistration(object):
         result = run(client_id=OLD_CLIENT_ID)
         assert result['changed'] is True
         assert result['client_id'] == CLIENT_ID
+        assert result['client_id_changed'] is True
+        warning = ' '.join(result.warnings)
+        assert 'new client_id for application %s (%s, was %s)' % (NAME, CLIENT_ID, OLD_CLIENT_ID) in warning
+        assert 'no longer work' in warning and CLIENT_SECRET not in warning
+
+    def test_same_or_unknown_client_id_gives_no_warning(self, run, iots_http):
+        iots_http((201, KEYS), (201, KEYS))
+        # Module warnings pile up in one process: a name of its own tells this test's apart.
+        for held in (CLIENT_ID, None):
+            result = run(client_id=held, application_name='ansible_unit_unchanged')
+            assert result['client_id_changed'] is False
+            assert not any('ansible_unit_unchanged' in warning for warning in result.warnings), result.warnings
+
+    def test_grant_types_and_token_type_are_sent_as_given(self, run, iots_http):
+        http = iots_http((201, KEYS))
+        run(grant_types=['refresh_token', 'password', 'refresh_token'], token_type='DEFAULT')
+        body = sent_body(http.calls[0])
+        assert body['supportedGrantTypes'] == ['refresh_token', 'password']
+        assert body['tokenType'] == 'DEFAULT'
+        assert 'callbackUrl' not in body and 'password' not in body
+
+    def test_authorization_code_with_callback_url(self, run, iots_http):
+        http = iots_http((201, KEYS))
+        run(grant_types=['authorization_code', 'refresh_token'], callback_url='https://app.example.com/cb')
+        assert sent_body(http.calls[0])['callbackUrl'] == 'https://app.example.com/cb'
 
     def test_empty_client_id_counts_as_unknown(self, run, iots_http):
         iots_http((201, KEYS))
@@ -101,9 +129,9 @@ class TestRegistration(object):
     def test_optional_fields_are_sent_only_when_set(self, run, iots_http):
         http = iots_http((201, KEYS))
         run(allowed_to_all_domains=False, validity_period=7200, tags=[' android', 'device_management', 'android'])
-        assert sent_body(http.calls[0]) == {
-            'applicationName': NAME, 'tags': ['android', 'device_management'],
-            'isAllowedToAllDomains': False, 'validityPeriod': '7200'}
+        assert sent_body(http.calls[0]) == dict(
+            ENTGRA_FIELDS, applicationName=NAME, tags=['android', 'device_management'],
+            isAllowedToAllDomains=False, validityPeriod='7200')
 
     def test_tenant_user_logs_in_with_its_domain(self, run, iots_http):
         http = iots_http((201, KEYS))
@@ -251,6 +279,19 @@ class TestValidation(object):
         assert_one_line_failure(run(tags=tags), words)
         assert http.calls == []
 
+    @pytest.mark.parametrize('args, words', [
+        ({'grant_types': []}, 'grant_types must not be empty'),
+        ({'grant_types': ['password', 'magic']}, 'grant_types'),
+        ({'grant_types': ['authorization_code']}, 'authorization_code needs a callback URL'),
+        ({'token_type': 'OPAQUE'}, 'token_type'),
+        ({'token_type': 'jwt'}, 'token_type'),
+        ({'server_flavor': 'entgra7'}, 'server_flavor'),
+    ])
+    def test_bad_entgra_fields_fail_before_any_request(self, run, iots_http, args, words):
+        http = iots_http((201, KEYS))
+        assert_one_line_failure(run(**args), words)
+        assert http.calls == []
+
     @pytest.mark.parametrize('period', [0, -1])
     def test_validity_period_must_be_positive(self, run, iots_http, period):
         http = iots_http((201, KEYS))
@@ -329,6 +370,12 @@ class TestErrors(object):
         result = run(tags=['nope'])
         assert_one_line_failure(result, 'HTTP 406 APIs(Tags) are not allowed to this user.', 'device_management')
         assert result['description'] == 'APIs(Tags) are not allowed to this user.'
+
+    def test_entgra_refusing_the_token_type_quotes_the_server(self, run, iots_http):
+        message = 'Can not find a token type associated with provided token type JWT'
+        iots_http((400, message))
+        result = run()
+        assert_one_line_failure(result, 'HTTP 400 %s' % message, 'token_type (JWT or DEFAULT)')
 
     def test_server_failure_false(self, run, iots_http):
         iots_http((500, 'false'))

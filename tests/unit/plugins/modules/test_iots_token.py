@@ -385,7 +385,9 @@ def test_unsupported_grant_for_the_application(server, run_module):
     run = run_module(grant_type='client_credentials')
     assert run['msg'] == ('POST %s/token failed: HTTP 400 unauthorized_client: The authenticated client is not '
                           'authorized to use this authorization grant type. The application is not allowed the '
-                          'client_credentials grant.' % URL)
+                          'client_credentials grant. An Entgra server allows only the grant types an application '
+                          'was registered with: add it to grant_types and register again (Entgra then recreates '
+                          'the application with new keys).' % URL)
     assert run['error'] == 'unauthorized_client'
 
 

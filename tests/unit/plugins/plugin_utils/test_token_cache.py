@@ -54,21 +54,6 @@ class Fetcher(object):
         return token('tok-%d' % self.calls, self.expires_in, obtained_at=self.clock())
 
 
-@pytest.fixture(autouse=True)
-def empty_memory():
-    tc.forget_memory()
-    yield
-    tc.forget_memory()
-
-
-@pytest.fixture
-def run_tmp(tmp_path):
-    """A stand-in for C.DEFAULT_LOCAL_TMP (created 0700 by Ansible)."""
-    path = tmp_path / 'ansible-local-1'
-    path.mkdir(mode=0o700)
-    return str(path)
-
-
 def per_run_cache(run_tmp, clock=None, memory=False, warnings=None):
     """A cache with the per-run tier only; memory off so every read goes to disk."""
     tier = tc.DiskTier(files.ensure_private_directory(tc.per_run_directory(run_tmp)), 'per-run',
