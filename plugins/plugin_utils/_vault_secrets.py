@@ -27,7 +27,11 @@ class NoVaultSecret(Exception):
 
 
 def loader_vault_secrets(loader):
-    """The (vault id, VaultSecret) pairs of the run, as the loader holds them (ansible-core 2.16 to 2.21)."""
+    """The (vault id, VaultSecret) pairs of the run, as the loader holds them (ansible-core 2.16 to 2.21).
+
+    DataLoader has no public getter for them; ``loader._vault.secrets`` has been the same since
+    2.4, and this is the one place that reads it. No secret loaded (or another layout): an empty list.
+    """
     vault = getattr(loader, '_vault', None)
     return [(vault_id, secret) for vault_id, secret in (getattr(vault, 'secrets', None) or [])
             if secret is not None]
