@@ -136,6 +136,7 @@ ca_path: /etc/pki/iots-gateway.pem
 client_id: "{{ vault_iots_client_id }}"          # ansible-inventory -i iots_devices.yml -e @vault.yml --graph
 client_secret: "{{ vault_iots_client_secret }}"
 
+---
 # lobby.iots_devices.yml: Android devices of two groups, named after the device, cached for an hour
 plugin: wso2.iots.iots_devices
 device_types: [android]
@@ -156,6 +157,7 @@ groups:
 compose:
   os_version: iots_device_properties.osVersion | default(omit)
 
+---
 # token.iots_devices.yml: a token from the lookup (url, username and password from IOTS_* variables)
 plugin: wso2.iots.iots_devices
 token: "{{ lookup('wso2.iots.iots_bearer', 'perm:devices:view') }}"
