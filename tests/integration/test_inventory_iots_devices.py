@@ -21,6 +21,7 @@ import requests
 import yaml
 
 from ansible.parsing.vault import VaultLib, VaultSecret
+from ansible.release import __version__ as ANSIBLE_CORE_VERSION
 
 from playbook_harness import (
     BIN,
@@ -31,6 +32,8 @@ from playbook_harness import (
     run_ansible_playbook,
     unwrap_unsafe,
 )
+
+ANSIBLE_CORE = tuple(int(part) for part in ANSIBLE_CORE_VERSION.split('.')[:2])
 
 pytestmark = pytest.mark.integration
 
@@ -225,6 +228,8 @@ def test_a_warm_cache_sends_no_request_and_never_imports_requests(
     assert warm.inventory() == cold.inventory()
     assert server_requests(emu) == {}
 
+    if ANSIBLE_CORE < (2, 17):
+        return  # ansible-inventory has --flush-cache from 2.17 on (ansible-playbook has it on 2.16 too)
     # The same without the cache needs requests, so the poisoned run above proves it was not imported.
     missing = inventory(path, '--list', '--flush-cache', env=no_requests_library)
     assert missing.rc != 0
@@ -349,8 +354,9 @@ def test_the_awx_source_file_with_the_credential_type_environment(inventory, emu
 
 def assert_one_clear_failure(result, path, words, secrets=()):
     assert result.rc != 0, result
-    assert 'wso2.iots.iots_devices inventory source %s: ' % path in result.output
-    assert words in ' '.join(result.output.split()), result
+    # ansible-core <= 2.18 wraps warnings at 79 columns, even inside the path: compare without white space.
+    assert ''.join(('wso2.iots.iots_devices inventory source %s: ' % path).split()) in ''.join(result.output.split())
+    assert ''.join(words.split()) in ''.join(result.output.split()), result
     assert 'Traceback' not in result.output
     for secret in secrets:
         assert secret not in result.output
@@ -375,7 +381,7 @@ def test_a_server_fault_is_one_message_without_secrets(inventory, source, emu, f
     path = source()
     result = inventory(path)
     assert_one_clear_failure(result, path, '/api/device-mgt/v1.0/devices', secrets=[fleet['client_secret']])
-    assert 'HTTP 500' in result.output
+    assert 'HTTP500' in ''.join(result.output.split())
 
 
 def test_a_missing_scope_is_named(inventory, source, emu, fleet):

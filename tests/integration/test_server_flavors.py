@@ -17,8 +17,11 @@ import pytest
 import yaml
 
 from ansible.parsing.vault import VaultLib, VaultSecret
+from ansible.release import __version__ as ANSIBLE_CORE_VERSION
 
 pytestmark = pytest.mark.integration
+
+ANSIBLE_CORE = tuple(int(part) for part in ANSIBLE_CORE_VERSION.split('.')[:2])
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PLAYBOOKS = os.path.join(os.path.dirname(os.path.dirname(HERE)), 'playbooks')
@@ -67,7 +70,8 @@ def test_register_tokens_lookup_and_recreation(emu, flavor, run_playbook):
     assert result.rc == 0, result
     if flavor == 'entgra':
         assert emu.counts()['register:recreated'] == 1
-        assert result.shows('The old client_id and client_secret no longer work')
+        if ANSIBLE_CORE >= (2, 19):  # <= 2.18 hides the warnings of a no_log task; register.yml checks them
+            assert result.shows('The old client_id and client_secret no longer work')
     else:
         assert emu.counts().get('register:recreated', 0) == 0
 

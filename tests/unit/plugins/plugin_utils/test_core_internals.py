@@ -96,7 +96,10 @@ COMPARE = textwrap.dedent('''
     VALUE_KEYS = ('default', 'choices', 'type', 'elements', 'required', 'env', 'ini', 'vars', 'name', 'section', 'key')
 
     def compare(mine, theirs, path, holds_values):
-        base = AnsibleTagHelper.base_type(mine) if AnsibleTagHelper else type(mine)
+        if AnsibleTagHelper:
+            base = AnsibleTagHelper.base_type(mine)
+        else:  # < 2.19: AnsibleMapping, AnsibleUnicode, ... are the plain types plus a YAML position
+            base = next((t for t in (bool, int, float, str, dict, list) if isinstance(mine, t)), type(mine))
         if AnsibleTagHelper:
             tag_types.update(t.__name__ for t in AnsibleTagHelper.tag_types(mine))
         if base is not type(theirs):
