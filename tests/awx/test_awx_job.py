@@ -149,7 +149,7 @@ def test_the_injector_names_are_the_ones_the_collection_reads():
 
 
 def test_provision_as_an_awx_job(emu, project, tmp_path):
-    expected = sorted(device['id'] for device in yaml.safe_load(
+    expected = sorted(device['device_id'] for device in yaml.safe_load(
         open(os.path.join(REPO, 'playbooks', 'group_vars', 'all', 'iots.yml')))['iots_devices'])
     emu.reset()
     runner, private_data_dir = run_job(emu, project, tmp_path)
