@@ -60,13 +60,18 @@ antsibull_nox.load_antsibull_nox_toml()
 
 # ---------------------------------------------------------------------------- pytest suites
 
-def pytest_suites():
-    """[(folder, workers)] from tests/pytest-suites.txt, the one list of what runs."""
+def pytest_suites(core=None):
+    """[(folder, workers)] from tests/pytest-suites.txt, the one list of what runs; with ``core``,
+    the suites that release's tests session runs (its cores column)."""
+    every_core = os.environ.get('IOTS_TEST_ALL_SUITES') == '1'
     suites = []
     with open(SUITES) as listing:
         for line in listing:
             fields = line.split('#', 1)[0].split()
-            if fields:
+            if not fields:
+                continue
+            cores = fields[2] if len(fields) > 2 else 'all'
+            if core is None or cores == 'all' or every_core or core == NEWEST:
                 suites.append((fields[0], int(fields[1]) if len(fields) > 1 else 1))
     return suites
 
@@ -98,9 +103,10 @@ def make_tests_session(core, python):
     def tests(session):
         session.install('ansible-core~=%s.0' % core, *TEST_REQUIREMENTS)
         session.run('python', '-c', 'import ansible, sys; print("ansible-core", ansible.__version__, "on Python", sys.version.split()[0])')
-        run_suites(session, [suite for suite in pytest_suites() if not suite[0].startswith('tests/awx')])
-    tests.__doc__ = ('Unit, emulator conformance, integration (ansible-playbook over HTTPS) and reliability '
-                     'suites with ansible-core %s on Python %s' % (core, python))
+        run_suites(session, [suite for suite in pytest_suites(core) if not suite[0].startswith('tests/awx')])
+    tests.__doc__ = ('Unit and integration (ansible-playbook over HTTPS) suites with ansible-core %s on Python %s%s'
+                     % (core, python, ', and the emulator conformance and reliability suites'
+                        if core == NEWEST else ' (every suite with IOTS_TEST_ALL_SUITES=1)'))
     return tests
 
 
