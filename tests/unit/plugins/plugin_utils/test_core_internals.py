@@ -25,7 +25,8 @@ from ansible_collections.wso2.iots.plugins.plugin_utils import _core_internals
 HERE = os.path.dirname(os.path.abspath(__file__))
 TESTS = os.path.abspath(os.path.join(HERE, '..', '..', '..'))
 LOOKUP = 'ansible_collections.wso2.iots.plugins.lookup.iots_bearer'
-OWN_MODULES = ('plugin_utils._token_cache', 'plugin_utils._lookup_base', 'module_utils._oauth')
+OWN_MODULES = ('plugin_utils._token_cache', 'plugin_utils._lookup_base', 'module_utils._oauth',
+               'plugin_utils._core_internals._bytecode', 'plugin_utils._core_internals._option_definitions')
 
 # What a worker does, reported as JSON: how the definitions and our modules were obtained.
 PROBE = textwrap.dedent('''
@@ -184,6 +185,38 @@ def test_any_exception_in_the_config_calls_falls_back_to_the_parse(monkeypatch):
     definitions = _core_internals.SavedOptionDefinitions('lookup', LOOKUP + '_probe', 'options: {}')
     assert definitions.register() is False
     assert definitions.needs_saving is False
+
+
+# Importing the package when importlib's file loader fails (an ansible-core or Python that changed).
+BROKEN_FILE_LOADER = textwrap.dedent('''
+    import importlib.util, json, sys
+    sys.path.insert(0, sys.argv[1])
+    import conftest  # the collection finder
+    def broken(*args, **kwargs):
+        raise RuntimeError('no file loader')
+    importlib.util.spec_from_file_location = broken
+    from ansible_collections.wso2.iots.plugins.plugin_utils import _core_internals
+    definitions = _core_internals.SavedOptionDefinitions('lookup', 'probe', 'options: {}')
+    print(json.dumps(dict((name, type(sys.modules[_core_internals.__name__ + '.' + name].__spec__.loader).__name__)
+                          for name in ('_bytecode', '_option_definitions'))))
+''')
+
+
+def test_the_package_imports_its_modules_as_usual_when_the_file_loader_fails():
+    probe = subprocess.run([sys.executable, '-c', BROKEN_FILE_LOADER, TESTS], capture_output=True, text=True,
+                           check=False)
+    assert probe.returncode == 0, probe.stderr
+    assert 'SourceFileLoader' not in json.loads(probe.stdout).values()
+
+
+def test_the_code_compiled_from_source_in_every_worker_stays_short():
+    """The collection loader compiles the package's __init__ from source in each worker: only the loader is there."""
+    import ast
+    with open(_core_internals.__file__) as handle:
+        tree = ast.parse(handle.read())
+    code = [node for node in tree.body if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant))]
+    lines = sum(node.end_lineno - node.lineno + 1 for node in code)
+    assert lines <= 45, lines
 
 
 def test_a_module_that_cannot_be_loaded_from_its_file_is_imported_as_usual(monkeypatch):
