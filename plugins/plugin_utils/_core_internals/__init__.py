@@ -10,7 +10,7 @@
 """The only place that relies on ansible-core internals: two speed-ups for lookups, switchable.
 
 Ansible forks a fresh worker for every (host, task) and loads the lookup there from scratch.
-Some of the costs of that load are paid again and again for the same result; this module
+Some of the costs of that load are paid again and again for the same result; this package
 avoids them, and is the only code of the collection that touches ansible-core internals.
 
 1. Option definitions (``SavedOptionDefinitions``). The plugin loader parses a plugin's
@@ -27,8 +27,10 @@ avoids them, and is the only code of the collection that touches ansible-core in
    modules from source in every worker and keeps no ``.pyc``
    (``_AnsibleCollectionPkgLoaderBase.get_code``). ``load_modules`` loads our own modules with
    importlib's file loader, which keeps bytecode in ``__pycache__``, and registers them under
-   their usual names, so every later import of them gets the same module. Internal: the
-   collection loader's ``ansible_collections.<ns>.<name>`` package layout on disk.
+   their usual names, so every later import of them gets the same module; several modules at
+   once come from one file of their code objects in this package's ``__pycache__`` (see
+   ``_bytecode``). Internal: the collection loader's ``ansible_collections.<ns>.<name>`` package
+   layout on disk.
    This package's ``__init__`` is compiled from source too (about 40 microseconds a line of code in
    a fresh worker), so it holds only the switch and the loader, and loads its other modules
    (``_bytecode``: ``load_modules``; ``_option_definitions``: internal 1) with bytecode as well.
@@ -55,11 +57,14 @@ def enabled(environ=None):
     return value.strip().lower() not in ('false', 'no', 'off', '0', 'n', 'f')
 
 
+def source_path(fullname):
+    return os.path.join(PLUGINS_DIR, *fullname[len(PACKAGE) + 1:].split('.')) + '.py'
+
+
 def load_with_bytecode(fullname):
     """Import one of our modules with importlib's file loader (which keeps bytecode); may raise anything."""
     parent, dummy, leaf = fullname.rpartition('.')
-    spec = importlib.util.spec_from_file_location(
-        fullname, os.path.join(PLUGINS_DIR, *fullname[len(PACKAGE) + 1:].split('.')) + '.py')
+    spec = importlib.util.spec_from_file_location(fullname, source_path(fullname))
     module = sys.modules[fullname] = importlib.util.module_from_spec(spec)
     try:
         spec.loader.exec_module(module)
