@@ -284,7 +284,7 @@ def test_several_modules_are_loaded_from_one_bundle_made_by_the_first_load(bundl
     assert first[0].join_url('https://h', '/token') == 'https://h/token'
     unload_bundled()
     compiled = []
-    monkeypatch.setattr(_core_internals._bytecode, '_compile', lambda path: compiled.append(path))
+    monkeypatch.setattr(_core_internals._bytecode, '_compile', compiled.append)
     later = _core_internals.load_modules(BUNDLED)
     assert compiled == []  # from the bundle
     assert later[1].validate_token_type('JWT') == 'JWT'
