@@ -25,7 +25,6 @@ from ansible_collections.wso2.iots.plugins.module_utils._errors import (
     IotsScopeError,
 )
 from ansible_collections.wso2.iots.plugins.module_utils._registration import registration_fields
-from ansible_collections.wso2.iots.plugins.module_utils._scopes import SCOPES, equivalent_scope, logical_name
 
 REGISTER_PATH = '/api-application-registration/register'
 REVOKE_PATH = '/revoke'
@@ -306,6 +305,7 @@ def check_scopes(token, requested, username=None, allow_partial=False):
 
 
 def _flavor_of(name):
+    from ansible_collections.wso2.iots.plugins.module_utils._scopes import SCOPES, logical_name
     logical = logical_name(name)
     if logical is None:
         return None
@@ -318,6 +318,8 @@ def other_flavor_sentence(missing, granted):
     Said only when the server granted none of that flavour's names: a server that grants
     perm:devices:view but drops perm:devices:delete knows the IoTS names, it just refused one.
     """
+    # Imported here: the catalogue is needed only to word this failure, not on the lookup's cache hit.
+    from ansible_collections.wso2.iots.plugins.module_utils._scopes import equivalent_scope
     renamed = [(name, equivalent_scope(name)) for name in missing if equivalent_scope(name)]
     flavors = set(_flavor_of(name) for name, other in renamed)
     if not renamed or len(flavors) != 1 or flavors & set(_flavor_of(name) for name in granted):

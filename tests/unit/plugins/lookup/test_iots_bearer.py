@@ -501,13 +501,15 @@ def test_a_cache_hit_imports_nothing(isolated):
     code = set('ansible_collections.wso2.iots.plugins.%s' % name for name in (
         'lookup.iots_bearer', 'plugin_utils._core_internals', 'plugin_utils._lookup_base', 'plugin_utils._token_cache',
         'plugin_utils._private_files', 'plugin_utils._vault_secrets', 'module_utils._errors', 'module_utils._urls',
-        'module_utils._oauth', 'module_utils._registration', 'module_utils._scopes'))
+        'module_utils._oauth', 'module_utils._registration', 'plugin_utils._core_internals._bytecode',
+        'plugin_utils._core_internals._option_definitions'))
     assert code <= ours
     assert ours <= code | {'ansible_collections.wso2', 'ansible_collections.wso2.iots',
                            'ansible_collections.wso2.iots.plugins', 'ansible_collections.wso2.iots.plugins.lookup',
                            'ansible_collections.wso2.iots.plugins.plugin_utils',
                            'ansible_collections.wso2.iots.plugins.module_utils'}
-    for heavy in ('requests', 'urllib3', 'http.client', 'ansible_collections.wso2.iots.plugins.module_utils._client'):
+    for heavy in ('requests', 'urllib3', 'http.client', 'ansible_collections.wso2.iots.plugins.module_utils._client',
+                  'ansible_collections.wso2.iots.plugins.module_utils._scopes'):
         assert heavy not in hit['all']
 
     # the same probe on a miss does load them: the check above can fail
@@ -595,7 +597,7 @@ def test_definitions_of_other_code_are_never_used(isolated, monkeypatch):
     assert iots_bearer.OPTION_DEFINITIONS.path() != shared
     monkeypatch.undo()
     monkeypatch.setattr(C, 'ANSIBLE_HOME', isolated + '-home')
-    monkeypatch.setattr(_core_internals, 'ansible_version', '0.0.1')
+    monkeypatch.setattr(_core_internals._option_definitions, 'ansible_version', '0.0.1')
     assert iots_bearer.OPTION_DEFINITIONS.path() != shared
 
 

@@ -25,7 +25,8 @@ from ansible_collections.wso2.iots.plugins.plugin_utils import _core_internals
 HERE = os.path.dirname(os.path.abspath(__file__))
 TESTS = os.path.abspath(os.path.join(HERE, '..', '..', '..'))
 LOOKUP = 'ansible_collections.wso2.iots.plugins.lookup.iots_bearer'
-OWN_MODULES = ('plugin_utils._token_cache', 'plugin_utils._lookup_base', 'module_utils._oauth')
+OWN_MODULES = ('plugin_utils._token_cache', 'plugin_utils._lookup_base', 'module_utils._oauth',
+               'plugin_utils._core_internals._bytecode', 'plugin_utils._core_internals._option_definitions')
 
 # What a worker does, reported as JSON: how the definitions and our modules were obtained.
 PROBE = textwrap.dedent('''
@@ -189,6 +190,38 @@ def test_any_exception_in_the_config_calls_falls_back_to_the_parse(monkeypatch):
     assert definitions.needs_saving is False
 
 
+# Importing the package when importlib's file loader fails (an ansible-core or Python that changed).
+BROKEN_FILE_LOADER = textwrap.dedent('''
+    import importlib.util, json, sys
+    sys.path.insert(0, sys.argv[1])
+    import conftest  # the collection finder
+    def broken(*args, **kwargs):
+        raise RuntimeError('no file loader')
+    importlib.util.spec_from_file_location = broken
+    from ansible_collections.wso2.iots.plugins.plugin_utils import _core_internals
+    definitions = _core_internals.SavedOptionDefinitions('lookup', 'probe', 'options: {}')
+    print(json.dumps(dict((name, type(sys.modules[_core_internals.__name__ + '.' + name].__spec__.loader).__name__)
+                          for name in ('_bytecode', '_option_definitions'))))
+''')
+
+
+def test_the_package_imports_its_modules_as_usual_when_the_file_loader_fails():
+    probe = subprocess.run([sys.executable, '-c', BROKEN_FILE_LOADER, TESTS], capture_output=True, text=True,
+                           check=False)
+    assert probe.returncode == 0, probe.stderr
+    assert 'SourceFileLoader' not in json.loads(probe.stdout).values()
+
+
+def test_the_code_compiled_from_source_in_every_worker_stays_short():
+    """The collection loader compiles the package's __init__ from source in each worker: only the loader is there."""
+    import ast
+    with open(_core_internals.__file__) as handle:
+        tree = ast.parse(handle.read())
+    code = [node for node in tree.body if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant))]
+    lines = sum(node.end_lineno - node.lineno + 1 for node in code)
+    assert lines <= 45, lines
+
+
 def test_a_module_that_cannot_be_loaded_from_its_file_is_imported_as_usual(monkeypatch):
     import importlib
     monkeypatch.setattr(_core_internals, 'PLUGINS_DIR', '/nonexistent')
@@ -222,3 +255,81 @@ def test_definitions_of_other_code_are_pruned_after_a_day(tmp_path, monkeypatch)
     definitions.save(Plugin())
     current = os.path.basename(definitions.path())
     assert sorted(os.listdir(str(directory))) == sorted([current, recent.name, foreign.name])
+
+
+# ---------------------------------------------------------------------------- the bundle of code objects
+
+BUNDLED = ('module_utils._urls', 'module_utils._registration')
+
+
+@pytest.fixture
+def bundle_dir(tmp_path, monkeypatch):
+    """A fresh BUNDLE_DIR, and the bundled modules unloaded (this session's copies come back afterwards)."""
+    import importlib
+    monkeypatch.setattr(_core_internals._bytecode, 'BUNDLE_DIR', str(tmp_path / 'bundles'))
+    package = importlib.import_module('ansible_collections.wso2.iots.plugins.module_utils')
+    for name in BUNDLED:
+        leaf = name.rpartition('.')[2]
+        monkeypatch.setattr(package, leaf, getattr(package, leaf, None), raising=False)
+        monkeypatch.delitem(sys.modules, '%s.%s' % (_core_internals.PACKAGE, name), raising=False)
+    return tmp_path / 'bundles'
+
+
+def unload_bundled():
+    for name in BUNDLED:
+        sys.modules.pop('%s.%s' % (_core_internals.PACKAGE, name), None)
+
+
+def test_several_modules_are_loaded_from_one_bundle_made_by_the_first_load(bundle_dir, monkeypatch):
+    first = _core_internals.load_modules(BUNDLED)
+    (bundle,) = bundle_dir.iterdir()
+    assert [module.__name__ for module in first] == ['%s.%s' % (_core_internals.PACKAGE, n) for n in BUNDLED]
+    assert first[0].join_url('https://h', '/token') == 'https://h/token'
+    unload_bundled()
+    compiled = []
+    monkeypatch.setattr(_core_internals._bytecode, '_compile', compiled.append)
+    later = _core_internals.load_modules(BUNDLED)
+    assert compiled == []  # from the bundle
+    assert later[1].validate_token_type('JWT') == 'JWT'
+    assert type(later[0].__spec__.loader).__name__ == 'SourceFileLoader'
+    assert list(bundle_dir.iterdir()) == [bundle]
+
+
+def test_a_changed_source_file_makes_a_new_bundle(bundle_dir, monkeypatch):
+    _core_internals.load_modules(BUNDLED)
+    unload_bundled()
+    real_stat = os.stat
+
+    def touched(path, *args, **kwargs):
+        result = real_stat(path, *args, **kwargs)
+        if str(path).endswith('_urls.py'):
+            return os.stat_result(result[:8] + (result.st_mtime + 1, result.st_ctime))
+        return result
+    monkeypatch.setattr(_core_internals._bytecode.os, 'stat', touched)
+    compiled = []
+    real_compile = _core_internals._bytecode._compile
+    monkeypatch.setattr(_core_internals._bytecode, '_compile', lambda path: compiled.append(path) or real_compile(path))
+    _core_internals.load_modules(BUNDLED)
+    assert len(compiled) == len(BUNDLED)
+
+
+def test_a_damaged_bundle_is_made_again(bundle_dir):
+    _core_internals.load_modules(BUNDLED)
+    (bundle,) = bundle_dir.iterdir()
+    bundle.write_bytes(b'\x00 not marshal data')
+    unload_bundled()
+    (urls, registration) = _core_internals.load_modules(BUNDLED)
+    assert hasattr(urls, 'join_url') and hasattr(registration, 'validate_grant_types')
+    assert bundle.read_bytes() != b'\x00 not marshal data'
+
+
+def test_an_unwritable_bundle_directory_loads_each_module_as_before(tmp_path, bundle_dir, monkeypatch):
+    blocker = tmp_path / 'file'
+    blocker.write_text('a file where a directory should be')
+    monkeypatch.setattr(_core_internals._bytecode, 'BUNDLE_DIR', str(blocker / 'bundles'))
+    each = []
+    real_load = _core_internals._bytecode.load_with_bytecode
+    monkeypatch.setattr(_core_internals._bytecode, 'load_with_bytecode', lambda name: each.append(name) or real_load(name))
+    modules = _core_internals.load_modules(BUNDLED)
+    assert each == [module.__name__ for module in modules]  # each from its own .pyc, as a read-only install ships
+    assert hasattr(modules[0], 'join_url')
