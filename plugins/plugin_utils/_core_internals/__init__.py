@@ -80,7 +80,7 @@ try:
         load_with_bytecode(__name__ + '._bytecode')
 except Exception:  # pylint: disable=broad-except
     pass  # imported as usual below
-from ansible_collections.wso2.iots.plugins.plugin_utils._core_internals._bytecode import debug, load_modules  # noqa: E402
+from ansible_collections.wso2.iots.plugins.plugin_utils._core_internals._bytecode import load_modules  # noqa: E402
 
 (_option_definitions,) = load_modules(('plugin_utils._core_internals._option_definitions',))
 DEFINITIONS_DIR = _option_definitions.DEFINITIONS_DIR
