@@ -104,9 +104,9 @@ def make_tests_session(core, python):
         session.install('ansible-core~=%s.0' % core, *TEST_REQUIREMENTS)
         session.run('python', '-c', 'import ansible, sys; print("ansible-core", ansible.__version__, "on Python", sys.version.split()[0])')
         run_suites(session, [suite for suite in pytest_suites(core) if not suite[0].startswith('tests/awx')])
-    tests.__doc__ = ('Unit and integration (ansible-playbook over HTTPS) suites with ansible-core %s on Python %s%s'
-                     % (core, python, ', and the emulator conformance and reliability suites'
-                        if core == NEWEST else ' (every suite with IOTS_TEST_ALL_SUITES=1)'))
+    tests.__doc__ = ('Unit, integration (ansible-playbook over HTTPS) and reliability suites with ansible-core %s on Python %s%s'
+                     % (core, python, ', and the emulator conformance suite'
+                        if core == NEWEST else ' (the emulator too with IOTS_TEST_ALL_SUITES=1)'))
     return tests
 
 
