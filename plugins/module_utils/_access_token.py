@@ -64,10 +64,8 @@ def access_token(client, get_option, needs, allow_partial=False):
     if not (client_id and client_secret):
         missing = [name for name, value in (('client_id', client_id), ('client_secret', client_secret)) if not value]
         raise IotsOptionError('No access token and no %s to get one: %s.' % (' or '.join(missing), NO_CREDENTIALS))
-    if bool(username) != bool(password):
-        raise IotsOptionError('The password grant needs both username and password; got only %s.'
-                              % ('username' if username else 'password'))
-    grant_type = 'password' if username else 'client_credentials'
+    grant_type, _registers = _oauth.choose_grant(username=username, password=password,
+                                                 client_id=client_id, client_secret=client_secret)
     scopes = scopes_for(needs, flavor)
     granted = _oauth.grant(client, grant_type, client_id, client_secret, username=username, password=password,
                            scopes=scopes, token_path=_option(get_option, 'token_path') or _oauth.DEFAULT_TOKEN_PATH)

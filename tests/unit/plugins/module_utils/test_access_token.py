@@ -103,8 +103,8 @@ def test_dropped_scope_is_an_error_naming_it(server, client):
 @pytest.mark.parametrize('options, words', [
     ({}, 'No access token and no client_id or client_secret to get one'),
     ({'client_id': 'x'}, 'no client_secret'),
-    (dict(KEYS, username='admin'), 'needs both username and password; got only username'),
-    (dict(KEYS, password='p'), 'got only password'),
+    (dict(KEYS, username='admin'), 'needs both username and password, or neither; only username is set'),
+    (dict(KEYS, password='p'), 'only password is set'),
     (dict(KEYS, server_flavor='wso2'), 'server_flavor must be one of iots, entgra'),
 ])
 def test_missing_credentials_fail_before_any_request(server, client, options, words):
