@@ -13,7 +13,7 @@ Ansible forks a fresh worker for every (host, task) and loads the lookup there f
 Some of the costs of that load are paid again and again for the same result; this package
 avoids them, and is the only code of the collection that touches ansible-core internals.
 
-1. Option definitions (``SavedOptionDefinitions``). The plugin loader parses a plugin's
+1. Option definitions (``_option_definitions.SavedOptionDefinitions``). The plugin loader parses a plugin's
    DOCUMENTATION and doc fragments as YAML in every worker (15 to 40 ms) and files the result
    with ``C.config.initialize_plugin_configuration_definitions``; it skips the parse when
    ``C.config.has_configuration_definition`` says the plugin is known. The first worker saves
@@ -31,9 +31,9 @@ avoids them, and is the only code of the collection that touches ansible-core in
    once come from one file of their code objects in this package's ``__pycache__`` (see
    ``_bytecode``). Internal: the collection loader's ``ansible_collections.<ns>.<name>`` package
    layout on disk.
-   This package's ``__init__`` is compiled from source too (about 40 microseconds a line of code in
-   a fresh worker), so it holds only the switch and the loader, and loads its other modules
-   (``_bytecode``: ``load_modules``; ``_option_definitions``: internal 1) with bytecode as well.
+   This package's ``__init__`` is compiled from source too, in every worker, so it holds only
+   the switch and loads ``_bytecode`` with its bytecode; ``_option_definitions`` (internal 1)
+   comes with the modules of the caller's bundle (the lookup names it first).
 
 Any exception in either falls back to Ansible's normal path (parse the docs, import as usual);
 a read-only install or ANSIBLE_HOME only costs the speed. The environment variable
@@ -47,8 +47,6 @@ import os
 import sys
 
 SWITCH = 'IOTS_BEARER_CORE_SHIMS'
-PACKAGE = 'ansible_collections.wso2.iots.plugins'
-PLUGINS_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def enabled(environ=None):
@@ -57,32 +55,19 @@ def enabled(environ=None):
     return value.strip().lower() not in ('false', 'no', 'off', '0', 'n', 'f')
 
 
-def source_path(fullname):
-    return os.path.join(PLUGINS_DIR, *fullname[len(PACKAGE) + 1:].split('.')) + '.py'
-
-
-def load_with_bytecode(fullname):
-    """Import one of our modules with importlib's file loader (which keeps bytecode); may raise anything."""
-    parent, dummy, leaf = fullname.rpartition('.')
-    spec = importlib.util.spec_from_file_location(fullname, source_path(fullname))
-    module = sys.modules[fullname] = importlib.util.module_from_spec(spec)
-    try:
-        spec.loader.exec_module(module)
-    except BaseException:
-        del sys.modules[fullname]
-        raise
-    setattr(importlib.import_module(parent), leaf, module)
-    return module
-
-
-try:
+def _import_bytecode_module():
+    """``_bytecode`` with its own bytecode when the switch allows; else, or on any failure, as usual."""
+    name = __name__ + '._bytecode'
     if enabled():
-        load_with_bytecode(__name__ + '._bytecode')
-except Exception:  # pylint: disable=broad-except
-    pass  # imported as usual below
-from ansible_collections.wso2.iots.plugins.plugin_utils._core_internals._bytecode import load_modules  # noqa: E402
+        try:
+            spec = importlib.util.spec_from_file_location(name, os.path.join(os.path.dirname(__file__), '_bytecode.py'))
+            sys.modules[name] = module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            return module
+        except Exception:  # pylint: disable=broad-except
+            sys.modules.pop(name, None)
+    return importlib.import_module(name)
 
-(_option_definitions,) = load_modules(('plugin_utils._core_internals._option_definitions',))
-DEFINITIONS_DIR = _option_definitions.DEFINITIONS_DIR
-STALE_DEFINITIONS_AGE = _option_definitions.STALE_DEFINITIONS_AGE
-SavedOptionDefinitions = _option_definitions.SavedOptionDefinitions
+
+_bytecode = _import_bytecode_module()
+load_modules = _bytecode.load_modules

@@ -22,20 +22,34 @@ import os
 import sys
 import tempfile
 
-from ansible_collections.wso2.iots.plugins.plugin_utils._core_internals import (
-    PACKAGE,
-    PLUGINS_DIR,
-    enabled,
-    load_with_bytecode,
-    source_path,
-)
+from ansible_collections.wso2.iots.plugins.plugin_utils._core_internals import enabled
 
-BUNDLE_DIR = os.path.join(PLUGINS_DIR, 'plugin_utils', '_core_internals', '__pycache__')
+PACKAGE = 'ansible_collections.wso2.iots.plugins'
+PLUGINS_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUNDLE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), '__pycache__')
 
 
 def debug(message):
     from ansible.utils.display import Display
     Display().vvvv('wso2.iots: %s; using the usual Ansible path' % message)
+
+
+def source_path(fullname):
+    return os.path.join(PLUGINS_DIR, *fullname[len(PACKAGE) + 1:].split('.')) + '.py'
+
+
+def load_with_bytecode(fullname):
+    """Import one of our modules with importlib's file loader (which keeps bytecode); may raise anything."""
+    parent, dummy, leaf = fullname.rpartition('.')
+    spec = importlib.util.spec_from_file_location(fullname, source_path(fullname))
+    module = sys.modules[fullname] = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[fullname]
+        raise
+    setattr(importlib.import_module(parent), leaf, module)
+    return module
 
 
 def load_modules(names):

@@ -21,8 +21,8 @@ import time
 from ansible import constants as C
 from ansible.release import __version__ as ansible_version
 
-from ansible_collections.wso2.iots.plugins.plugin_utils._core_internals import PLUGINS_DIR, enabled
-from ansible_collections.wso2.iots.plugins.plugin_utils._core_internals._bytecode import debug
+from ansible_collections.wso2.iots.plugins.plugin_utils._core_internals import enabled
+from ansible_collections.wso2.iots.plugins.plugin_utils._core_internals._bytecode import PLUGINS_DIR, debug
 
 DEFINITIONS_DIR = ('wso2.iots', 'plugin_options')
 # Definition files of other code (an older collection or ansible-core) unused for this long are removed.

@@ -597,7 +597,7 @@ def test_definitions_of_other_code_are_never_used(isolated, monkeypatch):
     assert iots_bearer.OPTION_DEFINITIONS.path() != shared
     monkeypatch.undo()
     monkeypatch.setattr(C, 'ANSIBLE_HOME', isolated + '-home')
-    monkeypatch.setattr(_core_internals._option_definitions, 'ansible_version', '0.0.1')
+    monkeypatch.setattr(sys.modules[_core_internals.__name__ + '._option_definitions'], 'ansible_version', '0.0.1')
     assert iots_bearer.OPTION_DEFINITIONS.path() != shared
 
 

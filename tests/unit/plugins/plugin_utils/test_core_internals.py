@@ -21,6 +21,7 @@ import pytest
 from ansible import constants as C
 
 from ansible_collections.wso2.iots.plugins.plugin_utils import _core_internals
+from ansible_collections.wso2.iots.plugins.plugin_utils._core_internals import _bytecode, _option_definitions
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TESTS = os.path.abspath(os.path.join(HERE, '..', '..', '..'))
@@ -67,7 +68,7 @@ def run_probe(ansible_home, **environ):
 
 
 def saved_files(ansible_home):
-    directory = os.path.join(str(ansible_home), *_core_internals.DEFINITIONS_DIR)
+    directory = os.path.join(str(ansible_home), *_option_definitions.DEFINITIONS_DIR)
     return sorted(os.listdir(directory)) if os.path.isdir(directory) else []
 
 
@@ -185,7 +186,7 @@ def test_any_exception_in_the_config_calls_falls_back_to_the_parse(monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError('an ansible-core that changed')
     monkeypatch.setattr(C.config, 'has_configuration_definition', broken, raising=False)
-    definitions = _core_internals.SavedOptionDefinitions('lookup', LOOKUP + '_probe', 'options: {}')
+    definitions = _option_definitions.SavedOptionDefinitions('lookup', LOOKUP + '_probe', 'options: {}')
     assert definitions.register() is False
     assert definitions.needs_saving is False
 
@@ -199,7 +200,8 @@ BROKEN_FILE_LOADER = textwrap.dedent('''
         raise RuntimeError('no file loader')
     importlib.util.spec_from_file_location = broken
     from ansible_collections.wso2.iots.plugins.plugin_utils import _core_internals
-    definitions = _core_internals.SavedOptionDefinitions('lookup', 'probe', 'options: {}')
+    (module,) = _core_internals.load_modules(('plugin_utils._core_internals._option_definitions',))
+    definitions = module.SavedOptionDefinitions('lookup', 'probe', 'options: {}')
     print(json.dumps(dict((name, type(sys.modules[_core_internals.__name__ + '.' + name].__spec__.loader).__name__)
                           for name in ('_bytecode', '_option_definitions'))))
 ''')
@@ -219,12 +221,12 @@ def test_the_code_compiled_from_source_in_every_worker_stays_short():
         tree = ast.parse(handle.read())
     code = [node for node in tree.body if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant))]
     lines = sum(node.end_lineno - node.lineno + 1 for node in code)
-    assert lines <= 45, lines
+    assert lines <= 25, lines
 
 
 def test_a_module_that_cannot_be_loaded_from_its_file_is_imported_as_usual(monkeypatch):
     import importlib
-    monkeypatch.setattr(_core_internals, 'PLUGINS_DIR', '/nonexistent')
+    monkeypatch.setattr(_bytecode, 'PLUGINS_DIR', '/nonexistent')
     name = 'ansible_collections.wso2.iots.plugins.module_utils._errors'
     package = importlib.import_module('ansible_collections.wso2.iots.plugins.module_utils')
     # the module of this session comes back afterwards, so other tests keep their IotsError class
@@ -236,13 +238,13 @@ def test_a_module_that_cannot_be_loaded_from_its_file_is_imported_as_usual(monke
 
 def test_definitions_of_other_code_are_pruned_after_a_day(tmp_path, monkeypatch):
     monkeypatch.setattr(C, 'ANSIBLE_HOME', str(tmp_path))
-    directory = tmp_path.joinpath(*_core_internals.DEFINITIONS_DIR)
+    directory = tmp_path.joinpath(*_option_definitions.DEFINITIONS_DIR)
     directory.mkdir(parents=True, mode=0o700)
     stale, recent, foreign = (directory / 'iots_bearer-0000.json', directory / 'iots_bearer-1111.json',
                               directory / 'other-2222.json')
     for path in (stale, recent, foreign):
         path.write_text('{}')
-    old = time.time() - 2 * _core_internals.STALE_DEFINITIONS_AGE
+    old = time.time() - 2 * _option_definitions.STALE_DEFINITIONS_AGE
     for path in (stale, foreign):
         os.utime(str(path), (old, old))
 
@@ -250,7 +252,7 @@ def test_definitions_of_other_code_are_pruned_after_a_day(tmp_path, monkeypatch)
         _load_name = LOOKUP
         option_definitions = {'url': {'type': 'str'}}
 
-    definitions = _core_internals.SavedOptionDefinitions('lookup', LOOKUP, 'options: {}')
+    definitions = _option_definitions.SavedOptionDefinitions('lookup', LOOKUP, 'options: {}')
     definitions.needs_saving = True
     definitions.save(Plugin())
     current = os.path.basename(definitions.path())
@@ -266,28 +268,28 @@ BUNDLED = ('module_utils._urls', 'module_utils._registration')
 def bundle_dir(tmp_path, monkeypatch):
     """A fresh BUNDLE_DIR, and the bundled modules unloaded (this session's copies come back afterwards)."""
     import importlib
-    monkeypatch.setattr(_core_internals._bytecode, 'BUNDLE_DIR', str(tmp_path / 'bundles'))
+    monkeypatch.setattr(_bytecode, 'BUNDLE_DIR', str(tmp_path / 'bundles'))
     package = importlib.import_module('ansible_collections.wso2.iots.plugins.module_utils')
     for name in BUNDLED:
         leaf = name.rpartition('.')[2]
         monkeypatch.setattr(package, leaf, getattr(package, leaf, None), raising=False)
-        monkeypatch.delitem(sys.modules, '%s.%s' % (_core_internals.PACKAGE, name), raising=False)
+        monkeypatch.delitem(sys.modules, '%s.%s' % (_bytecode.PACKAGE, name), raising=False)
     return tmp_path / 'bundles'
 
 
 def unload_bundled():
     for name in BUNDLED:
-        sys.modules.pop('%s.%s' % (_core_internals.PACKAGE, name), None)
+        sys.modules.pop('%s.%s' % (_bytecode.PACKAGE, name), None)
 
 
 def test_several_modules_are_loaded_from_one_bundle_made_by_the_first_load(bundle_dir, monkeypatch):
     first = _core_internals.load_modules(BUNDLED)
     (bundle,) = bundle_dir.iterdir()
-    assert [module.__name__ for module in first] == ['%s.%s' % (_core_internals.PACKAGE, n) for n in BUNDLED]
+    assert [module.__name__ for module in first] == ['%s.%s' % (_bytecode.PACKAGE, n) for n in BUNDLED]
     assert first[0].join_url('https://h', '/token') == 'https://h/token'
     unload_bundled()
     compiled = []
-    monkeypatch.setattr(_core_internals._bytecode, '_compile', compiled.append)
+    monkeypatch.setattr(_bytecode, '_compile', compiled.append)
     later = _core_internals.load_modules(BUNDLED)
     assert compiled == []  # from the bundle
     assert later[1].validate_token_type('JWT') == 'JWT'
@@ -305,10 +307,10 @@ def test_a_changed_source_file_makes_a_new_bundle(bundle_dir, monkeypatch):
         if str(path).endswith('_urls.py'):
             return os.stat_result(result[:8] + (result.st_mtime + 1, result.st_ctime))
         return result
-    monkeypatch.setattr(_core_internals._bytecode.os, 'stat', touched)
+    monkeypatch.setattr(_bytecode.os, 'stat', touched)
     compiled = []
-    real_compile = _core_internals._bytecode._compile
-    monkeypatch.setattr(_core_internals._bytecode, '_compile', lambda path: compiled.append(path) or real_compile(path))
+    real_compile = _bytecode._compile
+    monkeypatch.setattr(_bytecode, '_compile', lambda path: compiled.append(path) or real_compile(path))
     _core_internals.load_modules(BUNDLED)
     assert len(compiled) == len(BUNDLED)
 
@@ -326,10 +328,10 @@ def test_a_damaged_bundle_is_made_again(bundle_dir):
 def test_an_unwritable_bundle_directory_loads_each_module_as_before(tmp_path, bundle_dir, monkeypatch):
     blocker = tmp_path / 'file'
     blocker.write_text('a file where a directory should be')
-    monkeypatch.setattr(_core_internals._bytecode, 'BUNDLE_DIR', str(blocker / 'bundles'))
+    monkeypatch.setattr(_bytecode, 'BUNDLE_DIR', str(blocker / 'bundles'))
     each = []
-    real_load = _core_internals._bytecode.load_with_bytecode
-    monkeypatch.setattr(_core_internals._bytecode, 'load_with_bytecode', lambda name: each.append(name) or real_load(name))
+    real_load = _bytecode.load_with_bytecode
+    monkeypatch.setattr(_bytecode, 'load_with_bytecode', lambda name: each.append(name) or real_load(name))
     modules = _core_internals.load_modules(BUNDLED)
     assert each == [module.__name__ for module in modules]  # each from its own .pyc, as a read-only install ships
     assert hasattr(modules[0], 'join_url')
