@@ -175,6 +175,7 @@ from ansible.utils.unsafe_proxy import wrap_var
 # Pure functions over data; the HTTP side (and requests with it) is imported on a cache miss only.
 from ansible_collections.wso2.iots.plugins.module_utils import _device_api
 from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsError
+from ansible_collections.wso2.iots.plugins.plugin_utils._option_rules import EMPTY_MEANS_UNSET
 
 SOURCE_NAMES = ('iots_devices.yml', 'iots_devices.yaml')
 SOURCE_SUFFIXES = tuple('.' + name for name in SOURCE_NAMES)
@@ -193,10 +194,6 @@ GROUP_SCOPES = tuple(_device_api.scopes_needed('list_groups', 'group_devices'))
 # Options that may hold a template (a vault variable, a lookup); the rest are plain settings.
 TEMPLATED_OPTIONS = ('url', 'ca_path', 'username', 'password', 'client_id', 'client_secret', 'token',
                      'token_path', 'owner', 'ownership', 'device_types', 'statuses', 'device_groups')
-
-# Path options for which an empty value (AWX injects an empty credential field as "") means "not set":
-# Ansible's path type would turn "" into the current directory.
-EMPTY_MEANS_UNSET = ('ca_path',)
 
 # Bumped when the cached data changes shape, so an old entry is read as a miss.
 CACHE_FORMAT = 1

@@ -23,13 +23,11 @@ from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
 
 from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsError
+from ansible_collections.wso2.iots.plugins.plugin_utils._option_rules import EMPTY_MEANS_UNSET
 from ansible_collections.wso2.iots.plugins.plugin_utils._token_cache import TokenCacheError, open_cache
 from ansible_collections.wso2.iots.plugins.plugin_utils._vault_secrets import loader_vault_secrets
 
 display = Display()
-
-# Options of type path for which an empty value means "not set" (Ansible's path type would make it the cwd).
-EMPTY_MEANS_UNSET = ('ca_path',)
 
 
 def _may_hold_template(value):

@@ -502,7 +502,7 @@ def test_a_cache_hit_imports_nothing(isolated):
         'lookup.iots_bearer', 'plugin_utils._core_internals', 'plugin_utils._lookup_base', 'plugin_utils._token_cache',
         'plugin_utils._private_files', 'plugin_utils._vault_secrets', 'module_utils._errors', 'module_utils._urls',
         'module_utils._oauth', 'module_utils._registration', 'plugin_utils._core_internals._bytecode',
-        'plugin_utils._core_internals._option_definitions'))
+        'plugin_utils._core_internals._option_definitions', 'plugin_utils._option_rules'))
     assert code <= ours
     assert ours <= code | {'ansible_collections.wso2', 'ansible_collections.wso2.iots',
                            'ansible_collections.wso2.iots.plugins', 'ansible_collections.wso2.iots.plugins.lookup',
