@@ -245,9 +245,10 @@ BENCHMARK_SMOKE = ['--hosts', '4', '--tasks', '2', '--forks', '2', '--rounds', '
 
 @nox.session(python=MATRIX[NEWEST])
 def benchmarks(session):
-    """The lookup benchmarks at smoke sizes (posargs replace them): they run and print numbers."""
+    """The lookup benchmarks at smoke sizes (posargs replace bench_lookup's): they run and print numbers."""
     session.install('ansible-core~=%s.0' % NEWEST, *TEST_REQUIREMENTS)
     session.run('python', 'benchmarks/bench_lookup.py', *(session.posargs or BENCHMARK_SMOKE))
+    session.run('python', 'benchmarks/bench_worker.py', '--children', '10')
 
 
 @nox.session(python=MATRIX[NEWEST], default=False)
