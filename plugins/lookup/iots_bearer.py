@@ -299,11 +299,12 @@ from ansible.utils.display import Display
 from ansible_collections.wso2.iots.plugins.plugin_utils import _core_internals
 
 # Our controller-side code, dependencies first, with bytecode; the imports below get these modules.
-(_option_definitions,) = _core_internals.load_modules((
+# (A plain name on the left: Ansible's doc reader warns about a tuple assignment in a plugin file.)
+_option_definitions = _core_internals.load_modules((
     'plugin_utils._core_internals._option_definitions',
     'module_utils._errors', 'module_utils._urls', 'module_utils._registration', 'module_utils._oauth',
     'plugin_utils._private_files', 'plugin_utils._vault_secrets', 'plugin_utils._token_cache',
-    'plugin_utils._option_rules', 'plugin_utils._lookup_base'))[:1]
+    'plugin_utils._option_rules', 'plugin_utils._lookup_base'))[0]
 OPTION_DEFINITIONS = _option_definitions.SavedOptionDefinitions(
     'lookup', __name__, DOCUMENTATION, fragments=('connection',), required=('url', 'cache', 'scopes'))
 OPTION_DEFINITIONS.register()
