@@ -190,8 +190,10 @@ def galaxy_import(session):
     config = os.path.join(out, 'galaxy-importer.cfg')
     with open(config, 'w') as handle:
         handle.write('[galaxy-importer]\nrun_ansible_lint = True\nrun_ansible_test = False\n')
-    log = session.run('python', '-m', 'galaxy_importer.main', tarball, silent=True,
-                      env={'GALAXY_IMPORTER_CONFIG': config}) or ''
+    # The importer writes importer_result.json into its working directory: keep it in the build tree.
+    with session.chdir(out):
+        log = session.run('python', '-m', 'galaxy_importer.main', tarball, silent=True,
+                          env={'GALAXY_IMPORTER_CONFIG': config}) or ''
     print(log)
     complaints = [line for line in log.splitlines() if re.match(r'\s*(WARNING|ERROR)\b', line)]
     if complaints:
