@@ -29,6 +29,8 @@ from ansible.template import Templar
 from ansible_collections.wso2.iots.plugins.lookup import iots_bearer
 from ansible_collections.wso2.iots.plugins.plugin_utils import _core_internals, _private_files, _token_cache
 
+from http_fakes import answer  # pylint: disable=import-error
+
 try:
     from ansible.template import trust_as_template
 except ImportError:  # ansible-core < 2.19: every variable value is a template source
@@ -43,15 +45,6 @@ PROBE_URL = 'https://127.0.0.1:9'
 CLIENT = {'iots_client_id': 'cid-123', 'iots_client_secret': 'csecret-456'}
 USER = {'iots_username': 'operator', 'iots_password': 'op-pass-789'}
 SECRETS = ('csecret-456', 'op-pass-789', 'reg-secret-000', 'refresh-abc')
-
-
-def answer(status, body, content_type='application/json'):
-    response = requests.Response()
-    response.status_code = status
-    response._content = (body if isinstance(body, str) else json.dumps(body)).encode('utf-8')
-    response.encoding = 'utf-8'
-    response.headers['Content-Type'] = content_type
-    return response
 
 
 class FakeIots(object):

@@ -8,15 +8,13 @@
 The token endpoint is faked at ``requests.Session.request`` (see test_oauth.py for the answers).
 """
 
-import json
-from unittest import mock
-
 import pytest
-import requests
 
 from ansible_collections.wso2.iots.plugins.module_utils._access_token import TOKEN_ARGSPEC, access_token
 from ansible_collections.wso2.iots.plugins.module_utils._client import IotsClient
 from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsOptionError, IotsScopeError
+
+from http_fakes import answer  # pylint: disable=import-error
 
 URL = 'https://iots.example.com:8243'
 ACCESS = '168c5699-5678-4e61-9534-4a169c5e88e0'
@@ -24,24 +22,9 @@ GIVEN = 'b4c0a9a2-1111-2222-3333-444455556666'
 KEYS = {'client_id': 'Ad9iV9VJ9EwyujpmLVzCi59rX8Aa', 'client_secret': 'nboXPDTm9S1cK1yPbhAvJenbbzsa'}
 
 
-def answer(body):
-    response = requests.Response()
-    response.status_code = 200
-    response._content = json.dumps(body).encode('utf-8')
-    response.encoding = 'utf-8'
-    response.headers['Content-Type'] = 'application/json'
-    return response
-
-
 def granted(scope):
-    return answer({'access_token': ACCESS, 'refresh_token': 'r-1234', 'token_type': 'Bearer', 'expires_in': 3600,
-                   'scope': scope})
-
-
-@pytest.fixture
-def server():
-    with mock.patch.object(requests.Session, 'request', autospec=True) as patched:
-        yield patched
+    return answer(200, {'access_token': ACCESS, 'refresh_token': 'r-1234', 'token_type': 'Bearer',
+                        'expires_in': 3600, 'scope': scope})
 
 
 @pytest.fixture

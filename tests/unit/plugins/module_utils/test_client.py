@@ -27,6 +27,8 @@ from ansible_collections.wso2.iots.plugins.module_utils._client import (
 )
 from ansible_collections.wso2.iots.plugins.module_utils._errors import MASK, IotsError, IotsOptionError
 
+from http_fakes import answer  # pylint: disable=import-error
+
 BASE = 'https://iots.example.com:8243'
 REGISTER = '/api-application-registration/register'
 REGISTER_URL = BASE + REGISTER
@@ -47,17 +49,6 @@ JSON_FAULT = json.dumps({'fault': {
     'description': 'Error occurred while invoking api application registration endpoint'}})
 TOMCAT_PAGE = ('<html><head><title>Apache Tomcat/7.0.85 - Error report</title></head>'
                '<body><h1>HTTP Status 500 - java.lang.IllegalArgumentException</h1></body></html>')
-
-
-def answer(status, body='', content_type='application/json', headers=None):
-    """A real requests.Response, as Session.request returns it."""
-    response = requests.Response()
-    response.status_code = status
-    response._content = body.encode('utf-8')
-    response.encoding = 'utf-8'
-    response.headers['Content-Type'] = content_type
-    response.headers.update(headers or {})
-    return response
 
 
 class Recorder(object):

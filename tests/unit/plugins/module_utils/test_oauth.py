@@ -10,7 +10,6 @@ Answers are those of wso2-iots-3.2.0.md (sections 1.3, 1.4 and the conformance c
 """
 
 import json
-from unittest import mock
 
 import pytest
 import requests
@@ -23,6 +22,8 @@ from ansible_collections.wso2.iots.plugins.module_utils._errors import (
 )
 from ansible_collections.wso2.iots.plugins.module_utils import _oauth
 
+from http_fakes import answer  # pylint: disable=import-error
+
 URL = 'https://iots.example.com:8243'
 CLIENT_ID = 'Ad9iV9VJ9EwyujpmLVzCi59rX8Aa'
 CLIENT_SECRET = 'nboXPDTm9S1cK1yPbhAvJenbbzsa'
@@ -32,19 +33,6 @@ REFRESH = '3a7bf045-64b5-4693-9e56-6fe5356d4ab5'
 NEW_ACCESS = '237bfc64-9567-3edf-9ad6-3795d37fa368'
 NEW_REFRESH = '62e597b3-0960-39c0-894f-7056fcdf2dc6'
 NOW = 1700000000  # 2023-11-14T22:13:20Z
-
-
-def answer(status, body='', content_type='application/json', headers=None):
-    """A real requests.Response carrying exactly these bytes."""
-    response = requests.Response()
-    response.status_code = status
-    if not isinstance(body, str):
-        body = json.dumps(body)
-    response._content = body.encode('utf-8')
-    response.encoding = 'utf-8'
-    response.headers['Content-Type'] = content_type
-    response.headers.update(headers or {})
-    return response
 
 
 def token_body(access=ACCESS, refresh=REFRESH, scope='perm:device-types:types perm:devices:view', expires_in=3600):
@@ -60,13 +48,6 @@ INVALID_GRANT = {'error_description': 'Provided Authorization Grant is invalid',
 EXPIRED_REFRESH = {'error_description': 'Refresh token is expired.', 'error': 'invalid_request'}
 BAD_CLIENT = {'error_description': 'Client Authentication failed.', 'error': 'invalid_client'}
 BAD_USER = {'error_description': 'Authentication failed for admin@carbon.super', 'error': 'invalid_grant'}
-
-
-@pytest.fixture
-def server():
-    """Patch the HTTP layer; set ``server.side_effect`` to the answers, read ``server.call_args_list``."""
-    with mock.patch.object(requests.Session, 'request', autospec=True) as patched:
-        yield patched
 
 
 @pytest.fixture

@@ -18,6 +18,8 @@ import requests
 
 from ansible_collections.wso2.iots.plugins.modules import iots_token
 
+from http_fakes import answer  # pylint: disable=import-error
+
 
 URL = 'https://iots.example.com:8243'
 CLIENT_ID = 'Ad9iV9VJ9EwyujpmLVzCi59rX8Aa'
@@ -35,29 +37,11 @@ INVALID_GRANT = {'error_description': 'Provided Authorization Grant is invalid',
 BAD_CLIENT = {'error_description': 'Client Authentication failed.', 'error': 'invalid_client'}
 
 
-def answer(status, body='', content_type='application/json'):
-    response = requests.Response()
-    response.status_code = status
-    if not isinstance(body, str):
-        body = json.dumps(body)
-    response._content = body.encode('utf-8')
-    response.encoding = 'utf-8'
-    response.headers['Content-Type'] = content_type
-    return response
-
-
 def token_body(access=ACCESS, refresh=REFRESH, scope=GRANTED, expires_in=3600):
     body = {'access_token': access, 'token_type': 'Bearer', 'expires_in': expires_in, 'scope': scope}
     if refresh:
         body['refresh_token'] = refresh
     return body
-
-
-@pytest.fixture
-def server():
-    """The HTTP layer: set ``return_value``/``side_effect``; read the recorded requests."""
-    with mock.patch.object(requests.Session, 'request', autospec=True) as patched:
-        yield patched
 
 
 def forms(server):
