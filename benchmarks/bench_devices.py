@@ -36,19 +36,18 @@ import shutil
 import sys
 import tempfile
 
-import requests
-
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(REPO, 'tests', 'emulator'))
 sys.path.insert(0, os.path.join(REPO, 'tests', 'harness'))
 
 # pylint: disable=wrong-import-position
+from bench_lookup import ensure_collection_tree  # noqa: E402
 from iots_emulator import Emulator  # noqa: E402
 from playbook_harness import (  # noqa: E402
-    COLLECTIONS,
     ansible_environment,
     play_recap,
+    register_application,
     run_ansible_playbook,
     write_inventory,
 )
@@ -71,25 +70,10 @@ COLUMNS = (('token', 'token'), ('GET /devices', 'list pages'), ('GET /devices/{t
            ('POST /device/agent/enroll', 'enrols'), ('api:write', 'writes'))
 
 
-def ensure_collection_tree():
-    link = os.path.join(COLLECTIONS, 'ansible_collections', 'wso2', 'iots')
-    if not os.path.islink(link):
-        os.makedirs(os.path.dirname(link), exist_ok=True)
-        os.symlink(REPO, link)
-
-
-def register(emulator):
-    answer = requests.post(emulator.url + '/api-application-registration/register', auth=('admin', 'admin'),
-                           json={'applicationName': 'ansible_bench_devices', 'tags': ['device_management']},
-                           verify=emulator.ca_path, timeout=30)
-    answer.raise_for_status()
-    return answer.json()
-
-
 def run_way(way, emulator, work, count):
     """Two runs of one way from an empty emulator: [(counts, recap, rc, seconds), ...]."""
     emulator.reset(state=True)
-    keys = register(emulator)
+    keys = register_application(emulator, 'ansible_bench_devices')
     folder = os.path.join(work, way)
     os.makedirs(os.path.join(folder, 'home'))
     os.makedirs(os.path.join(folder, 'tmp'))

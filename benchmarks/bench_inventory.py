@@ -43,18 +43,12 @@ sys.path.insert(0, os.path.join(REPO, 'tests', 'emulator'))
 sys.path.insert(0, os.path.join(REPO, 'tests', 'harness'))
 
 from iots_emulator import Emulator  # noqa: E402  pylint: disable=wrong-import-position
-from playbook_harness import unwrap_unsafe  # noqa: E402  pylint: disable=wrong-import-position
+from bench_lookup import ensure_collection_tree  # noqa: E402  pylint: disable=wrong-import-position
+from playbook_harness import register_application, unwrap_unsafe  # noqa: E402  pylint: disable=wrong-import-position
 
 COLLECTIONS = os.path.join(REPO, '.build', 'collections')
 ANSIBLE_INVENTORY = os.path.join(os.path.dirname(sys.executable), 'ansible-inventory')
 GROUPS = 3
-
-
-def ensure_collection_tree():
-    link = os.path.join(COLLECTIONS, 'ansible_collections', 'wso2', 'iots')
-    if not os.path.islink(link):
-        os.makedirs(os.path.dirname(link), exist_ok=True)
-        os.symlink(REPO, link)
 
 
 def seed(emulator, devices):
@@ -66,15 +60,6 @@ def seed(emulator, devices):
     for number in range(GROUPS):
         members = [('android', identifier) for identifier in android[number * 100:(number + 1) * 100]]
         emulator.seed_group('bench_group_%d' % number, members=members)
-
-
-def register(emulator):
-    import requests
-    answer = requests.post(emulator.url + '/api-application-registration/register', auth=('admin', 'admin'),
-                           json={'applicationName': 'bench_inventory', 'tags': ['device_management']},
-                           verify=emulator.ca_path, timeout=30)
-    answer.raise_for_status()
-    return answer.json()
 
 
 def environment(root):
@@ -141,7 +126,7 @@ def main(argv=None):
             os.mkdir(os.path.join(root, folder))
         with Emulator(port=0, state_dir=os.path.join(root, 'state')) as emulator:
             seed(emulator, args.devices)
-            keys = register(emulator)
+            keys = register_application(emulator, 'bench_inventory')
             source = os.path.join(root, 'bench.iots_devices.yml')
             with open(source, 'w') as handle:
                 json.dump({'plugin': 'wso2.iots.iots_devices', 'url': emulator.url, 'ca_path': emulator.ca_path,

@@ -71,6 +71,15 @@ class PlaybookResult(object):
         return re.sub(r'\s+', '', text) in re.sub(r'\s+', '', self.output)
 
 
+def register_application(emulator, name, tags=('device_management',)):
+    """Register an API application with the emulator as admin, straight over HTTP; its client_id and client_secret."""
+    import requests
+    answer = requests.post(emulator.url + '/api-application-registration/register', auth=('admin', 'admin'),
+                           json={'applicationName': name, 'tags': list(tags)}, verify=emulator.ca_path, timeout=30)
+    answer.raise_for_status()
+    return answer.json()
+
+
 def ansible_environment(ansible_home, local_temp, extra=None):
     """os.environ without ANSIBLE_*, IOTS_* and CA-bundle variables, plus the settings every run
     needs: the working tree as wso2.iots, its own ANSIBLE_HOME and local temp dir, no colour."""
