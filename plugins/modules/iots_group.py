@@ -251,11 +251,12 @@ class GroupRun(object):
                                       'the module does not %s it.' % (group['name'], SYSTEM_OWNER, what))
 
     def absent(self, group):
+        # The members for the diff are read before the delete: afterwards IoTS has no group to list.
+        members = self.members(group) if self.module._diff else []
         if group:
             self.refuse_system_group(group, 'delete')
             if not self.module.check_mode:
                 self.module.call(device_api.delete_group, group['id'])
-        members = self.members(group) if self.module._diff else []
         return dict(changed=bool(group), group={}, devices=[], added=[], removed=[],
                     diff=self.diff(group, members, None, []))
 

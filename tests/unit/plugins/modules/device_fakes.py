@@ -176,6 +176,7 @@ class FakeIots(object):
 
     def delete_group(self, group_id):
         self.groups = [g for g in self.groups if g['id'] != group_id]
+        self.members.pop(group_id, None)  # as IoTS: a deleted group lists no devices
 
     def group_devices(self, group_id):
         return [copy.deepcopy(self.find(*key)) for key in self.members.get(group_id, [])]
