@@ -38,7 +38,7 @@ Interface (``client`` is an ``IotsClient``, ``token`` a bearer access token):
   ``devices`` a list of (device_type, device_id); ``device_groups(client, token, device_type, device_id) -> [Group]``
 * operations: ``send_operation(client, token, device_type, device_ids, code, operation_type='COMMAND',
   payload=None) -> Activity``; ``get_activity(client, token, activity_id) -> Activity``;
-  ``device_statuses(activity) -> {device_id: status}``
+  ``device_statuses(activity) -> {device_id: status}``, ``entry_device(entry) -> device_id``
 
 Device, Group and Activity are the server's JSON (GSON: Java field names, null members left out).
 """
@@ -410,7 +410,12 @@ def get_activity(client, token, activity_id):
     return _json(_call(client, token, 'get_activity', 'GET', '/activities/%s' % _segment(activity_id)))
 
 
+def entry_device(entry):
+    """The device id of an activityStatus entry (GSON writes the DeviceIdentifier object {id, type})."""
+    device = entry.get('deviceIdentifier')
+    return device.get('id') if isinstance(device, dict) else device
+
+
 def device_statuses(activity):
     """{device id: status} of an Activity (PENDING, IN_PROGRESS, COMPLETED, ERROR, INVALID, ...)."""
-    return dict(((entry.get('deviceIdentifier') or {}).get('id'), entry.get('status'))
-                for entry in (activity or {}).get('activityStatus') or [])
+    return dict((entry_device(entry), entry.get('status')) for entry in (activity or {}).get('activityStatus') or [])

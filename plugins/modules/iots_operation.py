@@ -213,19 +213,13 @@ def scopes_needed(params, check_mode):
     return sorted([TYPES, SEND] + ([ACTIVITY] if params['wait'] else []))
 
 
-def entry_device(entry):
-    """The device id of an activityStatus entry (GSON writes the DeviceIdentifier object {id, type})."""
-    device = entry.get('deviceIdentifier')
-    return device.get('id') if isinstance(device, dict) else device
-
-
 def shown(activity):
     """The activity with the names of the module's options."""
     return dict(
         id=activity.get('activityId'),
         code=activity.get('code'),
         type=activity.get('type'),
-        devices=[dict(device_id=entry_device(entry), status=entry.get('status'), responses=entry.get('responses') or [])
+        devices=[dict(device_id=device_api.entry_device(entry), status=entry.get('status'), responses=entry.get('responses') or [])
                  for entry in activity.get('activityStatus') or []],
     )
 
@@ -289,7 +283,7 @@ class OperationRun(object):
         """The devices' own words about an ERROR, one line."""
         words = []
         for entry in self.activity.get('activityStatus') or []:
-            device = entry_device(entry)
+            device = device_api.entry_device(entry)
             if device in devices:
                 answers = [str(r.get('response') if isinstance(r, dict) else r) for r in entry.get('responses') or []]
                 words.append('%s answered %s' % (device, '; '.join(answers) or 'nothing'))

@@ -282,6 +282,8 @@ def test_latest_devices_and_statuses_helpers():
     assert api.latest_devices(list(reversed(rows)))[('t', 'a')]['enrolmentInfo']['id'] == 2
     activity = {'activityStatus': [{'deviceIdentifier': {'id': 'a', 'type': 't'}, 'status': 'ERROR'}]}
     assert api.device_statuses(activity) == {'a': 'ERROR'} and api.device_statuses(None) == {}
+    # a bare id where the DeviceIdentifier object should be is read the same way, not a traceback
+    assert api.device_statuses({'activityStatus': [{'deviceIdentifier': 'b', 'status': 'COMPLETED'}]}) == {'b': 'COMPLETED'}
 
 
 @pytest.mark.parametrize('kind', ['empty', 'invalid_body', 'truncated_json'])
