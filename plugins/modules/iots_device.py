@@ -260,13 +260,6 @@ from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsError
 
 SINGLE_OPTIONS = ('device_type', 'device_id', 'name', 'description', 'ownership', 'properties', 'state')
 
-# Logical scope names (plugins/module_utils/_scopes.py), by what the run does.
-READ_ONE = 'devices:details'
-READ_MANY = 'devices:view'
-PRESENT = ('device:enroll', 'device:modify', 'device-types:types')
-PRESENT_CHECK = ('device-types:types',)
-ABSENT = ('device:disenroll',)
-
 
 def argument_spec():
     device = dict(
@@ -291,14 +284,14 @@ def argument_spec():
 
 
 def scopes_needed(specs, bulk, check_mode):
-    """The logical scopes of this run: reading, plus writing for the states asked for."""
-    needs = {READ_MANY if bulk else READ_ONE}
+    """The logical scopes of the device-API calls of this run: reading, plus writing for the states asked for."""
+    calls = ['list_devices' if bulk else 'get_device']
     states = set(spec['state'] for spec in specs)
     if 'present' in states:
-        needs.update(PRESENT_CHECK if check_mode else PRESENT)
+        calls += ['device_types'] if check_mode else ['enroll_device', 'modify_device']
     if 'absent' in states and not check_mode:
-        needs.update(ABSENT)
-    return sorted(needs)
+        calls.append('disenroll_device')
+    return sync.device_api.scopes_needed(*calls)
 
 
 def diff_of(planned):

@@ -131,11 +131,6 @@ FILTERS = ('status', 'ownership', 'owner', 'name', 'group', 'group_id')
 STATUSES = ['CREATED', 'ACTIVE', 'INACTIVE', 'UNREACHABLE', 'UNCLAIMED', 'SUSPENDED', 'BLOCKED', 'REMOVED',
             'DISENROLLMENT_REQUESTED']
 
-# Logical scope names (plugins/module_utils/_scopes.py).
-READ_ONE = 'devices:details'
-READ_MANY = 'devices:view'
-FIND_GROUP = 'groups:groups'
-
 
 def argument_spec():
     return dict(
@@ -151,9 +146,10 @@ def argument_spec():
 
 
 def scopes_needed(params):
+    """The logical scopes of the device-API calls this run makes."""
     if params['device_id'] is not None:
-        return [READ_ONE]
-    return [READ_MANY, FIND_GROUP] if params['group'] is not None else [READ_MANY]
+        return device_api.scopes_needed('get_device')
+    return device_api.scopes_needed('list_devices', *(['find_group'] if params['group'] is not None else []))
 
 
 def check_options(params):

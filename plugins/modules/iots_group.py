@@ -167,16 +167,6 @@ from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsOptio
 
 SYSTEM_OWNER = 'wso2.system.user'
 
-# Logical scope names (plugins/module_utils/_scopes.py).
-FIND = 'groups:groups'
-MEMBERS = 'groups:devices'
-CREATE = 'groups:add'
-UPDATE = 'groups:update'
-DELETE = 'groups:remove'
-READ_DEVICES = 'devices:view'
-ADD = 'groups:devices-add'
-REMOVE = 'groups:devices-remove'
-
 
 def argument_spec():
     return dict(
@@ -192,21 +182,23 @@ def argument_spec():
 
 
 def scopes_needed(params, check_mode, diff):
+    """The logical scopes of the device-API calls this run may make."""
     if params['state'] == 'absent':
         # The members are read only to show them in the diff.
-        return sorted([FIND] + ([MEMBERS] if diff else []) + ([] if check_mode else [DELETE]))
-    needs = {FIND, MEMBERS}
+        calls = ['find_group'] + (['group_devices'] if diff else []) + ([] if check_mode else ['delete_group'])
+        return device_api.scopes_needed(*calls)
+    calls = ['find_group', 'group_devices']
     if params['devices'] is not None:
-        needs.add(READ_DEVICES)
+        calls.append('list_devices')
     if not check_mode:
-        needs.add(CREATE)
+        calls.append('create_group')
         if params['description'] is not None:
-            needs.add(UPDATE)
+            calls.append('update_group')
         if params['devices'] is not None:
-            needs.add(ADD)
+            calls.append('add_group_devices')
             if params['purge_devices']:
-                needs.add(REMOVE)
-    return sorted(needs)
+                calls.append('remove_group_devices')
+    return device_api.scopes_needed(*calls)
 
 
 def wanted_members(params):

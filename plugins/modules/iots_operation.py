@@ -165,10 +165,6 @@ COMPLETED = 'COMPLETED'
 ERROR = 'ERROR'
 INVALID = 'INVALID'
 
-# Logical scope names (plugins/module_utils/_scopes.py).
-TYPES = 'device-types:types'
-SEND = 'devices:operations'
-ACTIVITY = 'get-activity'
 
 # Replaced by the unit tests, so that a wait takes no time.
 clock = time.monotonic
@@ -208,9 +204,10 @@ def check_options(params):
 
 
 def scopes_needed(params, check_mode):
+    """The logical scopes of the device-API calls this run may make."""
     if check_mode:
-        return [TYPES]
-    return sorted([TYPES, SEND] + ([ACTIVITY] if params['wait'] else []))
+        return device_api.scopes_needed('device_types')
+    return device_api.scopes_needed('device_types', 'send_operation', *(['get_activity'] if params['wait'] else []))
 
 
 def shown(activity):

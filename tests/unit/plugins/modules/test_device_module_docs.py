@@ -12,12 +12,17 @@ import pytest
 from ansible_collections.wso2.iots.plugins.module_utils._scopes import FLAVORS, scopes_for
 from ansible_collections.wso2.iots.plugins.modules import iots_device, iots_device_info, iots_group, iots_operation
 
+PRESENT_AND_ABSENT = [{'state': 'present'}, {'state': 'absent'}]
+GROUP_PRESENT = {'state': 'present', 'devices': [], 'description': 'd', 'purge_devices': True}
+# Every scope a module may ask for: the union of its scopes_needed over runs that make every call.
 USED = {
-    iots_device: [iots_device.READ_ONE, iots_device.READ_MANY] + list(iots_device.PRESENT + iots_device.ABSENT),
-    iots_device_info: [iots_device_info.READ_ONE, iots_device_info.READ_MANY, iots_device_info.FIND_GROUP],
-    iots_group: [iots_group.FIND, iots_group.MEMBERS, iots_group.CREATE, iots_group.UPDATE, iots_group.DELETE,
-                 iots_group.READ_DEVICES, iots_group.ADD, iots_group.REMOVE],
-    iots_operation: [iots_operation.TYPES, iots_operation.SEND, iots_operation.ACTIVITY],
+    iots_device: [scope for bulk in (True, False) for check_mode in (True, False)
+                  for scope in iots_device.scopes_needed(PRESENT_AND_ABSENT, bulk, check_mode)],
+    iots_device_info: (iots_device_info.scopes_needed({'device_id': 'a', 'group': None})
+                       + iots_device_info.scopes_needed({'device_id': None, 'group': 'g'})),
+    iots_group: (iots_group.scopes_needed({'state': 'absent'}, False, True)
+                 + iots_group.scopes_needed(GROUP_PRESENT, False, True)),
+    iots_operation: iots_operation.scopes_needed({'wait': True}, False),
 }
 SCOPE_IN_DOCS = re.compile(r'C\(((?:perm|dm|gm):[a-z:-]+)\)')
 
