@@ -180,10 +180,6 @@ from ansible_collections.wso2.iots.plugins.plugin_utils._option_rules import EMP
 SOURCE_NAMES = ('iots_devices.yml', 'iots_devices.yaml')
 SOURCE_SUFFIXES = tuple('.' + name for name in SOURCE_NAMES)
 
-# EnrolmentInfo.Status of carbon-device-mgt 3.0.240
-STATUSES = ('CREATED', 'ACTIVE', 'INACTIVE', 'UNREACHABLE', 'UNCLAIMED', 'SUSPENDED', 'BLOCKED', 'REMOVED',
-            'DISENROLLMENT_REQUESTED')
-OWNERSHIPS = ('BYOD', 'COPE')
 # IoTS puts every device into the group BYOD or COPE of this owner; its console hides them.
 SYSTEM_GROUP_OWNER = 'wso2.system.user'
 
@@ -254,15 +250,15 @@ class Query(object):
         self.url = option('url')
         self.device_types = _names(option('device_types'), 'device_types')
         self.statuses = [status.upper() for status in _names(option('statuses'), 'statuses')]
-        unknown = [status for status in self.statuses if status not in STATUSES]
+        unknown = [status for status in self.statuses if status not in _device_api.STATUSES]
         if unknown:
             raise AnsibleError('statuses: %s %s not an IoTS device status; use %s.' % (
-                ', '.join(unknown), 'is' if len(unknown) == 1 else 'are', ', '.join(STATUSES)))
+                ', '.join(unknown), 'is' if len(unknown) == 1 else 'are', ', '.join(_device_api.STATUSES)))
         self.owner = option('owner') or None
         ownership = option('ownership') or None
         if ownership is not None:
             ownership = str(ownership).upper()
-            if ownership not in OWNERSHIPS:
+            if ownership not in _device_api.OWNERSHIPS:
                 raise AnsibleError('ownership: %r is not BYOD or COPE.' % option('ownership'))
         self.ownership = ownership
         self.device_groups = _names(option('device_groups'), 'device_groups')

@@ -52,6 +52,9 @@ from ansible_collections.wso2.iots.plugins.module_utils._scopes import SCOPES
 API = '/api/device-mgt/v1.0'
 MAX_PAGE_SIZE = 100  # a larger limit is 400 (RequestValidationUtil)
 OWNERSHIPS = ('BYOD', 'COPE')
+# EnrolmentInfo.Status of carbon-device-mgt 3.0.240
+STATUSES = ('CREATED', 'ACTIVE', 'INACTIVE', 'UNREACHABLE', 'UNCLAIMED', 'SUSPENDED', 'BLOCKED', 'REMOVED',
+            'DISENROLLMENT_REQUESTED')
 OPERATION_TYPES = ('COMMAND', 'CONFIG', 'PROFILE')
 
 CALL_SCOPES = {
@@ -173,7 +176,8 @@ def list_devices(client, token, device_type=None, status=None, ownership=None, o
     return _pages(client, token, 'list_devices', '/devices', 'devices', query, page_size)
 
 
-def _device_key(device):
+def key_of(device):
+    """The (type, id) of a Device JSON."""
     return (device.get('type'), device.get('deviceIdentifier'))
 
 
@@ -181,7 +185,7 @@ def latest_devices(devices):
     """{(type, id): device} keeping each device's latest enrolment (as GET /devices/{type}/{id} would)."""
     latest = {}
     for device in devices:
-        key = _device_key(device)
+        key = key_of(device)
         info = device.get('enrolmentInfo') or {}
         rank = (info.get('dateOfLastUpdate') or 0, info.get('id') or 0)
         known = latest.get(key)
@@ -202,7 +206,8 @@ def get_device(client, token, device_type, device_id):
     return None if response.status == 404 else _json(response)
 
 
-def _properties_body(properties):
+def properties_body(properties):
+    """Device properties as IoTS takes and shows them: [{name, value}] sorted by name, values as text."""
     if properties is None:
         return None
     if not isinstance(properties, dict):
@@ -214,7 +219,7 @@ def _properties_body(properties):
 def _device_body(device_type, device_id, name, description, properties, ownership=None):
     body = {'type': device_type, 'deviceIdentifier': device_id}
     for key, value in (('name', name), ('description', description),
-                       ('properties', _properties_body(properties))):
+                       ('properties', properties_body(properties))):
         if value is not None:
             body[key] = value
     if ownership is not None:

@@ -17,13 +17,14 @@ Device JSON IoTS answered (GSON field names), or None when IoTS does not know th
 import copy
 
 from ansible_collections.wso2.iots.plugins.module_utils._device_api import (
+    OWNERSHIPS,
+    properties_body,
     properties_dict,
     validate_device_id,
     validate_device_type,
 )
 from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsOptionError
 
-OWNERSHIPS = ('BYOD', 'COPE')
 STATES = ('present', 'absent')
 DEFAULT_OWNERSHIP = 'COPE'
 # A disenrolled device is kept by IoTS (soft delete) with this status.
@@ -108,11 +109,6 @@ def device_key(spec):
     return (spec['device_type'], spec['device_id'])
 
 
-def key_of(device):
-    """The (type, id) of a Device JSON."""
-    return (device.get('type'), device.get('deviceIdentifier'))
-
-
 # ---------------------------------------------------------------------------- IoTS devices
 
 def status_of(device):
@@ -175,10 +171,6 @@ def modify_args(spec, current):
                 properties=properties)
 
 
-def _property_list(properties):
-    return [{'name': name, 'value': value} for name, value in sorted(properties.items())]
-
-
 def predicted(spec, current, action):
     """The Device JSON IoTS would show after ``action`` (check mode; the ids IoTS assigns are missing)."""
     if action in (NONE, DISENROLLED):
@@ -191,7 +183,7 @@ def predicted(spec, current, action):
         info = dict(device.get('enrolmentInfo') or {}, ownership=spec['ownership'], status='ACTIVE')
         device.update(type=spec['device_type'], deviceIdentifier=spec['device_id'], enrolmentInfo=info)
     device.update((key, wanted[key]) for key in ('name', 'description') if wanted[key] is not None)
-    device['properties'] = _property_list(wanted['properties'] or {})
+    device['properties'] = properties_body(wanted['properties'] or {})
     return device
 
 

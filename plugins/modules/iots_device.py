@@ -246,6 +246,7 @@ msg:
 
 from ansible_collections.wso2.iots.plugins.module_utils._device_module import IotsDeviceModule
 from ansible_collections.wso2.iots.plugins.module_utils._device_spec import (
+    DEFAULT_OWNERSHIP,
     DISENROLLED,
     NONE,
     check_device,
@@ -267,7 +268,7 @@ def argument_spec():
         device_id=dict(type='str', required=True, aliases=['id']),
         name=dict(type='str'),
         description=dict(type='str'),
-        ownership=dict(type='str', choices=['BYOD', 'COPE'], default='COPE'),
+        ownership=dict(type='str', choices=list(sync.device_api.OWNERSHIPS), default=DEFAULT_OWNERSHIP),
         properties=dict(type='raw'),
         state=dict(type='str', choices=['present', 'absent'], default='present'),
     )
@@ -276,7 +277,7 @@ def argument_spec():
         device_id=dict(type='str'),
         name=dict(type='str'),
         description=dict(type='str'),
-        ownership=dict(type='str', choices=['BYOD', 'COPE']),
+        ownership=dict(type='str', choices=list(sync.device_api.OWNERSHIPS)),
         properties=dict(type='raw'),
         state=dict(type='str', choices=['present', 'absent']),
         devices=dict(type='list', elements='dict', options=device),

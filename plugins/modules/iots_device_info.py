@@ -128,16 +128,14 @@ from ansible_collections.wso2.iots.plugins.module_utils._device_api import valid
 from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsOptionError
 
 FILTERS = ('status', 'ownership', 'owner', 'name', 'group', 'group_id')
-STATUSES = ['CREATED', 'ACTIVE', 'INACTIVE', 'UNREACHABLE', 'UNCLAIMED', 'SUSPENDED', 'BLOCKED', 'REMOVED',
-            'DISENROLLMENT_REQUESTED']
 
 
 def argument_spec():
     return dict(
         device_type=dict(type='str'),
         device_id=dict(type='str'),
-        status=dict(type='str', choices=STATUSES),
-        ownership=dict(type='str', choices=['BYOD', 'COPE']),
+        status=dict(type='str', choices=list(device_api.STATUSES)),
+        ownership=dict(type='str', choices=list(device_api.OWNERSHIPS)),
         owner=dict(type='str'),
         name=dict(type='str'),
         group=dict(type='str'),

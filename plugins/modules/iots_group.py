@@ -161,7 +161,7 @@ removed:
 from ansible_collections.wso2.iots.plugins.module_utils import _device_api as device_api
 from ansible_collections.wso2.iots.plugins.module_utils._device_module import IotsDeviceModule
 from ansible_collections.wso2.iots.plugins.module_utils._device_api import validate_device_id, validate_device_type
-from ansible_collections.wso2.iots.plugins.module_utils._device_spec import is_enrolled, key_of
+from ansible_collections.wso2.iots.plugins.module_utils._device_spec import is_enrolled
 from ansible_collections.wso2.iots.plugins.module_utils._device_sync import existing_devices
 from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsOptionError
 
@@ -255,7 +255,7 @@ class GroupRun(object):
     def members(self, group):
         if not group or group.get('id') is None:
             return []
-        return [key_of(device) for device in self.module.call(device_api.group_devices, group['id'])]
+        return [device_api.key_of(device) for device in self.module.call(device_api.group_devices, group['id'])]
 
     def check_enrolled(self, keys):
         """Fail before any write when a device to add is not enrolled (IoTS would answer a bare 500)."""

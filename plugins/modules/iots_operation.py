@@ -176,7 +176,7 @@ def argument_spec():
         device_type=dict(type='str', required=True),
         device_ids=dict(type='list', elements='str', required=True),
         code=dict(type='str', required=True),
-        operation_type=dict(type='str', choices=['COMMAND', 'CONFIG', 'PROFILE'], default='COMMAND'),
+        operation_type=dict(type='str', choices=list(device_api.OPERATION_TYPES), default='COMMAND'),
         payload=dict(type='raw'),
         wait=dict(type='bool', default=False),
         wait_timeout=dict(type='int', default=120),
