@@ -26,6 +26,7 @@ Files are written and read through ``_private_files`` and encrypted through ``_v
 only the standard library is imported: the cache-hit path must stay cheap.
 """
 
+import contextlib
 import hashlib
 import json
 import os
@@ -334,20 +335,25 @@ class TokenCache(object):
         """
         if not self.tiers:
             return self._fetch_and_store(key, fetch, refresh_before)
-        try:
-            with self.tiers[0].lock(key, lock_timeout, clock=self._monotonic, sleep=self._sleep):
+        with contextlib.ExitStack() as held:
+            try:
+                held.enter_context(self.tiers[0].lock(key, lock_timeout, clock=self._monotonic, sleep=self._sleep))
+            except LockTimeout as exc:
+                # The fetcher may have finished just now; its result is as good as ours would be.
                 entry = self.read(key, refresh_before, not_before)
-                if entry is not None:
-                    return entry
-                return self._fetch_and_store(key, fetch, refresh_before)
-        except LockTimeout as exc:
-            # The fetcher may have finished just now; its result is as good as ours would be.
+                if entry is None:
+                    raise TokenLockTimeout(
+                        'waited %s s for another Ansible process fetching the same IoTS token (lock %s); raise '
+                        'lock_timeout if the server is that slow' % (seconds(exc.timeout), exc.path))
+                return entry
+            except OSError as exc:
+                # No lock file (a full disk, too many open files): that tier is no good for this task.
+                self._drop_tier(self.tiers[0], exc)
+                return self.fetch(key, fetch, refresh_before, not_before, lock_timeout)
             entry = self.read(key, refresh_before, not_before)
-            if entry is None:
-                raise TokenLockTimeout(
-                    'waited %s s for another Ansible process fetching the same IoTS token (lock %s); raise '
-                    'lock_timeout if the server is that slow' % (seconds(exc.timeout), exc.path))
-            return entry
+            if entry is not None:
+                return entry
+            return self._fetch_and_store(key, fetch, refresh_before)
 
     def forget_other_clients(self, application, client_id):
         """Drop the tokens of ``application`` that another client id fetched: that client is gone.

@@ -5,6 +5,7 @@
 
 """The token cache: key, expiry rule, negative cache, atomic files, permissions, vault, single-flight."""
 
+import errno
 import json
 import multiprocessing
 import os
@@ -639,6 +640,20 @@ def test_lock_timeout_names_the_wait(run_tmp):
     assert fetch.calls == 0
     holder.terminate()
     holder.join()
+
+
+def test_a_lock_file_that_cannot_be_made_drops_the_tier_and_still_fetches(run_tmp, monkeypatch):
+    warnings = []
+    cache = per_run_cache(run_tmp, warnings=warnings)
+    tier = cache.tiers[0]
+
+    def no_lock(*args, **kwargs):
+        raise OSError(errno.ENOSPC, 'No space left on device')
+    monkeypatch.setattr(tier, 'lock', no_lock)
+    fetch = Fetcher(Clock())
+    entry = cache.fetch(tc.cache_key(URL, 'password', 'admin', 'cid', []), fetch)
+    assert entry['access_token'] == 'tok-1' and fetch.calls == 1
+    assert cache.tiers == [] and len(warnings) == 1 and 'No space left on device' in warnings[0]
 
 
 def test_a_dead_lock_holder_leaves_no_stale_lock(run_tmp):
