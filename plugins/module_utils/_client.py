@@ -16,14 +16,17 @@ so a retry after a dropped connection cannot do harm.
 """
 
 import json
+import os
 import re
 import time
 import traceback
+import warnings
 
 from ansible_collections.wso2.iots.plugins.module_utils._errors import (
     IotsError,
     IotsOptionError,
     describe_body,
+    is_gateway_fault,
     redact,
 )
 from ansible_collections.wso2.iots.plugins.module_utils._urls import join_url, normalize_url
@@ -52,6 +55,8 @@ UNREACHABLE_HINT = 'Check that url points at the IoTS gateway (https port 8243 b
 BACKEND_HINT = ('The gateway could not reach the IoTS backend; check that the IoTS server is up and not '
                 'overloaded, then run again.')
 SERVER_FAILURE_HINT = 'IoTS failed on its side; its log (repository/logs/wso2carbon.log) says why.'
+NO_API_HINT = ('No API answers at this path: url must be the gateway itself (e.g. https://iots.example.com:8243), '
+               'without an API path such as /api/device-mgt/v1.0.')
 BROKEN_ANSWER_HINT = ('The answer was cut off or is not from IoTS: run again, and check that url is the IoTS '
                       'gateway and that no proxy in between changes its answers.')
 DROPPED_HINT = ('Check that IoTS is up, and the network and any proxy or load balancer between here and the '
@@ -104,6 +109,10 @@ class IotsClient(object):
         self.validate_certs = validate_certs
         # An empty ca_path (IOTS_CA_PATH="", the role's default) means the system CAs.
         self.ca_path = ca_path or None
+        if self.validate_certs and self.ca_path and not os.path.exists(self.ca_path):
+            # requests would fail each request with an OSError that names no option
+            raise IotsOptionError('ca_path %s does not exist: give the CA certificate file (or directory) that signed '
+                                  'the IoTS certificate, or leave ca_path empty for the system CAs.' % self.ca_path)
         self.retries = retries
         self.backoff = backoff
         self._secrets = set(s for s in secrets if s)
@@ -156,16 +165,22 @@ class IotsClient(object):
         attempt = 0
         while True:
             try:
-                response = self._session.request(
-                    method, url, json=json_body, data=form, auth=auth, headers=send_headers,
-                    timeout=self.timeout, verify=self.verify, allow_redirects=False)
+                with warnings.catch_warnings():
+                    # validate_certs: false is the user's choice; urllib3 would print a warning on every
+                    # request to stderr, which Ansible shows as a worker writing "errantly" to it.
+                    warnings.filterwarnings('ignore', message='Unverified HTTPS request')
+                    response = self._session.request(
+                        method, url, json=json_body, data=form, auth=auth, headers=send_headers,
+                        timeout=self.timeout, verify=self.verify, allow_redirects=False)
             except requests.exceptions.RequestException as exc:
                 if not _retryable_exception(exc) or attempt >= retries:
                     raise self._transport_error(method, url, exc, attempt + 1)
                 delay = self.backoff * (2 ** attempt)
             else:
                 text = response.text
-                if response.status_code in expected:
+                # A 404 that an endpoint expects ("no such device") is the API's, never the gateway's own
+                # "no API here", which means the url is wrong.
+                if response.status_code in expected and not (response.status_code == 404 and is_gateway_fault(text)):
                     return IotsResponse(method, url, response.status_code, response.headers, text)
                 if response.status_code not in RETRY_STATUSES or attempt >= retries:
                     raise self._http_error(method, url, response.status_code, text, attempt + 1)
@@ -179,10 +194,13 @@ class IotsClient(object):
     def _http_error(self, method, url, status, text, attempts=1):
         error, description = describe_body(text)
         description = self._clean(description)
-        words = ': '.join(w for w in (error, description) if w)
-        # 4xx answers get their hint from the endpoint's layer (_oauth), which knows what they mean.
+        # A gateway fault's code is often the HTTP status again ("HTTP 404 404: Not Found").
+        words = ': '.join(w for w in (None if error == str(status) else error, description) if w)
+        # Other 4xx answers get their hint from the endpoint's layer (_oauth), which knows what they mean.
         hint = None
-        if status in RETRY_STATUSES:
+        if status == 404 and is_gateway_fault(text):
+            hint = NO_API_HINT
+        elif status in RETRY_STATUSES:
             hint = _with_attempts(BACKEND_HINT, attempts)
         elif status >= 500:
             hint = SERVER_FAILURE_HINT

@@ -154,3 +154,18 @@ def describe_body(text):
             return (None, 'HTML page: ' + _one_line(title.group(1)))
         return (None, _one_line(re.sub(r'<[^>]+>', ' ', body)))
     return (None, _one_line(body))
+
+
+def is_gateway_fault(text):
+    """Whether a body is the API gateway's own fault (``<am:fault>``, or ``{"fault": ...}`` for a JSON
+    request), not an answer of the API behind it: a 404 fault means no API at that path at all."""
+    body = (text or '').lstrip()
+    if body.startswith('<'):
+        return ':fault' in body[:100]
+    if body.startswith('{'):
+        try:
+            data = json.loads(body)
+        except ValueError:
+            return False
+        return isinstance(data, dict) and isinstance(data.get('fault'), dict)
+    return False

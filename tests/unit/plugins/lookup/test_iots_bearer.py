@@ -227,6 +227,7 @@ def test_an_empty_ca_path_means_the_system_cas(iots, monkeypatch, where):
 
 
 def test_a_ca_path_is_used_for_verification(iots, tmp_path):
+    (tmp_path / 'ca.pem').write_text('a CA certificate')
     lookup([], dict(USER, iots_ca_path=str(tmp_path / 'ca.pem'), **CLIENT))
     assert iots.calls[0]['verify'] == str(tmp_path / 'ca.pem')
 

@@ -251,14 +251,35 @@ class TestRequest(object):
 
     @pytest.mark.parametrize('validate_certs, ca_path, verify', [
         (True, None, True),
-        (True, '/etc/iots/ca.pem', '/etc/iots/ca.pem'),
-        (False, '/etc/iots/ca.pem', False),
+        (True, 'ca.pem', 'ca.pem'),
+        (False, 'ca.pem', False),
         (False, None, False),
     ])
-    def test_tls_verification_setting(self, make_client, serve, validate_certs, ca_path, verify):
+    def test_tls_verification_setting(self, make_client, serve, tmp_path, validate_certs, ca_path, verify):
+        (tmp_path / 'ca.pem').write_text('a CA certificate')
         recorder = serve(answer(200, '{}'))
-        make_client(validate_certs=validate_certs, ca_path=ca_path).request('GET', '/x')
-        assert recorder.calls[0]['verify'] == verify
+        make_client(validate_certs=validate_certs, ca_path=ca_path and str(tmp_path / ca_path)).request('GET', '/x')
+        assert recorder.calls[0]['verify'] == (str(tmp_path / verify) if verify == 'ca.pem' else verify)
+
+    def test_a_ca_path_that_does_not_exist_is_named_before_any_request(self, make_client, serve, tmp_path):
+        recorder = serve(answer(200, '{}'))
+        with pytest.raises(IotsOptionError, match='ca_path %s does not exist' % (tmp_path / 'missing.pem')):
+            make_client(ca_path=str(tmp_path / 'missing.pem'))
+        assert recorder.calls == []
+        make_client(ca_path=str(tmp_path / 'missing.pem'), validate_certs=False)  # not used: no error
+
+    def test_the_gateways_own_404_is_an_error_even_where_404_means_absent(self, make_client, serve):
+        fault = ('<am:fault xmlns:am="http://wso2.org/apimanager"><am:code>404</am:code><am:type>Status report'
+                 '</am:type><am:message>Not Found</am:message><am:description>The requested resource '
+                 '(/api/device-mgt/v1.0/api/device-mgt/v1.0/devices/a/b) is not available.</am:description></am:fault>')
+        serve(answer(404, fault, 'application/xml'))
+        with pytest.raises(IotsError) as info:
+            make_client().request('GET', '/api/device-mgt/v1.0/devices/a/b', expected=(200, 404))
+        message = str(info.value)
+        assert 'HTTP 404 Not Found: The requested resource' in message and '404 404' not in message
+        assert 'url must be the gateway itself' in message
+        serve(answer(404, '{"code":404,"message":"Requested device does not exist"}'))
+        assert make_client().request('GET', '/api/device-mgt/v1.0/devices/a/b', expected=(200, 404)).status == 404
 
     @pytest.mark.parametrize('username, password', [
         ('admin@tenant.com', PASSWORD),
@@ -455,7 +476,7 @@ class TestTransport(object):
             "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: Hostname mismatch, "
             "certificate is not valid for 'iots.example.com'. (_ssl.c:1000)"))
         with pytest.raises(IotsError) as info:
-            make_client(ca_path='/etc/iots-ca.pem').post_json(REGISTER, {})
+            make_client(validate_certs=True).post_json(REGISTER, {})
         message = str(info.value)
         assert 'Hostname mismatch' in message
         assert 'ca_path' not in message

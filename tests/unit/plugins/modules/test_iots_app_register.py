@@ -139,12 +139,13 @@ class TestRegistration(object):
         assert result['changed'] is True
         assert http.calls[0]['auth'] == ('devops@tenant.com', PASSWORD)
 
-    def test_tls_options_reach_the_request(self, run, iots_http):
+    def test_tls_options_reach_the_request(self, run, iots_http, tmp_path):
+        (tmp_path / 'ca.pem').write_text('a CA certificate')
         http = iots_http((201, KEYS))
-        run(url=URL + '/', ca_path='/etc/iots/ca.pem', timeout=9)
+        run(url=URL + '/', ca_path=str(tmp_path / 'ca.pem'), timeout=9)
         call = http.calls[0]
         assert call['url'] == REGISTER_URL  # trailing slash removed: IoTS answers /register/ with 403
-        assert (call['verify'], call['timeout']) == ('/etc/iots/ca.pem', 9)
+        assert (call['verify'], call['timeout']) == (str(tmp_path / 'ca.pem'), 9)
 
     def test_validate_certs_false(self, run, iots_http):
         http = iots_http((201, KEYS))
@@ -396,7 +397,7 @@ class TestErrors(object):
                  '<am:message>Service Unavailable</am:message></am:fault>')
         http = iots_http((503, fault, 'application/xml'))
         result = run()
-        assert_one_line_failure(result, 'HTTP 503 503: Service Unavailable')
+        assert_one_line_failure(result, 'HTTP 503 Service Unavailable')
         assert len(http.calls) == 3
         assert retry_sleeps == [0.5, 1.0]
 

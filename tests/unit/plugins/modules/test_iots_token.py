@@ -162,11 +162,12 @@ def test_a_token_path_with_a_trailing_slash_is_used_as_written(server, run_modul
     assert urls(server) == [URL + '/o/token/']
 
 
-@pytest.mark.parametrize('ca_path, verify', [('', True), (None, True), ('/etc/pki/iots.pem', '/etc/pki/iots.pem')])
-def test_an_empty_ca_path_means_the_system_cas(server, run_module, ca_path, verify):
+@pytest.mark.parametrize('ca_path, verify', [('', True), (None, True), ('iots.pem', 'iots.pem')])
+def test_an_empty_ca_path_means_the_system_cas(server, run_module, tmp_path, ca_path, verify):
+    (tmp_path / 'iots.pem').write_text('a CA certificate')
     server.return_value = answer(200, token_body())
-    run_module(ca_path=ca_path)
-    assert server.call_args.kwargs['verify'] == verify
+    run_module(ca_path=ca_path and str(tmp_path / ca_path))
+    assert server.call_args.kwargs['verify'] == (str(tmp_path / verify) if verify == 'iots.pem' else verify)
 
 
 def test_check_mode_still_gets_a_token_for_later_tasks(server, run_module):
