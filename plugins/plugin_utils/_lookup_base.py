@@ -55,8 +55,12 @@ class IotsLookupBase(LookupBase):
         """set_options from the variables this lookup reads and the keyword arguments.
 
         An empty value of an EMPTY_MEANS_UNSET option, given as a keyword, a variable or an
-        environment variable, counts as not given.
+        environment variable, counts as not given. A keyword that is no option is an error: Ansible
+        would drop it silently, and ``scope=`` for ``scopes=`` would ask for no scope at all.
         """
+        unknown = sorted(set(direct) - set(self.option_definitions))
+        if unknown:
+            raise AnsibleLookupError(self._unknown_options_message(unknown))
         direct = dict((name, value) for name, value in direct.items()
                       if not (name in EMPTY_MEANS_UNSET and value == ''))
         own = self._own_variables(variables)
@@ -66,6 +70,15 @@ class IotsLookupBase(LookupBase):
                     del own[entry['name']]
         self.set_options(var_options=own, direct=direct)
         self._unset_options = frozenset(option for option in EMPTY_MEANS_UNSET if self._from_empty_env(option))
+
+    def _unknown_options_message(self, unknown):
+        import difflib  # the error path only
+        name = getattr(self, 'ansible_name', None) or self._load_name
+        words = []
+        for option in unknown:
+            close = difflib.get_close_matches(option, list(self.option_definitions), n=1)
+            words.append('%s%s' % (option, ' (did you mean %s?)' % close[0] if close else ''))
+        return 'lookup %s has no option %s; its options: ansible-doc -t lookup %s' % (name, ', '.join(words), name)
 
     def _from_empty_env(self, option):
         origin = self.get_option_and_origin(option)[1]

@@ -232,6 +232,12 @@ def test_a_ca_path_is_used_for_verification(iots, tmp_path):
     assert iots.calls[0]['verify'] == str(tmp_path / 'ca.pem')
 
 
+def test_a_keyword_that_is_no_option_fails_naming_the_one_meant(iots):
+    with pytest.raises(AnsibleError, match=r'has no option scope \(did you mean scopes\?\)'):
+        lookup([], dict(USER, **CLIENT), scope=['perm:devices:view'])
+    assert iots.calls == []
+
+
 def test_invalid_scope_fails_before_any_request(iots):
     with pytest.raises(AnsibleError, match='is not a valid scope'):
         lookup(['perm:"a'], dict(USER, **CLIENT))
