@@ -322,7 +322,7 @@ from ansible_collections.wso2.iots.plugins.module_utils._oauth import (
 from ansible_collections.wso2.iots.plugins.module_utils._registration import validate_grant_types, validate_token_type
 from ansible_collections.wso2.iots.plugins.module_utils._urls import join_url
 from ansible_collections.wso2.iots.plugins.plugin_utils._lookup_base import IotsLookupBase, lookup_errors
-from ansible_collections.wso2.iots.plugins.plugin_utils._token_cache import FetchError, cache_key
+from ansible_collections.wso2.iots.plugins.plugin_utils._token_cache import FetchError, cache_key, normalize_token_url
 
 display = Display()
 
@@ -360,7 +360,7 @@ class TokenRequest(object):
     def application(self):
         """The application the lookup registers, as the server knows it: where, which tenant, which name."""
         tenant = (self.username or '').rpartition('@')[2].lower() if '@' in (self.username or '') else 'carbon.super'
-        return ' '.join((self.token_url, tenant, self.application_name or ''))
+        return ' '.join((normalize_token_url(self.token_url), tenant, self.application_name or ''))
 
     @property
     def cache_key(self):
@@ -390,13 +390,14 @@ class LookupModule(IotsLookupBase):
             refresh_before = _number(self.get_option('refresh_before'), 'refresh_before', 0, '0 or more seconds')
             not_before = time.time() if self.get_option('force_refresh') else None
             cache = self.open_token_cache()
-            entry = cache.read(request.cache_key, refresh_before, not_before)
+            key = request.cache_key
+            entry = cache.read(key, refresh_before, not_before)
             if entry is None:
                 client = self._client()
                 lock_timeout = _number(self.get_option('lock_timeout'), 'lock_timeout', 1e-9, 'a positive number of seconds')
                 if lock_timeout is None:
                     lock_timeout = client.longest_wait(2 if request.registers_application else 1) + LOCK_TIMEOUT_MARGIN
-                entry = cache.fetch(request.cache_key, lambda: self._grant(client, request, cache),
+                entry = cache.fetch(key, lambda: self._grant(client, request, cache),
                                     refresh_before, not_before, lock_timeout)
             self._check_scopes(entry, request)
         return [entry['access_token']]

@@ -71,7 +71,7 @@ def load_modules(names):
 def _load_bundle(fullnames):
     """Execute the modules ``fullnames`` (dependencies first) from the bundle of their code; may raise anything."""
     paths = [source_path(fullname) for fullname in fullnames]
-    stamp = [importlib.util.MAGIC_NUMBER] + [(os.stat(path).st_mtime_ns, os.stat(path).st_size) for path in paths]
+    stamp = [importlib.util.MAGIC_NUMBER] + [(status.st_mtime_ns, status.st_size) for status in map(os.stat, paths)]
     bundle = os.path.join(BUNDLE_DIR, 'modules-%s.%s.bin' % (
         hashlib.sha256(' '.join(fullnames).encode('utf-8')).hexdigest()[:16], sys.implementation.cache_tag))
     codes = _read_bundle(bundle, stamp)
