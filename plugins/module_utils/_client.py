@@ -147,12 +147,16 @@ class IotsClient(object):
         return self.request('POST', path, form=form, auth=auth, expected=expected)
 
     def request(self, method, path, json_body=None, form=None, auth=None, headers=None,
-                expected=(200,), bearer=None, retries=None):
+                expected=(200,), bearer=None, retries=None, idempotent=True):
         """Send one request, retrying only connection errors and 502/503/504.
 
         ``bearer`` is an OAuth access token for ``Authorization: Bearer`` (the device-mgt API); it
         becomes one of the client's secrets. ``retries`` overrides the client's count for one request
         (0 for a request that must not reach the server twice, such as sending an operation).
+        ``idempotent=False`` is for a write that a second delivery would not repeat harmlessly
+        (creating a group, enrolling a device): it is sent again only when the first one surely did not
+        reach IoTS, a connection that was never made or a 503 (the gateway did not reach the backend),
+        not after a dropped connection, a 502 or a 504.
         """
         retries = self.retries if retries is None else retries
         url = self.url(path)
@@ -173,7 +177,8 @@ class IotsClient(object):
                         method, url, json=json_body, data=form, auth=auth, headers=send_headers,
                         timeout=self.timeout, verify=self.verify, allow_redirects=False)
             except requests.exceptions.RequestException as exc:
-                if not _retryable_exception(exc) or attempt >= retries:
+                retryable = _retryable_exception(exc) if idempotent else _never_sent(exc)
+                if not retryable or attempt >= retries:
                     raise self._transport_error(method, url, exc, attempt + 1)
                 delay = self.backoff * (2 ** attempt)
             else:
@@ -182,7 +187,8 @@ class IotsClient(object):
                 # "no API here", which means the url is wrong.
                 if response.status_code in expected and not (response.status_code == 404 and is_gateway_fault(text)):
                     return IotsResponse(method, url, response.status_code, response.headers, text)
-                if response.status_code not in RETRY_STATUSES or attempt >= retries:
+                retryable = response.status_code in (RETRY_STATUSES if idempotent else (503,))
+                if not retryable or attempt >= retries:
                     raise self._http_error(method, url, response.status_code, text, attempt + 1)
                 delay = _retry_after(response.headers.get('Retry-After'), self.backoff * (2 ** attempt))
             attempt += 1
@@ -288,6 +294,15 @@ def _retryable_exception(exc):
         return False
     return isinstance(exc, (requests.exceptions.ConnectionError,
                             requests.exceptions.ChunkedEncodingError))
+
+
+def _never_sent(exc):
+    """A connect timeout, or a connection refused or not resolved: the request never left this host."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return True
+    reason = exc.args[0] if exc.args else None
+    reason = getattr(reason, 'reason', reason)  # urllib3's MaxRetryError carries the cause
+    return any(cls.__name__ == 'NewConnectionError' for cls in type(reason).__mro__)
 
 
 def _retry_after(value, default):

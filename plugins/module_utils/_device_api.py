@@ -128,13 +128,14 @@ def _hint(exc, call):
     return exc
 
 
-def _call(client, token, call, method, path, query=None, body=None, expected=(200,), retries=None):
+def _call(client, token, call, method, path, query=None, body=None, expected=(200,), retries=None, idempotent=True):
     if query:
         pairs = [(key, value) for key, value in query if value is not None]
         if pairs:
             path = '%s?%s' % (path, urlencode(pairs))
     try:
-        return client.request(method, API + path, json_body=body, bearer=token, expected=expected, retries=retries)
+        return client.request(method, API + path, json_body=body, bearer=token, expected=expected, retries=retries,
+                              idempotent=idempotent)
     except IotsError as exc:
         raise _hint(exc, call)
 
@@ -236,11 +237,10 @@ def enroll_device(client, token, device_type, device_id, name=None, description=
         raise IotsOptionError('ownership must be one of %s, not %r' % (', '.join(OWNERSHIPS), ownership))
     body = _device_body(device_type, device_id, name, description, properties, ownership)
     try:
-        response = _call(client, token, 'enroll_device', 'POST', '/device/agent/enroll', body=body)
+        response = _call(client, token, 'enroll_device', 'POST', '/device/agent/enroll', body=body, idempotent=False)
     except IotsError as exc:
         if exc.status == 400 and 'active enrolment' in (exc.description or ''):
-            exc.with_hint('Device %s/%s is enrolled and ACTIVE already; modify it instead. (After a retried connection '
-                          'error the first attempt may have enrolled it.)' % (device_type, device_id))
+            exc.with_hint('Device %s/%s is enrolled and ACTIVE already; modify it instead.' % (device_type, device_id))
         raise
     if _json(response, bool) is False:
         raise _unknown_type_error(client, token, device_type, response.url)
@@ -310,7 +310,7 @@ def create_group(client, token, name, description=''):
         raise IotsOptionError('A group needs a non-empty name; got %r.' % (name,))
     try:
         _call(client, token, 'create_group', 'POST', '/groups', body={'name': name, 'description': description or ''},
-              expected=(200, 201))
+              expected=(200, 201), idempotent=False)
     except IotsError as exc:
         if exc.status == 409:
             exc.with_hint('A group named %r exists already (perhaps owned by another user).' % name)

@@ -18,6 +18,7 @@ import threading
 
 import pytest
 import requests
+import urllib3
 
 from ansible_collections.wso2.iots.plugins.module_utils import _client
 from ansible_collections.wso2.iots.plugins.module_utils._client import (
@@ -584,3 +585,31 @@ class TestUrls(object):
         assert client.url(REGISTER) == REGISTER_URL
         assert client.warning is None
         assert make_client('http://iots.example.com:8280').warning
+
+
+class TestNonIdempotent(object):
+    """idempotent=False: sent again only when the first request surely did not reach IoTS."""
+
+    @pytest.mark.parametrize('status', [502, 504])
+    def test_a_502_or_504_is_not_sent_again(self, make_client, serve, sleeps, status):
+        recorder = serve(answer(status, ''), answer(201, '{}'))
+        with pytest.raises(IotsError):
+            make_client().request('POST', '/groups', json_body={}, expected=(201,), idempotent=False)
+        assert len(recorder.calls) == 1
+
+    def test_a_503_is_sent_again(self, make_client, serve, sleeps):
+        recorder = serve(answer(503, ''), answer(201, '{}'))
+        assert make_client().request('POST', '/groups', json_body={}, expected=(201,), idempotent=False).status == 201
+        assert len(recorder.calls) == 2
+
+    def test_a_dropped_connection_is_not_sent_again_a_refused_one_is(self, make_client, serve, sleeps):
+        dropped = requests.exceptions.ConnectionError('Connection aborted.')
+        recorder = serve(dropped, answer(201, '{}'))
+        with pytest.raises(IotsError):
+            make_client().request('POST', '/groups', json_body={}, expected=(201,), idempotent=False)
+        assert len(recorder.calls) == 1
+        refused = requests.exceptions.ConnectionError(urllib3.exceptions.MaxRetryError(
+            None, '/groups', urllib3.exceptions.NewConnectionError(None, 'Connection refused')))
+        recorder = serve(refused, answer(201, '{}'))
+        assert make_client().request('POST', '/groups', json_body={}, expected=(201,), idempotent=False).status == 201
+        assert len(recorder.calls) == 2
