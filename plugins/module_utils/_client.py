@@ -10,9 +10,10 @@
 """The one HTTP client that the modules and the lookup share.
 
 It builds URLs, authenticates, retries what is safe to retry, and turns every answer into
-data or one ``IotsError``. Every IoTS endpoint it calls is idempotent on the server (the
-registration returns the same keys, a grant returns the active token, revoking twice is 200),
-so a retry after a dropped connection cannot do harm.
+data or one ``IotsError``. The OAuth endpoints are idempotent on the server (the registration
+returns the same keys, a grant returns the active token, revoking twice is 200), so a retry
+after a dropped connection cannot do harm; the device API's writes that are not (enrolling a
+device, creating a group) say so with ``idempotent=False``, and sending an operation is never retried.
 """
 
 import json
