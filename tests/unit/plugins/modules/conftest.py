@@ -25,6 +25,8 @@ from ansible.module_utils.common.parameters import PASS_VARS
 from ansible_collections.wso2.iots.plugins.module_utils import _client
 from ansible_collections.wso2.iots.plugins.module_utils._client import IotsClient
 
+from http_fakes import answer  # pylint: disable=import-error
+
 try:
     from ansible.module_utils import _internal as module_internals
 except ImportError:  # ansible-core < 2.19
@@ -55,19 +57,6 @@ def patch_module_args(args):
 def module_args():
     """patch_module_args for test modules (a conftest cannot be imported by name)."""
     return patch_module_args
-
-
-def iots_answer(status, body='', content_type='application/json', headers=None):
-    """A real requests.Response, as Session.request returns it; dict and list bodies become JSON."""
-    response = requests.Response()
-    response.status_code = status
-    if not isinstance(body, str):
-        body = json.dumps(body)
-    response._content = body.encode('utf-8')
-    response.encoding = 'utf-8'
-    response.headers['Content-Type'] = content_type
-    response.headers.update(headers or {})
-    return response
 
 
 class ModuleRun(object):
@@ -130,7 +119,7 @@ class HttpRecorder(object):
     """What the modules sent, and the answers they get, in order (the last one repeats)."""
 
     def __init__(self, outcomes):
-        self.outcomes = [iots_answer(*outcome) if isinstance(outcome, tuple) else outcome for outcome in outcomes]
+        self.outcomes = [answer(*outcome) if isinstance(outcome, tuple) else outcome for outcome in outcomes]
         self.calls = []
 
     def request(self, session, method, url, **kwargs):
