@@ -88,20 +88,35 @@ def check_device(item, where=''):
     return spec
 
 
-def check_devices(items, option='devices'):
-    """Every device of a bulk run, checked; a device named twice is an error (which one would win?)."""
-    specs, seen = [], {}
-    for index, item in enumerate(items):
-        where = '%s[%d]' % (option, index)
-        if not isinstance(item, dict):
-            raise IotsOptionError('%s must be a mapping with device_type and device_id.' % where)
-        spec = check_device(item, where)
-        key = device_key(spec)
+def check_device_key(item, where):
+    """The (type, id) of one mapping of the options, checked."""
+    if not isinstance(item, dict):
+        raise IotsOptionError('%s must be a mapping with device_type and device_id.' % where)
+    return (validate_device_type(item.get('device_type'), where + '.device_type'),
+            validate_device_id(item.get('device_id'), where + '.device_id'))
+
+
+def check_unique(keys, option):
+    """The one duplicate check: a device named twice in a list is an error (which one would win?)."""
+    seen = {}
+    for index, key in enumerate(keys):
         if key in seen:
-            raise IotsOptionError('%s names device %s again (first in %s[%d]); give each device once.'
-                                  % (where, '/'.join(key), option, seen[key]))
+            raise IotsOptionError('%s[%d] names device %s again (first in %s[%d]); give each device once.'
+                                  % (option, index, '/'.join(key), option, seen[key]))
         seen[key] = index
-        specs.append(spec)
+    return keys
+
+
+def check_device_keys(items, option='devices'):
+    """The checked (type, id) keys of a list of devices, each once."""
+    return check_unique([check_device_key(item, '%s[%d]' % (option, index)) for index, item in enumerate(items)],
+                        option)
+
+
+def check_devices(items, option='devices'):
+    """Every device of a bulk run, checked, each once."""
+    specs = [check_device(item, '%s[%d]' % (option, index)) for index, item in enumerate(items)]
+    check_unique([device_key(spec) for spec in specs], option)
     return specs
 
 

@@ -32,7 +32,7 @@ class IotsError(Exception):
     """
 
     def __init__(self, message, url=None, method=None, status=None, error=None,
-                 description=None, hint=None):
+                 description=None, hint=None, details=None):
         super(IotsError, self).__init__(message)
         self.message = message
         self.url = url
@@ -41,6 +41,8 @@ class IotsError(Exception):
         self.error = error
         self.description = description
         self.hint = hint
+        # Result fields beside msg that only the caller knows (e.g. the activity a failed wait watched).
+        self.details = details or {}
 
     def __str__(self):
         parts = [self.message]
@@ -60,6 +62,7 @@ class IotsError(Exception):
             value = getattr(self, key)
             if value is not None:
                 result[key] = value
+        result.update(self.details)
         return result
 
 

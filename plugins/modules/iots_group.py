@@ -159,13 +159,13 @@ removed:
 '''
 
 from ansible_collections.wso2.iots.plugins.module_utils import _device_api as device_api
-from ansible_collections.wso2.iots.plugins.module_utils._device_module import IotsDeviceModule
-from ansible_collections.wso2.iots.plugins.module_utils._device_api import validate_device_id, validate_device_type
-from ansible_collections.wso2.iots.plugins.module_utils._device_spec import is_enrolled
+from ansible_collections.wso2.iots.plugins.module_utils._device_spec import check_device_keys, is_enrolled
 from ansible_collections.wso2.iots.plugins.module_utils._device_sync import existing_devices
 from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsOptionError
+from ansible_collections.wso2.iots.plugins.module_utils._resource import NONE, Change, Resource, run
 
 SYSTEM_OWNER = 'wso2.system.user'
+CREATED, UPDATED, DELETED = 'created', 'updated', 'deleted'
 
 
 def argument_spec():
@@ -181,43 +181,6 @@ def argument_spec():
     )
 
 
-def scopes_needed(params, check_mode, diff):
-    """The logical scopes of the device-API calls this run may make."""
-    if params['state'] == 'absent':
-        # The members are read only to show them in the diff.
-        calls = ['find_group'] + (['group_devices'] if diff else []) + ([] if check_mode else ['delete_group'])
-        return device_api.scopes_needed(*calls)
-    calls = ['find_group', 'group_devices']
-    if params['devices'] is not None:
-        calls.append('list_devices')
-    if not check_mode:
-        calls.append('create_group')
-        if params['description'] is not None:
-            calls.append('update_group')
-        if params['devices'] is not None:
-            calls.append('add_group_devices')
-            if params['purge_devices']:
-                calls.append('remove_group_devices')
-    return device_api.scopes_needed(*calls)
-
-
-def wanted_members(params):
-    """The member keys (type, id) in the order given; a device named twice is an error."""
-    if not params['name'] or not params['name'].strip():
-        raise IotsOptionError('name must be a non-empty group name.')
-    if params['devices'] is None:
-        return None
-    keys = []
-    for index, item in enumerate(params['devices']):
-        where = 'devices[%d].' % index
-        key = (validate_device_type(item['device_type'], where + 'device_type'),
-               validate_device_id(item['device_id'], where + 'device_id'))
-        if key in keys:
-            raise IotsOptionError('%s names device %s again; give each member once.' % (where[:-1], '/'.join(key)))
-        keys.append(key)
-    return keys
-
-
 def as_items(keys):
     return [dict(device_type=t, device_id=i) for t, i in sorted(keys)]
 
@@ -228,113 +191,110 @@ def shown(group):
     return dict((key, group.get(key)) for key in ('id', 'name', 'description', 'owner'))
 
 
-class GroupRun(object):
-    """One run of the module: read the group and its members, then write what differs."""
+def refuse_system_group(group, what):
+    if group and group.get('owner') == SYSTEM_OWNER:
+        raise IotsOptionError('Group %r is a system group that IoTS maintains itself (owner %s); the module does '
+                              'not %s it.' % (group['name'], SYSTEM_OWNER, what))
 
-    def __init__(self, module):
-        self.module = module
-        self.params = module.params
-        self.changed = False
-        self.before = None
 
-    def refuse_system_group(self, group, what):
-        if group and group.get('owner') == SYSTEM_OWNER:
-            self.module.fail_json(msg='Group %r is a system group that IoTS maintains itself (owner %s); '
-                                      'the module does not %s it.' % (group['name'], SYSTEM_OWNER, what))
+class Group(Resource):
+    """A device group (``{group, members}``: the Group JSON and its members' (type, id) keys)."""
 
-    def absent(self, group):
-        # The members for the diff are read before the delete: afterwards IoTS has no group to list.
-        members = self.members(group) if self.module._diff else []
-        if group:
-            self.refuse_system_group(group, 'delete')
-            if not self.module.check_mode:
-                self.module.call(device_api.delete_group, group['id'])
-        return dict(changed=bool(group), group={}, devices=[], added=[], removed=[],
-                    diff=self.diff(group, members, None, []))
+    def check(self):
+        params = self.params
+        if not params['name'] or not params['name'].strip():
+            raise IotsOptionError('name must be a non-empty group name.')
+        members = None if params['devices'] is None else check_device_keys(params['devices'])
+        return dict(name=params['name'], description=params['description'], state=params['state'],
+                    members=members, purge=params['purge_devices'])
 
-    def members(self, group):
-        if not group or group.get('id') is None:
-            return []
-        return [device_api.key_of(device) for device in self.module.call(device_api.group_devices, group['id'])]
+    def scopes(self, spec):
+        if spec['state'] == 'absent':
+            # The members are read only to show them in the diff.
+            calls = ['find_group'] + (['group_devices'] if self.diff else []) + ([] if self.check_mode else ['delete_group'])
+            return device_api.scopes_needed(*calls)
+        calls = ['find_group', 'group_devices']
+        if spec['members'] is not None:
+            calls.append('list_devices')
+        if not self.check_mode:
+            calls.append('create_group')
+            if spec['description'] is not None:
+                calls.append('update_group')
+            if spec['members'] is not None:
+                calls.append('add_group_devices')
+                if spec['purge']:
+                    calls.append('remove_group_devices')
+        return device_api.scopes_needed(*calls)
 
-    def check_enrolled(self, keys):
-        """Fail before any write when a device to add is not enrolled (IoTS would answer a bare 500)."""
-        if not keys:
-            return
-        known = self.module.call(existing_devices, [device_type for device_type, dummy in keys])
-        missing = ['/'.join(key) for key in keys if not is_enrolled(known.get(key))]
+    def read(self, api, spec):
+        group = api(device_api.find_group, spec['name'])
+        members = []
+        # For absent the members are read only for the diff, before a delete leaves nothing to list.
+        if group and group.get('id') is not None and (spec['state'] == 'present' or self.diff):
+            members = [device_api.key_of(device) for device in api(device_api.group_devices, group['id'])]
+        add = [key for key in spec['members'] or [] if key not in members]
+        enrolled = api(existing_devices, [key[0] for key in add]) if add else {}
+        return dict(group=group, members=members, enrolled=enrolled)
+
+    def plan(self, spec, current):
+        group, members = current['group'], current['members']
+        before = dict(group=group, members=members) if group else None
+        if spec['state'] == 'absent':
+            if group:
+                refuse_system_group(group, 'delete')
+            return [Change(spec['name'], DELETED if group else NONE, before, None)]
+        wanted = spec['members']
+        add = [key for key in wanted or [] if key not in members]
+        remove = [key for key in members if wanted is not None and spec['purge'] and key not in wanted]
+        missing = ['/'.join(key) for key in add if not is_enrolled(current['enrolled'].get(key))]
         if missing:
-            self.module.fail_json(msg='Cannot add to group %r: IoTS has no enrolled device %s. Enrol them first '
-                                      '(wso2.iots.iots_device).' % (self.params['name'], ', '.join(missing)),
-                                  not_enrolled=missing)
+            raise IotsOptionError('Cannot add to group %r: IoTS has no enrolled device %s. Enrol them first '
+                                  '(wso2.iots.iots_device).' % (spec['name'], ', '.join(missing)),
+                                  details=dict(not_enrolled=missing))
+        description = spec['description']
+        after_group = dict(group or dict(id=None, name=spec['name'], owner=None, description=''))
+        if description is not None:
+            after_group['description'] = description
+        if group and (add or remove or after_group['description'] != (group.get('description') or '')):
+            refuse_system_group(group, 'change')
+        action = CREATED if not group else UPDATED if (add or remove or after_group != group) else NONE
+        after = dict(group=after_group, members=[key for key in members if key not in remove] + add)
+        return [Change(spec['name'], action, before, after, spec=dict(add=add, remove=remove))]
 
-    def present(self, group):
-        wanted = wanted_members(self.params)
-        current = self.members(group)
-        add = [key for key in wanted or [] if key not in current]
-        remove = [key for key in current if wanted is not None and self.params['purge_devices'] and key not in wanted]
-        self.check_enrolled(add)
-        description = self.params['description']
-        if group is None:
-            group = self.create(description or '')
-        elif description is not None and description != (group.get('description') or ''):
-            group = self.update(group, description)
-        if add or remove:
-            self.refuse_system_group(group, 'change the members of')
-            self.changed = True
-            if not self.module.check_mode:
-                self.write_members(group, add, remove)
-        after = [key for key in current if key not in remove] + add
-        return dict(changed=self.changed, group=shown(group), devices=as_items(after), added=as_items(add),
-                    removed=as_items(remove), diff=self.diff(self.before, current, group, after))
-
-    def create(self, description):
-        self.changed = True
-        name = self.params['name']
-        if self.module.check_mode:
-            return dict(id=None, name=name, description=description, owner=None)
-        # POST /groups answers 201 without a body: create_group finds the new group by its name.
-        return self.module.call(device_api.create_group, name, description)
-
-    def update(self, group, description):
-        self.refuse_system_group(group, 'change')
-        self.changed = True
-        updated = dict(group, description=description)
-        if not self.module.check_mode:
+    def apply(self, api, change):
+        if change.action == DELETED:
+            api(device_api.delete_group, change.before['group']['id'])
+            return None
+        group = change.after['group']
+        if change.action == CREATED:
+            # POST /groups answers 201 without a body: create_group finds the new group by its name.
+            group = api(device_api.create_group, group['name'], group['description'] or '')
+        elif group != change.before['group']:
             # PUT /groups/id/{id} also sets the owner from the body; sending the current one keeps it.
-            self.module.call(device_api.update_group, group['id'], group['name'], description, group.get('owner'))
-        return updated
+            api(device_api.update_group, group['id'], group['name'], group['description'], group.get('owner'))
+        if change.spec['add']:
+            api(device_api.add_group_devices, group['id'], change.spec['add'])
+        if change.spec['remove']:
+            api(device_api.remove_group_devices, group['id'], change.spec['remove'])
+        return dict(change.after, group=group)
 
-    def write_members(self, group, add, remove):
-        if add:
-            self.module.call(device_api.add_group_devices, group['id'], add)
-        if remove:
-            self.module.call(device_api.remove_group_devices, group['id'], remove)
+    def view(self, state):
+        if not state:
+            return {}
+        group = state['group']
+        return dict(name=group.get('name'), description=group.get('description') or '',
+                    devices=['/'.join(key) for key in sorted(state['members'])])
 
-    def diff(self, before_group, before_members, after_group, after_members):
-        def state(group, members):
-            if not group:
-                return {}
-            return dict(name=group.get('name'), description=group.get('description') or '',
-                        devices=['/'.join(key) for key in sorted(members)])
-        return dict(before=state(before_group, before_members), after=state(after_group, after_members))
-
-    def run(self):
-        group = self.module.call(device_api.find_group, self.params['name'])
-        self.before = group
-        if self.params['state'] == 'absent':
-            return self.absent(group)
-        return self.present(group)
+    def result(self, changes, current):
+        change = changes[0]
+        after = change.after or dict(group={}, members=[])
+        spec = change.spec or dict(add=[], remove=[])
+        return dict(group=shown(after['group']), devices=as_items(after['members']), added=as_items(spec['add']),
+                    removed=as_items(spec['remove']))
 
 
 def main():
-    module = IotsDeviceModule(argument_spec=argument_spec(), supports_check_mode=True)
-    module.checked(wanted_members, module.params)
-    module.bearer(scopes_needed(module.params, module.check_mode, module._diff))
-    result = GroupRun(module).run()
-    if not module._diff:
-        result.pop('diff')
-    module.exit_json(**result)
+    run(Group, argument_spec())
 
 
 if __name__ == '__main__':
