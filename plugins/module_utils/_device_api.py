@@ -10,35 +10,15 @@
 """The IoTS device-management API, one function per call, over the shared client and a bearer token.
 
 Each function returns parsed data or raises ``IotsError`` (URL, HTTP status, the server's words, and
-a hint where the answer has a known meaning). Device types and ids are checked before any request
-(``validate_device_id``). Facts: tests/emulator/README.md and iots-device-api.md.
+a hint where the answer has a known meaning). The arguments are sent as they are given: the modules
+check them at their boundary with the rules of ``_device_state``. Facts: tests/emulator/README.md and
+iots-device-api.md.
 
-Interface (``client`` is an ``IotsClient``, ``token`` a bearer access token):
-
-* ``validate_device_id(value, option='device_id') -> str``; ``validate_device_type(value, option='device_type')``
-* ``CALL_SCOPES``: function name -> logical scopes (``_scopes``) it needs; ``scopes_needed(*function_names)``
-* devices: ``list_devices(client, token, device_type=None, status=None, ownership=None, owner=None,
-  name=None, group_id=None, page_size=100) -> [Device]`` (every page; one row per enrolment, so a device
-  enrolled again by another owner is listed twice: see ``latest_devices``);
-  ``latest_devices(devices) -> {(type, id): Device}`` (the latest enrolment of each);
-  ``get_device(client, token, device_type, device_id) -> Device or None``;
-  ``enroll_device(client, token, device_type, device_id, name=None, description=None, ownership='COPE',
-  properties=None)`` (``200 false`` -> IotsError naming the type and the types the server knows);
-  ``modify_device(client, token, device_type, device_id, name=None, description=None, properties=None)``;
-  ``disenroll_device(client, token, device_type, device_id) -> bool`` (False: IoTS did not know it);
-  ``device_types(client, token) -> [str]``; ``properties_dict(device) -> {name: value}``
-* groups: ``list_groups(client, token, name=None, owner=None, page_size=100) -> [Group]`` (system groups
-  BYOD/COPE included); ``find_group(client, token, name) -> Group or None``;
-  ``get_group(client, token, group_id) -> Group or None``;
-  ``create_group(client, token, name, description='') -> Group``;
-  ``update_group(client, token, group_id, name, description, owner)``;
-  ``delete_group(client, token, group_id) -> bool``;
-  ``group_devices(client, token, group_id, page_size=100) -> [Device]``;
-  ``add_group_devices(client, token, group_id, devices)`` and ``remove_group_devices(...)`` with
-  ``devices`` a list of (device_type, device_id); ``device_groups(client, token, device_type, device_id) -> [Group]``
-* operations: ``send_operation(client, token, device_type, device_ids, code, operation_type='COMMAND',
-  payload=None) -> Activity``; ``get_activity(client, token, activity_id) -> Activity``;
-  ``device_statuses(activity) -> {device_id: status}``, ``entry_device(entry) -> device_id``
+Every call is ``function(client, token, ...)`` (``client`` an ``IotsClient``, ``token`` a bearer access
+token), in three sections below: devices, groups, operations. ``CALL_SCOPES`` maps each function to the
+logical scopes (``_scopes``) it needs, so a module asks for the scopes of the calls it makes
+(``scopes_needed``). ``list_devices`` answers one row per enrolment; ``latest_devices`` and
+``devices_by_key`` keep each device's latest, as ``get_device`` answers it.
 
 Device, Group and Activity are the server's JSON (GSON: Java field names, null members left out).
 """
@@ -59,6 +39,7 @@ OPERATION_TYPES = ('COMMAND', 'CONFIG', 'PROFILE')
 
 CALL_SCOPES = {
     'list_devices': ('devices:view',),
+    'devices_by_key': ('devices:view',),
     'get_device': ('devices:details',),
     # device-types:types lets the 200 false of an unknown type name the types the server knows.
     'enroll_device': ('device:enroll', 'device-types:types'),
@@ -67,14 +48,12 @@ CALL_SCOPES = {
     'device_types': ('device-types:types',),
     'list_groups': ('groups:groups',),
     'find_group': ('groups:groups',),
-    'get_group': ('groups:groups-view',),
     'create_group': ('groups:add', 'groups:groups'),
     'update_group': ('groups:update',),
     'delete_group': ('groups:remove',),
     'group_devices': ('groups:devices',),
     'add_group_devices': ('groups:devices-add',),
     'remove_group_devices': ('groups:devices-remove',),
-    'device_groups': ('groups:device',),
     'send_operation': ('devices:operations',),
     'get_activity': ('get-activity',),
 }
@@ -86,26 +65,6 @@ def scopes_needed(*function_names):
 
 
 # ---------------------------------------------------------------------------- input checks
-
-def _identifier(value, option, what):
-    if not isinstance(value, str) or not value.strip():
-        raise IotsOptionError('%s must be a non-empty string; got %r.' % (option, value))
-    if '/' in value:
-        raise IotsOptionError('%s %r contains "/": IoTS cannot address such a %s in a URL path.'
-                              % (option, value, what))
-    if value != value.strip():
-        raise IotsOptionError('%s %r has leading or trailing white space.' % (option, value))
-    return value
-
-
-def validate_device_id(value, option='device_id'):
-    """A device identifier IoTS can address: a non-empty string without "/" (checked before any request)."""
-    return _identifier(value, option, 'device')
-
-
-def validate_device_type(value, option='device_type'):
-    return _identifier(value, option, 'device type')
-
 
 def _segment(value):
     return quote(value, safe='')
@@ -177,6 +136,14 @@ def list_devices(client, token, device_type=None, status=None, ownership=None, o
     return _pages(client, token, 'list_devices', '/devices', 'devices', query, page_size)
 
 
+def devices_by_key(client, token, device_types):
+    """{(type, id): Device} of every device of these types, each at its latest enrolment (one paged list a type)."""
+    rows = []
+    for device_type in sorted(set(device_types)):
+        rows.extend(list_devices(client, token, device_type=device_type))
+    return latest_devices(rows)
+
+
 def key_of(device):
     """The (type, id) of a Device JSON."""
     return (device.get('type'), device.get('deviceIdentifier'))
@@ -202,19 +169,16 @@ def properties_dict(device):
 
 
 def get_device(client, token, device_type, device_id):
-    path = '/devices/%s/%s' % (_segment(validate_device_type(device_type)), _segment(validate_device_id(device_id)))
+    path = '/devices/%s/%s' % (_segment(device_type), _segment(device_id))
     response = _call(client, token, 'get_device', 'GET', path, expected=(200, 404))
     return None if response.status == 404 else _json(response)
 
 
 def properties_body(properties):
-    """Device properties as IoTS takes and shows them: [{name, value}] sorted by name, values as text."""
+    """Device properties {name: text or None} as IoTS takes and shows them: [{name, value}] sorted by name."""
     if properties is None:
         return None
-    if not isinstance(properties, dict):
-        raise IotsOptionError('properties must be a mapping of name to value, not a %s' % type(properties).__name__)
-    return [{'name': str(name), 'value': None if value is None else str(value)}
-            for name, value in sorted(properties.items())]
+    return [{'name': name, 'value': value} for name, value in sorted(properties.items())]
 
 
 def _device_body(device_type, device_id, name, description, properties, ownership=None):
@@ -231,10 +195,6 @@ def _device_body(device_type, device_id, name, description, properties, ownershi
 def enroll_device(client, token, device_type, device_id, name=None, description=None, ownership='COPE',
                   properties=None):
     """POST /device/agent/enroll. IoTS refuses a device with an ACTIVE enrolment (400): read it first."""
-    validate_device_type(device_type)
-    validate_device_id(device_id)
-    if ownership not in OWNERSHIPS:
-        raise IotsOptionError('ownership must be one of %s, not %r' % (', '.join(OWNERSHIPS), ownership))
     body = _device_body(device_type, device_id, name, description, properties, ownership)
     try:
         response = _call(client, token, 'enroll_device', 'POST', '/device/agent/enroll', body=body, idempotent=False)
@@ -249,17 +209,16 @@ def enroll_device(client, token, device_type, device_id, name=None, description=
 def _unknown_type_error(client, token, device_type, url):
     """IoTS answers 200 ``false`` when no plugin manages the type: say so and name the types it knows."""
     try:
-        known = 'The server knows: %s.' % (', '.join(device_types(client, token)) or 'no device types')
+        known = unknown_types_error([device_type], device_types(client, token)).message
     except IotsError as exc:
         known = 'Listing the known types failed too (%s).' % exc.message
-    return IotsError('POST %s answered HTTP 200 false: IoTS has no device type %r. %s' % (url, device_type, known),
+    return IotsError('POST %s answered HTTP 200 false. %s' % (url, known),
                      url=url, method='POST', status=200, description='false')
 
 
 def modify_device(client, token, device_type, device_id, name=None, description=None, properties=None):
     """PUT /device/agent/enroll/{type}/{id} (202). Name, description or properties left None stay as they are."""
-    path = '/device/agent/enroll/%s/%s' % (_segment(validate_device_type(device_type)),
-                                           _segment(validate_device_id(device_id)))
+    path = '/device/agent/enroll/%s/%s' % (_segment(device_type), _segment(device_id))
     body = _device_body(device_type, device_id, name, description, properties)
     _call(client, token, 'modify_device', 'PUT', path, body=body, expected=(200, 202))
 
@@ -267,13 +226,34 @@ def modify_device(client, token, device_type, device_id, name=None, description=
 def disenroll_device(client, token, device_type, device_id):
     """DELETE /device/agent/enroll/{type}/{id}: True when disenrolled (also when REMOVED already), False for
     a device or type IoTS does not know (204)."""
-    path = '/device/agent/enroll/%s/%s' % (_segment(validate_device_type(device_type)),
-                                           _segment(validate_device_id(device_id)))
+    path = '/device/agent/enroll/%s/%s' % (_segment(device_type), _segment(device_id))
     return _call(client, token, 'disenroll_device', 'DELETE', path, expected=(200, 204)).status == 200
 
 
 def device_types(client, token):
     return list(_json(_call(client, token, 'device_types', 'GET', '/device-types')).get('deviceTypes') or [])
+
+
+def unknown_types_error(wanted, known):
+    """The one unknown-device-type rule: an IotsOptionError naming the types IoTS knows, or None."""
+    unknown = sorted(set(name for name in wanted if name not in known))
+    if not unknown:
+        return None
+    return IotsOptionError('IoTS has no device type %s (no device-type plugin is installed for it). The types it '
+                           'knows: %s.' % (', '.join(repr(name) for name in unknown), ', '.join(sorted(known)) or 'none'))
+
+
+def check_device_types(client, token, wanted):
+    """One read of GET /device-types when ``wanted`` names any type; an unknown one raises IotsOptionError.
+
+    IoTS would answer an enrolment of such a type with HTTP 200 ``false``, and a list or an operation
+    with nothing or a bare 400: checking first turns each into an error that lists the known types.
+    """
+    if not wanted:
+        return
+    error = unknown_types_error(wanted, device_types(client, token))
+    if error:
+        raise error
 
 
 # ---------------------------------------------------------------------------- groups
@@ -299,15 +279,8 @@ def _group_path(group_id, tail=''):
     return '/groups/id/%d%s' % (group_id, tail)
 
 
-def get_group(client, token, group_id):
-    response = _call(client, token, 'get_group', 'GET', _group_path(group_id), expected=(200, 404))
-    return None if response.status == 404 else _json(response)
-
-
 def create_group(client, token, name, description=''):
     """POST /groups answers 201 without a body or id: the group is then found by name."""
-    if not isinstance(name, str) or not name.strip():
-        raise IotsOptionError('A group needs a non-empty name; got %r.' % (name,))
     try:
         _call(client, token, 'create_group', 'POST', '/groups', body={'name': name, 'description': description or ''},
               expected=(200, 201), idempotent=False)
@@ -346,7 +319,7 @@ def group_devices(client, token, group_id, page_size=MAX_PAGE_SIZE):
 def _member_body(devices):
     body = []
     for device_type, device_id in devices:
-        body.append({'id': validate_device_id(device_id), 'type': validate_device_type(device_type)})
+        body.append({'id': device_id, 'type': device_type})
     return body
 
 
@@ -372,24 +345,11 @@ def remove_group_devices(client, token, group_id, devices):
     _change_members(client, token, 'remove_group_devices', group_id, devices, '/devices/remove')
 
 
-def device_groups(client, token, device_type, device_id):
-    query = [('deviceId', validate_device_id(device_id)), ('deviceType', validate_device_type(device_type))]
-    return _json(_call(client, token, 'device_groups', 'GET', '/groups/device', query=query), list)
-
-
 # ---------------------------------------------------------------------------- operations
 
 def send_operation(client, token, device_type, device_ids, code, operation_type='COMMAND', payload=None):
     """POST /devices/{type}/operations -> the Activity (201); unknown or REMOVED devices are INVALID in it."""
-    validate_device_type(device_type)
-    if isinstance(device_ids, str) or not device_ids:
-        raise IotsOptionError('device_ids must be a non-empty list of device ids')
-    ids = [validate_device_id(device_id, 'device_ids') for device_id in device_ids]
-    if operation_type not in OPERATION_TYPES:
-        raise IotsOptionError('operation_type must be one of %s, not %r' % (', '.join(OPERATION_TYPES),
-                                                                            operation_type))
-    if not isinstance(code, str) or not code.strip():
-        raise IotsOptionError('code must be a non-empty operation code, e.g. DEVICE_RING')
+    ids = list(device_ids)
     operation = {'code': code, 'type': operation_type, 'enabled': True}
     if payload is not None:
         operation['payLoad'] = payload
@@ -410,8 +370,6 @@ def send_operation(client, token, device_type, device_ids, code, operation_type=
 
 
 def get_activity(client, token, activity_id):
-    if not isinstance(activity_id, str) or not activity_id.startswith('ACTIVITY_'):
-        raise IotsOptionError('activity id must look like ACTIVITY_<number>, not %r' % (activity_id,))
     return _json(_call(client, token, 'get_activity', 'GET', '/activities/%s' % _segment(activity_id)))
 
 

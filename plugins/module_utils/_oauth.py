@@ -195,14 +195,14 @@ def grant(client, grant_type, client_id, client_secret, username=None, password=
              'The %s grant' % grant_type)
     requested = normalize_scopes(scopes)
     form = {'grant_type': grant_type}
-    if grant_type == 'password':
+    if grant_type == GRANT_PASSWORD:
         _require({'username': username, 'password': password}, ('username', 'password'), 'The password grant')
         form.update(username=username, password=password)
-    elif grant_type == 'refresh_token':
+    elif grant_type == GRANT_REFRESH_TOKEN:
         _require({'refresh_token': refresh_token}, ('refresh_token',), 'The refresh_token grant')
         # Never send scope on refresh: 3.2.0 ignores it, 3.3 answers invalid_scope.
         form['refresh_token'] = refresh_token
-    if requested and grant_type != 'refresh_token':
+    if requested and grant_type != GRANT_REFRESH_TOKEN:
         form['scope'] = ' '.join(requested)
     for secret in (client_secret, password, refresh_token):
         client.add_secret(secret)
@@ -212,7 +212,7 @@ def grant(client, grant_type, client_id, client_secret, username=None, password=
     except IotsError as exc:
         raise _explain_token_error(exc, grant_type, username)
     token = _token_result(client, token_path, data, obtained_at, grant_type, requested)
-    if grant_type == 'refresh_token' and not token.get('refresh_token'):
+    if grant_type == GRANT_REFRESH_TOKEN and not token.get('refresh_token'):
         # Keep the newest refresh token we know of; the server may not repeat it.
         token['refresh_token'] = refresh_token
     return token
@@ -250,9 +250,9 @@ def _token_result(client, token_path, data, obtained_at, grant_type, requested=(
 def _explain_token_error(exc, grant_type, username):
     if exc.error == 'invalid_client':
         return exc.with_hint('Check client_id and client_secret, or register the application again.')
-    if exc.error == 'invalid_grant' and grant_type == 'password':
+    if exc.error == 'invalid_grant' and grant_type == GRANT_PASSWORD:
         return exc.with_hint('Check username and password of %s.' % username)
-    if exc.error in ('invalid_grant', 'invalid_request') and grant_type == 'refresh_token':
+    if exc.error in ('invalid_grant', 'invalid_request') and grant_type == GRANT_REFRESH_TOKEN:
         return exc.with_hint('The refresh token is unknown, revoked or expired; give username and '
                              'password so the password grant can take over.')
     if exc.error == 'unauthorized_client':
@@ -272,9 +272,9 @@ def obtain_token(client, grant_type, client_id, client_secret, username=None, pa
         return grant(client, grant_type, client_id, client_secret, username=username, password=password,
                      refresh_token=refresh_token, scopes=scopes, token_path=token_path, now=now)
     except IotsError as exc:
-        if (grant_type == 'refresh_token' and username and password
+        if (grant_type == GRANT_REFRESH_TOKEN and username and password
                 and exc.error in ('invalid_grant', 'invalid_request')):
-            token = grant(client, 'password', client_id, client_secret, username=username,
+            token = grant(client, GRANT_PASSWORD, client_id, client_secret, username=username,
                           password=password, scopes=scopes, token_path=token_path, now=now)
             # The message without its hint: the hint asks for the credentials that were just used.
             token['fallback_reason'] = exc.message

@@ -16,7 +16,7 @@ A module describes its resource with a ``Resource`` subclass and ends ``main()``
     the options as a checked ``spec``; bad input raises ``IotsOptionError`` before any request.
 ``scopes(spec)``
     the logical scope names (``_scopes``) of the calls this run may make; the token is asked for
-    exactly these, unless the ``token`` option gives one.
+    exactly these, unless the ``token`` option gives one. None: the run makes no call and needs no token.
 ``read(api, spec)``
     what IoTS has now (reads only). ``api(function, *args)`` calls ``function(client, token, *args)``.
 ``plan(spec, current)``
@@ -85,8 +85,10 @@ class Api(object):
 class Resource(object):
     """What a module says about its resource; the runner does the rest (see the module docstring)."""
 
-    #: A bulk resource returns one record per object under ``records_key`` and keys its diff.
+    #: A bulk resource returns one record per object under ``records_key`` and keys its diff by object;
+    #: ``keyed_diff`` keys the diff of a single object too.
     bulk = False
+    keyed_diff = False
     records_key = 'records'
     #: What one object is called in messages, and the actions a plan can choose (``NONE`` last).
     noun = 'object'
@@ -177,8 +179,8 @@ class ResourceModule(IotsModule):
 
 def diff_of(resource, changes):
     """Before and after as the user sees them: one object's views, or a bulk run's keyed by object."""
-    if not resource.bulk:
-        change = changes[0] if changes else Change(None, NONE)
+    if not (resource.bulk or resource.keyed_diff):
+        change = changes[0]
         return dict(before=resource.view(change.before), after=resource.view(change.after))
     before, after = {}, {}
     for change in changes:
@@ -197,6 +199,8 @@ def apply_all(resource, api, changes):
             try:
                 written = resource.apply(api, change)
             except IotsError as exc:
+                if not resource.bulk:
+                    raise  # one object: the cause alone says what happened
                 failed = dict(resource.record(change), changed=bool(exc.details.get('changed')), failed=True, msg=str(exc))
                 raise PartialRunError(exc, resource, done, failed, [resource.record(c) for c in changes[index + 1:]])
             if written is not None:
@@ -213,7 +217,8 @@ def run(resource_class, argument_spec, **module_kwargs):
         spec = resource.check()
     except IotsError as exc:
         module.fail_json(msg=str(exc))
-    api = module.api(resource.scopes(spec))
+    needs = resource.scopes(spec)
+    api = module.api(needs) if needs else None
     try:
         current = resource.read(api, spec)
         changes = resource.plan(spec, current)
@@ -222,7 +227,7 @@ def run(resource_class, argument_spec, **module_kwargs):
     try:
         records = [resource.record(change) for change in changes] if module.check_mode else \
             apply_all(resource, api, changes)
-    except PartialRunError as exc:
+    except IotsError as exc:
         module.fail_iots(exc)
     result = dict(changed=any(change.changed for change in changes))
     if resource.bulk:

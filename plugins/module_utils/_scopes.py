@@ -18,7 +18,6 @@ Interface:
 
 * ``FLAVORS = ('iots', 'entgra')``; ``DEFAULT_FLAVOR = 'iots'``
 * ``SCOPES``: logical name -> {'iots': name, 'entgra': name}
-* ``scope_name(name, flavor='iots') -> str``: one logical name in a flavour
 * ``scopes_for(names, flavor='iots') -> sorted list``: logical names in a flavour, without duplicates
 * ``equivalent_scope(name) -> str or None``: the other flavour's name of a server scope name
 * ``logical_name(name) -> str or None``: the logical name of a server scope name of either flavour
@@ -82,11 +81,6 @@ def validate_flavor(flavor):
     if flavor not in FLAVORS:
         raise IotsOptionError('server_flavor must be one of %s, not %r' % (', '.join(FLAVORS), flavor))
     return flavor
-
-
-def scope_name(name, flavor=DEFAULT_FLAVOR):
-    """The scope a ``flavor`` server knows for the logical ``name`` (a KeyError names a programming error)."""
-    return SCOPES[name][validate_flavor(flavor)]
 
 
 def scopes_for(names, flavor=DEFAULT_FLAVOR):

@@ -66,11 +66,13 @@ options:
     type: str
   ownership:
     description:
-      - C(BYOD) (bring your own device) or C(COPE) (corporate-owned, personally enabled). Defaults to C(COPE).
+      - C(BYOD) (bring your own device) or C(COPE) (corporate-owned, personally enabled).
       - Used when enrolling. IoTS changes the ownership of an enrolled device only when it is enrolled again;
         a different ownership on an enrolled device gives a warning and no change.
+      - With O(devices), the ownership of every device that does not name its own.
     type: str
     choices: [BYOD, COPE]
+    default: COPE
   properties:
     description:
       - Device properties, a mapping of property name to value. Values are strings; numbers and booleans are
@@ -80,14 +82,15 @@ options:
     type: raw
   state:
     description:
-      - V(present) makes the device enrolled with these values; V(absent) disenrols it. Defaults to V(present).
+      - V(present) makes the device enrolled with these values; V(absent) disenrols it.
+      - With O(devices), the state of every device that does not name its own.
     type: str
     choices: [present, absent]
+    default: present
   devices:
     description:
       - Many devices in one module run, each a mapping with the keys of the single-device options.
-      - Mutually exclusive with O(device_type), O(device_id), O(name), O(description), O(ownership),
-        O(properties) and O(state).
+      - Mutually exclusive with O(device_type), O(device_id), O(name), O(description) and O(properties).
       - A device (the same O(devices[].device_type) and O(devices[].device_id)) given twice is an error.
     type: list
     elements: dict
@@ -109,18 +112,16 @@ options:
         description: The device description.
         type: str
       ownership:
-        description: C(BYOD) or C(COPE), used when enrolling.
+        description: C(BYOD) or C(COPE), used when enrolling; when not given, the top-level O(ownership).
         type: str
         choices: [BYOD, COPE]
-        default: COPE
       properties:
         description: Device properties, a mapping of property name to value.
         type: raw
       state:
-        description: V(present) or V(absent).
+        description: V(present) or V(absent); when not given, the top-level O(state).
         type: str
         choices: [present, absent]
-        default: present
 notes:
   - "Scopes the token needs. On IoTS: with O(device_id) C(perm:devices:details), with O(devices)
     C(perm:devices:view); for V(present) also C(perm:device:enroll), C(perm:device:modify) and
@@ -244,126 +245,123 @@ msg:
     android, virtual_firealarm.
 '''
 
-from ansible_collections.wso2.iots.plugins.module_utils._device_module import IotsDeviceModule
-from ansible_collections.wso2.iots.plugins.module_utils._device_spec import (
-    DEFAULT_OWNERSHIP,
-    DISENROLLED,
-    NONE,
-    check_device,
-    check_devices,
-    device_key,
-    ownership_conflict,
-    predicted,
-    view,
-)
-from ansible_collections.wso2.iots.plugins.module_utils import _device_sync as sync
-from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsError
+from ansible_collections.wso2.iots.plugins.module_utils import _device_api as device_api
+from ansible_collections.wso2.iots.plugins.module_utils import _device_state as state
+from ansible_collections.wso2.iots.plugins.module_utils._resource import Change, Resource, run
 
-SINGLE_OPTIONS = ('device_type', 'device_id', 'name', 'description', 'ownership', 'properties', 'state')
+# The options of one device, declared once: the top level and each item of devices. Each item's ownership
+# and state default to the top level's, so these two have their defaults at the top level only.
+DEVICE_OPTIONS = dict(
+    device_type=dict(type='str', aliases=['type']),
+    device_id=dict(type='str', aliases=['id']),
+    name=dict(type='str'),
+    description=dict(type='str'),
+    ownership=dict(type='str', choices=list(device_api.OWNERSHIPS)),
+    properties=dict(type='raw'),
+    state=dict(type='str', choices=list(state.STATES)),
+)
+TOP_LEVEL_DEFAULTS = dict(ownership=state.DEFAULT_OWNERSHIP, state=state.DEFAULT_STATE)
+SINGLE_ONLY = ('device_type', 'device_id', 'name', 'description', 'properties')
 
 
 def argument_spec():
-    device = dict(
-        device_type=dict(type='str', required=True, aliases=['type']),
-        device_id=dict(type='str', required=True, aliases=['id']),
-        name=dict(type='str'),
-        description=dict(type='str'),
-        ownership=dict(type='str', choices=list(sync.device_api.OWNERSHIPS), default=DEFAULT_OWNERSHIP),
-        properties=dict(type='raw'),
-        state=dict(type='str', choices=['present', 'absent'], default='present'),
-    )
-    return dict(
-        device_type=dict(type='str'),
-        device_id=dict(type='str'),
-        name=dict(type='str'),
-        description=dict(type='str'),
-        ownership=dict(type='str', choices=list(sync.device_api.OWNERSHIPS)),
-        properties=dict(type='raw'),
-        state=dict(type='str', choices=['present', 'absent']),
-        devices=dict(type='list', elements='dict', options=device),
-    )
+    spec = dict((name, dict((key, value) for key, value in option.items() if key != 'aliases'))
+                for name, option in DEVICE_OPTIONS.items())
+    for name, default in TOP_LEVEL_DEFAULTS.items():
+        spec[name]['default'] = default
+    item = dict((name, dict(option)) for name, option in DEVICE_OPTIONS.items())
+    item['device_type']['required'] = item['device_id']['required'] = True
+    spec['devices'] = dict(type='list', elements='dict', options=item)
+    return spec
 
 
-def scopes_needed(specs, bulk, check_mode):
-    """The logical scopes of the device-API calls of this run: reading, plus writing for the states asked for."""
-    calls = ['list_devices' if bulk else 'get_device']
-    states = set(spec['state'] for spec in specs)
-    if 'present' in states:
-        calls += ['device_types'] if check_mode else ['enroll_device', 'modify_device']
-    if 'absent' in states and not check_mode:
-        calls.append('disenroll_device')
-    return sync.device_api.scopes_needed(*calls)
+class Device(Resource):
+    """Devices keyed (type, id); current is {(type, id): Device JSON} of what IoTS has."""
 
+    records_key = 'devices'
+    noun = 'device'
+    actions = state.ACTIONS
+    keyed_diff = True
 
-def diff_of(planned):
-    """Before and after of the devices that change, keyed type/id."""
-    before, after = {}, {}
-    for spec, current, action in planned:
-        if action == NONE:
-            continue
-        key = '/'.join(device_key(spec))
-        before[key] = view(current)
-        after[key] = view(predicted(spec, current, action))
-    return dict(before=before, after=after)
+    def __init__(self, module):
+        super(Device, self).__init__(module)
+        self.bulk = self.params['devices'] is not None
 
+    def check(self):
+        params = self.params
+        defaults = dict((name, params[name]) for name in TOP_LEVEL_DEFAULTS)
+        if self.bulk:
+            return state.check_devices(params['devices'], defaults=defaults)
+        return [state.check_device(dict((name, params[name]) for name in DEVICE_OPTIONS))]
 
-def run(module, specs, bulk):
-    if not specs:
-        # An empty fleet (a filtered inventory, say) is nothing to do, not a reason to ask IoTS.
-        module.exit_json(changed=False, devices=[], summary=sync.summary([]))
-    client = module.api_client
-    token = module.bearer(scopes_needed(specs, bulk, module.check_mode))
-    try:
-        if bulk:
-            existing = sync.existing_devices(client, token, [spec['device_type'] for spec in specs])
+    def scopes(self, specs):
+        if not specs:
+            return []  # an empty fleet (a filtered inventory, say) is nothing to do, not a reason to ask IoTS
+        calls = ['devices_by_key' if self.bulk else 'get_device']
+        states = set(spec['state'] for spec in specs)
+        if 'present' in states:
+            calls += ['device_types'] if self.check_mode else ['enroll_device', 'modify_device']
+        if 'absent' in states and not self.check_mode:
+            calls.append('disenroll_device')
+        return device_api.scopes_needed(*calls)
+
+    def read(self, api, specs):
+        if not specs:
+            return {}
+        if self.bulk:
+            existing = api(device_api.devices_by_key, [spec['device_type'] for spec in specs])
         else:
-            existing = sync.one_device(client, token, specs[0])
-        planned = sync.make_plan(specs, existing)
-        sync.check_device_types(client, token, planned)
-    except IotsError as exc:
-        module.fail_iots(exc)
-    for spec, current, dummy in planned:
-        conflict = ownership_conflict(spec, current)
-        if conflict:
-            module.warn(conflict)
-    try:
-        records = sync.apply_plan(client, token, planned, check_mode=module.check_mode)
-    except sync.DeviceSyncError as exc:
-        module.fail_iots(exc, devices=exc.records, pending=exc.pending, summary=sync.summary(exc.records))
-    result = dict(changed=any(item['changed'] for item in records))
-    if bulk:
-        result.update(devices=records, summary=sync.summary(records))
-    else:
-        spec, current, action = planned[0]
-        result.update(action=action, device=after_run(module, spec, current, action))
-    if module._diff:
-        result['diff'] = diff_of(planned)
-    module.exit_json(**result)
+            spec = specs[0]
+            device = api(device_api.get_device, spec['device_type'], spec['device_id'])
+            existing = {state.device_key(spec): device} if device else {}
+        # IoTS answers an enrolment of an unknown type with 200 false: check the types before any write.
+        api(device_api.check_device_types, [spec['device_type'] for spec in specs
+                                            if state.plan(spec, existing.get(state.device_key(spec))) == state.ENROLLED])
+        return existing
 
+    def plan(self, specs, existing):
+        changes = []
+        for spec in specs:
+            current = existing.get(state.device_key(spec))
+            conflict = state.ownership_conflict(spec, current)
+            if conflict:
+                self.module.warn(conflict)
+            action = state.plan(spec, current)
+            changes.append(Change(state.device_key(spec), action, current, state.predicted(spec, current, action), spec))
+        return changes
 
-def after_run(module, spec, current, action):
-    """The device as IoTS shows it now: read again after a write, predicted in check mode."""
-    if module.check_mode or action in (NONE, DISENROLLED):
-        return predicted(spec, current, action)
-    device = module.call(sync.device_api.get_device, spec['device_type'], spec['device_id'])
-    return device if view(device) else {}
+    def apply(self, api, change):
+        spec, key = change.spec, change.key
+        if change.action == state.ENROLLED:
+            api(device_api.enroll_device, *key, **state.enrol_args(spec))
+        elif change.action == state.MODIFIED:
+            api(device_api.modify_device, *key, **state.modify_args(spec, change.before))
+        elif change.action == state.DISENROLLED:
+            api(device_api.disenroll_device, *key)
+            return None
+        if self.bulk:
+            return None
+        # One device: what IoTS shows now, not the prediction.
+        return api(device_api.get_device, *key) or {}
+
+    def view(self, device):
+        return state.view(device)
+
+    def record(self, change):
+        return dict(device_type=change.key[0], device_id=change.key[1], action=change.action, changed=change.changed)
+
+    def result(self, changes, existing):
+        if self.bulk:
+            return {}
+        change = changes[0]
+        return dict(action=change.action, device=change.after if state.view(change.after) else {})
 
 
 def main():
-    module = IotsDeviceModule(
-        argument_spec=argument_spec(),
-        supports_check_mode=True,
-        mutually_exclusive=[('devices', name) for name in SINGLE_OPTIONS],
+    run(Device, argument_spec(),
+        mutually_exclusive=[('devices', name) for name in SINGLE_ONLY],
         required_one_of=[('devices', 'device_id')],
-        required_together=[('device_type', 'device_id')],
-    )
-    params = module.params
-    bulk = params['devices'] is not None
-    if bulk:
-        specs = module.checked(check_devices, params['devices'])
-    else:
-        specs = [module.checked(check_device, dict((name, params[name]) for name in SINGLE_OPTIONS))]
-    run(module, specs, bulk)
+        required_together=[('device_type', 'device_id')])
 
 
 if __name__ == '__main__':

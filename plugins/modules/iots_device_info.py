@@ -64,8 +64,11 @@ notes:
   - "Scopes the token needs. On IoTS: C(perm:devices:view) to list, C(perm:devices:details) with O(device_id),
     and C(perm:groups:groups) with O(group). On Entgra C(dm:devices:view), C(dm:devices:details) and
     C(gm:groups:view)."
-  - IoTS lists one row per enrolment, so a device enrolled again by another user can appear twice (its old
-    C(REMOVED) enrolment and the new one).
+  - IoTS lists one row per enrolment (a device enrolled again keeps its old C(REMOVED) row). The module returns
+    one entry per device, its latest enrolment among the rows that match the filters, as
+    C(GET /devices/{type}/{id}) and wso2.iots.iots_device see it, so RV(count) counts devices.
+  - An O(device_type) the server has no plugin for is an error that names the types it knows (one more read,
+    C(GET /device-types), which needs C(perm:device-types:types), on Entgra C(dm:device-type:view)).
 seealso:
   - module: wso2.iots.iots_device
   - module: wso2.iots.iots_group
@@ -123,9 +126,9 @@ count:
 '''
 
 from ansible_collections.wso2.iots.plugins.module_utils import _device_api as device_api
-from ansible_collections.wso2.iots.plugins.module_utils._device_module import IotsDeviceModule
-from ansible_collections.wso2.iots.plugins.module_utils._device_api import validate_device_id, validate_device_type
+from ansible_collections.wso2.iots.plugins.module_utils._device_state import validate_device_id, validate_device_type
 from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsOptionError
+from ansible_collections.wso2.iots.plugins.module_utils._resource import Resource, run
 
 FILTERS = ('status', 'ownership', 'owner', 'name', 'group', 'group_id')
 
@@ -143,56 +146,55 @@ def argument_spec():
     )
 
 
-def scopes_needed(params):
-    """The logical scopes of the device-API calls this run makes."""
-    if params['device_id'] is not None:
-        return device_api.scopes_needed('get_device')
-    return device_api.scopes_needed('list_devices', *(['find_group'] if params['group'] is not None else []))
+class DeviceInfo(Resource):
+    """Read-only: the devices that match, one entry per device; plans no change."""
 
+    def check(self):
+        params = self.params
+        if params['device_type'] is not None:
+            validate_device_type(params['device_type'])
+        if params['device_id'] is not None:
+            validate_device_id(params['device_id'])
+        if params['group'] is not None and not params['group'].strip():
+            raise IotsOptionError('group must be a non-empty group name.')
+        if params['group_id'] is not None and params['group_id'] < 1:
+            raise IotsOptionError('group_id must be a positive group id, got %d.' % params['group_id'])
+        return dict(params)
 
-def check_options(params):
-    if params['device_type'] is not None:
-        validate_device_type(params['device_type'])
-    if params['device_id'] is not None:
-        validate_device_id(params['device_id'])
-    if params['group'] is not None and not params['group'].strip():
-        raise IotsOptionError('group must be a non-empty group name.')
-    if params['group_id'] is not None and params['group_id'] < 1:
-        raise IotsOptionError('group_id must be a positive group id, got %d.' % params['group_id'])
+    def scopes(self, spec):
+        if spec['device_id'] is not None:
+            return device_api.scopes_needed('get_device')
+        calls = ['list_devices'] + (['find_group'] if spec['group'] is not None else [])
+        return device_api.scopes_needed(*calls + (['device_types'] if spec['device_type'] is not None else []))
 
+    def read(self, api, spec):
+        if spec['device_id'] is not None:
+            device = api(device_api.get_device, spec['device_type'], spec['device_id'])
+            return [device] if device else []
+        if spec['device_type'] is not None:
+            api(device_api.check_device_types, [spec['device_type']])
+        rows = api(device_api.list_devices, device_type=spec['device_type'], status=spec['status'],
+                   ownership=spec['ownership'], owner=spec['owner'], name=spec['name'],
+                   group_id=self.group_id(api, spec))
+        return list(device_api.latest_devices(rows).values())
 
-def group_id_of(module, params):
-    """The id of the group the filters name; an unknown group name fails the task."""
-    if params['group'] is None:
-        return params['group_id']
-    group = module.call(device_api.find_group, params['group'])
-    if not group:
-        module.fail_json(msg='IoTS has no device group named %r (visible to this user).' % params['group'])
-    return group['id']
+    def group_id(self, api, spec):
+        """The id of the group the filters name; an unknown group name is an error."""
+        if spec['group'] is None:
+            return spec['group_id']
+        group = api(device_api.find_group, spec['group'])
+        if not group:
+            raise IotsOptionError('IoTS has no device group named %r (visible to this user).' % spec['group'])
+        return group['id']
 
-
-def find(module):
-    params = module.params
-    if params['device_id'] is not None:
-        device = module.call(device_api.get_device, params['device_type'], params['device_id'])
-        return [device] if device else []
-    return module.call(
-        device_api.list_devices, device_type=params['device_type'], status=params['status'],
-        ownership=params['ownership'], owner=params['owner'], name=params['name'],
-        group_id=group_id_of(module, params))
+    def result(self, changes, devices):
+        return dict(devices=devices, count=len(devices))
 
 
 def main():
-    module = IotsDeviceModule(
-        argument_spec=argument_spec(),
-        supports_check_mode=True,
+    run(DeviceInfo, argument_spec(),
         required_by={'device_id': 'device_type'},
-        mutually_exclusive=[('group', 'group_id')] + [('device_id', name) for name in FILTERS],
-    )
-    module.checked(check_options, module.params)
-    module.bearer(scopes_needed(module.params))
-    devices = find(module)
-    module.exit_json(changed=False, devices=devices, count=len(devices))
+        mutually_exclusive=[('group', 'group_id')] + [('device_id', name) for name in FILTERS])
 
 
 if __name__ == '__main__':

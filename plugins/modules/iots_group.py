@@ -159,8 +159,7 @@ removed:
 '''
 
 from ansible_collections.wso2.iots.plugins.module_utils import _device_api as device_api
-from ansible_collections.wso2.iots.plugins.module_utils._device_spec import check_device_keys, is_enrolled
-from ansible_collections.wso2.iots.plugins.module_utils._device_sync import existing_devices
+from ansible_collections.wso2.iots.plugins.module_utils._device_state import check_device_keys, is_enrolled
 from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsOptionError
 from ansible_collections.wso2.iots.plugins.module_utils._resource import NONE, Change, Resource, run
 
@@ -233,7 +232,7 @@ class Group(Resource):
         if group and group.get('id') is not None and (spec['state'] == 'present' or self.diff):
             members = [device_api.key_of(device) for device in api(device_api.group_devices, group['id'])]
         add = [key for key in spec['members'] or [] if key not in members]
-        enrolled = api(existing_devices, [key[0] for key in add]) if add else {}
+        enrolled = api(device_api.devices_by_key, [key[0] for key in add]) if add else {}
         return dict(group=group, members=members, enrolled=enrolled)
 
     def plan(self, spec, current):

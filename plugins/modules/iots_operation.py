@@ -156,14 +156,14 @@ msg:
 import time
 
 from ansible_collections.wso2.iots.plugins.module_utils import _device_api as device_api
-from ansible_collections.wso2.iots.plugins.module_utils._device_module import IotsDeviceModule
-from ansible_collections.wso2.iots.plugins.module_utils._device_api import validate_device_id, validate_device_type
-from ansible_collections.wso2.iots.plugins.module_utils._device_sync import unknown_type_message
-from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsOptionError
+from ansible_collections.wso2.iots.plugins.module_utils._device_state import check_unique, validate_device_id, validate_device_type
+from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsError, IotsOptionError
+from ansible_collections.wso2.iots.plugins.module_utils._resource import Change, Resource, run
 
 COMPLETED = 'COMPLETED'
 ERROR = 'ERROR'
 INVALID = 'INVALID'
+SENT = 'sent'
 
 
 # Replaced by the unit tests, so that a wait takes no time.
@@ -185,33 +185,10 @@ def argument_spec():
     )
 
 
-def check_options(params):
-    validate_device_type(params['device_type'])
-    if not params['device_ids']:
-        raise IotsOptionError('device_ids must name at least one device.')
-    seen = set()
-    for index, device_id in enumerate(params['device_ids']):
-        validate_device_id(device_id, 'device_ids[%d]' % index)
-        if device_id in seen:
-            raise IotsOptionError('device_ids[%d] names %r again; give each device once.' % (index, device_id))
-        seen.add(device_id)
-    if not params['code'] or not params['code'].strip():
-        raise IotsOptionError('code must be a non-empty operation code, e.g. BUZZ or DEVICE_RING.')
-    if params['wait_timeout'] <= 0:
-        raise IotsOptionError('wait_timeout must be a positive number of seconds, got %d.' % params['wait_timeout'])
-    if params['poll_interval'] <= 0:
-        raise IotsOptionError('poll_interval must be a positive number of seconds, got %s.' % params['poll_interval'])
-
-
-def scopes_needed(params, check_mode):
-    """The logical scopes of the device-API calls this run may make."""
-    if check_mode:
-        return device_api.scopes_needed('device_types')
-    return device_api.scopes_needed('device_types', 'send_operation', *(['get_activity'] if params['wait'] else []))
-
-
 def shown(activity):
     """The activity with the names of the module's options."""
+    if not activity:
+        return {}
     return dict(
         id=activity.get('activityId'),
         code=activity.get('code'),
@@ -221,87 +198,107 @@ def shown(activity):
     )
 
 
-class OperationRun(object):
-    def __init__(self, module):
-        self.module = module
-        self.params = module.params
-        self.activity = {}
+def responses(activity, devices):
+    """The devices' own words about an ERROR, one line."""
+    words = []
+    for entry in activity.get('activityStatus') or []:
+        device = device_api.entry_device(entry)
+        if device in devices:
+            answers = [str(r.get('response') if isinstance(r, dict) else r) for r in entry.get('responses') or []]
+            words.append('%s answered %s' % (device, '; '.join(answers) or 'nothing'))
+    return ' '.join(' / '.join(words).split()) + '.'
 
-    def fail(self, msg, **extra):
-        self.module.fail_json(msg=msg, changed=True, activity=shown(self.activity), **extra)
 
-    def check_type(self):
-        known = self.module.call(device_api.device_types)
-        if self.params['device_type'] not in known:
-            self.module.fail_json(msg=unknown_type_message([self.params['device_type']], known))
+class Operation(Resource):
+    """One operation sent to devices: an action, not a state, so every run that sends it changes something."""
 
-    def send(self):
+    noun = 'operation'
+    actions = (SENT,)
+
+    def check(self):
         params = self.params
-        self.activity = self.module.call(device_api.send_operation, params['device_type'], params['device_ids'],
-                                         params['code'], operation_type=params['operation_type'],
-                                         payload=params['payload'])
+        device_type = validate_device_type(params['device_type'])
+        if not params['device_ids']:
+            raise IotsOptionError('device_ids must name at least one device.')
+        check_unique([(device_type, validate_device_id(device_id, 'device_ids[%d]' % index))
+                      for index, device_id in enumerate(params['device_ids'])], 'device_ids')
+        if not params['code'] or not params['code'].strip():
+            raise IotsOptionError('code must be a non-empty operation code, e.g. BUZZ or DEVICE_RING.')
+        if params['wait_timeout'] <= 0:
+            raise IotsOptionError('wait_timeout must be a positive number of seconds, got %d.' % params['wait_timeout'])
+        if params['poll_interval'] <= 0:
+            raise IotsOptionError('poll_interval must be a positive number of seconds, got %s.' % params['poll_interval'])
+        return dict(params)
 
-    def invalid_devices(self):
-        invalid = sorted(d for d, status in device_api.device_statuses(self.activity).items() if status == INVALID)
-        if invalid and not self.params['allow_invalid']:
-            self.fail('IoTS marked %d of %d device(s) INVALID (unknown or disenrolled) for operation %s: %s. It '
-                      'sent the operation to the others (activity %s). Set allow_invalid: true to accept this.'
-                      % (len(invalid), len(self.params['device_ids']), self.params['code'], ', '.join(invalid),
-                         self.activity.get('activityId')), invalid_devices=invalid)
+    def scopes(self, spec):
+        if self.check_mode:
+            return device_api.scopes_needed('device_types')
+        return device_api.scopes_needed('device_types', 'send_operation', *(['get_activity'] if spec['wait'] else []))
+
+    def read(self, api, spec):
+        api(device_api.check_device_types, [spec['device_type']])
+
+    def plan(self, spec, current):
+        return [Change(spec['code'], SENT, None, dict(activity={}, invalid=[]), spec)]
+
+    def apply(self, api, change):
+        spec = change.spec
+        activity = api(device_api.send_operation, spec['device_type'], spec['device_ids'], spec['code'],
+                       operation_type=spec['operation_type'], payload=spec['payload'])
+        invalid = self.invalid_devices(activity, spec)
+        if spec['wait']:
+            activity = self.wait(api, activity, invalid, spec)
+        return dict(activity=activity, invalid=invalid)
+
+    def failure(self, msg, activity, **details):
+        """The operation was sent: the failure says so (changed) and shows the activity."""
+        return IotsError(msg, details=dict(details, changed=True, activity=shown(activity)))
+
+    def invalid_devices(self, activity, spec):
+        invalid = sorted(d for d, status in device_api.device_statuses(activity).items() if status == INVALID)
+        if invalid and not spec['allow_invalid']:
+            raise self.failure('IoTS marked %d of %d device(s) INVALID (unknown or disenrolled) for operation %s: %s. '
+                               'It sent the operation to the others (activity %s). Set allow_invalid: true to accept '
+                               'this.' % (len(invalid), len(spec['device_ids']), spec['code'], ', '.join(invalid),
+                                          activity.get('activityId')), activity, invalid_devices=invalid)
         if invalid:
             self.module.warn('IoTS marked these %s devices INVALID (unknown or disenrolled) and did not send them '
-                             '%s: %s.' % (self.params['device_type'], self.params['code'], ', '.join(invalid)))
+                             '%s: %s.' % (spec['device_type'], spec['code'], ', '.join(invalid)))
         return invalid
 
-    def wait(self, invalid):
+    def wait(self, api, activity, invalid, spec):
         """Poll the activity until every valid device completed it; ERROR and the deadline fail."""
-        activity_id = self.activity.get('activityId')
-        deadline = clock() + self.params['wait_timeout']
+        activity_id = activity.get('activityId')
+        deadline = clock() + spec['wait_timeout']
         while True:
-            states = dict((d, s) for d, s in device_api.device_statuses(self.activity).items() if d not in invalid)
+            states = dict((d, s) for d, s in device_api.device_statuses(activity).items() if d not in invalid)
             errors = sorted(d for d, s in states.items() if s == ERROR)
             if errors:
-                self.fail('Operation %s (activity %s) failed on %s: %s' % (
-                    self.params['code'], activity_id, ', '.join(errors), self.responses(errors)),
+                raise self.failure('Operation %s (activity %s) failed on %s: %s' % (
+                    spec['code'], activity_id, ', '.join(errors), responses(activity, errors)), activity,
                     invalid_devices=invalid, failed_devices=errors)
             waiting = sorted(d for d, s in states.items() if s != COMPLETED)
             if not waiting:
-                return
+                return activity
             remaining = deadline - clock()
             if remaining <= 0:
-                self.fail('Operation %s (activity %s) did not complete within %d s on %d of %d device(s): %s.' % (
-                    self.params['code'], activity_id, self.params['wait_timeout'], len(waiting), len(states),
-                    ', '.join('%s (%s)' % (d, states[d]) for d in waiting)),
+                raise self.failure('Operation %s (activity %s) did not complete within %d s on %d of %d device(s): %s.' % (
+                    spec['code'], activity_id, spec['wait_timeout'], len(waiting), len(states),
+                    ', '.join('%s (%s)' % (d, states[d]) for d in waiting)), activity,
                     invalid_devices=invalid, pending_devices=waiting)
-            sleep(min(self.params['poll_interval'], remaining))
-            self.activity = self.module.call(device_api.get_activity, activity_id)
+            sleep(min(spec['poll_interval'], remaining))
+            activity = api(device_api.get_activity, activity_id)
 
-    def responses(self, devices):
-        """The devices' own words about an ERROR, one line."""
-        words = []
-        for entry in self.activity.get('activityStatus') or []:
-            device = device_api.entry_device(entry)
-            if device in devices:
-                answers = [str(r.get('response') if isinstance(r, dict) else r) for r in entry.get('responses') or []]
-                words.append('%s answered %s' % (device, '; '.join(answers) or 'nothing'))
-        return ' '.join(' / '.join(words).split()) + '.'
+    def view(self, after):
+        return shown((after or {}).get('activity'))
 
-    def run(self):
-        self.check_type()
-        if self.module.check_mode:
-            return dict(changed=True, activity={}, invalid_devices=[])
-        self.send()
-        invalid = self.invalid_devices()
-        if self.params['wait']:
-            self.wait(invalid)
-        return dict(changed=True, activity=shown(self.activity), invalid_devices=invalid)
+    def result(self, changes, current):
+        after = changes[0].after
+        return dict(activity=shown(after['activity']), invalid_devices=after['invalid'])
 
 
 def main():
-    module = IotsDeviceModule(argument_spec=argument_spec(), supports_check_mode=True)
-    module.checked(check_options, module.params)
-    module.bearer(scopes_needed(module.params, module.check_mode))
-    module.exit_json(**OperationRun(module).run())
+    run(Operation, argument_spec())
 
 
 if __name__ == '__main__':

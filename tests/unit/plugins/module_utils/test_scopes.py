@@ -25,7 +25,7 @@ def test_scopes_for_each_flavour_sorted_without_duplicates():
     names = ['groups:groups', 'devices:view', 'devices:view', 'get-activity']
     assert _scopes.scopes_for(names) == ['perm:devices:view', 'perm:get-activity', 'perm:groups:groups']
     assert _scopes.scopes_for(names, 'entgra') == ['dm:activity:get', 'dm:devices:view', 'gm:groups:view']
-    assert _scopes.scope_name('device-types:types', 'entgra') == 'dm:device-type:view'
+    assert _scopes.scopes_for(['device-types:types'], 'entgra') == ['dm:device-type:view']
 
 
 def test_equivalent_and_logical_names():

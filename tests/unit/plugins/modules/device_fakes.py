@@ -15,7 +15,7 @@ import os
 
 import pytest
 
-from ansible_collections.wso2.iots.plugins.module_utils import _device_api, _device_module, _resource
+from ansible_collections.wso2.iots.plugins.module_utils import _device_api, _resource
 from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsError
 
 API = 'https://iots.example.com:8243/api/device-mgt/v1.0'
@@ -89,7 +89,6 @@ class FakeIots(object):
     def install(self, monkeypatch):
         for name in ('list_devices', 'get_device', 'device_types', 'find_group', 'group_devices', 'get_activity') + WRITES:
             monkeypatch.setattr(_device_api, name, self._recorded(name))
-        monkeypatch.setattr(_device_module, 'access_token', self.access_token)
         monkeypatch.setattr(_resource, "access_token", self.access_token)
         return self
 

@@ -13,16 +13,28 @@ from ansible_collections.wso2.iots.plugins.module_utils._scopes import FLAVORS, 
 from ansible_collections.wso2.iots.plugins.modules import iots_device, iots_device_info, iots_group, iots_operation
 
 PRESENT_AND_ABSENT = [{'state': 'present'}, {'state': 'absent'}]
-GROUP_PRESENT = {'state': 'present', 'devices': [], 'description': 'd', 'purge_devices': True}
-# Every scope a module may ask for: the union of its scopes_needed over runs that make every call.
+GROUP_PRESENT = {'state': 'present', 'members': [], 'description': 'd', 'purge': True}
+
+
+class Module(object):
+    """What a Resource reads of its AnsibleModule."""
+
+    def __init__(self, params, check_mode=False, diff=True):
+        self.params, self.check_mode, self._diff = params, check_mode, diff
+
+
+def scopes(resource_class, spec, params=None, check_mode=False):
+    return resource_class(Module(params or {}, check_mode)).scopes(spec)
+
+
+# Every scope a module may ask for: the union of its scopes over runs that make every call.
 USED = {
-    iots_device: [scope for bulk in (True, False) for check_mode in (True, False)
-                  for scope in iots_device.scopes_needed(PRESENT_AND_ABSENT, bulk, check_mode)],
-    iots_device_info: (iots_device_info.scopes_needed({'device_id': 'a', 'group': None})
-                       + iots_device_info.scopes_needed({'device_id': None, 'group': 'g'})),
-    iots_group: (iots_group.scopes_needed({'state': 'absent'}, False, True)
-                 + iots_group.scopes_needed(GROUP_PRESENT, False, True)),
-    iots_operation: iots_operation.scopes_needed({'wait': True}, False),
+    iots_device: [scope for devices in ([], None) for check_mode in (True, False)
+                  for scope in scopes(iots_device.Device, PRESENT_AND_ABSENT, {'devices': devices}, check_mode)],
+    iots_device_info: (scopes(iots_device_info.DeviceInfo, {'device_id': 'a', 'group': None, 'device_type': 't'})
+                       + scopes(iots_device_info.DeviceInfo, {'device_id': None, 'group': 'g', 'device_type': 't'})),
+    iots_group: (scopes(iots_group.Group, {'state': 'absent'}) + scopes(iots_group.Group, GROUP_PRESENT)),
+    iots_operation: scopes(iots_operation.Operation, {'wait': True}),
 }
 SCOPE_IN_DOCS = re.compile(r'C\(((?:perm|dm|gm):[a-z:-]+)\)')
 

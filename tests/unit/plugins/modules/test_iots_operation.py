@@ -150,7 +150,7 @@ def test_no_valid_device_at_all(run, iots):
     (dict(wait_timeout=-5, wait=True), 'wait_timeout must be a positive'),
     (dict(poll_interval=0), 'poll_interval must be a positive'),
     (dict(device_ids=[]), 'device_ids must name at least one device'),
-    (dict(device_ids=['a', 'a']), "device_ids[1] names 'a' again"),
+    (dict(device_ids=['a', 'a']), 'device_ids[1] names device virtual_firealarm/a again'),
     (dict(device_ids=['a/b']), "device_ids[0] 'a/b' contains \"/\""),
     (dict(code=' '), 'code must be a non-empty operation code'),
     (dict(operation_type='POLICY'), 'operation_type'),

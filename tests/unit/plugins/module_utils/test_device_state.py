@@ -3,11 +3,11 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""_device_spec: the wanted device against IoTS's, without requests."""
+"""_device_state: the wanted device against IoTS's, without requests."""
 
 import pytest
 
-from ansible_collections.wso2.iots.plugins.module_utils import _device_spec as spec_of
+from ansible_collections.wso2.iots.plugins.module_utils import _device_state as spec_of
 from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsOptionError
 
 
@@ -44,7 +44,16 @@ def test_plan(spec, current, action):
 def test_defaults_and_property_values():
     spec = wanted(properties={'armed': False, 'floor': 0, 'note': None, 'ratio': 0.5})
     assert spec['ownership'] == 'COPE' and spec['state'] == 'present'
-    assert spec['properties'] == {'armed': 'false', 'floor': '0', 'note': '', 'ratio': '0.5'}
+    # None stays None, as the body sends it and properties_dict reads it back: one converter, one answer.
+    assert spec['properties'] == {'armed': 'false', 'floor': '0', 'note': None, 'ratio': '0.5'}
+
+
+@pytest.mark.parametrize('bad', ['', ' ', 'a/b', None, 5, ' x'])
+def test_bad_device_ids_and_types_are_refused(bad):
+    with pytest.raises(IotsOptionError, match='device_id'):
+        spec_of.validate_device_id(bad)
+    with pytest.raises(IotsOptionError, match='device_type'):
+        spec_of.validate_device_type(bad)
 
 
 @pytest.mark.parametrize('fields, words', [

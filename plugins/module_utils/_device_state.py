@@ -7,27 +7,23 @@
 # The interfaces in this file are meant for use within the wso2.iots collection
 # and may not remain stable to outside uses. Changes may be made in ANY release, even a bugfix release.
 
-"""A device as the user wants it, against the device as IoTS shows it: checks, comparison, bodies.
+"""The rules of a device, as the user wants it and as IoTS shows it: checks, comparison, bodies.
 
-No requests here. ``spec`` is a checked dict with the option names of wso2.iots.iots_device
-(device_type, device_id, name, description, ownership, properties, state); ``current`` is the
-Device JSON IoTS answered (GSON field names), or None when IoTS does not know the device.
+No requests here. Every rule about what a valid device, a device list or a property value is lives
+here once, and the modules check their options with it at their boundary (``Resource.check``);
+``_device_api`` sends what it is given. ``spec`` is a checked dict with the option names of
+wso2.iots.iots_device (device_type, device_id, name, description, ownership, properties, state);
+``current`` is the Device JSON IoTS answered (GSON field names), or None when IoTS does not know it.
 """
 
 import copy
 
-from ansible_collections.wso2.iots.plugins.module_utils._device_api import (
-    OWNERSHIPS,
-    properties_body,
-    properties_dict,
-    validate_device_id,
-    validate_device_type,
-)
+from ansible_collections.wso2.iots.plugins.module_utils._device_api import OWNERSHIPS, properties_body, properties_dict
 from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsOptionError
 
 STATES = ('present', 'absent')
+DEFAULT_STATE = 'present'
 DEFAULT_OWNERSHIP = 'COPE'
-# A disenrolled device is kept by IoTS (soft delete) with this status.
 REMOVED = 'REMOVED'
 
 ENROLLED = 'enrolled'
@@ -35,27 +31,41 @@ MODIFIED = 'modified'
 DISENROLLED = 'disenrolled'
 NONE = 'none'
 ACTIONS = (ENROLLED, MODIFIED, DISENROLLED, NONE)
-WRITES = (ENROLLED, MODIFIED, DISENROLLED)
-
-# The fields a modification sends and compares; ownership changes only by enrolling again.
-COMPARED = ('name', 'description', 'properties')
 
 
-# ---------------------------------------------------------------------------- checks
+def _identifier(value, option, what):
+    if not isinstance(value, str) or not value.strip():
+        raise IotsOptionError('%s must be a non-empty string; got %r.' % (option, value))
+    if '/' in value:
+        raise IotsOptionError('%s %r contains "/": IoTS cannot address such a %s in a URL path.'
+                              % (option, value, what))
+    if value != value.strip():
+        raise IotsOptionError('%s %r has leading or trailing white space.' % (option, value))
+    return value
 
-def _property_value(value, option):
-    # IoTS keeps property values as strings; YAML gives numbers and booleans.
+
+def validate_device_id(value, option='device_id'):
+    """A device identifier IoTS can address: a non-empty string without "/"."""
+    return _identifier(value, option, 'device')
+
+
+def validate_device_type(value, option='device_type'):
+    return _identifier(value, option, 'device type')
+
+
+def property_text(value, option):
+    """A property value as IoTS keeps it: text (YAML gives numbers and booleans); None stays None."""
+    if value is None or isinstance(value, str):
+        return value
     if isinstance(value, bool):
         return 'true' if value else 'false'
-    if isinstance(value, (str, int, float)):
+    if isinstance(value, (int, float)):
         return str(value)
-    if value is None:
-        return ''
     raise IotsOptionError('%s must be a string, number or boolean, not a %s.' % (option, type(value).__name__))
 
 
 def check_properties(properties, option='properties'):
-    """``properties`` as {name: string value}, or None when not given."""
+    """``properties`` as {name: text or None}, or None when not given."""
     if properties is None:
         return None
     if not isinstance(properties, dict):
@@ -65,35 +75,30 @@ def check_properties(properties, option='properties'):
     for name, value in properties.items():
         if not isinstance(name, str) or not name.strip():
             raise IotsOptionError('%s: property names must be non-empty strings, got %r.' % (option, name))
-        checked[name] = _property_value(value, '%s.%s' % (option, name))
+        checked[name] = property_text(value, '%s.%s' % (option, name))
     return checked
 
 
-def check_device(item, where=''):
-    """One device of the options, checked and completed with the defaults; raises IotsOptionError."""
+def check_device(item, where='', defaults=None):
+    """One device of the options, checked; ``defaults`` gives ownership and state where the item has none."""
     prefix = where + '.' if where else ''
+    if not isinstance(item, dict):
+        raise IotsOptionError('%s must be a mapping with device_type and device_id.' % where)
+    defaults = defaults or {}
     spec = dict(
         device_type=validate_device_type(item.get('device_type'), prefix + 'device_type'),
         device_id=validate_device_id(item.get('device_id'), prefix + 'device_id'),
         name=item.get('name'),
         description=item.get('description'),
-        ownership=item.get('ownership') or DEFAULT_OWNERSHIP,
+        ownership=item.get('ownership') or defaults.get('ownership') or DEFAULT_OWNERSHIP,
         properties=check_properties(item.get('properties'), prefix + 'properties'),
-        state=item.get('state') or 'present',
+        state=item.get('state') or defaults.get('state') or DEFAULT_STATE,
     )
     if spec['ownership'] not in OWNERSHIPS:
         raise IotsOptionError('%sownership must be one of %s, got %r.' % (prefix, ', '.join(OWNERSHIPS), spec['ownership']))
     if spec['state'] not in STATES:
         raise IotsOptionError('%sstate must be one of %s, got %r.' % (prefix, ', '.join(STATES), spec['state']))
     return spec
-
-
-def check_device_key(item, where):
-    """The (type, id) of one mapping of the options, checked."""
-    if not isinstance(item, dict):
-        raise IotsOptionError('%s must be a mapping with device_type and device_id.' % where)
-    return (validate_device_type(item.get('device_type'), where + '.device_type'),
-            validate_device_id(item.get('device_id'), where + '.device_id'))
 
 
 def check_unique(keys, option):
@@ -108,14 +113,20 @@ def check_unique(keys, option):
 
 
 def check_device_keys(items, option='devices'):
-    """The checked (type, id) keys of a list of devices, each once."""
-    return check_unique([check_device_key(item, '%s[%d]' % (option, index)) for index, item in enumerate(items)],
-                        option)
+    """The checked (type, id) keys of a list of {device_type, device_id}, each once."""
+    keys = []
+    for index, item in enumerate(items):
+        where = '%s[%d]' % (option, index)
+        if not isinstance(item, dict):
+            raise IotsOptionError('%s must be a mapping with device_type and device_id.' % where)
+        keys.append((validate_device_type(item.get('device_type'), where + '.device_type'),
+                     validate_device_id(item.get('device_id'), where + '.device_id')))
+    return check_unique(keys, option)
 
 
-def check_devices(items, option='devices'):
+def check_devices(items, option='devices', defaults=None):
     """Every device of a bulk run, checked, each once."""
-    specs = [check_device(item, '%s[%d]' % (option, index)) for index, item in enumerate(items)]
+    specs = [check_device(item, '%s[%d]' % (option, index), defaults) for index, item in enumerate(items)]
     check_unique([device_key(spec) for spec in specs], option)
     return specs
 
@@ -123,8 +134,6 @@ def check_devices(items, option='devices'):
 def device_key(spec):
     return (spec['device_type'], spec['device_id'])
 
-
-# ---------------------------------------------------------------------------- IoTS devices
 
 def status_of(device):
     return ((device or {}).get('enrolmentInfo') or {}).get('status')
