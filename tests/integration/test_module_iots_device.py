@@ -104,7 +104,7 @@ def test_group_membership_with_and_without_purge(run_playbook, recap, emu, keys,
     emu.seed_devices(dtype, ['a', 'b', 'c'])
     emu.seed_devices(dtype, ['gone'], status='REMOVED')
     group = 'grp_%s' % dtype
-    result = run_playbook(PLAYBOOK_DIR + 'group.yml', dict(keys, dtype=dtype, group_name=group))
+    result = run_playbook('module_iots_group/group.yml', dict(keys, dtype=dtype, group_name=group))
     assert_passed(result, recap)
     counts = emu.counts()
     assert counts['POST /groups'] == 1
@@ -122,7 +122,7 @@ def test_operations_wait_for_completion_error_and_timeout(run_playbook, recap, e
     emu.set_operation_result(dtype, 'broken', status='ERROR', response='buzzer broken')
     emu.set_operation_result(dtype, 'stuck', status='IN_PROGRESS')
     try:
-        result = run_playbook(PLAYBOOK_DIR + 'operation.yml', dict(keys, dtype=dtype))
+        result = run_playbook('module_iots_operation/operation.yml', dict(keys, dtype=dtype))
     finally:
         emu.configure(operation_pending=1.0, operation_in_progress=1.0)
     assert_passed(result, recap)
