@@ -35,6 +35,7 @@ from ansible_collections.wso2.iots.plugins.module_utils._client import IotsClien
 from ansible_collections.wso2.iots.plugins.module_utils._scopes import SCOPES
 
 from http_fakes import answer  # pylint: disable=import-error
+from iots_emulator.store import DEFAULT_OPERATION_IN_PROGRESS, DEFAULT_OPERATION_PENDING  # pylint: disable=import-error
 from playbook_harness import emulator_fixtures  # pylint: disable=import-error
 
 try:
@@ -209,6 +210,7 @@ class EmulatedIots(object):
         self.sent = []
         self.triggers = []
         emulator.reset(state=True)
+        emulator.configure(operation_pending=DEFAULT_OPERATION_PENDING, operation_in_progress=DEFAULT_OPERATION_IN_PROGRESS)
         keys = requests.post(emulator.url + '/api-application-registration/register', auth=(ADMIN, ADMIN_PASSWORD),
                              json={'applicationName': 'device_module_tests', 'tags': ['device_management']},
                              verify=emulator.ca_path, timeout=30).json()

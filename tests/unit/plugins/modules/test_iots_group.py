@@ -65,7 +65,7 @@ class TestGroup(object):
         assert result['changed'] is True
         assert iots.writes == 1 and iots.count(UPDATE) == 1
         assert iots.group('lobby')['id'] == group_id
-        assert (iots.group('lobby')['description'], iots.group('lobby')['owner']) == ('new', 'alice')
+        assert (iots.group('lobby')['description'], iots.group('lobby').get('owner')) == ('new', 'alice')
         assert run(name='lobby')['changed'] is False
 
     def test_without_purge_members_are_only_added(self, run, devices):
