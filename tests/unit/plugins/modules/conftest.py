@@ -190,11 +190,9 @@ class Sent(object):
     """One request a module sent: its method, its path below the API context (or /token), its form or JSON."""
 
     def __init__(self, method, url, kwargs):
+        path = '/' + url.split('://', 1)[-1].split('/', 1)[-1].split('?', 1)[0]
         self.method = method
-        self.path = url.split('://', 1)[-1].split('/', 1)[-1].split('?', 1)[0]
-        self.path = '/' + self.path
-        if self.path.startswith(API_PATH):
-            self.path = self.path[len(API_PATH):]
+        self.path = path[len(API_PATH):] if path.startswith(API_PATH) else path
         self.data = kwargs.get('data')
         self.json = kwargs.get('json')
 
@@ -220,15 +218,16 @@ class EmulatedIots(object):
 
     # ------------------------------------------------------------------ what the modules sent
 
-    def record(self, method, url, kwargs, response):
+    def record(self, method, url, kwargs):
+        """Called after each answer: note the request, then run the ``after`` actions that are due."""
         sent = Sent(method, url, kwargs)
         self.sent.append(sent)
         for trigger in list(self.triggers):
-            if trigger[0] == (sent.method, sent.path):
-                trigger[1] -= 1
-                if trigger[1] == 0:
+            if trigger['request'] == (sent.method, sent.path):
+                trigger['left'] -= 1
+                if trigger['left'] == 0:
                     self.triggers.remove(trigger)
-                    trigger[2]()
+                    trigger['action']()
 
     @property
     def token_requests(self):
@@ -239,7 +238,7 @@ class EmulatedIots(object):
 
     def after(self, method, path, count, action):
         """Call ``action()`` once the ``count``-th ``method path`` request (path below the API context) was answered."""
-        self.triggers.append([(method, path), count, action])
+        self.triggers.append(dict(request=(method, path), left=count, action=action))
 
     # ------------------------------------------------------------------ the emulator's view
 
@@ -291,7 +290,7 @@ def iots(emu, monkeypatch, retry_sleeps, no_iots_environment):
 
     def request(session, method, url, **kwargs):
         response = real_request(session, method, url, **kwargs)
-        server.record(method, url, kwargs, response)
+        server.record(method, url, kwargs)
         return response
     monkeypatch.setattr(requests.Session, 'request', request)
     return server
