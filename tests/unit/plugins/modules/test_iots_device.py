@@ -3,33 +3,32 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""wso2.iots.iots_device run through main() against an in-memory IoTS (device_fakes.FakeIots)."""
+"""wso2.iots.iots_device run through main() against the in-process IoTS emulator (the ``iots`` fixture)."""
 
 import pytest
+import requests
 
-from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsError
 from ansible_collections.wso2.iots.plugins.modules import iots_device
 
-from device_fakes import API, TOKEN, FakeIots, no_iots_environment  # noqa: F401  pylint: disable=unused-import
-
-URL = 'https://iots.example.com:8243'
 FIREALARM = 'virtual_firealarm'
+ENROL = 'POST /device/agent/enroll'
+MODIFY = 'PUT /device/agent/enroll/{type}/{id}'
+DISENROL = 'DELETE /device/agent/enroll/{type}/{id}'
 
 
 @pytest.fixture
-def iots(monkeypatch):
-    return FakeIots().install(monkeypatch)
-
-
-@pytest.fixture
-def run(run_module):
+def run(run_module, iots):
     def run_device(check_mode=False, diff=False, **args):
-        return run_module(iots_device, dict(url=URL, **args), check_mode=check_mode, diff=diff)
+        return run_module(iots_device, dict(iots.args, **args), check_mode=check_mode, diff=diff)
     return run_device
 
 
 def lobby(**extra):
     return dict(dict(device_type=FIREALARM, device_id='lobby-01'), **extra)
+
+
+def properties(device):
+    return dict((p['name'], p['value']) for p in device['properties'])
 
 
 class TestOneDevice(object):
@@ -38,49 +37,54 @@ class TestOneDevice(object):
         result = run(**lobby())
         assert result.exit_code == 0, result.result
         assert result['changed'] is True and result['action'] == 'enrolled'
-        assert [call[0] for call in iots.writes] == ['enroll_device']
-        wanted = {'name': 'lobby-01', 'description': None, 'ownership': 'COPE', 'properties': None}
-        assert iots.writes[0][1:] == ((FIREALARM, 'lobby-01'), wanted)
+        assert iots.writes == 1 and iots.count(ENROL) == 1
+        enrolled = iots.device(FIREALARM, 'lobby-01')
+        assert enrolled['name'] == 'lobby-01' and 'description' not in enrolled and enrolled['properties'] == []
+        assert enrolled['enrolmentInfo']['ownership'] == 'COPE' and enrolled['enrolmentInfo']['owner'] == 'admin'
         assert result['device']['enrolmentInfo']['status'] == 'ACTIVE'
         assert result['device']['deviceIdentifier'] == 'lobby-01'
+        assert result['device']['id'] == enrolled['id']  # what IoTS answered after the write, not a prediction
 
         again = run(**lobby())
         assert again['changed'] is False and again['action'] == 'none'
-        assert len(iots.writes) == 1
+        assert iots.writes == 1
 
     def test_disenrolled_device_is_enrolled_again(self, run, iots):
-        iots.add(FIREALARM, 'lobby-01', status='REMOVED')
+        iots.seed(FIREALARM, 'lobby-01', status='REMOVED')
         result = run(**lobby(name='Lobby'))
         assert result['changed'] is True and result['action'] == 'enrolled'
-        assert iots.status(FIREALARM, 'lobby-01') == 'ACTIVE'
+        assert iots.status(FIREALARM, 'lobby-01') == 'ACTIVE' and iots.count(ENROL) == 1
         assert result['device']['name'] == 'Lobby'
 
     def test_differing_name_description_or_property_is_modified_keeping_other_properties(self, run, iots):
-        iots.add(FIREALARM, 'lobby-01', name='Lobby', properties={'floor': '0', 'firmware': '1.2'})
+        iots.seed(FIREALARM, 'lobby-01', name='Lobby', properties={'floor': '0', 'firmware': '1.2'})
         assert run(**lobby(name='Lobby', properties={'floor': 0}))['changed'] is False
         result = run(**lobby(description='By the door', properties={'floor': 1}))
         assert result['changed'] is True and result['action'] == 'modified'
-        assert iots.writes[-1] == ('modify_device', (FIREALARM, 'lobby-01'), {
-            'name': 'Lobby', 'description': 'By the door', 'properties': {'firmware': '1.2', 'floor': '1'}})
+        assert iots.writes == 1 and iots.count(MODIFY) == 1
+        device = iots.device(FIREALARM, 'lobby-01')
+        assert (device['name'], device['description']) == ('Lobby', 'By the door')
+        assert properties(device) == {'firmware': '1.2', 'floor': '1'}
         assert run(**lobby(description='By the door', properties={'floor': '1'}))['changed'] is False
+        assert iots.writes == 1
 
     def test_boolean_properties_are_sent_as_iots_text(self, run, iots):
         run(**lobby(properties={'armed': True}))
-        assert iots.writes[0][2]['properties'] == {'armed': 'true'}
+        assert properties(iots.device(FIREALARM, 'lobby-01')) == {'armed': 'true'}
 
     def test_absent_disenrols_an_enrolled_device_only(self, run, iots):
         assert run(**lobby(state='absent'))['changed'] is False
-        iots.add(FIREALARM, 'lobby-01')
+        iots.seed(FIREALARM, 'lobby-01')
         result = run(**lobby(state='absent'))
         assert result['changed'] is True and result['action'] == 'disenrolled' and result['device'] == {}
         assert iots.status(FIREALARM, 'lobby-01') == 'REMOVED'
         assert run(**lobby(state='absent'))['changed'] is False
-        assert [call[0] for call in iots.writes] == ['disenroll_device']
+        assert iots.writes == 1 and iots.count(DISENROL) == 1
 
     def test_other_ownership_warns_and_changes_nothing(self, run, iots):
-        iots.add(FIREALARM, 'lobby-01', ownership='BYOD')
+        iots.seed(FIREALARM, 'lobby-01', ownership='BYOD')
         result = run(**lobby(ownership='COPE'))
-        assert result['changed'] is False and not iots.writes
+        assert result['changed'] is False and iots.writes == 0
         assert any('enrolled as BYOD, not COPE' in warning for warning in result.warnings)
 
     def test_scopes_are_exactly_what_the_run_needs(self, run, iots):
@@ -94,10 +98,15 @@ class TestOneDevice(object):
         ]
 
     def test_given_token_is_used_and_never_shown(self, run, iots):
-        iots.add(FIREALARM, 'lobby-01')
-        result = run(token=TOKEN, diff=True, **lobby(name='New'))
+        iots.seed(FIREALARM, 'lobby-01')
+        token = requests.post(iots.args['url'] + '/token', verify=iots.args['ca_path'], timeout=30, data=dict(
+            grant_type='password', username=iots.args['username'], password=iots.args['password'], client_id=iots.args['client_id'],
+            client_secret=iots.args['client_secret'], scope='perm:devices:details perm:device:modify')).json()['access_token']
+        iots.emu.reset()
+        result = run(token=token, diff=True, **lobby(name='New'))
         assert result.exit_code == 0 and result['changed'] is True
-        assert TOKEN not in result.stdout
+        assert iots.count('token') == 0 and iots.device(FIREALARM, 'lobby-01')['name'] == 'New'
+        assert token not in result.stdout
 
 
 class TestCheckAndDiff(object):
@@ -105,18 +114,18 @@ class TestCheckAndDiff(object):
     def test_check_mode_sends_no_write_and_predicts_the_device(self, run, iots):
         result = run(check_mode=True, **lobby(name='Lobby', properties={'floor': 2}))
         assert result['changed'] is True and result['action'] == 'enrolled'
-        assert not iots.writes
+        assert iots.writes == 0 and iots.device(FIREALARM, 'lobby-01') is None
         assert result['device']['name'] == 'Lobby'
         assert result['device']['properties'] == [{'name': 'floor', 'value': '2'}]
 
     def test_check_mode_absent_sends_nothing(self, run, iots):
-        iots.add(FIREALARM, 'lobby-01')
+        iots.seed(FIREALARM, 'lobby-01')
         result = run(check_mode=True, **lobby(state='absent'))
-        assert result['changed'] is True and not iots.writes
+        assert result['changed'] is True and iots.writes == 0
         assert iots.status(FIREALARM, 'lobby-01') == 'ACTIVE'
 
     def test_diff_shows_the_managed_fields_before_and_after(self, run, iots):
-        iots.add(FIREALARM, 'lobby-01', name='Old')
+        iots.seed(FIREALARM, 'lobby-01', name='Old')
         result = run(diff=True, **lobby(name='New'))
         key = FIREALARM + '/lobby-01'
         assert result['diff']['before'][key]['name'] == 'Old'
@@ -124,7 +133,7 @@ class TestCheckAndDiff(object):
         assert result['diff']['after'][key]['status'] == 'ACTIVE'
 
     def test_diff_of_no_change_is_empty(self, run, iots):
-        iots.add(FIREALARM, 'lobby-01')
+        iots.seed(FIREALARM, 'lobby-01')
         assert run(diff=True, **lobby())['diff'] == {'before': {}, 'after': {}}
 
 
@@ -144,38 +153,39 @@ class TestBadInput(object):
     def test_rejected_before_any_request(self, run, iots, args, words):
         result = run(**args)
         assert result.failed and words in result['msg'], result['msg']
-        assert not iots.calls and not iots.token_requests
+        assert iots.requests == 0 and not iots.sent
 
     def test_devices_and_single_options_are_exclusive(self, run, iots):
         result = run(devices=[lobby()], device_type=FIREALARM, device_id='x')
         assert result.failed and 'mutually exclusive' in result['msg']
-        assert not iots.calls
+        assert iots.requests == 0
 
     def test_unknown_device_type_fails_before_any_write_listing_the_known_types(self, run, iots):
         result = run(devices=[lobby(), dict(device_type='firealarm', device_id='x')])
         assert result.failed
         assert result['msg'] == ("IoTS has no device type 'firealarm' (no device-type plugin is installed for it). "
                                  "The types it knows: android, virtual_firealarm.")
-        assert not iots.writes
+        assert iots.writes == 0
 
     def test_unknown_type_of_a_device_to_disenrol_is_no_change(self, run, iots):
         result = run(device_type='firealarm', device_id='x', state='absent')
-        assert result['changed'] is False and iots.count('device_types') == 0
+        assert result['changed'] is False and iots.count('GET /device-types') == 0 and iots.writes == 0
 
-    def test_enrolment_answered_false_names_the_type(self, run, iots, monkeypatch):
+    def test_enrolment_answered_false_names_the_type(self, run, iots):
         # The type passes the check, then its plugin is gone: IoTS answers the enrolment 200 false.
-        iots.device_types = lambda: ['android', 'ghost', 'virtual_firealarm']
-        iots.install(monkeypatch)
+        iots.emu.add_device_type('ghost')
+        iots.after('GET', '/device-types', 1, lambda: iots.emu.state.device_types.remove('ghost'))
         result = run(devices=[dict(device_type='ghost', device_id='x'), dict(device_type='ghost', device_id='y')])
-        assert result.failed and "answered HTTP 200 false: IoTS has no device type 'ghost'" in result['msg']
+        assert result.failed and "answered HTTP 200 false. IoTS has no device type 'ghost'" in result['msg']
         assert [d['device_id'] for d in result['pending']] == ['y']
+        assert iots.count(ENROL) == 1
 
     def test_server_error_is_one_line_with_url_and_status(self, run, iots):
-        iots.fail_on['get_device'] = (0, IotsError('GET %s/devices/virtual_firealarm/lobby-01 failed: HTTP 503 '
-                                                   'Runtime Error.' % API, url=API, method='GET', status=503))
+        iots.emu.set_fault('api', 'status', status=503)
         result = run(**lobby())
         assert result.failed and result['status'] == 503 and 'HTTP 503' in result['msg']
-        assert '\n' not in result['msg'] and not iots.writes
+        assert 'GET %s/api/device-mgt/v1.0/devices/virtual_firealarm/lobby-01' % iots.args['url'] in result['msg']
+        assert '\n' not in result['msg'] and iots.writes == 0
 
 
 class TestBulk(object):
@@ -184,10 +194,10 @@ class TestBulk(object):
         return [dict(device_type=FIREALARM, device_id='alarm-%04d' % n, **extra) for n in range(count)]
 
     def test_reads_once_per_type_and_writes_only_what_differs(self, run, iots):
-        iots.add(FIREALARM, 'alarm-0000')
-        iots.add(FIREALARM, 'alarm-0001', name='old name')
-        iots.add('android', 'phone-1')
-        iots.add(FIREALARM, 'alarm-0002', status='REMOVED')
+        iots.seed(FIREALARM, 'alarm-0000')
+        iots.seed(FIREALARM, 'alarm-0001', name='old name')
+        iots.seed('android', 'phone-1')
+        iots.seed(FIREALARM, 'alarm-0002', status='REMOVED')
         devices = self.fleet(4)
         devices[1]['name'] = 'new name'
         devices.append(dict(device_type='android', device_id='phone-1', state='absent'))
@@ -197,37 +207,40 @@ class TestBulk(object):
             ('alarm-0000', 'none', False), ('alarm-0001', 'modified', True), ('alarm-0002', 'enrolled', True),
             ('alarm-0003', 'enrolled', True), ('phone-1', 'disenrolled', True)]
         assert result['summary'] == {'enrolled': 2, 'modified': 1, 'disenrolled': 1, 'none': 1}
-        assert iots.count('list_devices') == 2 and iots.count('get_device') == 0
+        assert iots.count('GET /devices') == 2 and iots.count('GET /devices/{type}/{id}') == 0
         assert iots.token_requests == [['device-types:types', 'device:disenroll', 'device:enroll', 'device:modify',
                                         'devices:view']]
-        assert len(iots.writes) == 4
+        assert iots.writes == 4
+        assert iots.device(FIREALARM, 'alarm-0001')['name'] == 'new name'
+        assert iots.status('android', 'phone-1') == 'REMOVED'
 
         again = run(devices=devices)
         assert again['changed'] is False and again['summary']['none'] == 5
-        assert len(iots.writes) == 4
+        assert iots.writes == 4
 
     def test_a_device_listed_twice_counts_by_its_newest_enrolment(self, run, iots):
-        iots.add(FIREALARM, 'alarm-0000', status='REMOVED', owner='alice')
-        iots.add(FIREALARM, 'alarm-0000', owner='admin')
+        iots.seed(FIREALARM, 'alarm-0000', status='REMOVED', owner='alice', ownership='BYOD')
+        # Enrolled again by another owner: GET /devices lists both enrolments, the newest one is ACTIVE.
+        iots.emu.state.enrol_device('carbon.super', FIREALARM, 'alarm-0000', 'admin', 'COPE')
         assert run(devices=self.fleet(1))['changed'] is False
+        assert iots.writes == 0
 
     def test_empty_fleet_asks_nothing(self, run, iots):
         result = run(devices=[])
         assert result['changed'] is False and result['devices'] == []
-        assert not iots.calls and not iots.token_requests
+        assert iots.requests == 0 and not iots.sent
 
     def test_check_mode_and_diff_of_a_fleet(self, run, iots):
-        iots.add(FIREALARM, 'alarm-0000')
+        iots.seed(FIREALARM, 'alarm-0000')
         result = run(check_mode=True, diff=True, devices=self.fleet(3))
         assert result['summary'] == {'enrolled': 2, 'modified': 0, 'disenrolled': 0, 'none': 1}
-        assert not iots.writes
+        assert iots.writes == 0
         assert sorted(result['diff']['after']) == [FIREALARM + '/alarm-0001', FIREALARM + '/alarm-0002']
         assert result['diff']['before'] == {FIREALARM + '/alarm-0001': {}, FIREALARM + '/alarm-0002': {}}
 
     def test_a_fault_mid_run_reports_what_was_done_and_what_was_not(self, run, iots):
-        iots.fail_on['enroll_device'] = (2, IotsError(
-            'POST %s/device/agent/enroll failed: HTTP 503 101503: Runtime Error: Error connecting to the back end.'
-            % API, url=API + '/device/agent/enroll', method='POST', status=503))
+        # The gateway loses its back end after the second enrolment.
+        iots.after('POST', '/device/agent/enroll', 2, lambda: iots.emu.set_fault('api', 'status', status=503))
         result = run(devices=self.fleet(5))
         assert result.failed and result['status'] == 503
         assert 'HTTP 503' in result['msg']
@@ -238,7 +251,7 @@ class TestBulk(object):
         assert [d['device_id'] for d in result['pending']] == ['alarm-0003', 'alarm-0004']
         assert result['summary']['enrolled'] == 2
 
-        iots.fail_on.clear()
+        iots.emu.clear_faults()
         rerun = run(devices=self.fleet(5))
         assert rerun['summary'] == {'enrolled': 3, 'modified': 0, 'disenrolled': 0, 'none': 2}
 
@@ -246,4 +259,4 @@ class TestBulk(object):
         result = run(devices=[{'type': FIREALARM, 'id': 'alarm-0000', 'name': 'Alarm'}])
         assert result['devices'] == [{'device_type': FIREALARM, 'device_id': 'alarm-0000', 'action': 'enrolled',
                                       'changed': True}]
-        assert iots.find(FIREALARM, 'alarm-0000')['name'] == 'Alarm'
+        assert iots.device(FIREALARM, 'alarm-0000')['name'] == 'Alarm'
