@@ -188,7 +188,10 @@ def sanity_set_up():
     if missing and IN_CI:
         raise SystemExit('tests/config.yml claims Python %s, which this machine lacks' % ', '.join(missing))
     with open(os.path.join(ansible_test, '_internal', 'python_requirements.py')) as source:
-        pip_version = re.search(r"pip='([0-9.]+)'", source.read()).group(1)
+        pinned = re.search(r"pip='([0-9.]+)'", source.read())
+    if not pinned:
+        raise SystemExit('ansible-test no longer names its pip version in python_requirements.py: update sanity_set_up')
+    pip_version = pinned.group(1)
     cached = os.path.expanduser('~/.ansible/test/cache/get_pip_%s.py' % pip_version.replace('.', '_'))
     os.makedirs(os.path.dirname(cached), exist_ok=True)
     shutil.copyfile(os.path.join(REPO, 'tests', 'sanity', 'get_pip.py'), cached)
@@ -246,12 +249,12 @@ def with_repository_link(tarball, repository):
     import tarfile
     print('galaxy-import: checking the tarball with repository = %s (galaxy.yml has no link yet)' % repository)
     with tarfile.open(tarball) as source:
-        members = [(member, source.extractfile(member).read() if member.isfile() else None)
+        members = [(member, (source.extractfile(member) or io.BytesIO()).read() if member.isfile() else None)
                    for member in source.getmembers()]
     with tarfile.open(tarball, 'w:gz') as target:
         for member, data in members:
             if member.name == 'MANIFEST.json':
-                manifest = json.loads(data)
+                manifest = json.loads(data or b'{}')
                 manifest['collection_info']['repository'] = repository
                 data = json.dumps(manifest, indent=4, sort_keys=True).encode()
                 member.size = len(data)

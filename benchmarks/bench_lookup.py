@@ -159,6 +159,7 @@ class Workspace(object):
                    '-i', self.inventory(hosts), (playbook or self.playbook)(variant, tasks)]
         with tempfile.TemporaryFile(mode='w+') as output_file:
             started = time.monotonic()
+            # pylint: disable-next=consider-using-with  # waited for below, where its memory is sampled
             process = subprocess.Popen(command, env=env, stdout=output_file, stderr=subprocess.STDOUT,
                                        stdin=subprocess.DEVNULL)
             sampler = MemorySampler(process.pid) if sample_memory else None
@@ -251,7 +252,7 @@ def bench_counts(space, emulator, hosts, tasks, forks):
             ('persistent cache, second run', 'persistent')]
     for label, cache in rows:
         tokens, registers, run = requests_during(
-            emulator, lambda: space.run('bearer', hosts, tasks, forks, cache=cache))
+            emulator, lambda cache=cache: space.run('bearer', hosts, tasks, forks, cache=cache))
         print('   %-30s token requests: %d   registrations: %d   (%d lookups, %.1f s)'
               % (label, tokens, registers, hosts * tasks, run.seconds))
 

@@ -37,7 +37,7 @@ try:
     import requests
     HAS_REQUESTS = True
 except ImportError:
-    requests = None
+    requests = None  # type: ignore[assignment]  # HAS_REQUESTS says it is missing
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 

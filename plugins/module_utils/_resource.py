@@ -92,7 +92,7 @@ class Resource(object):
     records_key = 'records'
     #: What one object is called in messages, and the actions a plan can choose (``NONE`` last).
     noun = 'object'
-    actions = (NONE,)
+    actions: tuple = (NONE,)
 
     def __init__(self, module):
         self.module = module
@@ -175,6 +175,7 @@ class ResourceModule(IotsModule):
             self.fail_iots(exc.with_hint(SCOPE_HINT), missing_scopes=exc.missing_scopes)
         except IotsError as exc:
             self.fail_iots(exc)
+        return None  # not reached: fail_iots ends the process
 
 
 def diff_of(resource, changes):
@@ -229,7 +230,7 @@ def run(resource_class, argument_spec, **module_kwargs):
             apply_all(resource, api, changes)
     except IotsError as exc:
         module.fail_iots(exc)
-    result = dict(changed=any(change.changed for change in changes))
+    result: dict = dict(changed=any(change.changed for change in changes))
     if resource.bulk:
         result.update({resource.records_key: records, 'summary': resource.summary(records)})
     result.update(resource.result(changes, current))

@@ -37,7 +37,7 @@ def normalize_url(url):
     if parts.query or parts.fragment:
         raise IotsOptionError('url %r must not contain a query or fragment' % url)
     try:
-        parts.port
+        parts.port  # noqa: B018  reading the port is what checks it
     except ValueError:
         raise IotsOptionError('url %r has an invalid port' % url)
     clean = urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip('/'), '', ''))

@@ -251,7 +251,7 @@ from ansible_collections.wso2.iots.plugins.module_utils._resource import Change,
 
 # The options of one device, declared once: the top level and each item of devices. Each item's ownership
 # and state default to the top level's, so these two have their defaults at the top level only.
-DEVICE_OPTIONS = dict(
+DEVICE_OPTIONS: dict = dict(
     device_type=dict(type='str', aliases=['type']),
     device_id=dict(type='str', aliases=['id']),
     name=dict(type='str'),

@@ -317,7 +317,7 @@ def test_case_29_refresh_grant(gw, client):
 def test_case_30_refresh_again_with_same_token(gw, client):
     first = gw.access(client, scope=SCOPES)
     tokens = set()
-    for attempt in range(2):
+    for _attempt in range(2):
         response = gw.token(client, grant_type='refresh_token', refresh_token=first['refresh_token'])
         assert response.status_code == 200
         assert response.json()['refresh_token'] == first['refresh_token']

@@ -76,7 +76,7 @@ def test_fifty_keep_alive_clients_mixed_traffic(emu):
     def session(index):
         gw = Gateway(emu)
         statuses = []
-        for round_number in range(rounds):
+        for _round_number in range(rounds):
             token = gw.password(keys, scope='perm:devices:view').json()['access_token']
             statuses.append(gw.api('GET', '/devices', token=token).status_code)
         gw.session.close()

@@ -22,7 +22,7 @@ def token_form():
 
 def test_status_fault_on_token_is_gateway_xml_and_counts(gw, emu, client):
     emu.set_fault('token', 'status', status=503, times=2)
-    for attempt in range(2):
+    for _attempt in range(2):
         response = gw.token(client, **token_form())
         assert response.status_code == 503
         assert response.headers['Content-Type'] == 'application/xml'

@@ -23,7 +23,8 @@ BIN = os.path.dirname(sys.executable)
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 # Top-level paths of the work tree that are for developers only (galaxy.yml build_ignore).
-DEVELOPMENT_ONLY = ('tests', 'scripts', 'benchmarks', '.ci', 'noxfile.py', 'antsibull-nox.toml', '.flake8', 'pytest.ini', '.ansible-lint', '.yamllint',
+DEVELOPMENT_ONLY = ('tests', 'scripts', 'benchmarks', '.ci', 'noxfile.py', 'antsibull-nox.toml', 'ruff.toml', '.pylintrc', '.mypy.ini',
+                    'pytest.ini', '.ansible-lint', '.yamllint',
                     '.gitignore', '.git', '.venv', '.venvs', '.build', '.nox', '.tox', '.pytest_cache', '.ansible')
 
 
@@ -70,8 +71,8 @@ def test_tarball_leaves_out_development_files(members, path):
 
 
 def test_tarball_has_no_bytecode_emulator_or_fragments(members):
-    unwanted = [name for name in members if name.endswith('.pyc') or '__pycache__' in name or 'iots_emulator' in name
-                or name.startswith('changelogs/fragments/') or name.endswith('.tar.gz')]
+    unwanted = [name for name in members if name.endswith(('.pyc', '.tar.gz')) or '__pycache__' in name
+                or 'iots_emulator' in name or name.startswith('changelogs/fragments/')]
     assert not unwanted
 
 

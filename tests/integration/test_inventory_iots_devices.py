@@ -45,7 +45,7 @@ VAULT_PASSWORD = 'inventory-test-vault'
 
 # The fleet: ACTIVE android tablets in two models, BYOD fire alarms, a few INACTIVE devices, one
 # device whose name and property are templates, and two groups besides IoTS's system groups.
-TABLETS_T5 = ['t%03d' % n for n in range(0, 140)]
+TABLETS_T5 = ['t%03d' % n for n in range(140)]
 TABLETS_X1 = ['t%03d' % n for n in range(140, 270)]
 ALARMS = ['f%02d' % n for n in range(20)]
 INACTIVE = ['i%02d' % n for n in range(5)]

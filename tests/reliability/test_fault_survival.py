@@ -116,7 +116,7 @@ def run_streams(emulator, workdir):
         handle.write(VAULT_PASSWORD)
     emulators, runs = [], {}
     try:
-        for name, component, endpoint, kinds, dummy in STREAMS:
+        for name, component, _endpoint, kinds, dummy in STREAMS:
             # The session emulator's state dir holds its certificate: every stream reuses it.
             emu = Emulator(port=0, state_dir=emulator.state_dir, users=USERS).start()
             emulators.append(emu)
@@ -204,7 +204,7 @@ def judge(stream_name, endpoint, outcome):
 def verdicts(runs, category):
     """{case id: problems} of every case of the category's streams (no problems: survived)."""
     found = {}
-    for name, component, endpoint, kinds, stream_category in STREAMS:
+    for name, _component, endpoint, kinds, stream_category in STREAMS:
         if stream_category != category:
             continue
         run = runs[name]

@@ -172,7 +172,7 @@ def test_bad_input_is_refused_before_any_request(playbooks, emu, tally, tmp_path
         'role_credentials_file': str(tmp_path / 'role' / 'iots_credentials.yml')})
     outcomes = dict((o['id'], o) for o in playbooks.outcomes('bad_input.json'))
     found = {}
-    for component, case, args, said in cases + [(c, n, None, s) for c, n, s in role_cases]:
+    for component, case, _args, said in cases + [(c, n, None, s) for c, n, s in role_cases]:
         case_id = case if component == 'role' else '%s: %s' % (component, case)
         found[case_id] = judge(outcomes[case_id], said) if case_id in outcomes else ['not run']
     secrets = KnownSecrets(emu).count(texts=playbooks.outputs, paths=playbooks.scanned_dirs)

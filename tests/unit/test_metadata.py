@@ -133,7 +133,7 @@ class TestGalaxy:
     def test_no_dependencies(self, galaxy):
         assert not galaxy.get('dependencies')
 
-    @pytest.mark.parametrize('path', ['tests', 'scripts', 'benchmarks', '.ci', 'noxfile.py', 'antsibull-nox.toml', '.flake8',
+    @pytest.mark.parametrize('path', ['tests', 'scripts', 'benchmarks', '.ci', 'noxfile.py', 'antsibull-nox.toml', 'ruff.toml', '.pylintrc', '.mypy.ini',
                                       '.yamllint-docs', '.venvs', '.build', '.nox'])
     def test_development_files_stay_out_of_the_tarball(self, galaxy, path):
         assert path in galaxy['build_ignore']

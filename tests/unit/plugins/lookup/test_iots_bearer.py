@@ -612,7 +612,7 @@ def test_a_damaged_shared_definitions_file_is_ignored(isolated):
 
 
 def test_the_cache_module_is_one_module_however_it_is_imported():
-    from ansible_collections.wso2.iots.plugins.plugin_utils import _token_cache as imported
+    from ansible_collections.wso2.iots.plugins.plugin_utils import _token_cache as imported  # pylint: disable=reimported
     assert iots_bearer.cache_key.__module__ == imported.__name__
     assert iots_bearer.cache_key is imported.cache_key
     assert imported is sys.modules['ansible_collections.wso2.iots.plugins.plugin_utils._token_cache']

@@ -436,7 +436,6 @@ def test_revoke_with_the_wrong_secret_fails(server, run_module):
 
 def test_documented_options_match_the_argument_spec():
     import yaml
-    from ansible.utils.plugin_docs import get_docstring  # noqa: F401  (only proves docs are loadable below)
     from ansible.plugins.loader import fragment_loader
     from ansible.utils.plugin_docs import add_fragments
 
