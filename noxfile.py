@@ -166,14 +166,15 @@ def sanity_set_up():
     """Runs in the sanity session before ansible-test. Prints which module Pythons of
     tests/config.yml this machine has, and fails in CI if one is missing (ansible-test would only
     skip it with a warning). Puts our get-pip stand-in where ansible-test reads its cached copy:
-    it downloads the real one from a host outside PyPI."""
+    it downloads the real one from a host outside PyPI. What it needs of ansible-test's internals
+    comes from tests/sanity/ansible_test_facts.py alone, which a unit test checks."""
     from packaging.specifiers import SpecifierSet
     import yaml
+    sys.path.insert(0, os.path.join(REPO, 'tests', 'sanity'))
+    import ansible_test_facts  # pylint: disable=import-error
     ansible_test = glob.glob(os.path.join(REPO, '.nox', 'sanity', 'lib', 'python*', 'site-packages', 'ansible_test'))[0]
-    constants = {}
-    with open(os.path.join(ansible_test, '_util', 'target', 'common', 'constants.py')) as source:
-        exec(source.read(), constants)  # pylint: disable=exec-used  # plain tuples, no imports
-    supported = constants['REMOTE_ONLY_PYTHON_VERSIONS'] + constants['CONTROLLER_PYTHON_VERSIONS']
+    remote_only, controller = ansible_test_facts.python_versions(ansible_test)
+    supported = remote_only + controller
     with open(os.path.join(REPO, 'tests', 'config.yml')) as config:
         claim = SpecifierSet(yaml.safe_load(config)['modules']['python_requires'])
     claimed = [version for version in supported if version in claim]
@@ -181,17 +182,12 @@ def sanity_set_up():
     missing = [version for version in claimed if version not in found]
     print('ansible-test sanity covers the module Pythons %s%s' % (
         ', '.join(found), ' (MISSING: %s)' % ', '.join(missing) if missing else ''))
-    controller = constants['CONTROLLER_PYTHON_VERSIONS']
     print('and the controller Pythons %s (not here, skipped: %s)' % (
         ', '.join(v for v in controller if shutil.which('python' + v)),
         ', '.join(v for v in controller if not shutil.which('python' + v)) or 'none'))
     if missing and IN_CI:
         raise SystemExit('tests/config.yml claims Python %s, which this machine lacks' % ', '.join(missing))
-    with open(os.path.join(ansible_test, '_internal', 'python_requirements.py')) as source:
-        pinned = re.search(r"pip='([0-9.]+)'", source.read())
-    if not pinned:
-        raise SystemExit('ansible-test no longer names its pip version in python_requirements.py: update sanity_set_up')
-    pip_version = pinned.group(1)
+    pip_version = ansible_test_facts.pip_version(ansible_test)
     cached = os.path.expanduser('~/.ansible/test/cache/get_pip_%s.py' % pip_version.replace('.', '_'))
     os.makedirs(os.path.dirname(cached), exist_ok=True)
     shutil.copyfile(os.path.join(REPO, 'tests', 'sanity', 'get_pip.py'), cached)
