@@ -81,7 +81,7 @@ options:
     type: list
     elements: str
   interval:
-    description: Seconds between two polls.
+    description: Seconds from the start of one poll to the start of the next.
     type: float
     default: 60
   events:
@@ -151,7 +151,9 @@ def _load_events_module() -> Any:  # noqa: ANN401
     except ImportError:
         here = Path(__file__).absolute()
         if here.parents[6].name != "ansible_collections":
-            raise
+            message = ("wso2.iots.device_events runs from an installed collection "
+                       "(.../ansible_collections/wso2/iots): install it with ansible-galaxy")
+            raise ImportError(message) from None
         sys.path.insert(0, str(here.parents[7]))
         from ansible_collections.wso2.iots.plugins.module_utils import _events  # noqa: PLC0415
     return _events
@@ -215,7 +217,9 @@ async def main(queue: asyncio.Queue, args: dict[str, Any]) -> None:
     poller = await asyncio.to_thread(events_module.Poller, settings)
     failures = 0
     token_renewals = 0
+    loop = asyncio.get_running_loop()
     while True:
+        started = loop.time()
         events, failures, expired = await _poll(poller, failures)
         if expired:  # poll again at once with a new token, but not forever
             token_renewals += 1
@@ -229,7 +233,11 @@ async def main(queue: asyncio.Queue, args: dict[str, Any]) -> None:
             await asyncio.sleep(0)
         if settings["max_polls"] and poller.polls >= settings["max_polls"]:
             return
-        await asyncio.sleep(poller.backoff(failures) if failures else settings["interval"])
+        # interval runs from the start of one poll to the start of the next.
+        pause = settings["interval"] - (loop.time() - started)
+        if failures:
+            pause = poller.backoff(failures)
+        await asyncio.sleep(max(pause, 0))
 
 
 if __name__ == "__main__":
