@@ -278,6 +278,7 @@ class Poller(object):
             try:
                 response = self.client.request('GET', path, bearer=self.token, expected=(200, 304))
             except IotsError as exc:
+                exc = _device_api._hint(exc, 'get_activity')  # the token and scope faults, as for every call
                 if exc.status == 401 and ADMIN_ONLY in (exc.description or ''):
                     exc.hint = ('operation events need a user with the admin role (GET /activities is admin only): '
                                 'use an admin account, or leave operation_completed and operation_failed out of '

@@ -262,3 +262,34 @@ def test_a_row_missing_from_one_scan_is_not_a_disenrolment():
     assert [(kind, eid) for kind, eid, _row, _old in events] == [('disenrolled', 2)]
     events, _merged = _events.diff_devices(merged, {2: dict(row, id='b', status='ACTIVE')})
     assert [(kind, old) for kind, _eid, _row, old in events] == [('enrolled', 'REMOVED')]
+
+
+def test_a_missing_scope_stops_with_the_scope_named(main, emu, args, keys):
+    """A given token without perm:get-activity: 403/900910 at the activities list stops the source."""
+    gateway = Gateway(emu)
+    token = gateway.access(keys, username='admin', password=PASSWORD, scope='perm:devices:view')['access_token']
+    gateway.session.close()
+    given = dict(args, token=token, client_id=None, client_secret=None, username=None, password=None)
+    with pytest.raises(IotsError) as caught:
+        asyncio.run(main(ListQueue(), given))
+    assert 'HTTP 403' in str(caught.value) and 'perm:get-activity' in str(caught.value)
+    assert token not in str(caught.value)
+    assert emu.counts()['token'] == 1  # the test's own grant: the source asked for none
+
+
+def test_a_given_token_that_expires_stops_the_source(main, emu, args, keys):
+    gateway = Gateway(emu)
+    token = gateway.access(keys, username='admin', password=PASSWORD,
+                           scope='perm:devices:view perm:get-activity')['access_token']
+    gateway.session.close()
+    given = dict(args, token=token, client_id=None, client_secret=None, username=None, password=None)
+
+    async def scenario():
+        run = Running(main, given)
+        await until(lambda: polls_done(emu) >= 1, what='the baseline', task=run.task)
+        emu.expire_tokens()
+        await asyncio.wait_for(run.task, 15)
+
+    with pytest.raises(IotsError) as caught:
+        asyncio.run(scenario())
+    assert 'HTTP 401' in str(caught.value) and 'expired' in str(caught.value)
