@@ -5,8 +5,10 @@
 
 """The real ansible-rulebook (drools on Java 17) runs the example rulebook extensions/eda/rulebooks/device_events.yml
 against the emulator over HTTPS, finds the source through ansible-galaxy, and each rule fires once for its
-event kind: checked from the messages the rules' debug actions print, not from the exit code alone."""
+event kind: checked from the messages the rules' debug actions print, and from the file a playbook run by
+one more rule writes, not from the exit code alone."""
 
+import json
 import os
 import re
 import subprocess
@@ -51,7 +53,8 @@ def test_example_rulebook_fires_each_rule_once(emu, keys, tmp_path):
                PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get('PATH', ''))
     if os.path.isdir(JAVA_17):
         env['JAVA_HOME'] = JAVA_17
-    command = [ANSIBLE_RULEBOOK, '-i', str(tmp_path / 'inventory.yml'), '--rulebook', RULEBOOK,
+    rulebook = with_onboarding_playbook(tmp_path)
+    command = [ANSIBLE_RULEBOOK, '-i', str(tmp_path / 'inventory.yml'), '--rulebook', rulebook,
                '--vars', str(variables), '--shutdown-delay', '5']
     with open(str(tmp_path / 'out'), 'w') as out, open(str(tmp_path / 'err'), 'w') as err:
         process = subprocess.Popen(command, cwd=str(tmp_path), env=env, stdout=out, stderr=err)
@@ -83,8 +86,33 @@ def test_example_rulebook_fires_each_rule_once(emu, keys, tmp_path):
         'IOTS operation_completed DEVICE_LOCK %s on %s' % (completed, ids[3]),
         'IOTS operation_failed DEVICE_RING %s on %s: battery low' % (failed, ids[2]),
     ]), stdout[-3000:]
+    # The extra rule ran a playbook that got the event as ansible_eda.event.
+    with open(str(tmp_path / 'onboarded.json')) as stream:
+        onboarded = json.load(stream)
+    assert onboarded['iots']['device'] == {'type': 'android', 'id': ids[3], 'name': None, 'status': 'ACTIVE',
+                                           'owner': 'admin', 'ownership': 'COPE'}
+    assert onboarded['rule'] == 'Onboard the new device' and onboarded['uuid']
     for secret in (PASSWORD, keys[1]):
         assert secret not in stdout and secret not in stderr
+
+
+def with_onboarding_playbook(tmp_path):
+    """The example rulebook, its rules unchanged, plus one rule (every matching rule fires) whose run_playbook
+    writes the event it got to onboarded.json: an Ansible action, not only a message."""
+    with open(RULEBOOK) as stream:
+        rulesets = yaml.safe_load(stream)
+    rulesets[0]['match_multiple_rules'] = True
+    rulesets[0]['rules'].append({'name': 'Onboard the new device', 'condition': 'event.iots.event == "enrolled"',
+                                 'action': {'run_playbook': {'name': str(tmp_path / 'onboard.yml')}}})
+    (tmp_path / 'onboard.yml').write_text(yaml.safe_dump([{
+        'name': 'Onboard', 'hosts': 'all', 'gather_facts': False,
+        'tasks': [{'name': 'Record the event', 'ansible.builtin.copy': {
+            'dest': str(tmp_path / 'onboarded.json'),
+            'content': "{{ {'iots': ansible_eda.event.iots, 'rule': ansible_eda.rule, "
+                       "'uuid': ansible_eda.event.meta.uuid} | to_json }}"}}]}]))
+    path = tmp_path / 'rulebook.yml'
+    path.write_text(yaml.safe_dump(rulesets, sort_keys=False))
+    return str(path)
 
 
 def send_operation(emu, device_id, code):
