@@ -293,3 +293,29 @@ def test_a_given_token_that_expires_stops_the_source(main, emu, args, keys):
     with pytest.raises(IotsError) as caught:
         asyncio.run(scenario())
     assert 'HTTP 401' in str(caught.value) and 'expired' in str(caught.value)
+
+
+def test_entgra_flavor_asks_for_entgra_scope_names(main, tmp_path):
+    """server_flavor: entgra: the token is asked for dm:devices:view and dm:activity:get (Entgra 7.x)."""
+    from iots_emulator import Emulator
+    with Emulator(port=0, version='entgra', state_dir=str(tmp_path)) as entgra:
+        gateway = Gateway(entgra)
+        response = gateway.register('eda_entgra', user=('admin', 'admin'),
+                                    supportedGrantTypes=['password', 'refresh_token', 'client_credentials'])
+        gateway.session.close()
+        assert response.status_code == 201, response.text
+        ids = new_ids(1)
+        entgra.seed_devices('android', ids)
+        args = {'url': entgra.url, 'ca_path': entgra.ca_path, 'client_id': response.json()['client_id'],
+                'client_secret': response.json()['client_secret'], 'username': 'admin', 'password': 'admin',
+                'server_flavor': 'entgra', 'interval': 0.1}
+
+        async def scenario():
+            run = Running(main, args)
+            await until(lambda: polls_done(entgra) >= 1, what='the baseline', task=run.task)
+            entgra.set_device_status('android', ids[0], 'INACTIVE')
+            await until(lambda: run.kinds() == ['status_changed'], what='the status change', task=run.task)
+            await run.stop()
+
+        asyncio.run(scenario())
+        assert entgra.counts()['token'] == 1
