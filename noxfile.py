@@ -135,7 +135,7 @@ def make_tests_session(core, python):
     def tests(session):
         session.install('ansible-core~=%s.0' % core, *TEST_REQUIREMENTS)
         session.run('python', '-c', 'import ansible, sys; print("ansible-core", ansible.__version__, "on Python", sys.version.split()[0])')
-        run_suites(session, [suite for suite in pytest_suites(core) if not suite[0].startswith('tests/awx')], core)
+        run_suites(session, [suite for suite in pytest_suites(core) if not suite[0].startswith(('tests/awx', 'tests/eda'))], core)
     tests.__doc__ = ('Unit, integration (ansible-playbook over HTTPS) and reliability suites with ansible-core %s on Python %s%s'
                      % (core, python, ', and the emulator conformance suite'
                         if core == NEWEST else ' (the emulator too with IOTS_TEST_ALL_SUITES=1)'))
@@ -158,6 +158,32 @@ def awx(session):
                     external=True)
     session.install('ansible-core~=%s.0' % NEWEST, *TEST_REQUIREMENTS, '-r', 'tests/awx/requirements.txt')
     run_suites(session, [suite for suite in pytest_suites() if suite[0].startswith('tests/awx')])
+
+
+# ---------------------------------------------------------------------------- Event-Driven Ansible
+
+JAVA_17 = '/usr/lib/jvm/java-17-openjdk-amd64'
+EDA_PLUGINS = 'extensions/eda/plugins'
+# ansible/eda-partner-testing (tox.ini): the checks Red Hat runs on certified EDA content.
+RUFF_IGNORE = 'INP001,FA102,UP001,UP010,I001,FA100,PLR0913,E501'
+PYLINT_DISABLE = 'R0801,E0401,C0103,R0913,R0902,R0903'
+
+
+@nox.session(python=MATRIX['2.18'])
+def eda(session):
+    """The event source wso2.iots.device_events: the partner lint set on extensions/eda/plugins, then
+    tests/eda (main() against the emulator, and the real ansible-rulebook on Java 17 over HTTPS)."""
+    if not os.path.isdir(JAVA_17) and os.geteuid() == 0 and shutil.which('apt-get'):
+        # drools (ansible-rulebook's rule engine) runs in a JVM; 1.3.x wants Java 17.
+        session.run('sh', '-c', 'apt-get install -y -q openjdk-17-jre-headless || '
+                    '{ apt-get update -q && apt-get install -y -q openjdk-17-jre-headless; }', external=True)
+    session.install('ansible-core~=%s.0' % NEWEST, *TEST_REQUIREMENTS, '-r', 'tests/eda/requirements.txt')
+    session.env['JAVA_HOME'] = JAVA_17
+    session.env['IOTS_EDA_REQUIRE_RULEBOOK'] = '1'  # tests/eda/test_rulebook.py fails instead of skipping
+    session.run('ruff', 'check', '--select', 'ALL', '--ignore', RUFF_IGNORE, EDA_PLUGINS)
+    session.run('darglint', '-s', 'numpy', '-z', 'full', *glob.glob(os.path.join(EDA_PLUGINS, '*', '*.py')))
+    session.run('pylint', '--disable', PYLINT_DISABLE, EDA_PLUGINS)
+    run_suites(session, [(folder, workers) for folder, workers in pytest_suites() if folder == 'tests/eda'])
 
 
 # ---------------------------------------------------------------------------- sanity (--venv)

@@ -110,6 +110,10 @@ class EmulatorControl(object):
                       tenant=tenant)
         return self._call('POST', 'groups', spec)['id']
 
+    def set_device_status(self, device_type, device_id, status, tenant='carbon.super'):
+        spec = _given(device_type=device_type, device_id=device_id, status=status, tenant=tenant)
+        return self._call('POST', 'device-status', spec)['previous']
+
     def set_operation_result(self, device_type, device_id, status='ERROR', response=None, tenant='carbon.super'):
         spec = _given(device_type=device_type, device_id=device_id, status=status, response=response, tenant=tenant)
         self._call('POST', 'operation-result', spec)

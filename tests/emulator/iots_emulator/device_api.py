@@ -307,6 +307,7 @@ ROUTES = (
     Route('POST', '/groups/id/{groupId}/devices/add', 'perm:groups:devices-add', GROUPS, group_api.add_devices),
     Route('POST', '/groups/id/{groupId}/devices/remove', 'perm:groups:devices-remove', GROUPS,
           group_api.remove_devices),
+    Route('GET', '/activities', 'perm:get-activity', ACTIVITIES, operation_api.list_activities),
     Route('GET', '/activities/{id}', 'perm:get-activity', ACTIVITIES, operation_api.get_activity),
 )
 

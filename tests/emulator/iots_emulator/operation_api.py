@@ -10,12 +10,26 @@ without a body; an unknown device type -> 400 without a body; an operation type 
 CONFIG or PROFILE -> 406 with a text. OperationManagerImpl.addOperation: unknown or REMOVED devices
 are INVALID (listed first), the others PENDING; no valid device -> 500 ``{message: "Invalid Device
 Identifiers found."}``. ActivityProviderServiceImpl.getActivity: unknown id -> 404 ErrorResponse.
+
+ActivityProviderServiceImpl.getActivities (3.0.240, eda.md section 5): ``since`` or the ``If-Modified-Since``
+header (which wins), both ``EEE, d MMM yyyy HH:mm:ss Z`` and cut to whole seconds, a bad one is 400; no date
+means now - 42300 s; only the tenant admin role may list (else 401, a JSON string); paging over mapping rows
+(one per device per operation), consecutive rows of one operation grouped into one activity; ``count`` counts
+the rows; an empty page is 304 without a body only when the header was given. (An older revision of that file
+answered 304 for an empty page with ``since`` too, and had no admin check.)
 """
+
+import email.utils
 
 from . import bodies
 from .exchange import Reply
 from .operations import OPERATION_TYPES, SENDABLE_TYPES, DeviceOperation
+from .paging import page_of
 from .payloads import gson_string, json_body
+
+# ActivityProviderServiceImpl: the window when no date is given.
+DEFAULT_WINDOW = 42300
+ADMIN_ONLY = 'Unauthorized operation! Only admin role can perform this operation.'
 
 
 def send_operation(state, request, user, device_type):
@@ -60,3 +74,52 @@ def get_activity(state, request, user, activity_id):
         return Reply.json(404, {'message': "No activity can be found upon the provided activity id '%s'"
                                 % activity_id, 'errorItems': []})
     return Reply.json(200, activity.to_json(state.now(), state.operation_pending, state.operation_in_progress))
+
+
+def _epoch_seconds(text):
+    """``EEE, d MMM yyyy HH:mm:ss Z`` (and the RFC 1123 ``GMT`` form) as whole epoch seconds, or None."""
+    try:
+        moment = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment is None or moment.tzinfo is None:
+        return None
+    return int(moment.timestamp())
+
+
+def list_activities(state, request, user):
+    page, error = page_of(request)
+    if error is not None:
+        return error
+    if not user.admin:
+        return gson_string(401, ADMIN_ONLY)
+    header, since_text = request.header('If-Modified-Since'), request.query_value('since')
+    if header:
+        since = _epoch_seconds(header)
+        if since is None:
+            return Reply.json(400, {'message': "Invalid date string is provided in 'If-Modified-Since' header",
+                                    'errorItems': []})
+    elif since_text:
+        since = _epoch_seconds(since_text)
+        if since is None:
+            return Reply.json(400, {'message': "Invalid date string is provided in 'since' filter",
+                                    'errorItems': []})
+    else:
+        since = int(state.now()) - DEFAULT_WINDOW
+    now = state.now()
+    rows = state.operations.updated_after(user.tenant, since, now, state.operation_pending,
+                                          state.operation_in_progress)
+    offset, limit = page
+    selected = rows[offset:offset + limit]
+    if not selected and header:
+        return Reply.empty(304)
+    activities = []  # consecutive rows of one operation make one list item
+    for activity, device, _updated in selected:
+        if activities and activities[-1][0] is activity:
+            activities[-1][1].append(device)
+        else:
+            activities.append((activity, [device]))
+    items = [activity.to_json(now, state.operation_pending, state.operation_in_progress, only=devices,
+                              always_updated=True) for activity, devices in activities]
+    # ActivityList through Gson: the subclass field first, then BasePaginatedResult.count (mapping rows).
+    return Reply.json(200, {'activities': items, 'count': len(rows)})

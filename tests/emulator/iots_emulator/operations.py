@@ -57,10 +57,19 @@ class Activity(object):
             return 'IN_PROGRESS', started
         return device.result, finished
 
-    def to_json(self, now, pending, in_progress, with_progress=True):
-        """Activity through Gson; the 201 answer has no responses/updatedTimestamp (nulls left out)."""
+    def updated_at(self, device, now, pending, in_progress):
+        """DM_ENROLMENT_OP_MAPPING.UPDATED_TIMESTAMP of one device at ``now``: set when the mapping row is
+        made and on each status change (OperationMappingDAOImpl, GenericOperationDAOImpl.updateOperationStatus)."""
+        return self.status_of(device, now, pending, in_progress)[1] or self.created
+
+    def to_json(self, now, pending, in_progress, with_progress=True, only=None, always_updated=False):
+        """Activity through Gson; the 201 answer has no responses/updatedTimestamp (nulls left out).
+
+        ``only``: the device parts to show (the activities list shows the mapping rows it selected);
+        ``always_updated``: every part carries updatedTimestamp (the list reads it from each row).
+        """
         statuses = []
-        for device in self.devices:
+        for device in (self.devices if only is None else only):
             entry = collections.OrderedDict()
             entry['deviceIdentifier'] = collections.OrderedDict((('id', device.identifier),
                                                                  ('type', device.device_type)))
@@ -73,6 +82,8 @@ class Activity(object):
                 text = device.response if device.response is not None else (
                     'operation %s completed' % self.code if status == 'COMPLETED' else 'operation failed')
                 entry['responses'] = [{'response': text, 'receivedTimeStamp': java_date(updated)}]
+            if updated is None and always_updated:
+                updated = self.created
             if updated is not None:
                 entry['updatedTimestamp'] = java_date(updated)
             statuses.append(entry)
@@ -100,6 +111,21 @@ class OperationStore(object):
     def get(self, tenant, activity_id):
         activity = self.activities.get(activity_id)
         return activity if activity is not None and activity.tenant == tenant else None
+
+    def updated_after(self, tenant, since, now, pending, in_progress):
+        """The mapping rows updated strictly after ``since`` (epoch seconds), oldest update first, as
+        [(activity, device part, updated)]: GenericOperationDAOImpl.getActivitiesUpdatedAfter compares whole
+        seconds (``UPDATED_TIMESTAMP > ?``), orders by UPDATED_TIMESTAMP and pages over these rows."""
+        rows = []
+        for activity in self.activities.values():
+            if activity.tenant != tenant:
+                continue
+            for device in activity.devices:
+                updated = activity.updated_at(device, now, pending, in_progress)
+                if int(updated) > since:
+                    rows.append((int(updated), int(activity.id.split('_')[1]), activity, device))
+        rows.sort(key=lambda row: (row[0], row[1]))
+        return [(activity, device, updated) for updated, _number, activity, device in rows]
 
     def set_result(self, tenant, device_type, identifier, status, response):
         if status not in FINAL_RESULTS:

@@ -365,6 +365,10 @@ class Emulator(object):
     def add_device_type(self, name):
         return self.state.add_device_type(name)
 
+    def set_device_status(self, device_type, device_id, status, tenant='carbon.super'):
+        """As IoTS's device-status task does: the latest enrolment's status, not its dateOfLastUpdate."""
+        return self.state.set_device_status(device_type, device_id, status, tenant=tenant)
+
     def set_operation_result(self, device_type, device_id, status='ERROR', response=None, tenant='carbon.super'):
         """Operations sent to that device from now on end in ``status`` (ERROR, COMPLETED, or IN_PROGRESS for ever)."""
         self.state.set_operation_result(device_type, device_id, status=status, response=response, tenant=tenant)
@@ -432,6 +436,8 @@ class Emulator(object):
             options = _only(options, SEED_GROUP_OPTIONS)
             options['members'] = [tuple(member) for member in options.get('members') or ()]
             return {'id': self.seed_group(**options)}
+        if (method, action) == ('POST', 'device-status'):
+            return {'previous': self.set_device_status(**_only(options, DEVICE_STATUS_OPTIONS))}
         if (method, action) == ('POST', 'operation-result'):
             self.set_operation_result(**_only(options, OPERATION_RESULT_OPTIONS))
             return {'set': True}
@@ -441,6 +447,7 @@ class Emulator(object):
 SEED_DEVICE_OPTIONS = ('device_type', 'ids', 'owner', 'ownership', 'status', 'name', 'properties', 'description',
                        'tenant')
 SEED_GROUP_OPTIONS = ('name', 'description', 'owner', 'members', 'tenant')
+DEVICE_STATUS_OPTIONS = ('device_type', 'device_id', 'status', 'tenant')
 OPERATION_RESULT_OPTIONS = ('device_type', 'device_id', 'status', 'response', 'tenant')
 
 

@@ -329,6 +329,20 @@ class State(object):
                 group.members[device.id] = device
             return group.id
 
+    def set_device_status(self, device_type, device_id, status, tenant=SUPER_TENANT):
+        """The status of a device's latest enrolment, as the device-status task (DeviceStatusMonitoringTask),
+        the reactivation on an operation fetch and a user's removal set it: ``updateEnrollmentStatus`` writes
+        STATUS only, so ``dateOfLastUpdate`` stays (EnrollmentDAOImpl). Returns the previous status."""
+        if status not in STATUSES:
+            raise ValueError('status must be one of %s, not %r' % (', '.join(STATUSES), status))
+        with self.lock:
+            device = self.devices.find(tenant, device_type, str(device_id))
+            if device is None:
+                raise ValueError('no device %s/%s' % (device_type, device_id))
+            enrolment = device.latest
+            previous, enrolment.status = enrolment.status, status
+            return previous
+
     def add_device_type(self, name):
         with self.lock:
             if name not in self.device_types:
