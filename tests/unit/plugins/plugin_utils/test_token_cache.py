@@ -390,7 +390,7 @@ def test_unusable_persistent_directory_warns_and_falls_back_to_per_run(run_tmp, 
     os.chmod(str(shared), 0o777)
     warnings = []
     cache = tc.open_cache('persistent', run_tmp, cache_dir=str(shared), warn=warnings.append)
-    assert [t.name for t in cache.tiers] == ['per-run']
+    assert [t.name for t in cache.all_tiers()] == ['per-run']
     assert len(warnings) == 1
     assert 'cache=persistent is not used' in warnings[0] and 'mode 0777' in warnings[0]
     assert 'for this run only' in warnings[0]
@@ -399,7 +399,7 @@ def test_unusable_persistent_directory_warns_and_falls_back_to_per_run(run_tmp, 
 def test_write_failure_in_persistent_tier_warns_once_and_keeps_per_run(run_tmp, tmp_path, monkeypatch):
     warnings = []
     cache = tc.open_cache('persistent', run_tmp, cache_dir=str(tmp_path / 'p'), warn=warnings.append)
-    persistent = cache.tiers[1]
+    persistent = cache.all_tiers()[1]
     real_mkstemp = files.tempfile.mkstemp
 
     def read_only(*args, **kwargs):
@@ -529,17 +529,17 @@ def test_several_vault_ids_and_no_choice_persist_nothing(run_tmp, tmp_path):
     warnings = []
     cache = persistent_cache(run_tmp, str(tmp_path / 'p'), [('dev', secret('a')), ('prod', secret('b'))],
                              warnings=warnings)
-    assert [t.name for t in cache.tiers] == ['per-run']
+    assert [t.name for t in cache.all_tiers()] == ['per-run']
     assert '2 vault ids are loaded (dev, prod) and none is chosen' in warnings[0]
     chosen = persistent_cache(run_tmp, str(tmp_path / 'p'), [('dev', secret('a')), ('prod', secret('b'))],
                               vault_id='prod')
-    assert chosen.tiers[1].vault.encrypt_with[0] == 'prod'
+    assert chosen.all_tiers()[1].vault.encrypt_with[0] == 'prod'
 
 
 def test_encrypt_required_without_a_secret_persists_nothing(run_tmp, tmp_path):
     warnings = []
     cache = persistent_cache(run_tmp, str(tmp_path / 'p'), [], encrypt='required', warnings=warnings)
-    assert [t.name for t in cache.tiers] == ['per-run']
+    assert [t.name for t in cache.all_tiers()] == ['per-run']
     assert 'must be encrypted but no vault secret is loaded' in warnings[0]
 
 
@@ -688,3 +688,84 @@ def test_a_token_written_by_the_lock_holder_is_used_after_a_lock_timeout(run_tmp
     assert fetch.calls == 0
     holder.terminate()
     holder.join()
+
+
+# ---------------------------------------------------------------------------- a failure never hides a usable token
+
+def test_a_failed_forced_refresh_keeps_the_usable_token_for_everyone_else(run_tmp):
+    clock = Clock(1000)
+    cache = per_run_cache(run_tmp, clock)
+    key = tc.cache_key(URL, 'password', 'admin', 'cid', [])
+    get(cache, key, Fetcher(clock))  # usable until 4300 (refresh_before 300), or 3100 (1500)
+    clock.now = 3200
+    failing = Fetcher(clock, fail=tc.FetchError('POST https://iots/token: HTTP 503 busy'))
+    with pytest.raises(tc.FetchError):
+        get(cache, key, failing, not_before=3200)
+    # the other hosts of the run still get the token fetched at 1000, without a request
+    assert get(cache, key, failing)['access_token'] == 'tok-1'
+    assert failing.calls == 1
+    # a reader for whom that token is no longer good enough gets the failure, without a request
+    with pytest.raises(tc.RememberedFetchError, match='HTTP 503 busy'):
+        get(cache, key, failing, refresh_before=1500)
+    assert failing.calls == 1
+    # a forced refresh that starts after the failure tries again (after a password rotation, say)
+    clock.now = 3201
+    assert get(cache, key, Fetcher(clock), not_before=3201)['access_token'] == 'tok-1'
+
+
+def test_a_failed_fetch_for_a_larger_refresh_before_keeps_the_token(run_tmp):
+    clock = Clock(1000)
+    cache = per_run_cache(run_tmp, clock)
+    key = tc.cache_key(URL, 'password', 'admin', 'cid', [])
+    get(cache, key, Fetcher(clock))
+    clock.now = 3200
+    with pytest.raises(tc.FetchError):
+        get(cache, key, Fetcher(clock, fail=tc.FetchError('HTTP 500')), refresh_before=1500)
+    assert get(cache, key, Fetcher(clock, fail=AssertionError('no request expected')))['access_token'] == 'tok-1'
+
+
+def test_the_failure_beside_a_token_ends_with_the_token(run_tmp):
+    clock = Clock(1000)
+    cache = per_run_cache(run_tmp, clock)
+    key = tc.cache_key(URL, 'password', 'admin', 'cid', [])
+    get(cache, key, Fetcher(clock, expires_in=100))
+    clock.now = 1040
+    with pytest.raises(tc.FetchError):
+        get(cache, key, Fetcher(clock, fail=tc.FetchError('HTTP 500')), not_before=1040)
+    clock.now = 1060  # the token is past its refresh time, the failure still remembered
+    with pytest.raises(tc.RememberedFetchError):
+        get(cache, key, Fetcher(clock))
+    clock.now = 1070  # and after 30 s the next reader fetches
+    assert get(cache, key, Fetcher(clock))['access_token'] == 'tok-1'
+
+
+# ---------------------------------------------------------------------------- the persistent tier only on a per-run miss
+
+def test_a_per_run_hit_never_touches_the_persistent_tier(run_tmp, tmp_path):
+    key = tc.cache_key(URL, 'password', 'admin', 'cid', [])
+    get(tc.open_cache('per_run', run_tmp), key, Fetcher(Clock(time.time())))
+    tc.forget_memory()
+    directory = tmp_path / 'never' / 'made'
+    asked = []
+
+    def secrets():
+        asked.append(True)
+        return [('iots', secret('s3cret'))]
+    cache = tc.open_cache('persistent', run_tmp, cache_dir=str(directory), vault_secrets=secrets)
+    assert cache.read(key)['access_token'] == 'tok-1'
+    assert not (tmp_path / 'never').exists() and asked == []
+    # a miss opens it, secrets and all
+    other = tc.cache_key(URL, 'password', 'other', 'cid', [])
+    assert cache.read(other) is None
+    assert directory.is_dir() and asked == [True]
+    cache.fetch(other, Fetcher(Clock(time.time())))
+    assert is_vault_file(entry_file(str(directory), other))
+
+
+def is_vault_file(data):
+    return data.startswith(b'$ANSIBLE_VAULT;')
+
+
+def test_entries_keep_only_what_a_reader_reads(run_tmp):
+    entry = get(per_run_cache(run_tmp), tc.cache_key(URL, 'password', 'admin', 'cid', []), Fetcher(Clock()))
+    assert sorted(entry) == ['access_token', 'expires_in', 'key', 'obtained_at', 'scopes', 'v']
