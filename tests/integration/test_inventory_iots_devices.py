@@ -207,11 +207,27 @@ def test_device_groups_keeps_only_their_members(inventory, source):
 
 @pytest.fixture
 def no_requests_library(tmp_path):
-    """A PYTHONPATH on which ``import requests`` fails: a run that imports it cannot succeed."""
+    """A PYTHONPATH on which ``import requests`` fails and leaves a mark.
+
+    The mark (``IMPORT_ATTEMPTS`` in the environment) catches an attempt that the code swallows:
+    ``_client`` takes an ImportError of requests as "not installed" and carries on.
+    """
     folder = tmp_path / 'no-requests' / 'requests'
     folder.mkdir(parents=True)
-    (folder / '__init__.py').write_text('raise ImportError("this run must not import requests")\n')
-    return {'PYTHONPATH': str(folder.parent)}
+    (folder / '__init__.py').write_text(
+        'import os\n'
+        'with open(os.environ["IMPORT_ATTEMPTS"], "a") as mark:\n'
+        '    mark.write("requests\\n")\n'
+        'raise ImportError("this run must not import requests")\n')
+    return {'PYTHONPATH': str(folder.parent), 'IMPORT_ATTEMPTS': str(tmp_path / 'no-requests' / 'attempts')}
+
+
+def import_attempts(no_requests_library):
+    path = no_requests_library['IMPORT_ATTEMPTS']
+    if not os.path.exists(path):
+        return 0
+    with open(path) as handle:
+        return len(handle.read().split())
 
 
 def test_a_warm_cache_sends_no_request_and_never_imports_requests(
@@ -227,12 +243,14 @@ def test_a_warm_cache_sends_no_request_and_never_imports_requests(
     assert warm.rc == 0, warm
     assert warm.inventory() == cold.inventory()
     assert server_requests(emu) == {}
+    assert import_attempts(no_requests_library) == 0
 
     if ANSIBLE_CORE < (2, 17):
         return  # ansible-inventory has --flush-cache from 2.17 on (ansible-playbook has it on 2.16 too)
     # The same without the cache needs requests, so the poisoned run above proves it was not imported.
     missing = inventory(path, '--list', '--flush-cache', env=no_requests_library)
     assert missing.rc != 0
+    assert import_attempts(no_requests_library) >= 1  # the mark works
     assert 'Failed to import the required Python library (requests)' in ' '.join(missing.output.split()), missing
 
     flushed = inventory(path, '--list', '--flush-cache')
