@@ -333,7 +333,9 @@ def test_a_playbook_runs_on_an_iots_group(playbook, source):
 # ---------------------------------------------------------------------------- templated options, AWX
 
 def test_the_token_may_come_from_the_bearer_lookup(inventory, source, emu, fleet):
-    path = source(connection=False, token="{{ lookup('wso2.iots.iots_bearer', 'perm:devices:view') }}",
+    # device_types: the token must also let the plugin read the type list
+    path = source(connection=False,
+                  token="{{ lookup('wso2.iots.iots_bearer', 'perm:devices:view', 'perm:device-types:types') }}",
                   device_types=['virtual_firealarm'])
     result = inventory(path, env={'IOTS_URL': emu.url, 'IOTS_CA_PATH': emu.ca_path,
                                   'IOTS_CLIENT_ID': fleet['client_id'], 'IOTS_CLIENT_SECRET': fleet['client_secret']})
@@ -425,4 +427,12 @@ def test_an_unknown_group_name_fails_naming_the_known_ones(inventory, source, em
     result = inventory(path)
     assert_one_clear_failure(result, path, "no IoTS group named 'lobby'; the groups this user can see are: Lobby, "
                                            "warehouse")
+    assert emu.counts()['GET /devices'] == 0
+
+
+def test_an_unknown_device_type_fails_naming_the_known_ones(inventory, source, emu):
+    path = source(device_types=['android', 'firealarm'])
+    result = inventory(path)
+    assert_one_clear_failure(result, path, "device_types: 'firealarm' is not a device type of this server; it knows: "
+                                           "android, virtual_firealarm.")
     assert emu.counts()['GET /devices'] == 0

@@ -45,6 +45,7 @@ class FakeServer(object):
         self.devices = list(devices)
         self.groups = groups or {}  # name -> (owner, [(type, id)])
         self.fail = fail
+        self.types = ['android', 'virtual_firealarm']
         self.calls = []
         self.options = {}
 
@@ -69,6 +70,10 @@ class FakeServer(object):
         return [d for d in self.devices
                 if all(value is None or dict(d, **d.get('enrolmentInfo', {})).get(key) == value
                        for key, value in wanted.items())]
+
+    def device_types(self, client, token):
+        self.calls.append(('types',))
+        return list(self.types)
 
     def list_groups(self, client, token, **kwargs):
         self.calls.append(('groups',))
@@ -441,3 +446,35 @@ def test_without_cache_every_parse_asks(parse, server):
     parse()
     parse()
     assert len(server.requests('token')) == 2
+
+
+# ---------------------------------------------------------------------------- words instead of an empty inventory
+
+def test_an_unknown_device_type_is_an_error_naming_the_known_ones(parse, server):
+    server.devices = three_devices()
+    with pytest.raises(AnsibleError) as caught:
+        parse(device_types=['android', 'andriod'])
+    message = str(caught.value)
+    assert "device_types: 'andriod' is not a device type of this server; it knows: android, virtual_firealarm." in message
+    assert server.requests('devices') == []  # before the long part
+    assert server.requests('token') == [('token', ('devices:view', 'device-types:types'))]
+
+
+def test_known_device_types_cost_one_type_list(parse, server):
+    server.devices = three_devices()
+    assert sorted(parse(device_types=['android']).hosts) == ['android_a1', 'android_a2', 'android_a3']
+    assert server.requests('types') == [('types',)]
+    parse()
+    assert server.requests('types') == [('types',)]  # no filter, no type list
+
+
+@pytest.mark.parametrize('key, words', [
+    ('device_type', 'device_type (did you mean device_types?) is no option of this plugin'),
+    ('stauses', 'stauses (did you mean statuses?) is no option'),
+    ('zzz', 'zzz is no option of this plugin; its options: ansible-doc -t inventory wso2.iots.iots_devices'),
+])
+def test_an_unknown_key_in_the_source_is_an_error_naming_it(parse, server, key, words):
+    with pytest.raises(AnsibleError) as caught:
+        parse(**{key: ['android']})
+    assert words in ' '.join(str(caught.value).split())
+    assert server.requests() == []
