@@ -323,6 +323,52 @@ def test_a_playbook_never_evaluates_a_template_in_a_device_name(playbook, source
     assert 'uid=' not in result.output
 
 
+RELAY_PLAYBOOK = '''
+- name: Pass the device values on, every way a playbook can
+  hosts: "{{ target }}"
+  gather_facts: false
+  tasks:
+    - name: Copy them into facts
+      ansible.builtin.set_fact:
+        relayed_name: "{{ iots_device_name }}"
+        relayed_list: "{{ [iots_device_properties.note, hostvars[inventory_hostname].iots_device.name] }}"
+
+    - name: Write what each way gives
+      ansible.builtin.copy:
+        content: "{{ ([iots_device_name, composed_name, relayed_name, lookup('vars', 'iots_device_name')]
+                     + relayed_list + [group_names | select('match', 'name_') | length]) | join('|') }}\\n"
+        dest: "{{ out_dir }}/{{ inventory_hostname }}-{{ round }}.txt"
+        mode: "0600"
+
+    - name: Show one with debug var=
+      ansible.builtin.debug:
+        var: relayed_name
+'''
+
+
+def test_server_values_are_never_templated_on_any_path_of_a_playbook(ansible_env, source, tmp_path):
+    """compose, keyed_groups and hostname_template render the device values; a set_fact, hostvars, the vars
+    lookup and debug var= pass them on; the second run reads them from the inventory cache. A template in them
+    stays text everywhere (on 2.16-2.18 because the plugin marks them unsafe, on 2.19+ because the plugin
+    does not claim trust for what it sets: either break makes this fail)."""
+    path = source(compose={'composed_name': 'iots_device_name'},
+                  keyed_groups=[{'key': 'iots_device_name', 'prefix': 'name'}],
+                  hostname_template="{{ 'evil' if iots_device_name is search('lookup') else iots_device_type ~ '_' ~ "
+                                    "iots_device_id }}",
+                  cache=True, cache_plugin='ansible.builtin.jsonfile', cache_connection=str(tmp_path / 'cache'))
+    book = tmp_path / 'relay.yml'
+    book.write_text(RELAY_PLAYBOOK)
+    out_dir = tmp_path / 'out'
+    out_dir.mkdir()
+    for round_ in ('cold', 'warm'):
+        result = run_ansible_playbook(str(book), path, ansible_env, vars_file=tmp_path / 'vars.json',
+                                      variables={'target': 'evil', 'out_dir': str(out_dir), 'round': round_})
+        assert result.rc == 0, result
+        assert play_recap(result.output)['ok'] == 3, result
+        assert (out_dir / ('evil-%s.txt' % round_)).read_text() == '|'.join([EVIL] * 6 + ['1']) + '\n'
+        assert 'uid=' not in result.output
+
+
 def test_a_playbook_runs_on_an_iots_group(playbook, source):
     result, out_dir = playbook(source(with_groups=True), 'iots_group_lobby')
     assert result.rc == 0, result

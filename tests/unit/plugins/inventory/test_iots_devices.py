@@ -478,3 +478,50 @@ def test_an_unknown_key_in_the_source_is_an_error_naming_it(parse, server, key, 
         parse(**{key: ['android']})
     assert words in ' '.join(str(caught.value).split())
     assert server.requests() == []
+
+
+# ---------------------------------------------------------------------------- breaks that once went unseen
+
+def test_a_cache_entry_of_another_user_or_client_is_not_used(parse, server, cached):
+    # Other users see other devices: who asks is part of what an entry answers.
+    server.devices = three_devices()
+    parse(cached)
+    parse(cached)
+    assert len(server.requests('token')) == 1
+    parse(cached, client_id='other-client')
+    assert len(server.requests('token')) == 2
+    parse(cached, client_id='other-client', username='alice', password='pw')
+    assert len(server.requests('token')) == 3
+    parse(cached, client_id='other-client', username='alice', password='pw')
+    assert len(server.requests('token')) == 3
+
+
+def test_no_server_value_is_a_trusted_template(server):
+    """2.16 to 2.18 template every str that is not AnsibleUnsafe: the plugin's wrap_var is what keeps a
+    device's {{ ... }} text there, and this fails without it. 2.19+ template only what is tagged trusted;
+    there wrap_var only removes that tag, which no server value has, so removing it changes nothing
+    (the playbook test in tests/integration catches the 2.19+ break: the plugin claiming trust)."""
+    try:
+        from ansible.template import is_trusted_as_template
+    except ImportError:  # ansible-core < 2.19
+        from ansible.utils.unsafe_proxy import AnsibleUnsafe
+
+        def is_trusted_as_template(value):
+            return not isinstance(value, AnsibleUnsafe)
+
+    variables = iots_devices.host_variables(
+        device('android', 'a1', name=EVIL, owner=EVIL, properties={EVIL: EVIL}), [EVIL])
+
+    def strings(value):
+        if isinstance(value, dict):
+            for item in value.values():
+                yield from strings(item)
+        elif isinstance(value, list):
+            for item in value:
+                yield from strings(item)
+        elif isinstance(value, str):
+            yield value
+
+    found = [text for name, value in variables.items() if name != 'ansible_connection' for text in strings(value)]
+    assert EVIL in found and 'a1' in found
+    assert [text for text in found if is_trusted_as_template(text)] == []

@@ -769,3 +769,17 @@ def is_vault_file(data):
 def test_entries_keep_only_what_a_reader_reads(run_tmp):
     entry = get(per_run_cache(run_tmp), tc.cache_key(URL, 'password', 'admin', 'cid', []), Fetcher(Clock()))
     assert sorted(entry) == ['access_token', 'expires_in', 'key', 'obtained_at', 'scopes', 'v']
+
+
+def test_a_failure_record_in_the_persistent_tier_is_a_miss(run_tmp, tmp_path):
+    # The persistent tier never keeps failures; one found there (an older version, a copied
+    # directory) must not fail this run's lookups for 30 s.
+    directory = tmp_path / 'p'
+    directory.mkdir(mode=0o700)
+    key = tc.cache_key(URL, 'password', 'admin', 'cid', [])
+    now = time.time()
+    files.write_private_file(str(directory), key + '.json', json.dumps(
+        tc.failure_entry(key, 'HTTP 500 from another day', now)).encode('utf-8'))
+    cache = persistent_cache(run_tmp, str(directory), clock=Clock(now + 1))
+    assert cache.read(key) is None
+    assert get(cache, key, Fetcher(Clock(now + 1)))['access_token'] == 'tok-1'
