@@ -11,6 +11,7 @@ import multiprocessing
 import os
 import signal
 import stat
+import threading
 import time
 
 import pytest
@@ -53,6 +54,17 @@ class Fetcher(object):
         if self.fail:
             raise self.fail
         return token('tok-%d' % self.calls, self.expires_in, obtained_at=self.clock())
+
+
+def fork_context():
+    """multiprocessing's fork context, as Ansible starts its workers; the test process must have no other thread.
+
+    Forking a process with threads may deadlock the child, and Python 3.12+ warns about it. A thread left by an
+    earlier test fails here, with its name, instead.
+    """
+    others = [thread.name for thread in threading.enumerate() if thread is not threading.main_thread()]
+    assert not others, 'threads left running by an earlier test: %s' % ', '.join(others)
+    return multiprocessing.get_context('fork')
 
 
 def per_run_cache(run_tmp, clock=None, memory=False, warnings=None):
@@ -265,7 +277,7 @@ def test_a_writer_killed_mid_write_leaves_the_old_entry_readable(run_tmp):
     key = tc.cache_key(URL, 'password', 'admin', 'cid', [])
     get(cache, key, Fetcher(Clock()))
     read_end, write_end = os.pipe()
-    worker = multiprocessing.get_context('fork').Process(
+    worker = fork_context().Process(
         target=_write_then_hang, args=(cache.tiers[0].path, key, write_end))
     worker.start()
     assert os.read(read_end, 1) == b'x'  # the new content is written and synced, not yet renamed
@@ -577,7 +589,7 @@ def _racer(run_tmp, key, log_path, result_path, start_at):
 def test_one_fetch_for_many_forked_processes(run_tmp, tmp_path):
     key = tc.cache_key(URL, 'password', 'admin', 'cid', ['perm:a'])
     log_path, result_path = str(tmp_path / 'fetches'), str(tmp_path / 'results')
-    context = multiprocessing.get_context('fork')
+    context = fork_context()
     start_at = time.time() + 0.5
     workers = [context.Process(target=_racer, args=(run_tmp, key, log_path, result_path, start_at))
                for _worker in range(12)]
@@ -620,7 +632,7 @@ def _hold_lock(directory, key, ready, seconds):
 def start_lock_holder(holder, directory, key, seconds):
     """A forked process that runs ``holder`` (it takes the lock on ``key``); returns once it holds it."""
     read_end, write_end = os.pipe()
-    process = multiprocessing.get_context('fork').Process(target=holder, args=(directory, key, write_end, seconds))
+    process = fork_context().Process(target=holder, args=(directory, key, write_end, seconds))
     process.start()
     os.read(read_end, 1)
     return process
