@@ -245,8 +245,8 @@ def test_a_warm_cache_sends_no_request_and_never_imports_requests(
     assert server_requests(emu) == {}
     assert import_attempts(no_requests_library) == 0
 
-    if ANSIBLE_CORE < (2, 17):
-        return  # ansible-inventory has --flush-cache from 2.17 on (ansible-playbook has it on 2.16 too)
+    if ANSIBLE_CORE < (2, 19):
+        return  # ansible-inventory has --flush-cache from 2.19 on (2.16 to 2.18 give it to ansible-playbook only)
     # The same without the cache needs requests, so the poisoned run above proves it was not imported.
     missing = inventory(path, '--list', '--flush-cache', env=no_requests_library)
     assert missing.rc != 0
