@@ -56,6 +56,8 @@ def link_pythons():
 
 link_pythons()
 antsibull_nox.load_antsibull_nox_toml()
+sys.path.insert(0, os.path.join(REPO, 'scripts'))
+import pythons  # noqa: E402  pylint: disable=wrong-import-position  # scripts/pythons.py: which Pythons this machine has
 
 
 # ---------------------------------------------------------------------------- pytest suites
@@ -324,10 +326,19 @@ def benchmarks(session):
     session.run('python', 'benchmarks/bench_worker.py', '--children', '10')
 
 
-@nox.session(python=MATRIX[NEWEST], default=False)
+# The demo runs on the Python a user has: the newest controller Python of the matrix found (else
+# the one running nox), with the newest ansible-core from OLDEST to NEWEST that it runs (pip picks
+# by each release's requires_python: 2.21 and 2.20 need 3.12+, 2.19 and 2.18 3.11+, 2.17 3.10+).
+DEMO_PYTHON = pythons.newest(set(MATRIX.values())) or '%d.%d' % sys.version_info[:2]
+DEMO_CORE = 'ansible-core>=%s,<2.%d' % (OLDEST, int(NEWEST.split('.')[1]) + 1)
+
+
+@nox.session(python=DEMO_PYTHON, default=False)
 def demo(session):
     """scripts/demo: bootstrap.yml and provision.yml against the emulator with a throwaway vault."""
-    session.install('ansible-core~=%s.0' % NEWEST, '-r', 'requirements.txt', 'cryptography')
+    session.install(DEMO_CORE, '-r', 'requirements.txt', 'cryptography')
+    session.run('python', '-c', 'import ansible, sys; print("demo: ansible-core", ansible.__version__, "on Python", '
+                'sys.version.split()[0], "(the newest of %s that this Python runs)")' % DEMO_CORE)
     session.run('python', 'scripts/demo.py', *session.posargs)
 
 

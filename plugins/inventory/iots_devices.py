@@ -37,8 +37,9 @@ description:
     The access token: O(token) when given (no token request at all), else the password grant with O(username)
     and O(password), else the client_credentials grant with O(client_id) and O(client_secret). The token must
     hold C(perm:devices:view) (Entgra 5.0.31 and later C(dm:devices:view)); with groups also
-    C(perm:groups:groups) and C(perm:groups:devices) (Entgra C(gm:groups:view) and C(gm:devices:view)). A
-    requested scope that the server does not grant is an error that names it.
+    C(perm:groups:groups) and C(perm:groups:devices) (Entgra C(gm:groups:view) and C(gm:devices:view)); with
+    O(device_types) also C(perm:device-types:types) (Entgra C(dm:device-type:view)). A requested scope that the
+    server does not grant is an error that names it.
   - >-
     Every option may be a template, for example a variable given with C(-e @vault.yml), or the
     P(wso2.iots.iots_bearer#lookup) lookup for O(token). Templates are rendered with the extra
@@ -64,6 +65,7 @@ options:
   device_types:
     description:
       - Only devices of these types, for example C(android). An empty list means every type.
+      - A type the server does not know is an error that names the types it knows (one request for the type list).
     type: list
     elements: str
     default: []
@@ -185,6 +187,7 @@ SYSTEM_GROUP_OWNER = 'wso2.system.user'
 
 # The logical scopes (plugins/module_utils/_scopes.py) of each kind of read.
 DEVICE_SCOPES = tuple(_device_api.scopes_needed('list_devices'))
+TYPE_SCOPES = tuple(_device_api.scopes_needed('device_types'))
 GROUP_SCOPES = tuple(_device_api.scopes_needed('list_groups', 'group_devices'))
 
 # Options that may hold a template (a vault variable, a lookup); the rest are plain settings.
@@ -272,7 +275,8 @@ class Query(object):
 
     @property
     def scopes(self):
-        return DEVICE_SCOPES + (GROUP_SCOPES if self.reads_groups else ())
+        return (DEVICE_SCOPES + (TYPE_SCOPES if self.device_types else ())
+                + (GROUP_SCOPES if self.reads_groups else ()))
 
     def fingerprint(self):
         """What a cache entry must have been made for to answer this query (no secrets in it)."""
@@ -313,13 +317,16 @@ def _http_modules():
 def read_server(query, option, warn):
     """Everything the inventory needs from IoTS, as plain data that a cache plugin can keep.
 
-    Groups are read before the devices, so an unknown group name fails before the long part.
+    The device types and groups are read before the devices, so an unknown type or group name
+    fails before the long part (IoTS lists no device for an unknown type, without a word).
     """
     client_api, token_api, device_api = _http_modules()
     client = client_api.client_from_options(option)
     if client.warning:
         warn(client.warning)
     token = token_api.access_token(client, option, list(query.scopes))
+    if query.device_types:
+        _check_device_types(device_api, client, token, query)
     groups = {}
     if query.reads_groups:
         groups = _group_members(device_api, client, token, query)
@@ -329,6 +336,15 @@ def read_server(query, option, warn):
             devices.extend(device_api.list_devices(client, token, device_type=device_type, status=status,
                                                    ownership=query.ownership, owner=query.owner))
     return {'format': CACHE_FORMAT, 'query': query.fingerprint(), 'devices': devices, 'groups': groups}
+
+
+def _check_device_types(device_api, client, token, query):
+    known = device_api.device_types(client, token)
+    unknown = [name for name in query.device_types if name not in known]
+    if unknown:
+        raise AnsibleError('device_types: %s %s not a device type of this server; it knows: %s.' % (
+            ', '.join(repr(name) for name in unknown), 'is' if len(unknown) == 1 else 'are',
+            ', '.join(sorted(known)) or 'none'))
 
 
 def _group_members(device_api, client, token, query):
@@ -376,6 +392,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         super(InventoryModule, self).parse(inventory, loader, path, cache=cache)
         try:
             self._config = self._read_config_data(path)
+            self._check_keys()
             self._render_options()
             query = Query(self.option)
             data = self._server_data(path, query, cache)
@@ -385,6 +402,18 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             raise AnsibleParserError('wso2.iots.iots_devices inventory source %s: %s' % (path, _message(exc))) from None
 
     # ------------------------------------------------------------------ options
+
+    def _check_keys(self):
+        """A key of the source file that is no option is an error: Ansible would ignore it silently."""
+        unknown = sorted(name for name in self._config if name not in self.option_definitions)
+        if unknown:
+            import difflib  # the error path only
+            words = []
+            for name in unknown:
+                close = difflib.get_close_matches(name, list(self.option_definitions), n=1)
+                words.append('%s%s' % (name, ' (did you mean %s?)' % close[0] if close else ''))
+            raise AnsibleError('%s %s no option of this plugin; its options: ansible-doc -t inventory %s' % (
+                ', '.join(words), 'is' if len(unknown) == 1 else 'are', self.NAME))
 
     def _render_options(self):
         """Render the options that hold templates, with the extra variables (what netbox's inventory does)."""

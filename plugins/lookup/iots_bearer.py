@@ -224,7 +224,8 @@ options:
   force_refresh:
     description:
       - Ignore tokens and failures cached before this call started, for example after a password rotation.
-      - Calls running at the same time still share one request.
+      - Calls running at the same time still share one request, or its failure. A failed forced refresh does not
+        replace the cached token; the other calls keep using it while it is valid.
     type: bool
     default: false
     env:

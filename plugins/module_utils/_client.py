@@ -24,6 +24,7 @@ import traceback
 import warnings
 
 from ansible_collections.wso2.iots.plugins.module_utils._errors import (
+    BROKEN_ANSWER_HINT,
     IotsError,
     IotsOptionError,
     describe_body,
@@ -58,8 +59,6 @@ BACKEND_HINT = ('The gateway could not reach the IoTS backend; check that the Io
 SERVER_FAILURE_HINT = 'IoTS failed on its side; its log (repository/logs/wso2carbon.log) says why.'
 NO_API_HINT = ('No API answers at this path: url must be the gateway itself (e.g. https://iots.example.com:8243), '
                'without an API path such as /api/device-mgt/v1.0.')
-BROKEN_ANSWER_HINT = ('The answer was cut off or is not from IoTS: run again, and check that url is the IoTS '
-                      'gateway and that no proxy in between changes its answers.')
 DROPPED_HINT = ('Check that IoTS is up, and the network and any proxy or load balancer between here and the '
                 'gateway.')
 SILENT_HINT = 'The gateway took the request but did not answer: check that IoTS is up and not overloaded, or raise timeout.'

@@ -25,8 +25,7 @@ Device, Group and Activity are the server's JSON (GSON: Java field names, null m
 
 from ansible.module_utils.six.moves.urllib.parse import quote, urlencode
 
-from ansible_collections.wso2.iots.plugins.module_utils._client import BROKEN_ANSWER_HINT
-from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsError, IotsOptionError
+from ansible_collections.wso2.iots.plugins.module_utils._errors import BROKEN_ANSWER_HINT, IotsError, IotsOptionError
 from ansible_collections.wso2.iots.plugins.module_utils._scopes import SCOPES
 
 API = '/api/device-mgt/v1.0'

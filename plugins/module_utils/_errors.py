@@ -20,6 +20,10 @@ import re
 
 MASK = '********'
 
+# An answer that is cut off or not IoTS's (the client's and _device_api's parsers say this).
+BROKEN_ANSWER_HINT = ('The answer was cut off or is not from IoTS: run again, and check that url is the IoTS '
+                      'gateway and that no proxy in between changes its answers.')
+
 # How much of an unstructured body a message may quote.
 _MAX_QUOTE = 200
 

@@ -114,7 +114,7 @@ class IotsLookupBase(LookupBase):
         return open_cache(
             self.get_option('cache'), C.DEFAULT_LOCAL_TMP,
             cache_dir=self.get_option('cache_dir'),
-            vault_secrets=loader_vault_secrets(self._loader),
+            vault_secrets=lambda: loader_vault_secrets(self._loader),  # called on a per-run miss only
             cache_vault_id=self.get_option('cache_vault_id'),
             default_vault_id=C.DEFAULT_VAULT_ENCRYPT_IDENTITY,
             encrypt=self.get_option('cache_encrypt'),

@@ -121,8 +121,17 @@ def read_private_file(path, max_bytes=MAX_FILE_BYTES):
 
 
 def write_private_file(directory, name, data, mode=0o600, dead_after=DEAD_TEMP_FILE_AGE):
+    """Replace the secret ``directory/name`` atomically (see replace_file), mode 0600 unless told.
+
+    The directory's privacy is ensure_private_directory's to check; this only writes.
+    """
+    replace_file(directory, name, data, mode, dead_after)
+
+
+def replace_file(directory, name, data, mode, dead_after=DEAD_TEMP_FILE_AGE):
     """Replace ``directory/name`` atomically: temp file in the same dir, fsync, rename, fsync the dir.
 
+    The collection's one atomic write (secrets here, the lookup's code bundle in _core_internals).
     Readers see the old or the new content, never a partial one. A writer killed half-way
     leaves only a temp file; the next write of the same name removes those older than
     ``dead_after`` seconds (0 when the caller holds a lock that every writer takes).

@@ -20,7 +20,10 @@ only be shared through the file system. Three tiers, read in this order:
 
 A miss takes a per-key ``flock`` and reads again before it fetches, so one fork fetches while
 the others wait and then read its result (single-flight). A failed fetch is remembered for
-``NEGATIVE_TTL`` seconds in the per-run tier, so many hosts do not each wait out a timeout.
+``NEGATIVE_TTL`` seconds in the per-run tier, so many hosts do not each wait out a timeout; it is
+kept beside the entry's token, never instead of it, so a reader for whom that token is still
+usable gets the token, and only the readers that would fetch get the failure. The persistent
+tier (directory, vault secret) is opened only when the per-run tier misses.
 
 Files are written and read through ``_private_files`` and encrypted through ``_vault_secrets``;
 only the standard library is imported: the cache-hit path must stay cheap.
@@ -128,25 +131,22 @@ def usable_until(obtained_at, expires_in, refresh_before=DEFAULT_REFRESH_BEFORE)
     return obtained_at + expires_in - min(refresh_before, expires_in / 2.0)
 
 
-def token_entry(key, token, refresh_before=DEFAULT_REFRESH_BEFORE):
+def token_entry(key, token):
     """The cache entry for a token dict from ``_oauth.grant``. The refresh token is left out on purpose.
 
     A refresh grant deactivates the previous access token, which other runs may still hold;
     a password or client_credentials grant returns the active token instead, so it is the safe
     way to renew, and not storing the refresh token keeps less secret material at rest.
     """
-    obtained_at = float(token['obtained_at'])
-    expires_in = int(token['expires_in'])
+    # Only what a reader reads: is_usable (obtained_at, expires_in), the lookup (access_token,
+    # scopes) and _valid_entry (v, key). Each reader applies its own refresh_before.
     entry = {
         'v': SCHEMA_VERSION,
         'key': key,
         'access_token': token['access_token'],
-        'token_type': token.get('token_type', 'Bearer'),
         'scopes': list(token.get('scopes') or []),
-        'grant_used': token.get('grant_used'),
-        'obtained_at': obtained_at,
-        'expires_in': expires_in,
-        'usable_until': usable_until(obtained_at, expires_in, refresh_before),
+        'obtained_at': float(token['obtained_at']),
+        'expires_in': int(token['expires_in']),
     }
     # Which registered application and client the token came from, when the lookup registered it:
     # public identifiers that let forget_other_clients find tokens of replaced keys.
@@ -156,9 +156,11 @@ def token_entry(key, token, refresh_before=DEFAULT_REFRESH_BEFORE):
     return entry
 
 
-def failure_entry(key, message, now):
-    return {'v': SCHEMA_VERSION, 'key': key, 'error': message, 'failed_at': now,
-            'retry_after': now + NEGATIVE_TTL}
+def failure_entry(key, message, now, current=None):
+    """The entry that remembers a failed fetch: ``current``'s token, if it has one, stays in it."""
+    entry = dict(current) if current and 'access_token' in current else {'v': SCHEMA_VERSION, 'key': key}
+    entry.update(error=message, failed_at=now, retry_after=now + NEGATIVE_TTL)
+    return entry
 
 
 def is_usable(entry, now, refresh_before=DEFAULT_REFRESH_BEFORE, not_before=None):
@@ -179,21 +181,25 @@ def is_remembered_failure(entry, now, not_before=None):
 
 
 def _valid_entry(data, key):
-    """The entry if ``data`` is a well-formed entry for ``key`` of this schema, else None (a miss)."""
+    """The entry if ``data`` is a well-formed entry for ``key`` of this schema, else None (a miss).
+
+    An entry holds a token, a remembered failure, or both (a failure beside a token it did not replace).
+    """
     if not isinstance(data, dict) or data.get('v') != SCHEMA_VERSION or data.get('key') != key:
         return None
-    numbers = (int, float)
-    if 'error' in data:
-        if (isinstance(data['error'], str) and isinstance(data.get('failed_at'), numbers)
-                and isinstance(data.get('retry_after'), numbers)):
-            return data
+    if 'error' not in data and 'access_token' not in data:
         return None
-    if (isinstance(data.get('access_token'), str) and data['access_token']
+    numbers = (int, float)
+    if 'error' in data and not (isinstance(data['error'], str) and isinstance(data.get('failed_at'), numbers)
+                                and isinstance(data.get('retry_after'), numbers)):
+        return None
+    if 'access_token' in data and not (
+            isinstance(data['access_token'], str) and data['access_token']
             and isinstance(data.get('obtained_at'), numbers) and not isinstance(data.get('obtained_at'), bool)
             and isinstance(data.get('expires_in'), int) and not isinstance(data.get('expires_in'), bool)
             and data['expires_in'] > 0 and isinstance(data.get('scopes', []), list)):
-        return data
-    return None
+        return None
+    return data
 
 
 # ---------------------------------------------------------------------------- one tier on disk
@@ -292,13 +298,16 @@ class DiskTier(object):
 class TokenCache(object):
     """Memory, then the given tiers in order; fetch under the first tier's lock.
 
-    ``tiers`` is a list of DiskTier, fastest first (per-run, then persistent). With no
-    tiers and ``memory=False`` nothing is cached: every call fetches.
+    ``tiers`` is a list of DiskTier, fastest first (per-run, then persistent). ``open_later``,
+    when given, returns one more tier (or None) and is called once, when the given tiers miss:
+    the persistent tier's directory check and vault secrets cost nothing on a per-run hit.
+    With no tiers and ``memory=False`` nothing is cached: every call fetches.
     """
 
     def __init__(self, tiers, memory=True, warn=None, clock=time.time, sleep=time.sleep,
-                 monotonic=time.monotonic):
+                 monotonic=time.monotonic, open_later=None):
         self.tiers = list(tiers)
+        self._open_later = open_later
         self.memory = memory
         self._warn = warn or (lambda message: None)
         self._clock = clock
@@ -312,20 +321,33 @@ class TokenCache(object):
             entry = _MEMORY.get(key)
             if is_usable(entry, now, refresh_before, not_before):
                 return entry
-        for index, tier in enumerate(self.tiers):
+        failure = None
+        index = 0
+        while index < len(self.tiers) or self._open_deferred():
+            tier = self.tiers[index]
+            index += 1
             entry = tier.read(key)
-            if entry is None:
-                continue
-            if is_remembered_failure(entry, now, not_before):
-                raise RememberedFetchError(
-                    '%s (remembered from an attempt %s s ago, so that other hosts do not repeat it; '
-                    'the next attempt is made in %s s)'
-                    % (entry['error'], seconds(max(0, now - entry['failed_at'])),
-                       seconds(max(0, entry['retry_after'] - now))))
             if is_usable(entry, now, refresh_before, not_before):
-                self._remember(key, entry, self.tiers[:index])
+                self._remember(key, entry, self.tiers[:index - 1])
                 return entry
+            if failure is None and is_remembered_failure(entry, now, not_before):
+                failure = entry  # a usable token in a later tier still wins
+        if failure is not None:
+            raise _remembered(failure, now)
         return None
+
+    def all_tiers(self):
+        """The tiers, the deferred one opened."""
+        self._open_deferred()
+        return self.tiers
+
+    def _open_deferred(self):
+        """Open the tier ``open_later`` gives, once; True when that added a tier."""
+        open_later, self._open_later = self._open_later, None
+        tier = open_later() if open_later is not None else None
+        if tier is not None:
+            self.tiers.append(tier)
+        return tier is not None
 
     def fetch(self, key, fetch, refresh_before=DEFAULT_REFRESH_BEFORE, not_before=None, lock_timeout=60):
         """Read again under the key's lock, else call ``fetch()`` (a token dict) and store the result.
@@ -333,8 +355,8 @@ class TokenCache(object):
         ``fetch`` raises FetchError for a failure worth remembering; anything else propagates
         untouched and is not remembered.
         """
-        if not self.tiers:
-            return self._fetch_and_store(key, fetch, refresh_before)
+        if not self.all_tiers():
+            return self._fetch_and_store(key, fetch)
         with contextlib.ExitStack() as held:
             try:
                 held.enter_context(self.tiers[0].lock(key, lock_timeout, clock=self._monotonic, sleep=self._sleep))
@@ -353,7 +375,7 @@ class TokenCache(object):
             entry = self.read(key, refresh_before, not_before)
             if entry is not None:
                 return entry
-            return self._fetch_and_store(key, fetch, refresh_before)
+            return self._fetch_and_store(key, fetch)
 
     def forget_other_clients(self, application, client_id):
         """Drop the tokens of ``application`` that another client id fetched: that client is gone.
@@ -366,18 +388,18 @@ class TokenCache(object):
 
         for key in [key for key, entry in _MEMORY.items() if replaced(entry)]:
             del _MEMORY[key]
-        for tier in self.tiers:
+        for tier in self.all_tiers():
             for key in tier.keys():
                 if replaced(tier.read(key)):
                     tier.remove(key)
 
-    def _fetch_and_store(self, key, fetch, refresh_before):
+    def _fetch_and_store(self, key, fetch):
         try:
             token = fetch()
         except FetchError as exc:
             self._remember_failure(key, str(exc))
             raise
-        entry = token_entry(key, token, refresh_before)
+        entry = token_entry(key, token)
         self._remember(key, entry, self.tiers)
         return entry
 
@@ -393,11 +415,15 @@ class TokenCache(object):
                 self._drop_tier(tier, exc)
 
     def _remember_failure(self, key, message):
-        entry = failure_entry(key, message, self._clock())
+        """Remember the failure in the tiers that keep failures, beside the token each may hold.
+
+        The caller holds the key's lock, so no other writer runs between this read and write.
+        """
+        now = self._clock()
         for tier in list(self.tiers):
             if tier.remembers_failures:
                 try:
-                    tier.write(key, entry)
+                    tier.write(key, failure_entry(key, message, now, tier.read(key)))
                 except OSError as exc:
                     self._drop_tier(tier, exc)
 
@@ -415,6 +441,9 @@ def open_cache(mode, local_tmp, cache_dir=None, vault_secrets=(), cache_vault_id
                default_vault_id=None, encrypt='auto', warn=None):
     """The cache for one lookup call, with every fallback applied and explained once.
 
+    ``vault_secrets`` may be a callable that returns them: it is called when the persistent tier
+    is opened, which happens only when the per-run tier misses.
+
     An unusable persistent directory falls back to the per-run tier; an unusable per-run tier
     leaves the memory tier only (every worker then fetches its own token).
     """
@@ -431,14 +460,15 @@ def open_cache(mode, local_tmp, cache_dir=None, vault_secrets=(), cache_vault_id
              'own token.' % exc)
     else:
         tiers.append(DiskTier(path, 'per-run', remembers_failures=True))
-    if mode == 'persistent':
-        tier, problem = persistent_tier(cache_dir or default_persistent_directory(), vault_secrets,
+
+    def open_persistent():
+        secrets = vault_secrets() if callable(vault_secrets) else vault_secrets
+        tier, problem = persistent_tier(cache_dir or default_persistent_directory(), secrets,
                                         cache_vault_id, default_vault_id, encrypt)
         if tier is None:
             warn('iots_bearer: cache=persistent is not used: %s. Tokens are cached for this run only.' % problem)
-        else:
-            tiers.append(tier)
-    return TokenCache(tiers, memory=True, warn=warn)
+        return tier
+    return TokenCache(tiers, memory=True, warn=warn, open_later=open_persistent if mode == 'persistent' else None)
 
 
 def persistent_tier(path, vault_secrets=(), cache_vault_id=None, default_vault_id=None, encrypt='auto'):
@@ -458,6 +488,13 @@ def persistent_tier(path, vault_secrets=(), cache_vault_id=None, default_vault_i
             return None, 'its entries must be encrypted but %s' % exc
         chosen = None
     return DiskTier(path, 'persistent', vault=VaultCodec(secrets, chosen)), None
+
+
+def _remembered(entry, now):
+    return RememberedFetchError(
+        '%s (remembered from an attempt %s s ago, so that other hosts do not repeat it; '
+        'the next attempt is made in %s s)'
+        % (entry['error'], seconds(max(0, now - entry['failed_at'])), seconds(max(0, entry['retry_after'] - now))))
 
 
 def forget_memory():

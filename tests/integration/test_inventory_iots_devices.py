@@ -207,11 +207,27 @@ def test_device_groups_keeps_only_their_members(inventory, source):
 
 @pytest.fixture
 def no_requests_library(tmp_path):
-    """A PYTHONPATH on which ``import requests`` fails: a run that imports it cannot succeed."""
+    """A PYTHONPATH on which ``import requests`` fails and leaves a mark.
+
+    The mark (``IMPORT_ATTEMPTS`` in the environment) catches an attempt that the code swallows:
+    ``_client`` takes an ImportError of requests as "not installed" and carries on.
+    """
     folder = tmp_path / 'no-requests' / 'requests'
     folder.mkdir(parents=True)
-    (folder / '__init__.py').write_text('raise ImportError("this run must not import requests")\n')
-    return {'PYTHONPATH': str(folder.parent)}
+    (folder / '__init__.py').write_text(
+        'import os\n'
+        'with open(os.environ["IMPORT_ATTEMPTS"], "a") as mark:\n'
+        '    mark.write("requests\\n")\n'
+        'raise ImportError("this run must not import requests")\n')
+    return {'PYTHONPATH': str(folder.parent), 'IMPORT_ATTEMPTS': str(tmp_path / 'no-requests' / 'attempts')}
+
+
+def import_attempts(no_requests_library):
+    path = no_requests_library['IMPORT_ATTEMPTS']
+    if not os.path.exists(path):
+        return 0
+    with open(path) as handle:
+        return len(handle.read().split())
 
 
 def test_a_warm_cache_sends_no_request_and_never_imports_requests(
@@ -227,12 +243,14 @@ def test_a_warm_cache_sends_no_request_and_never_imports_requests(
     assert warm.rc == 0, warm
     assert warm.inventory() == cold.inventory()
     assert server_requests(emu) == {}
+    assert import_attempts(no_requests_library) == 0
 
-    if ANSIBLE_CORE < (2, 17):
-        return  # ansible-inventory has --flush-cache from 2.17 on (ansible-playbook has it on 2.16 too)
+    if ANSIBLE_CORE < (2, 19):
+        return  # ansible-inventory has --flush-cache from 2.19 on (2.16 to 2.18 give it to ansible-playbook only)
     # The same without the cache needs requests, so the poisoned run above proves it was not imported.
     missing = inventory(path, '--list', '--flush-cache', env=no_requests_library)
     assert missing.rc != 0
+    assert import_attempts(no_requests_library) >= 1  # the mark works
     assert 'Failed to import the required Python library (requests)' in ' '.join(missing.output.split()), missing
 
     flushed = inventory(path, '--list', '--flush-cache')
@@ -305,6 +323,52 @@ def test_a_playbook_never_evaluates_a_template_in_a_device_name(playbook, source
     assert 'uid=' not in result.output
 
 
+RELAY_PLAYBOOK = '''
+- name: Pass the device values on, every way a playbook can
+  hosts: "{{ target }}"
+  gather_facts: false
+  tasks:
+    - name: Copy them into facts
+      ansible.builtin.set_fact:
+        relayed_name: "{{ iots_device_name }}"
+        relayed_list: "{{ [iots_device_properties.note, hostvars[inventory_hostname].iots_device.name] }}"
+
+    - name: Write what each way gives
+      ansible.builtin.copy:
+        content: "{{ ([iots_device_name, composed_name, relayed_name, lookup('vars', 'iots_device_name')]
+                     + relayed_list + [group_names | select('match', 'name_') | length]) | join('|') }}\\n"
+        dest: "{{ out_dir }}/{{ inventory_hostname }}-{{ round }}.txt"
+        mode: "0600"
+
+    - name: Show one with debug var=
+      ansible.builtin.debug:
+        var: relayed_name
+'''
+
+
+def test_server_values_are_never_templated_on_any_path_of_a_playbook(ansible_env, source, tmp_path):
+    """compose, keyed_groups and hostname_template render the device values; a set_fact, hostvars, the vars
+    lookup and debug var= pass them on; the second run reads them from the inventory cache. A template in them
+    stays text everywhere (on 2.16-2.18 because the plugin marks them unsafe, on 2.19+ because the plugin
+    does not claim trust for what it sets: either break makes this fail)."""
+    path = source(compose={'composed_name': 'iots_device_name'},
+                  keyed_groups=[{'key': 'iots_device_name', 'prefix': 'name'}],
+                  hostname_template="{{ 'evil' if iots_device_name is search('lookup') else iots_device_type ~ '_' ~ "
+                                    "iots_device_id }}",
+                  cache=True, cache_plugin='ansible.builtin.jsonfile', cache_connection=str(tmp_path / 'cache'))
+    book = tmp_path / 'relay.yml'
+    book.write_text(RELAY_PLAYBOOK)
+    out_dir = tmp_path / 'out'
+    out_dir.mkdir()
+    for round_ in ('cold', 'warm'):
+        result = run_ansible_playbook(str(book), path, ansible_env, vars_file=tmp_path / 'vars.json',
+                                      variables={'target': 'evil', 'out_dir': str(out_dir), 'round': round_})
+        assert result.rc == 0, result
+        assert play_recap(result.output)['ok'] == 3, result
+        assert (out_dir / ('evil-%s.txt' % round_)).read_text() == '|'.join([EVIL] * 6 + ['1']) + '\n'
+        assert 'uid=' not in result.output
+
+
 def test_a_playbook_runs_on_an_iots_group(playbook, source):
     result, out_dir = playbook(source(with_groups=True), 'iots_group_lobby')
     assert result.rc == 0, result
@@ -315,7 +379,9 @@ def test_a_playbook_runs_on_an_iots_group(playbook, source):
 # ---------------------------------------------------------------------------- templated options, AWX
 
 def test_the_token_may_come_from_the_bearer_lookup(inventory, source, emu, fleet):
-    path = source(connection=False, token="{{ lookup('wso2.iots.iots_bearer', 'perm:devices:view') }}",
+    # device_types: the token must also let the plugin read the type list
+    path = source(connection=False,
+                  token="{{ lookup('wso2.iots.iots_bearer', 'perm:devices:view', 'perm:device-types:types') }}",
                   device_types=['virtual_firealarm'])
     result = inventory(path, env={'IOTS_URL': emu.url, 'IOTS_CA_PATH': emu.ca_path,
                                   'IOTS_CLIENT_ID': fleet['client_id'], 'IOTS_CLIENT_SECRET': fleet['client_secret']})
@@ -407,4 +473,12 @@ def test_an_unknown_group_name_fails_naming_the_known_ones(inventory, source, em
     result = inventory(path)
     assert_one_clear_failure(result, path, "no IoTS group named 'lobby'; the groups this user can see are: Lobby, "
                                            "warehouse")
+    assert emu.counts()['GET /devices'] == 0
+
+
+def test_an_unknown_device_type_fails_naming_the_known_ones(inventory, source, emu):
+    path = source(device_types=['android', 'firealarm'])
+    result = inventory(path)
+    assert_one_clear_failure(result, path, "device_types: 'firealarm' is not a device type of this server; it knows: "
+                                           "android, virtual_firealarm.")
     assert emu.counts()['GET /devices'] == 0

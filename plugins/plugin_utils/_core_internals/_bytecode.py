@@ -20,7 +20,6 @@ import importlib.util
 import marshal
 import os
 import sys
-import tempfile
 
 from ansible_collections.wso2.iots.plugins.plugin_utils._core_internals import enabled
 
@@ -107,23 +106,14 @@ def _compile(path):
 
 def _write_bundle(bundle, data):
     """Replace the bundle atomically; False when it cannot be written (a read-only install)."""
+    # Imported here: only the worker that makes the bundle writes one.
+    from ansible_collections.wso2.iots.plugins.plugin_utils._private_files import replace_file
     try:
         os.makedirs(BUNDLE_DIR, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=BUNDLE_DIR, prefix='.modules-')
+        replace_file(BUNDLE_DIR, os.path.basename(bundle), data, 0o644)  # code, like the .pyc files beside it
     except OSError:
         return False
-    try:
-        with os.fdopen(handle, 'wb') as output:
-            output.write(data)
-        os.chmod(temporary, 0o644)  # code, like the .pyc files beside it
-        os.replace(temporary, bundle)
-        return True
-    except OSError:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        return False
+    return True
 
 
 def _load_module(fullname):

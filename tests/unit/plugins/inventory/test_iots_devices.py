@@ -45,6 +45,7 @@ class FakeServer(object):
         self.devices = list(devices)
         self.groups = groups or {}  # name -> (owner, [(type, id)])
         self.fail = fail
+        self.types = ['android', 'virtual_firealarm']
         self.calls = []
         self.options = {}
 
@@ -69,6 +70,10 @@ class FakeServer(object):
         return [d for d in self.devices
                 if all(value is None or dict(d, **d.get('enrolmentInfo', {})).get(key) == value
                        for key, value in wanted.items())]
+
+    def device_types(self, client, token):
+        self.calls.append(('types',))
+        return list(self.types)
 
     def list_groups(self, client, token, **kwargs):
         self.calls.append(('groups',))
@@ -441,3 +446,82 @@ def test_without_cache_every_parse_asks(parse, server):
     parse()
     parse()
     assert len(server.requests('token')) == 2
+
+
+# ---------------------------------------------------------------------------- words instead of an empty inventory
+
+def test_an_unknown_device_type_is_an_error_naming_the_known_ones(parse, server):
+    server.devices = three_devices()
+    with pytest.raises(AnsibleError) as caught:
+        parse(device_types=['android', 'andriod'])
+    message = str(caught.value)
+    assert "device_types: 'andriod' is not a device type of this server; it knows: android, virtual_firealarm." in message
+    assert server.requests('devices') == []  # before the long part
+    assert server.requests('token') == [('token', ('devices:view', 'device-types:types'))]
+
+
+def test_known_device_types_cost_one_type_list(parse, server):
+    server.devices = three_devices()
+    assert sorted(parse(device_types=['android']).hosts) == ['android_a1', 'android_a2', 'android_a3']
+    assert server.requests('types') == [('types',)]
+    parse()
+    assert server.requests('types') == [('types',)]  # no filter, no type list
+
+
+@pytest.mark.parametrize('key, words', [
+    ('device_type', 'device_type (did you mean device_types?) is no option of this plugin'),
+    ('stauses', 'stauses (did you mean statuses?) is no option'),
+    ('zzz', 'zzz is no option of this plugin; its options: ansible-doc -t inventory wso2.iots.iots_devices'),
+])
+def test_an_unknown_key_in_the_source_is_an_error_naming_it(parse, server, key, words):
+    with pytest.raises(AnsibleError) as caught:
+        parse(**{key: ['android']})
+    assert words in ' '.join(str(caught.value).split())
+    assert server.requests() == []
+
+
+# ---------------------------------------------------------------------------- breaks that once went unseen
+
+def test_a_cache_entry_of_another_user_or_client_is_not_used(parse, server, cached):
+    # Other users see other devices: who asks is part of what an entry answers.
+    server.devices = three_devices()
+    parse(cached)
+    parse(cached)
+    assert len(server.requests('token')) == 1
+    parse(cached, client_id='other-client')
+    assert len(server.requests('token')) == 2
+    parse(cached, client_id='other-client', username='alice', password='pw')
+    assert len(server.requests('token')) == 3
+    parse(cached, client_id='other-client', username='alice', password='pw')
+    assert len(server.requests('token')) == 3
+
+
+def test_no_server_value_is_a_trusted_template(server):
+    """2.16 to 2.18 template every str that is not AnsibleUnsafe: the plugin's wrap_var is what keeps a
+    device's {{ ... }} text there, and this fails without it. 2.19+ template only what is tagged trusted;
+    there wrap_var only removes that tag, which no server value has, so removing it changes nothing
+    (the playbook test in tests/integration catches the 2.19+ break: the plugin claiming trust)."""
+    try:
+        from ansible.template import is_trusted_as_template
+    except ImportError:  # ansible-core < 2.19
+        from ansible.utils.unsafe_proxy import AnsibleUnsafe
+
+        def is_trusted_as_template(value):
+            return not isinstance(value, AnsibleUnsafe)
+
+    variables = iots_devices.host_variables(
+        device('android', 'a1', name=EVIL, owner=EVIL, properties={EVIL: EVIL}), [EVIL])
+
+    def strings(value):
+        if isinstance(value, dict):
+            for item in value.values():
+                yield from strings(item)
+        elif isinstance(value, list):
+            for item in value:
+                yield from strings(item)
+        elif isinstance(value, str):
+            yield value
+
+    found = [text for name, value in variables.items() if name != 'ansible_connection' for text in strings(value)]
+    assert EVIL in found and 'a1' in found
+    assert [text for text in found if is_trusted_as_template(text)] == []

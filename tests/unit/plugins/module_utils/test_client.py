@@ -432,15 +432,20 @@ def tls_server(self_signed):
     listener = socket.socket()
     listener.bind(('127.0.0.1', 0))
     listener.listen(5)
-    listener.settimeout(10)
+    # A short accept timeout, so that the thread ends soon after the test: a thread still alive
+    # when a later test forks (the token cache tests do, as Ansible does) makes Python 3.12+ warn.
+    listener.settimeout(0.05)
     stop = threading.Event()
 
     def serve_forever():
         while not stop.is_set():
             try:
                 raw, _address = listener.accept()
-            except (socket.timeout, OSError):
+            except socket.timeout:
+                continue
+            except OSError:
                 return
+            raw.settimeout(10)
             try:
                 with context.wrap_socket(raw, server_side=True) as conn:
                     conn.recv(65536)
@@ -454,6 +459,7 @@ def tls_server(self_signed):
     thread.start()
     yield 'https://127.0.0.1:%d' % listener.getsockname()[1]
     stop.set()
+    thread.join(15)
     listener.close()
 
 

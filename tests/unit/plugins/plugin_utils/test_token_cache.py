@@ -11,6 +11,7 @@ import multiprocessing
 import os
 import signal
 import stat
+import threading
 import time
 
 import pytest
@@ -53,6 +54,17 @@ class Fetcher(object):
         if self.fail:
             raise self.fail
         return token('tok-%d' % self.calls, self.expires_in, obtained_at=self.clock())
+
+
+def fork_context():
+    """multiprocessing's fork context, as Ansible starts its workers; the test process must have no other thread.
+
+    Forking a process with threads may deadlock the child, and Python 3.12+ warns about it. A thread left by an
+    earlier test fails here, with its name, instead.
+    """
+    others = [thread.name for thread in threading.enumerate() if thread is not threading.main_thread()]
+    assert not others, 'threads left running by an earlier test: %s' % ', '.join(others)
+    return multiprocessing.get_context('fork')
 
 
 def per_run_cache(run_tmp, clock=None, memory=False, warnings=None):
@@ -265,7 +277,7 @@ def test_a_writer_killed_mid_write_leaves_the_old_entry_readable(run_tmp):
     key = tc.cache_key(URL, 'password', 'admin', 'cid', [])
     get(cache, key, Fetcher(Clock()))
     read_end, write_end = os.pipe()
-    worker = multiprocessing.get_context('fork').Process(
+    worker = fork_context().Process(
         target=_write_then_hang, args=(cache.tiers[0].path, key, write_end))
     worker.start()
     assert os.read(read_end, 1) == b'x'  # the new content is written and synced, not yet renamed
@@ -390,7 +402,7 @@ def test_unusable_persistent_directory_warns_and_falls_back_to_per_run(run_tmp, 
     os.chmod(str(shared), 0o777)
     warnings = []
     cache = tc.open_cache('persistent', run_tmp, cache_dir=str(shared), warn=warnings.append)
-    assert [t.name for t in cache.tiers] == ['per-run']
+    assert [t.name for t in cache.all_tiers()] == ['per-run']
     assert len(warnings) == 1
     assert 'cache=persistent is not used' in warnings[0] and 'mode 0777' in warnings[0]
     assert 'for this run only' in warnings[0]
@@ -399,7 +411,7 @@ def test_unusable_persistent_directory_warns_and_falls_back_to_per_run(run_tmp, 
 def test_write_failure_in_persistent_tier_warns_once_and_keeps_per_run(run_tmp, tmp_path, monkeypatch):
     warnings = []
     cache = tc.open_cache('persistent', run_tmp, cache_dir=str(tmp_path / 'p'), warn=warnings.append)
-    persistent = cache.tiers[1]
+    persistent = cache.all_tiers()[1]
     real_mkstemp = files.tempfile.mkstemp
 
     def read_only(*args, **kwargs):
@@ -529,17 +541,17 @@ def test_several_vault_ids_and_no_choice_persist_nothing(run_tmp, tmp_path):
     warnings = []
     cache = persistent_cache(run_tmp, str(tmp_path / 'p'), [('dev', secret('a')), ('prod', secret('b'))],
                              warnings=warnings)
-    assert [t.name for t in cache.tiers] == ['per-run']
+    assert [t.name for t in cache.all_tiers()] == ['per-run']
     assert '2 vault ids are loaded (dev, prod) and none is chosen' in warnings[0]
     chosen = persistent_cache(run_tmp, str(tmp_path / 'p'), [('dev', secret('a')), ('prod', secret('b'))],
                               vault_id='prod')
-    assert chosen.tiers[1].vault.encrypt_with[0] == 'prod'
+    assert chosen.all_tiers()[1].vault.encrypt_with[0] == 'prod'
 
 
 def test_encrypt_required_without_a_secret_persists_nothing(run_tmp, tmp_path):
     warnings = []
     cache = persistent_cache(run_tmp, str(tmp_path / 'p'), [], encrypt='required', warnings=warnings)
-    assert [t.name for t in cache.tiers] == ['per-run']
+    assert [t.name for t in cache.all_tiers()] == ['per-run']
     assert 'must be encrypted but no vault secret is loaded' in warnings[0]
 
 
@@ -577,7 +589,7 @@ def _racer(run_tmp, key, log_path, result_path, start_at):
 def test_one_fetch_for_many_forked_processes(run_tmp, tmp_path):
     key = tc.cache_key(URL, 'password', 'admin', 'cid', ['perm:a'])
     log_path, result_path = str(tmp_path / 'fetches'), str(tmp_path / 'results')
-    context = multiprocessing.get_context('fork')
+    context = fork_context()
     start_at = time.time() + 0.5
     workers = [context.Process(target=_racer, args=(run_tmp, key, log_path, result_path, start_at))
                for _worker in range(12)]
@@ -620,7 +632,7 @@ def _hold_lock(directory, key, ready, seconds):
 def start_lock_holder(holder, directory, key, seconds):
     """A forked process that runs ``holder`` (it takes the lock on ``key``); returns once it holds it."""
     read_end, write_end = os.pipe()
-    process = multiprocessing.get_context('fork').Process(target=holder, args=(directory, key, write_end, seconds))
+    process = fork_context().Process(target=holder, args=(directory, key, write_end, seconds))
     process.start()
     os.read(read_end, 1)
     return process
@@ -688,3 +700,98 @@ def test_a_token_written_by_the_lock_holder_is_used_after_a_lock_timeout(run_tmp
     assert fetch.calls == 0
     holder.terminate()
     holder.join()
+
+
+# ---------------------------------------------------------------------------- a failure never hides a usable token
+
+def test_a_failed_forced_refresh_keeps_the_usable_token_for_everyone_else(run_tmp):
+    clock = Clock(1000)
+    cache = per_run_cache(run_tmp, clock)
+    key = tc.cache_key(URL, 'password', 'admin', 'cid', [])
+    get(cache, key, Fetcher(clock))  # usable until 4300 (refresh_before 300), or 3100 (1500)
+    clock.now = 3200
+    failing = Fetcher(clock, fail=tc.FetchError('POST https://iots/token: HTTP 503 busy'))
+    with pytest.raises(tc.FetchError):
+        get(cache, key, failing, not_before=3200)
+    # the other hosts of the run still get the token fetched at 1000, without a request
+    assert get(cache, key, failing)['access_token'] == 'tok-1'
+    assert failing.calls == 1
+    # a reader for whom that token is no longer good enough gets the failure, without a request
+    with pytest.raises(tc.RememberedFetchError, match='HTTP 503 busy'):
+        get(cache, key, failing, refresh_before=1500)
+    assert failing.calls == 1
+    # a forced refresh that starts after the failure tries again (after a password rotation, say)
+    clock.now = 3201
+    assert get(cache, key, Fetcher(clock), not_before=3201)['access_token'] == 'tok-1'
+
+
+def test_a_failed_fetch_for_a_larger_refresh_before_keeps_the_token(run_tmp):
+    clock = Clock(1000)
+    cache = per_run_cache(run_tmp, clock)
+    key = tc.cache_key(URL, 'password', 'admin', 'cid', [])
+    get(cache, key, Fetcher(clock))
+    clock.now = 3200
+    with pytest.raises(tc.FetchError):
+        get(cache, key, Fetcher(clock, fail=tc.FetchError('HTTP 500')), refresh_before=1500)
+    assert get(cache, key, Fetcher(clock, fail=AssertionError('no request expected')))['access_token'] == 'tok-1'
+
+
+def test_the_failure_beside_a_token_ends_with_the_token(run_tmp):
+    clock = Clock(1000)
+    cache = per_run_cache(run_tmp, clock)
+    key = tc.cache_key(URL, 'password', 'admin', 'cid', [])
+    get(cache, key, Fetcher(clock, expires_in=100))
+    clock.now = 1040
+    with pytest.raises(tc.FetchError):
+        get(cache, key, Fetcher(clock, fail=tc.FetchError('HTTP 500')), not_before=1040)
+    clock.now = 1060  # the token is past its refresh time, the failure still remembered
+    with pytest.raises(tc.RememberedFetchError):
+        get(cache, key, Fetcher(clock))
+    clock.now = 1070  # and after 30 s the next reader fetches
+    assert get(cache, key, Fetcher(clock))['access_token'] == 'tok-1'
+
+
+# ---------------------------------------------------------------------------- the persistent tier only on a per-run miss
+
+def test_a_per_run_hit_never_touches_the_persistent_tier(run_tmp, tmp_path):
+    key = tc.cache_key(URL, 'password', 'admin', 'cid', [])
+    get(tc.open_cache('per_run', run_tmp), key, Fetcher(Clock(time.time())))
+    tc.forget_memory()
+    directory = tmp_path / 'never' / 'made'
+    asked = []
+
+    def secrets():
+        asked.append(True)
+        return [('iots', secret('s3cret'))]
+    cache = tc.open_cache('persistent', run_tmp, cache_dir=str(directory), vault_secrets=secrets)
+    assert cache.read(key)['access_token'] == 'tok-1'
+    assert not (tmp_path / 'never').exists() and asked == []
+    # a miss opens it, secrets and all
+    other = tc.cache_key(URL, 'password', 'other', 'cid', [])
+    assert cache.read(other) is None
+    assert directory.is_dir() and asked == [True]
+    cache.fetch(other, Fetcher(Clock(time.time())))
+    assert is_vault_file(entry_file(str(directory), other))
+
+
+def is_vault_file(data):
+    return data.startswith(b'$ANSIBLE_VAULT;')
+
+
+def test_entries_keep_only_what_a_reader_reads(run_tmp):
+    entry = get(per_run_cache(run_tmp), tc.cache_key(URL, 'password', 'admin', 'cid', []), Fetcher(Clock()))
+    assert sorted(entry) == ['access_token', 'expires_in', 'key', 'obtained_at', 'scopes', 'v']
+
+
+def test_a_failure_record_in_the_persistent_tier_is_a_miss(run_tmp, tmp_path):
+    # The persistent tier never keeps failures; one found there (an older version, a copied
+    # directory) must not fail this run's lookups for 30 s.
+    directory = tmp_path / 'p'
+    directory.mkdir(mode=0o700)
+    key = tc.cache_key(URL, 'password', 'admin', 'cid', [])
+    now = time.time()
+    files.write_private_file(str(directory), key + '.json', json.dumps(
+        tc.failure_entry(key, 'HTTP 500 from another day', now)).encode('utf-8'))
+    cache = persistent_cache(run_tmp, str(directory), clock=Clock(now + 1))
+    assert cache.read(key) is None
+    assert get(cache, key, Fetcher(Clock(now + 1)))['access_token'] == 'tok-1'
