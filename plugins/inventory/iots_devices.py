@@ -309,7 +309,7 @@ def _names(value, option):
 
 def _http_modules():
     """The HTTP side of the collection, imported on a cache miss only (a cache hit never loads requests)."""
-    from ansible_collections.wso2.iots.plugins.module_utils import _access_token, _client, _device_api
+    from ansible_collections.wso2.iots.plugins.module_utils import _access_token, _client
 
     return _client, _access_token, _device_api
 

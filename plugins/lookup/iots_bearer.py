@@ -368,7 +368,7 @@ class TokenRequest(object):
         # Before registering, the client id is not known yet; the application name stands for it,
         # with its grant types: Entgra gives the name other keys for another set.
         if self.registers_application:
-            client = 'application:%s:%s' % (self.application_name, ' '.join(sorted(self.grant_types)))
+            client = 'application:%s:%s' % (self.application_name, ' '.join(sorted(self.grant_types or ())))
         else:
             client = self.client_id
         username = self.username if self.grant_type == GRANT_PASSWORD else None

@@ -61,8 +61,8 @@ def _import_bytecode_module():
     if enabled():
         try:
             spec = importlib.util.spec_from_file_location(name, os.path.join(os.path.dirname(__file__), '_bytecode.py'))
-            sys.modules[name] = module = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(module)
+            sys.modules[name] = module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]  # a file spec
+            spec.loader.exec_module(module)  # type: ignore[union-attr]  # a file spec has a loader
             return module
         except Exception:  # pylint: disable=broad-except
             sys.modules.pop(name, None)

@@ -41,9 +41,9 @@ def load_with_bytecode(fullname):
     """Import one of our modules with importlib's file loader (which keeps bytecode); may raise anything."""
     parent, dummy, leaf = fullname.rpartition('.')
     spec = importlib.util.spec_from_file_location(fullname, source_path(fullname))
-    module = sys.modules[fullname] = importlib.util.module_from_spec(spec)
+    module = sys.modules[fullname] = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]  # a file spec
     try:
-        spec.loader.exec_module(module)
+        spec.loader.exec_module(module)  # type: ignore[union-attr]  # a file spec has a loader
     except BaseException:
         del sys.modules[fullname]
         raise
@@ -80,7 +80,7 @@ def _load_bundle(fullnames):
             return  # each module from its own bytecode, which a read-only install may ship
     for fullname, path, code in zip(fullnames, paths, codes):
         module = sys.modules[fullname] = importlib.util.module_from_spec(
-            importlib.util.spec_from_file_location(fullname, path))
+            importlib.util.spec_from_file_location(fullname, path))  # type: ignore[arg-type]  # a file spec
         try:
             exec(code, module.__dict__)  # pylint: disable=exec-used
         except BaseException:
