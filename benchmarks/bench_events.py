@@ -115,6 +115,7 @@ def main(argv=None):
     ensure_collection_tree()
     with tempfile.TemporaryDirectory(prefix='bench_events_') as tmp:
         ready = os.path.join(tmp, 'ready.json')
+        # pylint: disable-next=consider-using-with  # stopped in the finally below
         emulator = subprocess.Popen([sys.executable, '-m', 'iots_emulator', '--port', '0', '--state-dir', tmp,
                                      '--ready-file', ready], cwd=os.path.join(REPO, 'tests', 'emulator'),
                                     stdout=subprocess.DEVNULL)

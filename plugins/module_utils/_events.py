@@ -96,7 +96,7 @@ def parse_args(args):
     unknown = sorted(name for name in args if name not in known and name != 'eda_feedback_queue')
     if unknown:
         raise ValueError('unknown argument(s): %s' % ', '.join(unknown))
-    parsed = {}
+    parsed: dict = {}
     for name in STRING_ARGS:
         value = args.get(name)
         if value is not None and not isinstance(value, str):
@@ -220,7 +220,7 @@ class Poller(object):
         self.needs = needs
         self.token = None
         self.devices = None  # enrolment id -> row, after the baseline
-        self.watermark = None  # server time of the previous activities query
+        self.watermark: float = 0.0  # server time of the previous activities query (set by the baseline scan)
         self.seen = {}  # (activity id, type, device id, status) -> server time first seen
         self.polls = 0
 

@@ -12,8 +12,8 @@ import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SPEC = importlib.util.spec_from_file_location('iots_scripts_pythons', os.path.join(REPO, 'scripts', 'pythons.py'))
-pythons = importlib.util.module_from_spec(SPEC)
-SPEC.loader.exec_module(pythons)
+pythons = importlib.util.module_from_spec(SPEC)  # type: ignore[arg-type]  # a file spec
+SPEC.loader.exec_module(pythons)  # type: ignore[union-attr]  # a file spec has a loader
 
 
 def test_the_matrix_is_read_from_the_noxfile():

@@ -39,7 +39,7 @@ USED = {
 SCOPE_IN_DOCS = re.compile(r'C\(((?:perm|dm|gm):[a-z:-]+)\)')
 
 
-@pytest.mark.parametrize('module', sorted(USED, key=lambda m: m.__name__), ids=lambda m: m.__name__.rsplit('.', 1)[-1])
+@pytest.mark.parametrize('module', sorted(USED, key=lambda m: m.__name__), ids=lambda m: m.__name__.rsplit('.', 1)[-1])  # type: ignore[attr-defined]
 def test_documented_scopes_are_the_ones_asked_for(module):
     expected = set()
     for flavor in FLAVORS:
