@@ -181,7 +181,9 @@ from ansible_collections.wso2.iots.plugins.module_utils._access_token import ser
 from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsOptionError
 from ansible_collections.wso2.iots.plugins.module_utils._resource import NONE, Change, Resource, run
 
-CREATED, UPDATED, DELETED = 'created', 'updated', 'deleted'
+CREATED = 'created'
+UPDATED = 'updated'
+DELETED = 'deleted'
 # option -> the meta definition's field (the flags are always stored, as false when not sent)
 _FLAGS = (('claimable', 'claimable'), ('policy_monitoring', 'policyMonitoringEnabled'))
 
