@@ -7,12 +7,14 @@
 emulator, as IoTS 3.2.0 and as Entgra 7: a custom type and a device of it, a group, a policy for it; check mode
 and diff predict the first run, which writes; the second run sends no write request and no apply-changes."""
 
+import os
 import uuid
 
 import pytest
 import requests
 
 PLAYBOOK = 'module_iots_policy/config.yml'
+EXAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), 'playbooks')
 VERSIONS = {'iots': '3.2.0', 'entgra': 'entgra'}
 
 
@@ -53,3 +55,21 @@ def test_configuration_as_code_twice(run_playbook, recap, emu, flavor):
     counts = emu.counts()
     assert counts['api:write'] == 0 and counts['PUT /policies/apply-changes'] == 0
     assert recap(second.output)['changed'] == 0
+
+
+def test_example_configure_playbook_twice(run_playbook, recap, emu, tmp_path):
+    """playbooks/configure.yml (the demo runs it after provision.yml): the second run reports changed=0."""
+    keys = register(emu, 'it_config_example')
+    emu.state.policies.apply_delay = 0.2
+    credentials = tmp_path / 'credentials.yml'
+    credentials.write_text('iots_url: %s\niots_client_id: %s\niots_client_secret: %s\n'
+                           % (emu.url, keys['client_id'], keys['client_secret']))
+    extra = {'iots_credentials_file': str(credentials)}
+    first = run_playbook(os.path.join(EXAMPLES, 'configure.yml'), extra_vars=extra)
+    assert first.rc == 0, first
+    assert recap(first.output)['changed'] == 4
+    assert emu.counts()['token'] == 1
+    emu.reset()
+    again = run_playbook(os.path.join(EXAMPLES, 'configure.yml'), extra_vars=extra)
+    assert again.rc == 0, again
+    assert recap(again.output)['changed'] == 0 and emu.counts()['api:write'] == 0
