@@ -291,3 +291,31 @@ def test_entgra_policy_differences(api, emu):
     stored = api('GET', '/policies/%d' % create(api, policy(unique_name('p')))).json()
     assert stored['policyType'] == 'GENERAL' and stored['policyPayloadVersion'] == '2.0'
     assert api('GET', '/policies/999999').json() == 'Policy not found.'
+
+
+def test_apply_changes_pushes_only_where_the_effective_policy_changed(api, emu):
+    """PM applyChangesMadeToPolicies + PolicyEnforcementDelegatorImpl.delegate: devices of a type with an updated
+    policy are re-evaluated; a policy operation is queued where the effective policy is new, another or updated.
+    A PUT that changes nothing still marks the policy updated, so the next apply-changes pushes it again."""
+    emu.state.policies.apply_delay = 0
+    emu.state.policies.task_due = None  # no task of an earlier test pending
+    name = unique_name('pushtype')
+    api('POST', '/admin/device-types', json=definition(name))
+    emu.seed_devices(name, ['a', 'b', 'c'])
+    emu.configure(version='3.2.0')
+    store = emu.state.policies
+
+    def apply():
+        assert api('PUT', '/policies/apply-changes').status_code == 200
+        api('GET', '/policies?offset=0&limit=1')  # the task runs
+        pushes = [count for device_type, count in store.pushes if device_type == name]
+        del store.pushes[:]
+        return sum(pushes)
+
+    body = policy(unique_name('p'), device_type=name, active=True)
+    first = create(api, body)
+    assert apply() == 3
+    create(api, policy(unique_name('p'), device_type=name, active=True))  # lower precedence: no device changes
+    assert apply() == 0
+    api('PUT', '/policies/%d' % first, json=body)  # identical content, still updated
+    assert apply() == 3

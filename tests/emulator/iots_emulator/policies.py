@@ -47,7 +47,8 @@ class PolicyStore(object):
         self.apply_delay = DEFAULT_APPLY_DELAY
         self.task_due = None  # when the scheduled apply-changes task runs, or None
         self.applied = 0  # apply-changes tasks that ran
-        self.pushes = []  # (device type, devices re-evaluated) per task and type
+        self.pushes = []  # (device type, devices sent a policy operation) per task and type
+        self.effective = {}  # device type -> id of the policy the last task enforced
 
     def sorted(self, tenant):
         return sorted((p for p in self.by_id.values() if p['_tenant'] == tenant),
@@ -67,16 +68,26 @@ class PolicyStore(object):
         return self.next_feature_id - 1
 
     def run_due(self, now, devices):
-        """The scheduled task, if its time has come: every policy's ``updated`` cleared, the devices of
-        each type with an updated policy re-evaluated (PolicyManagerImpl.applyChangesMadeToPolicies)."""
+        """The scheduled task, if its time has come: every policy's ``updated`` cleared; for each type with an
+        updated policy the devices are re-evaluated and get a policy operation when their effective policy is new,
+        another or updated (PolicyManagerImpl.applyChangesMadeToPolicies, PolicyEnforcementDelegatorImpl.delegate).
+        Simplified: a device's effective policy is the type's active policy of the lowest priority number."""
         if self.task_due is None or now < self.task_due:
             return
         self.task_due = None
         self.applied += 1
         types = sorted(set(p['profile']['deviceType'] for p in self.by_id.values() if p['updated']))
         for device_type in types:
-            count = len([d for d in devices.devices() if d.type == device_type and d.status != 'REMOVED'])
-            self.pushes.append((device_type, count))
+            active = sorted((p for p in self.by_id.values() if p['active'] and p['profile']['deviceType'] == device_type),
+                            key=lambda p: (p['priorityId'], p['id']))
+            effective = active[0] if active else None
+            known = self.effective.get(device_type)
+            if effective is None and known is None:
+                continue
+            if effective is None or effective['id'] != known or effective['updated']:
+                count = len([d for d in devices.devices() if d.type == device_type and d.status != 'REMOVED'])
+                self.pushes.append((device_type, count))
+            self.effective[device_type] = effective['id'] if effective else None
         for policy in self.by_id.values():
             policy['updated'] = False
 
