@@ -269,6 +269,7 @@ class DeviceType(Resource):
     """One device type: the DeviceType JSON {id, name, deviceTypeMetaDefinition}, or None."""
 
     noun = 'device type'
+    actions = (CREATED, UPDATED, DELETED, NONE)
 
     def check(self):
         params = self.params

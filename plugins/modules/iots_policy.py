@@ -287,6 +287,8 @@ def _order(policies, policy_id, priority):
     rank = min(max(priority, 1), len(ids) + 1)
     if policy_id in current and current.index(policy_id) + 1 == rank:
         return None
+    if policy_id not in current and rank == len(ids) + 1:
+        return None  # a new policy comes last anyway
     ids.insert(rank - 1, policy_id)
     return ids
 
@@ -295,6 +297,7 @@ class Policy(Resource):
     """One policy: ``{policies, match, group_ids}``, the Policy JSON of IoTS and the groups' ids by name."""
 
     noun = 'policy'
+    actions = (CREATED, UPDATED, DELETED, NONE)
 
     def check(self):
         params = self.params
@@ -439,8 +442,9 @@ class Policy(Resource):
         if exc.details.get('changed'):
             return exc
         what = '; '.join(item for item in done if item)
-        exc.message = '%s The run had %s; the change is not yet pushed to devices (apply-changes has not run): run the ' \
-                      'task again, or apply the changes in the console.' % (exc.message, what or 'written nothing')
+        exc.message = ('%s The run had %s; the change is not yet pushed to devices (apply-changes has not run). A new '
+                       'run of this task finds nothing to change and will not push it: apply the changes in the console '
+                       '(Policies, Apply changes) or with PUT /policies/apply-changes.' % (exc.message, what or 'written nothing'))
         exc.details = dict(exc.details, changed=bool(what))
         return exc
 

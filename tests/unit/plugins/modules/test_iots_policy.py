@@ -197,7 +197,8 @@ def test_failure_before_apply_changes_says_what_was_done(run, emu):
     run(**policy())
     result = run(timeout=1, **policy())
     assert result.failed and result['changed'] is True
-    assert 'created policy' in result['msg'] and 'not yet pushed to devices' in result['msg']
+    assert 'created policy' in result['msg'] and 'not yet pushed to devices' in result['msg'], result['msg']
+    assert '1 of 1 policy(s) changed' in result['msg']
     emu.state.policies.task_due = None
 
 
@@ -209,3 +210,10 @@ def test_info_lists_with_content_as_mappings(run, emu):
     assert found['changed'] is False and len(found['policies']) == 1
     assert found['policies'][0]['features'][1]['content'] == {'allowSimple': False, 'minLength': 6}
     assert writes(emu) == 0
+
+
+def test_a_new_policy_asked_to_be_last_needs_no_renumbering(run, emu):
+    run(**policy(apply_changes=False))
+    emu.reset()
+    result = run(**policy(priority=99, apply_changes=False))
+    assert result['changed'] is True and emu.counts()['PUT /policies/priorities'] == 0
