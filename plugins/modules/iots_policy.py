@@ -80,8 +80,10 @@ options:
         type: str
         required: true
       content:
-        description: "The feature's settings, a mapping, for example C({minLength: 6, allowSimple: false})."
-        type: dict
+        description:
+          - "The feature's settings, a mapping, for example C({minLength: 6, allowSimple: false})."
+          - Anything else fails the task before any request.
+        type: raw
         required: true
   roles:
     description:
