@@ -17,7 +17,7 @@
   mapping, is an ``IotsOptionError``
 """
 
-from ansible.module_utils.common._collections_compat import Mapping
+from collections.abc import Mapping
 
 from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsOptionError
 from ansible_collections.wso2.iots.plugins.module_utils._policy_api import parsed_content, shown_content
