@@ -124,9 +124,8 @@ def test_bad_input_fails_before_any_request(run, emu, flavor, args, words):
     assert sum(value for key, value in emu.counts().items() if key != 'control') == 0
 
 
+@pytest.mark.parametrize('flavor', ['entgra'], indirect=True)
 def test_entgra_absent_with_force_deletes_type_and_devices(run, emu, flavor):
-    if flavor != 'entgra':
-        pytest.skip('only Entgra deletes device types')
     args = sensor()
     run(**args)
     emu.seed_devices(args['name'], ['d1', 'd2'])
