@@ -40,7 +40,7 @@ def main(args):
     status = 0
     with Emulator(port=0, state_dir=os.path.join(work, 'emulator')) as emulator:
         print('IoTS emulator on %s (CA certificate %s)' % (emulator.url, emulator.ca_path), flush=True)
-        for name in ('bootstrap', 'provision'):
+        for name in ('bootstrap', 'provision', 'configure'):
             print('\n==== ansible-playbook playbooks/%s.yml' % name, flush=True)
             command = ['ansible-playbook', '-i', 'inventory/localhost.yml', 'playbooks/%s.yml' % name,
                        '-e', 'iots_url=%s' % emulator.url, '-e', 'iots_ca_path=%s' % emulator.ca_path,

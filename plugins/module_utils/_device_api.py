@@ -230,7 +230,13 @@ def disenroll_device(client, token, device_type, device_id):
 
 
 def device_types(client, token):
-    return list(_json(_call(client, token, 'device_types', 'GET', '/device-types')).get('deviceTypes') or [])
+    """The names of the device types the server knows. IoTS 3.2 answers ``{count, deviceTypes: [names]}``;
+    Entgra (since 3.2.6) a JSON list of DeviceType objects ``[{id, name, deviceTypeMetaDefinition}]``."""
+    response = _call(client, token, 'device_types', 'GET', '/device-types')
+    data = response.json() if response.text.strip() else None
+    if isinstance(data, list) and all(isinstance(item, dict) and isinstance(item.get('name'), str) for item in data):
+        return [item['name'] for item in data]
+    return list(_json(response).get('deviceTypes') or [])
 
 
 def unknown_types_error(wanted, known):

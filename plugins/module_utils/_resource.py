@@ -146,7 +146,8 @@ class PartialRunError(IotsError):
 
     def __init__(self, cause, resource, done, failed, pending):
         records = done + [failed]
-        changed = [item for item in done if item['changed']]
+        # The failed object counts too when its cause says it was written before the failure.
+        changed = [item for item in records if item['changed']]
         message = '%s %d of %d %s(s) changed before this failure (%s); %d not attempted.' % (
             str(cause), len(changed), len(records) + len(pending), resource.noun, resource.summary_text(done), len(pending))
         if resource.bulk:

@@ -17,7 +17,7 @@ logical name, the IoTS name without ``perm:``, and asks for the flavour's name w
 Interface:
 
 * ``FLAVORS = ('iots', 'entgra')``; ``DEFAULT_FLAVOR = 'iots'``
-* ``SCOPES``: logical name -> {'iots': name, 'entgra': name}
+* ``SCOPES``: logical name -> {'iots': name, 'entgra': name}; ``ENTGRA_ONLY``: logical names asked for on Entgra only
 * ``scopes_for(names, flavor='iots') -> sorted list``: logical names in a flavour, without duplicates
 * ``equivalent_scope(name) -> str or None``: the other flavour's name of a server scope name
 * ``logical_name(name) -> str or None``: the logical name of a server scope name of either flavour
@@ -66,9 +66,24 @@ _RENAMED = (
     ('perm:groups:roles', 'gm:roles:view'),
     ('perm:groups:assign', 'gm:devices:assign'),
     ('perm:groups:device', 'gm:groups:device:view'),
+    # Device-type definitions and policies (iots-policies-device-types.md section 4). IoTS 3.2.0 reads a
+    # definition with device-types:types; Entgra with admin:device-type:view (a later WSO2 key, not in 3.2.0).
+    ('perm:admin:device-type', 'dm:admin:device-type:modify'),
+    ('perm:admin:device-type:view', 'dm:admin:device-type:view'),
+    ('perm:policies:manage', 'pm:policies:add'),
+    ('perm:policies:get-policy-details', 'pm:policies:details:view'),
+    ('perm:policies:update', 'pm:policies:update'),
+    ('perm:policies:remove', 'pm:policies:remove'),
+    ('perm:policies:activate', 'pm:policies:activate'),
+    ('perm:policies:deactivate', 'pm:policies:deactivate'),
+    ('perm:policies:changes', 'pm:policies:change'),
+    ('perm:policies:priorities', 'pm:policies:priorities:update'),
 )
 
 SCOPES = dict((iots[len('perm:'):], {'iots': iots, 'entgra': entgra}) for iots, entgra in _RENAMED)
+
+# Logical names whose IoTS name came after 3.2.0: code asks for them on Entgra only.
+ENTGRA_ONLY = frozenset(['admin:device-type:view'])
 
 # Either flavour's name -> logical name.
 _LOGICAL = dict((name, logical) for logical, names in SCOPES.items() for name in names.values())

@@ -18,7 +18,7 @@ count list pages and enrol requests.
 import re
 from urllib.parse import unquote
 
-from . import bodies, entgra, group_api, operation_api
+from . import bodies, device_type_api, entgra, group_api, operation_api, policy_api
 from .devices import OWNERSHIPS, STATUSES, clean_properties
 from .directory import split_username
 from .exchange import Reply
@@ -217,11 +217,6 @@ def delete_device(state, request, user, device_type, identifier):
     return Reply.json(200, True)
 
 
-def list_device_types(state, request, user):
-    # DeviceTypeList through Gson: field names (not @JsonProperty), null next/previous left out.
-    return Reply.json(200, {'count': len(state.device_types), 'deviceTypes': list(state.device_types)})
-
-
 def enroll(state, request, user):
     spec, error = json_body(request)
     if error is not None:
@@ -293,7 +288,7 @@ ROUTES = (
     Route('DELETE', '/devices/type/{type}/id/{id}', 'perm:devices:delete', DEVICE_MANAGEMENT, delete_device),
     Route('POST', '/devices/{type}/operations', 'perm:devices:operations', DEVICE_MANAGEMENT,
           operation_api.send_operation),
-    Route('GET', '/device-types', 'perm:device-types:types', DEVICE_MANAGEMENT, list_device_types),
+    Route('GET', '/device-types', 'perm:device-types:types', DEVICE_MANAGEMENT, device_type_api.list_device_types),
     Route('POST', '/device/agent/enroll', 'perm:device:enroll', DEVICE_AGENT, enroll),
     Route('PUT', '/device/agent/enroll/{type}/{id}', 'perm:device:modify', DEVICE_AGENT, modify),
     Route('DELETE', '/device/agent/enroll/{type}/{id}', 'perm:device:disenroll', DEVICE_AGENT, disenroll),
@@ -309,6 +304,7 @@ ROUTES = (
           group_api.remove_devices),
     Route('GET', '/activities', 'perm:get-activity', ACTIVITIES, operation_api.list_activities),
     Route('GET', '/activities/{id}', 'perm:get-activity', ACTIVITIES, operation_api.get_activity),
-)
+) + tuple(Route(method, template, scope, DEVICE_MANAGEMENT, handler)
+          for method, template, scope, handler in device_type_api.ROUTES + policy_api.ROUTES)
 
 COUNT_KEYS = tuple(route.count_key for route in ROUTES) + ('api:write',)

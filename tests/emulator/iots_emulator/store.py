@@ -17,10 +17,12 @@ import threading
 import time
 import uuid
 
+from .device_types import DeviceTypeStore
 from .devices import OWNERSHIPS, STATUSES, DeviceStore
 from .directory import SUPER_TENANT, Directory
 from .groups import GroupStore
 from .operations import OperationStore
+from .policies import PolicyStore
 
 SUPPORTED_VERSIONS = ('3.2.0', '3.3', 'entgra')  # entgra: Entgra 7.x, see entgra.py
 # identity.xml of IoTS 3.2.0
@@ -188,6 +190,8 @@ class State(object):
             self.tokens_by_refresh = {}  # refresh -> [rows], oldest first
             self.latest = {}  # (client_id, user, scopes) -> newest row
             self.device_types = list(SEED_DEVICE_TYPES)
+            self.type_definitions = DeviceTypeStore(self.device_types)
+            self.policies = PolicyStore()
             self.devices = DeviceStore()
             self.groups = GroupStore()
             self.groups.ensure_system_groups(SUPER_TENANT)
