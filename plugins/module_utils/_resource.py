@@ -142,19 +142,17 @@ class Resource(object):
 
 
 class PartialRunError(IotsError):
-    """A write failed in the middle of a run: ``records`` say what was done, ``pending`` what was not."""
+    """A write failed in the middle of a bulk run: its result lists what was done and what is pending."""
 
     def __init__(self, cause, resource, done, failed, pending):
         records = done + [failed]
         # The failed object counts too when its cause says it was written before the failure.
         changed = [item for item in records if item['changed']]
-        message = '%s %d of %d %s(s) changed before this failure (%s); %d not attempted.' % (
-            str(cause), len(changed), len(records) + len(pending), resource.noun, resource.summary_text(done), len(pending))
-        if resource.bulk:
-            message += ' The task result lists them in %s and pending.' % resource.records_key
+        message = '%s %d of %d %s(s) changed before this failure (%s); %d not attempted. The task result lists them in %s and pending.' % (
+            str(cause), len(changed), len(records) + len(pending), resource.noun, resource.summary_text(done), len(pending),
+            resource.records_key)
         details = dict(cause.details, changed=bool(changed) or bool(cause.details.get('changed')))
-        if resource.bulk:
-            details.update({resource.records_key: records, 'pending': pending, 'summary': resource.summary(records)})
+        details.update({resource.records_key: records, 'pending': pending, 'summary': resource.summary(records)})
         super(PartialRunError, self).__init__(message, url=cause.url, method=cause.method, status=cause.status,
                                               error=cause.error, description=cause.description, details=details)
 

@@ -164,7 +164,9 @@ from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsOptio
 from ansible_collections.wso2.iots.plugins.module_utils._resource import NONE, Change, Resource, run
 
 SYSTEM_OWNER = 'wso2.system.user'
-CREATED, UPDATED, DELETED = 'created', 'updated', 'deleted'
+CREATED = 'created'
+UPDATED = 'updated'
+DELETED = 'deleted'
 
 
 def argument_spec():

@@ -229,6 +229,7 @@ applied:
 from ansible_collections.wso2.iots.plugins.module_utils import _device_api as device_api
 from ansible_collections.wso2.iots.plugins.module_utils import _policy_api as policy_api
 from ansible_collections.wso2.iots.plugins.module_utils._access_token import server_flavor
+from ansible_collections.wso2.iots.plugins.module_utils._device_state import validate_device_type
 from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsError, IotsOptionError
 from ansible_collections.wso2.iots.plugins.module_utils._policy_view import check_features, policy_view
 from ansible_collections.wso2.iots.plugins.module_utils._resource import NONE, Change, Resource, run
@@ -307,7 +308,7 @@ class Policy(Resource):
         spec['flavor'] = server_flavor(params.get)
         if not params['name'] or not params['name'].strip() or len(params['name']) > policy_api.MAX_NAME:
             raise IotsOptionError('name must be a non-empty policy name of at most %d characters.' % policy_api.MAX_NAME)
-        device_api.validate_device_type(params['device_type'])
+        validate_device_type(params['device_type'])
         if params['priority'] is not None and params['priority'] < 1:
             raise IotsOptionError('priority must be 1 (the highest precedence) or more, not %d.' % params['priority'])
         if params['policy_id'] is not None and params['policy_id'] < 1:

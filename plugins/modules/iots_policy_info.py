@@ -59,7 +59,7 @@ policies:
 
 from ansible_collections.wso2.iots.plugins.module_utils import _policy_api as policy_api
 from ansible_collections.wso2.iots.plugins.module_utils._access_token import server_flavor
-from ansible_collections.wso2.iots.plugins.module_utils._device_api import validate_device_type
+from ansible_collections.wso2.iots.plugins.module_utils._device_state import validate_device_type
 from ansible_collections.wso2.iots.plugins.module_utils._policy_view import policy_view
 from ansible_collections.wso2.iots.plugins.module_utils._resource import Resource, run
 

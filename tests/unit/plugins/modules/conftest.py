@@ -172,7 +172,7 @@ def iots_http(monkeypatch, retry_sleeps):
 ADMIN, ADMIN_PASSWORD = 'admin', 'device-admin-secret'
 USERS = {ADMIN: {'password': ADMIN_PASSWORD, 'admin': True, 'subscribe': True, 'scopes': '*'}}
 
-emulator, emu = emulator_fixtures(scope='session', users=USERS)
+emulator, emu = emulator_fixtures(scope='module', users=USERS)  # stopped after each file: the token-cache tests fork with no thread left
 
 LOGICAL_SCOPE = dict((names['iots'], logical) for logical, names in SCOPES.items())
 API_PATH = '/api/device-mgt/v1.0'

@@ -62,6 +62,9 @@ def fork_context():
     Forking a process with threads may deadlock the child, and Python 3.12+ warns about it. A thread left by an
     earlier test fails here, with its name, instead.
     """
+    for thread in threading.enumerate():
+        if thread is not threading.main_thread():
+            thread.join(2)  # a stopped server's connection threads end within moments
     others = [thread.name for thread in threading.enumerate() if thread is not threading.main_thread()]
     assert not others, 'threads left running by an earlier test: %s' % ', '.join(others)
     return multiprocessing.get_context('fork')
