@@ -36,11 +36,11 @@ def test_equivalent_and_logical_names():
 
 
 def test_catalogue_is_the_two_tables():
-    assert len(_scopes.SCOPES) == 35
+    assert len(_scopes.SCOPES) == 48  # 35 device and group scopes, 13 of users and roles
     assert all(names['iots'] == 'perm:' + logical for logical, names in _scopes.SCOPES.items())
     # every IoTS name is one the emulated 3.2.0 server grants, and no Entgra name repeats
     assert set(names['iots'] for names in _scopes.SCOPES.values()) <= SCOPE_CATALOGUE
-    assert len(set(names['entgra'] for names in _scopes.SCOPES.values())) == 35
+    assert len(set(names['entgra'] for names in _scopes.SCOPES.values())) == 48
 
 
 def test_every_device_api_call_names_catalogued_scopes():
