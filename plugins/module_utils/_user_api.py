@@ -22,7 +22,8 @@ Interface:
 * ``validate_name(value, option, what) -> str``; ``validate_password(value, option) -> str``
 * users: ``list_users(...) -> ([BasicUserInfo], capped)``; ``get_user(..., name) -> BasicUserInfo or None``;
   ``user_roles(..., name) -> [role]`` (no ``Internal/*``); ``create_user(..., info)``;
-  ``update_user(..., name, info)``; ``delete_user(..., name) -> bool``; ``set_password(..., name, password)``
+  ``update_user(..., name, info)``; ``delete_user(..., name) -> bool``; ``set_password(..., name, password)``;
+  ``login_works(client, client_id, client_secret, name, password, token_path=None) -> bool``
 * roles: ``list_roles(...) -> ([name], capped)``; ``get_role(..., name) -> RoleInfo or None``;
   ``granted_permissions(role) -> sorted top-most selected paths``; ``shown_permissions(role) -> set``;
   ``create_role(..., name, permissions, users)``; ``update_role(..., name, permissions=None, users=None,
@@ -180,6 +181,22 @@ def set_password(client, token, flavor, name, password):
     else:
         path, query = '/admin/users/%s/credentials' % _segment(name), []
     _call(client, token, 'set_password', 'POST', path, query=query, body={'newPassword': password})
+
+
+def login_works(client, client_id, client_secret, name, password, token_path=None):
+    """Whether ``name`` logs in with ``password``: a password grant with no scope (the token is not kept).
+
+    IoTS cannot show a password, so this is how ``update_password=always`` tells whether it differs.
+    """
+    from ansible_collections.wso2.iots.plugins.module_utils import _oauth
+    try:
+        _oauth.grant(client, 'password', client_id, client_secret, username=name, password=password,
+                     token_path=token_path or _oauth.DEFAULT_TOKEN_PATH)
+    except IotsError as exc:
+        if exc.status in (400, 401) and str(exc.error or '') == 'invalid_grant':
+            return False
+        raise
+    return True
 
 
 # ---------------------------------------------------------------------------- roles

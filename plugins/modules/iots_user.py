@@ -61,8 +61,10 @@ options:
     type: str
   update_password:
     description:
-      - V(on_create) sets O(user_password) only for a new user. V(always) sets it on every run; IoTS cannot show
-        a password, so such a run always reports a change.
+      - V(on_create) sets O(user_password) only for a new user. V(always) also sets it for an existing user whose
+        login with it fails: IoTS cannot show a password, so the module tries a password grant as the user (with
+        the connection's O(client_id) and O(client_secret)). With only a O(token) it cannot try, and sets the
+        password on every run, reporting a change.
     type: str
     choices: [on_create, always]
     default: on_create
@@ -337,7 +339,21 @@ class User(Resource):
                 key = info['username'].lower()
                 roles[key] = members.get(key, []) if members is not None else api(user_api.user_roles, flavor,
                                                                                   info['username'])
-        return dict(users=users, roles=roles, known_roles=known_roles)
+        return dict(users=users, roles=roles, known_roles=known_roles, logins=self._logins(api, items, users))
+
+    def _logins(self, api, items, users):
+        """{user (lower case): whether user_password logs in} for update_password=always, when the client
+        credentials allow a password grant (with only a token the password is set on every run)."""
+        params, logins = self.params, {}
+        if not (params.get('client_id') and params.get('client_secret')):
+            return logins
+        for item in items:
+            info = users.get(item['name'].lower())
+            if info and item['state'] == 'present' and item['always'] and item['password'] is not None:
+                logins[info['username'].lower()] = user_api.login_works(
+                    api.client, params['client_id'], params['client_secret'], info['username'], item['password'],
+                    params.get('token_path'))
+        return logins
 
     @staticmethod
     def _members(api, flavor, role_names):
@@ -381,7 +397,8 @@ class User(Resource):
                 new[field] = item['fields'][key]
         new_roles = item['roles'] if item['roles'] is not None else roles
         change_spec['fields'] = new != info or (item['roles'] is not None and sorted(roles or []) != item['roles'])
-        change_spec['password'] = item['always'] and item['password'] is not None
+        change_spec['password'] = item['always'] and item['password'] is not None and \
+            not current['logins'].get(info['username'].lower(), False)
         action = UPDATED if change_spec['fields'] or change_spec['password'] else NONE
         return Change(info['username'], action, before, dict(info=new, roles=new_roles), spec=change_spec)
 

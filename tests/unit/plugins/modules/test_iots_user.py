@@ -99,11 +99,16 @@ def test_roles_are_the_exact_set(run, emu, name):
     assert run(name=name, roles=['rb' + name[:6]])['changed'] is False
 
 
-def test_update_password_always_sets_it_and_says_so(run, emu, name):
+def test_update_password_always_sets_it_when_the_login_fails(run, emu, name):
     run(user_password=PASSWORD, **person(name))
     result = run(name=name, user_password=NEW_PASSWORD, update_password='always', diff=True)
     assert result['changed'] is True and login(emu, name, NEW_PASSWORD)
     assert_no_secret(result)
+    # the login with it works now: nothing to change, and no password call
+    calls = emu.counts()['POST /admin/users/{username}/credentials']
+    assert run(name=name, user_password=NEW_PASSWORD, update_password='always')['changed'] is False
+    assert emu.counts()['POST /admin/users/{username}/credentials'] == calls
+    # on_create leaves an existing user's password alone
     assert run(name=name, user_password=PASSWORD)['changed'] is False and login(emu, name, NEW_PASSWORD)
 
 
