@@ -55,14 +55,14 @@ options:
     type: str
   user_password:
     description:
-      - The user's password, 5 to 30 characters without blanks. It is set when the user is created, and on every
-        run with O(update_password=always).
+      - The user's password, 5 to 30 characters without blanks. It is set when the user is created, and with
+        O(update_password=always) whenever a login with it fails.
       - Without it a new IoTS user only has the random password IoTS mails to it.
     type: str
   update_password:
     description:
       - V(on_create) sets O(user_password) only for a new user. V(always) also sets it for an existing user whose
-        login with it fails: IoTS cannot show a password, so the module tries a password grant as the user (with
+        login with it fails (IoTS cannot show a password, so the module tries a password grant as the user, with
         the connection's O(client_id) and O(client_secret)). With only a O(token) it cannot try, and sets the
         password on every run, reporting a change.
     type: str
