@@ -139,3 +139,14 @@ def test_entgra_flavour_waits_for_async_permissions(run, emu, name):
         assert failed.failed and 'dm:devices:view' in failed['msg']
     finally:
         emu.state.role_update_delay = 0
+
+
+def test_documentation_parses_and_matches_the_argspec():
+    import yaml
+    doc = yaml.safe_load(iots_role.DOCUMENTATION)
+    spec = iots_role.argument_spec()
+    assert set(doc['options']) == set(spec)
+    for name, option in spec.items():
+        assert doc['options'][name].get('default') == option.get('default'), name
+    yaml.safe_load(iots_role.EXAMPLES)
+    yaml.safe_load(iots_role.RETURN)

@@ -221,3 +221,16 @@ def test_entgra_honours_the_password_and_uses_query_paths(run, emu, name):
     assert counts['GET /users'] == 1  # GET /users?username= on Entgra
     assert run(user_password=PASSWORD, flavor='entgra', client=client, **person(name))['changed'] is False
     assert 'Internal/devicemgt-user' not in emu.state.access.tenant('carbon.super').roles_of(name)
+
+
+def test_documentation_parses_and_matches_the_argspec():
+    import yaml
+    doc = yaml.safe_load(iots_user.DOCUMENTATION)
+    spec = iots_user.argument_spec()
+    assert set(doc['options']) == set(spec)
+    assert set(doc['options']['users']['suboptions']) == set(spec['users']['options'])
+    for name, option in spec.items():
+        assert doc['options'][name].get('default') == option.get('default'), name
+    assert spec['user_password']['no_log'] and spec['users']['options']['user_password']['no_log']
+    yaml.safe_load(iots_user.EXAMPLES)
+    yaml.safe_load(iots_user.RETURN)
