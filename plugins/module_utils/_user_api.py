@@ -37,6 +37,7 @@ import re
 
 from ansible.module_utils.six.moves.urllib.parse import quote, urlencode
 
+from ansible_collections.wso2.iots.plugins.module_utils import _oauth
 from ansible_collections.wso2.iots.plugins.module_utils._device_api import API, _json
 from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsError, IotsOptionError
 from ansible_collections.wso2.iots.plugins.module_utils._permissions import top_most
@@ -188,7 +189,6 @@ def login_works(client, client_id, client_secret, name, password, token_path=Non
 
     IoTS cannot show a password, so this is how ``update_password=always`` tells whether it differs.
     """
-    from ansible_collections.wso2.iots.plugins.module_utils import _oauth
     try:
         _oauth.grant(client, 'password', client_id, client_secret, username=name, password=password,
                      token_path=token_path or _oauth.DEFAULT_TOKEN_PATH)
