@@ -83,6 +83,8 @@ notes:
     V(present), C(perm:roles:delete) with V(absent). On Entgra the same as C(rm:roles:details:view),
     C(um:users:details:view), C(rm:roles:add), C(rm:roles:update) and C(rm:roles:delete). In check mode only the
     reading scopes are requested."
+  - Entgra binds a role to the scopes of the leaf permissions it lists, so with O(server_flavor=entgra) give leaf
+    paths (O(scopes) always gives leaf paths).
   - Entgra applies a role's new permissions in a thread after it answers. With O(server_flavor=entgra) the module
     reads the role again until the change shows (at most 10 seconds), so the next run finds nothing to change.
   - A token keeps the scopes it was issued with; a user gets the scopes of new permissions with the next
