@@ -357,7 +357,11 @@ class User(Resource):
 
     @staticmethod
     def _members(api, flavor, role_names):
-        """{user (lower case): [roles]} from each role's members: one read per role instead of one per user."""
+        """{user (lower case): [roles]} from each role's members: one read per role instead of one per user.
+
+        A role's member list is not cut at 100 names as the user list is (carbon-kernel's JDBC
+        getUserListOfJDBCRole runs GET_USERS_IN_ROLE without an item limit; read in an index copy).
+        """
         members = {}
         for role in role_names:
             info = api(user_api.get_role, flavor, role) or {}
