@@ -170,8 +170,14 @@ def update_user(client, token, flavor, name, info):
 
 
 def delete_user(client, token, flavor, name):
+    """DELETE: IoTS first sets the user's devices to REMOVED; Entgra refuses (409) while the user has devices."""
     path, query = _user_path(flavor, name)
-    return _call(client, token, 'delete_user', 'DELETE', path, query=query, expected=(200, 204, 404)).status != 404
+    try:
+        return _call(client, token, 'delete_user', 'DELETE', path, query=query, expected=(200, 204, 404)).status != 404
+    except IotsError as exc:
+        if exc.status == 409:
+            exc.with_hint('Disenrol the devices of user %s first (wso2.iots.iots_device state=absent).' % name)
+        raise
 
 
 def set_password(client, token, flavor, name, password):

@@ -234,3 +234,14 @@ def test_documentation_parses_and_matches_the_argspec():
     assert spec['user_password']['no_log'] and spec['users']['options']['user_password']['no_log']
     yaml.safe_load(iots_user.EXAMPLES)
     yaml.safe_load(iots_user.RETURN)
+
+
+def test_entgra_refuses_to_delete_a_user_with_devices(run, emu, name):
+    emu.configure(version='entgra')
+    client = register(emu, 'iots_user_entgra_del_%s' % name, entgra=True)
+    run(flavor='entgra', client=client, **person(name))
+    emu.seed_devices('android', [name + '-phone'], owner=name)
+    result = run(name=name, state='absent', flavor='entgra', client=client)
+    assert result.failed and 'HTTP 409' in result['msg'] and 'Disenrol the devices of user %s first' % name in result['msg']
+    assert '0 of 1 user(s) changed before this failure' in result['msg']
+    assert emu.state.directory.find(name) is not None
