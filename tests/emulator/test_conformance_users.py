@@ -265,3 +265,10 @@ def test_entgra_existing_role_409_and_async_permissions(entgra_api, emu, name):
         assert entgra_api('GET', '/roles/%s' % name).json()['permissions'] == [DM + '/users/view']
     finally:
         emu.state.role_update_delay = 0
+
+
+def test_every_users_and_roles_resource_has_an_entgra_scope():
+    """Entgra 7.0.8's User/RoleManagementService @Scope keys: each route's scope has its um:/rm: name."""
+    from iots_emulator.entgra_scopes import ENTGRA_SCOPE_CATALOGUE, PERM_TO_ENTGRA
+    for route in ACCESS_ROUTES:
+        assert PERM_TO_ENTGRA[route.scope] in ENTGRA_SCOPE_CATALOGUE, (route.method, route.template)
