@@ -78,6 +78,20 @@ _RENAMED = (
     ('perm:policies:deactivate', 'pm:policies:deactivate'),
     ('perm:policies:changes', 'pm:policies:change'),
     ('perm:policies:priorities', 'pm:policies:priorities:update'),
+    # Users and roles (iots-users-roles.md section 6: Entgra 7's User/RoleManagementService annotations).
+    ('perm:users:add', 'um:users:add'),
+    ('perm:users:details', 'um:users:details:view'),
+    ('perm:users:update', 'um:users:update'),
+    ('perm:users:delete', 'um:users:delete'),
+    ('perm:users:roles', 'um:roles:view'),
+    ('perm:users:user-details', 'um:users:user-details:view'),
+    ('perm:admin-users:view', 'um:admin:users:view'),
+    ('perm:roles:view', 'rm:roles:view'),
+    ('perm:roles:details', 'rm:roles:details:view'),
+    ('perm:roles:add', 'rm:roles:add'),
+    ('perm:roles:update', 'rm:roles:update'),
+    ('perm:roles:delete', 'rm:roles:delete'),
+    ('perm:roles:add-users', 'rm:users:add'),
 )
 
 SCOPES = dict((iots[len('perm:'):], {'iots': iots, 'entgra': entgra}) for iots, entgra in _RENAMED)

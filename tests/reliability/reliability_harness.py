@@ -31,6 +31,9 @@ ADMIN_PASSWORD = 'Adm+' + secrets.token_urlsafe(30) + '/='
 OPERATOR_PASSWORD = 'Op3r+' + secrets.token_urlsafe(30) + '/='
 GUEST_PASSWORD = 'Gu3st+' + secrets.token_urlsafe(30) + '/='
 VAULT_PASSWORD = 'Va+' + secrets.token_urlsafe(30)
+# Passwords of a user iots_user manages: IoTS takes 5 to 30 characters without blanks.
+MANAGED_USER_PASSWORD = 'Us+' + secrets.token_urlsafe(18)
+MANAGED_USER_NEW_PASSWORD = 'Nu+' + secrets.token_urlsafe(18)
 OPERATOR_SCOPES = ['perm:device-types:types', 'perm:devices:details', 'perm:devices:view']
 USERS = {
     'admin': {'password': ADMIN_PASSWORD, 'admin': True, 'subscribe': True, 'scopes': '*'},
@@ -135,7 +138,8 @@ class KnownSecrets(object):
     def values(self):
         """{secret text: label}."""
         found = {ADMIN_PASSWORD: 'admin password', OPERATOR_PASSWORD: 'operator password',
-                 GUEST_PASSWORD: 'guest password', VAULT_PASSWORD: 'vault password'}
+                 GUEST_PASSWORD: 'guest password', VAULT_PASSWORD: 'vault password',
+                 MANAGED_USER_PASSWORD: 'managed user password', MANAGED_USER_NEW_PASSWORD: 'managed user new password'}
         for user, spec in USERS.items():
             basic = base64.b64encode(('%s:%s' % (user, spec['password'])).encode()).decode()
             found[basic] = 'Basic header of %s' % user

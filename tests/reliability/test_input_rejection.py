@@ -31,7 +31,7 @@ from reliability_harness import (
 
 pytestmark = pytest.mark.reliability
 
-NO_REQUESTS = ('register', 'token', 'revoke')
+NO_REQUESTS = ('register', 'token', 'revoke', 'api')
 ROLE_SPEC_FAILURE = 'Validation of arguments failed:'
 
 
@@ -104,6 +104,19 @@ def module_cases(emu, app):
             {'code': 'CAMERA', 'content': {}}, {'code': 'CAMERA', 'content': {}}]), r"repeats code 'CAMERA'"),
         ('iots_policy', 'priority 0', dict(token, name='p', device_type='android', priority=0),
          r'priority must be 1 \(the highest precedence\) or more'),
+        # access as code: refused in the module's own checks, before the token request
+        ('iots_role', 'an unknown scope', dict(token, name='rel_role', scopes=['perm:devices:veiw']),
+         r'perm:devices:veiw \(nearest: perm:devices:view'),
+        ('iots_role', 'a permission outside /permission', dict(token, name='rel_role', permissions=['/admin/x']),
+         r"'/admin/x' is not a permission path"),
+        ('iots_role', 'a role name with a blank', dict(token, name='rel role'), r"name 'rel role' is not a valid role name"),
+        ('iots_role', 'deleting admin', dict(token, name='admin', state='absent'), r'Role admin cannot be deleted'),
+        ('iots_user', 'a user name with "/"', dict(token, name='rel/user'), r"name 'rel/user' is not a valid user name"),
+        ('iots_user', 'a user name of 31 characters', dict(token, name='u' * 31), r'is not a valid user name'),
+        ('iots_user', 'a password of 4 characters', dict(token, name='rel_user', user_password='abcd'),
+         r'^user_password must be 5 to 30 characters'),
+        ('iots_user', 'a user named twice', dict(token, users=[{'name': 'rel_user'}, {'name': 'REL_USER'}]),
+         r'users names REL_USER twice'),
         # tolerated: they must work
         ('iots_app_register', 'url with a trailing slash', dict(register, url=emu.url + '/'), None),
         ('iots_app_register', 'tags as one string', dict(register, tags='device_management'), None),

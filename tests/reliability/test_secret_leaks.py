@@ -25,6 +25,8 @@ import pytest
 from playbook_harness import play_recap
 from reliability_harness import (
     ADMIN_PASSWORD,
+    MANAGED_USER_NEW_PASSWORD,
+    MANAGED_USER_PASSWORD,
     OPERATOR_PASSWORD,
     files_under,
 )
@@ -71,7 +73,8 @@ def test_no_secret_in_any_output_or_file(playbooks, emu, known_secrets, vault_pa
     credentials_file = str(tmp_path / 'inventory' / 'group_vars' / 'all' / 'iots_credentials.yml')
     extra = {'admin_password': ADMIN_PASSWORD, 'operator_password': OPERATOR_PASSWORD,
              'application_name': 'rel_secrets_%s' % flavor, 'bearer_cache_dir': cache_dir,
-             'credentials_file': credentials_file, 'scope': scope, 'iots_server_flavor': flavor}
+             'credentials_file': credentials_file, 'scope': scope, 'iots_server_flavor': flavor,
+             'managed_user_password': MANAGED_USER_PASSWORD, 'managed_user_new_password': MANAGED_USER_NEW_PASSWORD}
     vault = ['--vault-id', 'iots@' + vault_password_file]
     echo = {'ANSIBLE_INJECT_INVOCATION': 'true'}
     verbose = playbooks.run('secret_flows.yml', extra, diff=True, verbosity=4, env=echo, args=vault)
@@ -116,7 +119,8 @@ def test_no_secret_in_any_output_or_file(playbooks, emu, known_secrets, vault_pa
     for words in ('Authentication failed for admin@carbon.super', 'Client Authentication failed',
                   'IoTS did not grant 1 of the 2 requested scopes to user operator',
                   'HTML page: Apache Tomcat',
-                  'malformed JSON of', 'Failed to authorize incoming request'):
+                  'malformed JSON of', 'Failed to authorize incoming request',
+                  'user_password must be 5 to 30 characters'):
         assert words in verbose.output, words
     # The role's first write, in --diff mode: the diff names the key and hides its value.
     assert '+iots_client_secret: <new value hidden>' in verbose.output, verbose

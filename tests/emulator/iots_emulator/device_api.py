@@ -18,7 +18,7 @@ count list pages and enrol requests.
 import re
 from urllib.parse import unquote
 
-from . import bodies, device_type_api, entgra, group_api, operation_api, policy_api
+from . import bodies, device_type_api, entgra, group_api, operation_api, policy_api, user_api
 from .devices import OWNERSHIPS, STATUSES, clean_properties
 from .directory import split_username
 from .exchange import Reply
@@ -46,9 +46,11 @@ GATEWAY_REALM = 'OAuth2 realm="WSO2 API Manager"'
 
 
 class Route(object):
-    """``template`` is the path with ``{name}`` for each path argument (one segment each)."""
+    """``template`` is the path with ``{name}`` for each path argument (one segment each); ``flavor``
+    ('iots' or 'entgra') limits a route to one server flavour."""
 
-    def __init__(self, method, template, scope, api, handler):
+    def __init__(self, method, template, scope, api, handler, flavor=None):
+        self.flavor = flavor
         self.method = method
         self.template = template
         self.pattern = re.compile('^' + re.sub(r'\{[^}]+\}', '([^/]+)', template) + '/?$')
@@ -104,7 +106,7 @@ def _bearer(request):
 
 def handle(state, request):
     sub_path = request.path[len(CONTEXT):]
-    route, args = _match(sub_path, request.method)
+    route, args = _match(sub_path, request.method, entgra.VERSION if entgra.active(state) else 'iots')
     if route is None:
         if args:  # the path exists with another method
             return bodies.method_not_allowed()
@@ -133,10 +135,12 @@ def count_keys(request):
     return keys
 
 
-def _match(sub_path, method):
+def _match(sub_path, method, flavor=None):
     """(route, path arguments); (None, True) when only the method differs; (None, None) otherwise."""
     other_method = None
-    for route in ROUTES:
+    for route in ALL_ROUTES:
+        if flavor is not None and route.flavor not in (None, flavor):
+            continue
         found = route.pattern.match(sub_path)
         if found:
             if route.method == method or (method == 'HEAD' and route.method == 'GET'):
@@ -307,4 +311,9 @@ ROUTES = (
 ) + tuple(Route(method, template, scope, DEVICE_MANAGEMENT, handler)
           for method, template, scope, handler in device_type_api.ROUTES + policy_api.ROUTES)
 
-COUNT_KEYS = tuple(route.count_key for route in ROUTES) + ('api:write',)
+# Users and roles (user_api.py), some in one flavour only; kept apart from ROUTES, which every flavour serves.
+ACCESS_ROUTES = tuple(Route(method, template, scope, DEVICE_MANAGEMENT, handler, flavor)
+                      for method, template, scope, handler, flavor in user_api.ROUTES)
+ALL_ROUTES = ROUTES + ACCESS_ROUTES
+
+COUNT_KEYS = tuple(route.count_key for route in ALL_ROUTES) + ('api:write',)

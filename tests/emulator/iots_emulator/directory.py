@@ -127,7 +127,8 @@ class User(object):
 
 
 class Directory(object):
-    """The users of every tenant. Read-only after construction, so it needs no lock."""
+    """The users of every tenant. The users API (users.py) adds and removes users under the state's
+    lock; readers take a copy of the table, so they need no lock."""
 
     def __init__(self, users=None):
         if users is None:
@@ -137,8 +138,13 @@ class Directory(object):
                 users = json.load(handle)
         if not isinstance(users, dict) or not users:
             raise ValueError('users must be a non-empty mapping of user name to attributes')
+        self._seed = users
+        self.restore()
+
+    def restore(self):
+        """Back to the users the directory was made with."""
         self._users = {}
-        for username, spec in users.items():
+        for username, spec in self._seed.items():
             if isinstance(spec, str):
                 spec = {'password': spec}
             if not isinstance(spec, dict) or 'password' not in spec:
@@ -153,6 +159,29 @@ class Directory(object):
     def find(self, username):
         return self._users.get(split_username(username))
 
+    def users(self, tenant):
+        return [user for user in list(self._users.values()) if user.tenant == tenant]
+
+    def find_in(self, tenant, name):
+        """The user of ``tenant`` named ``name`` in any letter case (CaseInsensitiveUsername), or None."""
+        key = (name or '').lower()
+        for user in self.users(tenant):
+            if user.name.lower() == key:
+                return user
+        return None
+
+    def add(self, user):
+        users = dict(self._users)
+        users[(user.name, user.tenant)] = user
+        self._users = users
+
+    def remove(self, tenant, name):
+        user = self.find_in(tenant, name)
+        if user is not None:
+            users = dict(self._users)
+            users.pop((user.name, user.tenant), None)
+            self._users = users
+
     def authenticate(self, username, password):
         """The user, or None for an unknown user, an unknown tenant or a wrong password."""
         user = self.find(username)
@@ -162,7 +191,7 @@ class Directory(object):
 
     def tenant_admin(self, tenant):
         """The tenant's admin (owner of its applications): the flagged one, else its first admin."""
-        members = [user for user in self._users.values() if user.tenant == tenant]
+        members = self.users(tenant)
         for user in members:
             if user.tenant_admin:
                 return user
@@ -171,14 +200,16 @@ class Directory(object):
                 return user
         return None
 
-    def granted_scopes(self, user, requested):
+    def granted_scopes(self, user, requested, from_roles=frozenset()):
         """The scopes of ``requested`` that ``user`` gets, sorted; ``['default']`` when none.
 
-        Like APIM's ScopesIssuer: a known scope is kept when the user holds it, a whitelisted
-        ``device_*`` scope is always kept, anything else is dropped without an error.
+        Like APIM's ScopesIssuer: a known scope is kept when the user holds it (in its ``scopes``, or
+        ``from_roles``: through the permissions of its roles), a whitelisted ``device_*`` scope is always
+        kept, anything else is dropped without an error.
         """
         kept = set()
         for scope in requested:
-            if scope.startswith(WHITELIST_PREFIX) or (scope in SCOPE_CATALOGUE and scope in user.scopes):
+            if scope.startswith(WHITELIST_PREFIX) or (scope in SCOPE_CATALOGUE and (scope in user.scopes
+                                                                                    or scope in from_roles)):
                 kept.add(scope)
         return sorted(kept) or ['default']

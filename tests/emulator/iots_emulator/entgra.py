@@ -138,12 +138,14 @@ def refuse_grant(state, app, grant_type):
 
 def granted_scopes(state, user, requested):
     """The directory's rule, over Entgra's catalogue in Entgra mode (a user's perm:* rights renamed)."""
+    # What the user's roles grant through their permissions (users.py), besides the directory's scopes.
+    from_roles = state.access.scopes_of(user, VERSION if active(state) else 'iots', state.now())
     if not active(state):
-        return state.directory.granted_scopes(user, requested)
+        return state.directory.granted_scopes(user, requested, from_roles)
     if user.scopes == SCOPE_CATALOGUE:
         held = ENTGRA_SCOPE_CATALOGUE
     else:
-        held = frozenset(PERM_TO_ENTGRA.get(scope, scope) for scope in user.scopes)
+        held = frozenset(PERM_TO_ENTGRA.get(scope, scope) for scope in user.scopes) | from_roles
     kept = {scope for scope in requested
             if scope.startswith(WHITELIST_PREFIX) or (scope in ENTGRA_SCOPE_CATALOGUE and scope in held)}
     return sorted(kept) or ['default']

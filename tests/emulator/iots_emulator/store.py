@@ -23,6 +23,7 @@ from .directory import SUPER_TENANT, Directory
 from .groups import GroupStore
 from .operations import OperationStore
 from .policies import PolicyStore
+from .users import AccessStore
 
 SUPPORTED_VERSIONS = ('3.2.0', '3.3', 'entgra')  # entgra: Entgra 7.x, see entgra.py
 # identity.xml of IoTS 3.2.0
@@ -141,6 +142,8 @@ class State(object):
         self.refresh_token_validity = DEFAULT_REFRESH_TOKEN_VALIDITY
         self.operation_pending = DEFAULT_OPERATION_PENDING
         self.operation_in_progress = DEFAULT_OPERATION_IN_PROGRESS
+        # Entgra applies a role's new permissions in a thread after answering (user_api.py); tests may set it.
+        self.role_update_delay = 0.0
         self.configure(version=version, token_validity=token_validity,
                        refresh_token_validity=refresh_token_validity)
         self.counts = collections.Counter()
@@ -196,6 +199,9 @@ class State(object):
             self.groups = GroupStore()
             self.groups.ensure_system_groups(SUPER_TENANT)
             self.operations = OperationStore()
+            # Users made through the users API go, and the directory's own are as they were.
+            self.directory.restore()
+            self.access = AccessStore(self.directory)
 
     def reset(self, state=False):
         with self.lock:

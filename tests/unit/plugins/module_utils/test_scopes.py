@@ -36,13 +36,13 @@ def test_equivalent_and_logical_names():
 
 
 def test_catalogue_is_the_two_tables():
-    assert len(_scopes.SCOPES) == 45
+    assert len(_scopes.SCOPES) == 58  # 35 device and group scopes, 10 of device types and policies, 13 of users and roles
     assert all(names['iots'] == 'perm:' + logical for logical, names in _scopes.SCOPES.items())
     # every IoTS name is one the emulated 3.2.0 server grants (but the Entgra-only ones), and no Entgra name repeats
     assert set(names['iots'] for logical, names in _scopes.SCOPES.items()
                if logical not in _scopes.ENTGRA_ONLY) <= SCOPE_CATALOGUE
     assert not set(_scopes.SCOPES[logical]['iots'] for logical in _scopes.ENTGRA_ONLY) & SCOPE_CATALOGUE
-    assert len(set(names['entgra'] for names in _scopes.SCOPES.values())) == 45
+    assert len(set(names['entgra'] for names in _scopes.SCOPES.values())) == 58
 
 
 def test_every_device_api_call_names_catalogued_scopes():
