@@ -121,14 +121,22 @@ _ENTGRA_ACCESS = (
 )
 
 
+# Scopes Entgra 7 added where IoTS 3.2.0 has none: reading a device type's definition
+# (iots-policies-device-types.md section 4; the permission is the admin device-type one, inferred).
+_ENTGRA_ADDED = {
+    _DM + '/admin/device-type': ('dm:admin:device-type:view',),
+}
+
+
 def _entgra_table():
-    """The user/role rows, then each IoTS device or group row with the scopes Entgra renamed (_scopes.SCOPES)."""
+    """The user/role rows, then each IoTS device or group row with the scopes Entgra renamed (_scopes.SCOPES)
+    and those it added (_ENTGRA_ADDED)."""
     renamed = dict((names['iots'], names['entgra']) for names in SCOPES.values())
     rows = list(_ENTGRA_ACCESS)
     for permission, scopes in _IOTS:
         if permission.startswith((_DM + '/users/', _DM + '/roles/')) or permission == _ADMIN + '/login':
             continue
-        entgra = tuple(renamed[scope] for scope in scopes if scope in renamed)
+        entgra = tuple(renamed[scope] for scope in scopes if scope in renamed) + _ENTGRA_ADDED.get(permission, ())
         if entgra:
             rows.append((permission, entgra))
     return tuple(rows)

@@ -141,9 +141,9 @@ def test_application_not_subscribed(gw, client):
 
 
 def test_unknown_resource_and_wrong_method(gw, admin_token):
-    response = gw.api('GET', '/policies', token=admin_token, accept=None)
+    response = gw.api('GET', '/certificates', token=admin_token, accept=None)
     assert response.status_code == 404
-    assert '<am:description>The requested resource (/api/device-mgt/v1.0/policies) is not available.' in response.text
+    assert '<am:description>The requested resource (/api/device-mgt/v1.0/certificates) is not available.' in response.text
     response = gw.api('POST', '/devices', token=admin_token, json={})
     assert response.status_code == 405 and response.content == b''
     assert gw.api('GET', '/devices/', token=admin_token).status_code == 200  # a trailing slash matches

@@ -243,5 +243,4 @@ def test_entgra_refuses_to_delete_a_user_with_devices(run, emu, name):
     emu.seed_devices('android', [name + '-phone'], owner=name)
     result = run(name=name, state='absent', flavor='entgra', client=client)
     assert result.failed and 'HTTP 409' in result['msg'] and 'Disenrol the devices of user %s first' % name in result['msg']
-    assert '0 of 1 user(s) changed before this failure' in result['msg']
     assert emu.state.directory.find(name) is not None
