@@ -218,3 +218,148 @@ def test_a_fault_mid_run_fails_in_one_line_and_a_fleet_completes_on_the_next_run
     assert not failures, failures
     assert result.rc == 0 and play_recap(result.output).get('failed') == 0, result
     assert not secrets, secrets
+
+
+# ---------------------------------------------------------------------------- bad input
+
+# What no request at all may reach before the failure, and what no write may reach.
+NOTHING = ('token', 'api')
+NO_WRITE = ('api:write',)
+
+
+def input_cases():
+    """(component, case, arguments, what the message must say, counts that must stay 0)."""
+    one = {'device_type': TYPE, 'device_id': 'rb-one'}
+    good = [{'device_type': TYPE, 'device_id': 'rb-fleet-%d' % n} for n in range(3)]
+    operation = {'device_type': TYPE, 'device_ids': ['rb-one'], 'code': 'DEVICE_RING'}
+    return [
+        ('iots_device', 'device_id with a slash', dict(one, device_id='rb/one'), r'device_id .*"/"', NOTHING),
+        ('iots_device', 'device_id empty', dict(one, device_id=''), r'device_id must be a non-empty string', NOTHING),
+        ('iots_device', 'device_id with white space around it', dict(one, device_id=' rb-one '),
+         r'device_id .*white space', NOTHING),
+        ('iots_device', 'device_id without device_type', {'device_id': 'rb-one'},
+         r'required together: device_type, device_id', NOTHING),
+        ('iots_device', 'device_id and devices', dict(one, devices=good), r'mutually exclusive', NOTHING),
+        ('iots_device', 'properties as a list', dict(one, properties=['floor', 2]), r'properties must be a mapping',
+         NOTHING),
+        ('iots_device', 'a property value that is a mapping', dict(one, properties={'floor': {'n': 2}}),
+         r'properties\.floor must be a string, number or boolean', NOTHING),
+        ('iots_device', 'devices: a device given twice', {'devices': good + [good[1]]},
+         r'devices\[3\] names device android/rb-fleet-1 again', NOTHING),
+        ('iots_device', 'devices: the fourth without device_id', {'devices': good + [{'device_type': TYPE}]},
+         r'missing required arguments: device_id found in devices', NOTHING),
+        ('iots_device', 'devices: the fourth with a bad ownership', {'devices': good + [dict(good[0], device_id='x',
+                                                                                           ownership='corporate')]},
+         r'ownership must be one of: BYOD, COPE, got: corporate', NOTHING),
+        ('iots_device', 'devices: the fourth of an unknown type', {'devices': good + [{'device_type': 'rb_nosuchtype',
+                                                                                      'device_id': 'x'}]},
+         r"no device type 'rb_nosuchtype' .* The types it knows: android", NO_WRITE),
+        ('iots_group', 'name empty', {'name': ''}, r'name must be a non-empty group name', NOTHING),
+        ('iots_group', 'a member given twice', {'name': 'rb-group', 'devices': [one, one]}, r'devices\[1\] names device android/rb-one again', NOTHING),
+        ('iots_group', 'a member id with a slash', {'name': 'rb-group', 'devices': [dict(one, device_id='a/b')]},
+         r'device_id .*"/"', NOTHING),
+        ('iots_group', 'a member IoTS does not know', {'name': 'rb-group', 'devices': [dict(one, device_id='rb-none')]},
+         r'no enrolled device android/rb-none', NO_WRITE),
+        ('iots_operation', 'device_ids empty', dict(operation, device_ids=[]), r'device_ids must name at least one',
+         NOTHING),
+        ('iots_operation', 'a device id given twice', dict(operation, device_ids=['a', 'b', 'a']), r'device_ids',
+         NOTHING),
+        ('iots_operation', 'a device id with a slash', dict(operation, device_ids=['a/b']), r'device_ids.*"/"', NOTHING),
+        ('iots_operation', 'code empty', dict(operation, code=' '), r'code must be a non-empty operation code', NOTHING),
+        ('iots_operation', 'wait_timeout zero', dict(operation, wait=True, wait_timeout=0),
+         r'wait_timeout must be a positive number', NOTHING),
+        ('iots_operation', 'poll_interval negative', dict(operation, wait=True, poll_interval=-1),
+         r'poll_interval must be a positive number', NOTHING),
+        ('iots_operation', 'an unknown device type', dict(operation, device_type='rb_nosuchtype'),
+         r"no device type 'rb_nosuchtype' .* The types it knows: android", NO_WRITE),
+        ('iots_device_info', 'device_id without device_type', {'device_id': 'rb-one'},
+         r"required by 'device_id': device_type", NOTHING),
+        ('iots_device_info', 'group and group_id', {'group': 'g', 'group_id': 3}, r'mutually exclusive', NOTHING),
+        ('iots_device_info', 'group_id zero', {'group_id': 0}, r'group_id must be a positive group id', NOTHING),
+        ('iots_device_info', 'an unknown group', {'group': 'rb-no-such-group'}, r"no device group named 'rb-no-such-group'",
+         NO_WRITE),
+    ]
+
+
+def judge_input(outcome, said, silent):
+    problems = one_clear_line(outcome['result'], said)
+    msg = str(outcome['result'].get('msg') or '')
+    if '_Ansible' in msg:
+        problems.append('message names an internal Ansible type: %r' % msg)
+    sent = dict((key, outcome['counts'].get(key)) for key in silent if outcome['counts'].get(key))
+    if sent:
+        problems.append('requests were sent before the failure: %r' % sent)
+    return problems
+
+
+def test_bad_input_to_a_device_module_fails_before_any_write(playbooks, emu, tally):
+    app = register_app(emu, 'rel_device_input')
+    cases = input_cases()
+    specs = [{'id': '%s: %s' % (component, name), 'component': component, 'args': args}
+             for component, name, args, said, silent in cases]
+    emu.reset()
+    result, outcomes = run_cases(playbooks, app, specs, 'device_input.json')
+    found = {}
+    for spec, (component, name, args, said, silent) in zip(specs, cases):
+        outcome = outcomes.get(spec['id'])
+        found[spec['id']] = judge_input(outcome, said, silent) if outcome else ['not run']
+    secrets = KnownSecrets(emu).count(texts=playbooks.outputs, paths=playbooks.scanned_dirs)
+    tally('bad input', len(found), sum(1 for p in found.values() if not p), total(secrets),
+          note='%d malformed options of the device modules: none wrote anything' % len(found))
+    failures = dict((case, problems) for case, problems in found.items() if problems)
+    assert not failures, failures
+    assert result.rc == 0, result
+    assert not secrets, secrets
+
+
+# ---------------------------------------------------------------------------- secrets
+
+def test_no_secret_of_a_device_module_in_any_output_result_or_file(playbooks, emu, known_secrets, tally):
+    app = register_app(emu, 'rel_device_secrets')
+    given = password_grant(emu, app, scopes=('perm:devices:view', 'perm:devices:details', 'perm:device:enroll',
+                                             'perm:device:modify', 'perm:device:disenroll',
+                                             'perm:device-types:types'))
+    fleet = [{'device_type': TYPE, 'device_id': 'rs-fleet-%d' % n} for n in range(3)]
+    extra = {'app': app, 'admin_password': ADMIN_PASSWORD, 'given_token': given['access_token'], 'prefix': 'rs',
+             'fleet': fleet}
+    echo = dict(ACTIONS, ANSIBLE_INJECT_INVOCATION='true')
+    flows = os.path.join(PLAYBOOKS, 'devices', 'secret_flows.yml')
+    verbose = playbooks.run(flows, extra, diff=True, verbosity=4, env=echo)
+    check = playbooks.run(flows, extra, check=True, diff=True, verbosity=4, env=echo)
+
+    results = {}
+    for name in ('device_secrets.json', 'device_secrets_check.json'):
+        path = os.path.join(playbooks.captures, name)
+        results[name] = playbooks.outcomes(name) if os.path.exists(path) else {}
+    cases = {}
+    for label, run in (('--diff -vvvv output', verbose), ('--check --diff -vvvv output', check)):
+        cases[label] = known_secrets.count(texts=[run.output])
+    for name, registered in results.items():
+        for task, result in registered.items():
+            cases['registered %s: %s' % (name, task)] = known_secrets.count(texts=[json.dumps(result)])
+    cases['files under HOME, ANSIBLE_HOME and the temp dirs'] = known_secrets.count(paths=playbooks.scanned_dirs)
+    hits = dict((case, found) for case, found in cases.items() if found)
+    tally('secrets', len(cases), len(cases) - len(hits), sum(total(found) for found in hits.values()),
+          note='device modules: %d secret values searched in 2 runs at -vvvv, %d registered results and every file'
+               % (len(known_secrets.values()), sum(len(r) for r in results.values())))
+
+    # The flows really ran: every write happened, and the failures failed for their reasons.
+    assert verbose.rc == 0 and play_recap(verbose.output).get('failed') == 0, verbose
+    assert check.rc == 0 and play_recap(check.output).get('failed') == 0, check
+    first = results['device_secrets.json']
+    assert first['single']['changed'] and first['bulk']['summary']['enrolled'] == 3, first
+    assert first['group']['changed'] and first['operation']['changed'], first
+    assert len(first['listed']['devices']) == 4, first['listed']
+    for name, words in (('wrong_password', 'HTTP 400 invalid_grant: Authentication failed for admin'),
+                        ('wrong_secret', 'HTTP 401'), ('server_failure', 'HTTP 500 HTML page')):
+        assert first[name]['failed'] and words in first[name]['msg'], (name, first[name])
+    # In check mode nothing changes any more, and the failures fail the same way.
+    second = results['device_secrets_check.json']
+    assert not any(second[name]['changed'] for name in ('single', 'bulk', 'group')), second
+    assert all(second[name]['failed'] for name in ('wrong_password', 'wrong_secret', 'server_failure')), second
+    assert '"module_args"' in verbose.output, 'the module arguments were not echoed'
+    # Positive control: the scan finds each kind of secret where the test put it on purpose.
+    control = known_secrets.count(paths=[os.path.join(playbooks.workdir, 'extra-vars-0.json')])
+    for label in ('admin password', 'client secret', 'access token'):
+        assert any(found.startswith(label) for found in control), (label, control)
+    assert not hits, hits
