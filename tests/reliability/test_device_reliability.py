@@ -62,7 +62,9 @@ SAYS = {
 
 def run_cases(playbooks, app, cases, name, **options):
     extra = {'cases': cases, 'app': app, 'admin_password': ADMIN_PASSWORD, 'capture_name': name}
-    result = playbooks.run(CASES, extra, env=ACTIONS, **options)
+    # An absolute async dir: async_status would otherwise look for the background job under the real HOME.
+    env = dict(ACTIONS, ANSIBLE_ASYNC_DIR=os.path.join(playbooks.home, '.ansible_async'))
+    result = playbooks.run(CASES, extra, env=env, **options)
     path = os.path.join(playbooks.captures, name)
     outcomes = playbooks.outcomes(name) if os.path.exists(path) else []
     return result, dict((outcome['id'], outcome) for outcome in outcomes)
@@ -149,50 +151,65 @@ def fault_cases(expired):
     return cases
 
 
-def fleet_cases():
-    """A fleet of six new devices that fails at the fourth enrolment, then runs again twice."""
-    fleet = [{'device_type': TYPE, 'device_id': 'rf-fleet-%d' % n} for n in range(6)]
-    names = ['%s/%s' % (TYPE, device['device_id']) for device in fleet]
+def key(record):
+    return '%s/%s' % (record.get('device_type'), record.get('device_id'))
 
-    def key(record):
-        return '%s/%s' % (record.get('device_type'), record.get('device_id'))
-    cases = []
 
-    def failed_mid_fleet(outcome):
+def failed_mid_fleet(names, done, says):
+    """The judge of a fleet whose write ``done + 1`` failed: ``done`` listed done, the next failed, the rest pending."""
+    def judge(outcome):
         result = outcome['result']
-        problems = one_clear_line(result, r'^POST %s/device/agent/enroll %s' % (API, SAYS['500']))
-        problems += counted(outcome, {'POST /device/agent/enroll': 4})
+        problems = one_clear_line(result, r'^POST %s/device/agent/enroll %s' % (API, SAYS[says]))
+        problems += counted(outcome, {'POST /device/agent/enroll': done + 1})
         records = result.get('devices') or []
         if [(key(r), r.get('action'), bool(r.get('failed'))) for r in records] != \
-                [(n, 'enrolled', False) for n in names[:3]] + [(names[3], 'enrolled', True)]:
-            problems.append('devices does not list the three done and the failed one: %r' % records)
-        if [key(r) for r in result.get('pending') or []] != names[4:]:
-            problems.append('pending does not list the two not attempted: %r' % result.get('pending'))
+                [(n, 'enrolled', False) for n in names[:done]] + [(names[done], 'enrolled', True)]:
+            problems.append('devices does not list the %d done and the failed one: %r' % (done, records))
+        if [key(r) for r in result.get('pending') or []] != names[done + 1:]:
+            problems.append('pending does not list the devices not attempted: %r' % result.get('pending'))
         if not result.get('changed'):
-            problems.append('three devices were enrolled but changed is false')
-        if not re.search(r'3 of 6 device\(s\) changed before this failure .*2 not attempted', result.get('msg', '')):
+            problems.append('devices were enrolled but changed is false')
+        if not re.search(r'%d of %d device\(s\) changed before this failure .*%d not attempted'
+                         % (done, len(names), len(names) - done - 1), result.get('msg', '')):
             problems.append('the message does not say what was done and what is pending: %r' % result.get('msg'))
         return problems
+    return judge
 
-    def completed(outcome):
+
+def completed(left):
+    def judge(outcome):
         result = outcome['result']
-        problems = counted(outcome, {'POST /device/agent/enroll': 3, 'api:write': 3})
-        if result.get('failed') or (result.get('summary') or {}).get('enrolled') != 3:
-            problems.append('the second run did not enrol the three left: %r' % result.get('summary'))
+        problems = counted(outcome, {'POST /device/agent/enroll': left, 'api:write': left})
+        if result.get('failed') or (result.get('summary') or {}).get('enrolled') != left:
+            problems.append('the next run did not enrol the %d left: %r' % (left, result.get('summary')))
         return problems
+    return judge
 
-    def unchanged(outcome):
-        problems = counted(outcome, {'api:write': 0})
-        if outcome['result'].get('changed') or outcome['result'].get('failed'):
-            problems.append('the third run is not an unchanged success: %r' % outcome['result'].get('summary'))
-        return problems
 
-    args = {'devices': fleet}
-    cases.append((dict(id='iots_device fleet fails at device 4', component='iots_device', args=args,
-                       fault=STATUS_500, pass_writes=3), failed_mid_fleet))
-    cases.append((dict(id='iots_device fleet run again', component='iots_device', args=args), completed))
-    cases.append((dict(id='iots_device fleet third run', component='iots_device', args=args), unchanged))
-    return cases
+def unchanged(outcome):
+    problems = counted(outcome, {'api:write': 0})
+    if outcome['result'].get('changed') or outcome['result'].get('failed'):
+        problems.append('the third run is not an unchanged success: %r' % outcome['result'].get('summary'))
+    return problems
+
+
+def fleet_cases():
+    """A fleet of six new devices that fails at the fourth enrolment, then runs again twice; a fleet of
+    four whose token expires while its second enrolment is under way, then runs again."""
+    fleet = [{'device_type': TYPE, 'device_id': 'rf-fleet-%d' % n} for n in range(6)]
+    names = ['%s/%s' % (TYPE, device['device_id']) for device in fleet]
+    expiring = [{'device_type': TYPE, 'device_id': 'rf-expiring-%d' % n} for n in range(4)]
+    expiring_names = ['%s/%s' % (TYPE, device['device_id']) for device in expiring]
+    return [
+        (dict(id='iots_device fleet fails at device 4', component='iots_device', args={'devices': fleet},
+              fault=STATUS_500, pass_writes=3), failed_mid_fleet(names, 3, '500')),
+        (dict(id='iots_device fleet run again', component='iots_device', args={'devices': fleet}), completed(3)),
+        (dict(id='iots_device fleet third run', component='iots_device', args={'devices': fleet}), unchanged),
+        (dict(id='iots_device fleet token expires at device 2', component='iots_device', args={'devices': expiring},
+              expire=True, pass_writes=1), failed_mid_fleet(expiring_names, 1, '401')),
+        (dict(id='iots_device fleet after the expiry', component='iots_device', args={'devices': expiring}),
+         completed(3)),
+    ]
 
 
 @pytest.mark.parametrize('group', ['single objects', 'fleet and lists'])
