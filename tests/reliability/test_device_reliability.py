@@ -301,7 +301,7 @@ def test_bad_input_to_a_device_module_fails_before_any_write(playbooks, emu, tal
     emu.reset()
     result, outcomes = run_cases(playbooks, app, specs, 'device_input.json')
     found = {}
-    for spec, (component, name, args, said, silent) in zip(specs, cases):
+    for spec, (dummy, dummy, dummy, said, silent) in zip(specs, cases):
         outcome = outcomes.get(spec['id'])
         found[spec['id']] = judge_input(outcome, said, silent) if outcome else ['not run']
     secrets = KnownSecrets(emu).count(texts=playbooks.outputs, paths=playbooks.scanned_dirs)
