@@ -276,6 +276,8 @@ def input_cases():
         ('iots_operation', 'an unknown device type', dict(operation, device_type='rb_nosuchtype'),
          r"no device type 'rb_nosuchtype' .* The types it knows: android", NO_WRITE),
         ('iots_device_info', 'group and group_id', {'group': 'g', 'group_id': 3}, r'mutually exclusive', NOTHING),
+        ('iots_device_info', 'an unknown device type', {'device_type': 'rb_nosuchtype'},
+         r"no device type 'rb_nosuchtype' .* The types it knows: android", NO_WRITE),
         ('iots_device_info', 'group_id zero', {'group_id': 0}, r'group_id must be a positive group id', NOTHING),
         ('iots_device_info', 'an unknown group', {'group': 'rb-no-such-group'}, r"no device group named 'rb-no-such-group'",
          NO_WRITE),
