@@ -25,8 +25,8 @@ from playbook_harness import emulator_fixtures
 from reliability_harness import USERS, KnownSecrets, PlaybookRunner, VAULT_PASSWORD, required, row_result
 
 TALLY_PROPERTY = 'wso2_iots_reliability'
-CATEGORY_ORDER = ('faults: modules', 'faults: lookup', 'faults: role', 'bad input', 'secrets',
-                  'crash safety', 'load', 'permissions')
+CATEGORY_ORDER = ('faults: modules', 'faults: devices', 'faults: inventory', 'faults: lookup', 'faults: role',
+                  'bad input', 'secrets', 'crash safety', 'load', 'permissions')
 
 
 def pytest_configure(config):
