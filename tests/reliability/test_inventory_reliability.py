@@ -320,9 +320,6 @@ def test_no_secret_of_the_inventory_in_any_output_or_file(inventory, emu, known_
     assert not hits, hits
 
 
-@pytest.mark.xfail(strict=True, reason='plugins/inventory/iots_devices.py: an unknown key in a source (device_type for '
-                                       'device_types) is ignored and every type is listed, and an unknown device type '
-                                       'gives an empty inventory without a word (issue 20, item 3)')
 def test_an_unknown_key_or_device_type_in_a_source_is_an_error_naming_it(inventory, emu):
     misspelled = inventory.source('misspelled.iots_devices.yml', device_type=[TYPE])
     unknown_type = inventory.source('unknown_type.iots_devices.yml', device_types=['ri_nosuchtype'])
