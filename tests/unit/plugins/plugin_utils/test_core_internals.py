@@ -11,6 +11,7 @@ loaded modules are process-wide. The matrix runs this file on every supported an
 
 import json
 import os
+import stat
 import subprocess
 import sys
 import textwrap
@@ -295,6 +296,21 @@ def test_several_modules_are_loaded_from_one_bundle_made_by_the_first_load(bundl
     assert later[1].validate_token_type('JWT') == 'JWT'
     assert type(later[0].__spec__.loader).__name__ == 'SourceFileLoader'
     assert list(bundle_dir.iterdir()) == [bundle]
+
+
+def test_the_bundle_is_written_by_the_one_atomic_write_as_code_not_as_a_secret(bundle_dir, monkeypatch):
+    from ansible_collections.wso2.iots.plugins.plugin_utils import _private_files
+    writes = []
+    real = _private_files.replace_file
+
+    def spy(directory, name, data, mode, *args):
+        writes.append((directory, mode))
+        return real(directory, name, data, mode, *args)
+    monkeypatch.setattr(_private_files, 'replace_file', spy)
+    _core_internals.load_modules(BUNDLED)
+    assert writes == [(str(bundle_dir), 0o644)]
+    (bundle,) = bundle_dir.iterdir()
+    assert stat.S_IMODE(bundle.stat().st_mode) == 0o644
 
 
 def test_a_changed_source_file_makes_a_new_bundle(bundle_dir, monkeypatch):
