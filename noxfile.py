@@ -179,13 +179,14 @@ def awx(session):
 # ---------------------------------------------------------------------------- Event-Driven Ansible
 
 JAVA_17 = '/usr/lib/jvm/java-17-openjdk-amd64'
+EDA_PYTHON = '3.12'  # the Python ansible-rulebook 1.3.2 and drools_jpy were proven with here (eda.md section 7)
 EDA_PLUGINS = 'extensions/eda/plugins'
 # ansible/eda-partner-testing (tox.ini): the checks Red Hat runs on certified EDA content.
 RUFF_IGNORE = 'INP001,FA102,UP001,UP010,I001,FA100,PLR0913,E501'
 PYLINT_DISABLE = 'R0801,E0401,C0103,R0913,R0902,R0903'
 
 
-@nox.session(python=MATRIX['2.18'])
+@nox.session(python=EDA_PYTHON)
 def eda(session):
     """The event source wso2.iots.device_events: the partner lint set on extensions/eda/plugins, then
     tests/eda (main() against the emulator, and the real ansible-rulebook on Java 17 over HTTPS)."""

@@ -41,7 +41,7 @@ def newest(versions):
     return None
 
 
-def noxfile_constants(names=('MATRIX', 'OLDEST', 'NEWEST')):
+def noxfile_constants(names=('MATRIX', 'OLDEST', 'NEWEST', 'EDA_PYTHON')):
     """The literal values of ``names`` as noxfile.py assigns them (read, not imported)."""
     with open(NOXFILE) as source:
         tree = ast.parse(source.read(), NOXFILE)
@@ -71,6 +71,7 @@ def default_session_needs():
     for core in (oldest, newest_core):
         needs.setdefault(matrix[core], []).append('tests-%s' % core)
     needs.setdefault(matrix[newest_core], []).append('sanity, awx, galaxy-import, changelog, shellcheck, benchmarks')
+    needs.setdefault(constants['EDA_PYTHON'], []).append('eda (ansible-rulebook)')
     rows = [(version, ', '.join(sessions), True) for version, sessions in needs.items()]
     for version in module_pythons():
         if version not in needs:

@@ -56,4 +56,5 @@ def test_scripts_test_names_the_missing_pythons(machine, capsys):
     out, err = capsys.readouterr()
     assert 'Python 3.13  found     tests-2.21' in out
     assert 'Python 3.10  MISSING   tests-2.16' in out
-    assert 'the sessions on Python 3.10 will fail: e.g. pyenv install 3.10' in err
+    assert 'Python 3.12  MISSING   eda (ansible-rulebook)' in out
+    assert 'the sessions on Python 3.10, 3.12 will fail: e.g. pyenv install 3.10 3.12' in err
