@@ -38,7 +38,7 @@ NAME_PATTERN = re.compile(r'^[^ /]+$')  # DeviceTypeManagementAdminServiceImpl.a
 MAX_NAME = 45  # @Size(max = 45) of the path parameters that carry a type name
 
 _ADMIN = ('admin:device-type',)
-CALL_SCOPES = {
+CALL_SCOPES: dict = {
     'get_device_type': {'iots': ('device-types:types',), 'entgra': ('admin:device-type:view',)},
     'add_device_type': {'iots': _ADMIN, 'entgra': _ADMIN},
     'update_device_type': {'iots': _ADMIN, 'entgra': _ADMIN},

@@ -123,7 +123,7 @@ _ENTGRA_ACCESS = (
 
 # Scopes Entgra 7 added where IoTS 3.2.0 has none: reading a device type's definition
 # (iots-policies-device-types.md section 4; the permission is the admin device-type one, inferred).
-_ENTGRA_ADDED = {
+_ENTGRA_ADDED: dict = {
     _DM + '/admin/device-type': ('dm:admin:device-type:view',),
 }
 

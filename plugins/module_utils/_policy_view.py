@@ -34,7 +34,7 @@ def policy_view(policy, ranks, flavor):
         priority=ranks.get(policy.get('id'), policy.get('priorityId')),
         features=sorted(features, key=lambda f: f['code'] or ''),
         roles=sorted(policy.get('roles') or []), users=sorted(policy.get('users') or []),
-        groups=sorted(g.get('name') for g in policy.get('deviceGroups') or [] if isinstance(g, dict)),
+        groups=sorted(g.get('name') or '' for g in policy.get('deviceGroups') or [] if isinstance(g, dict)),
     )
     if flavor == 'entgra':
         view['policy_type'] = policy.get('policyType')

@@ -223,8 +223,7 @@ def _nodes(node):
         return
     yield node
     for child in node.get('nodeList') or ():
-        for found in _nodes(child):
-            yield found
+        yield from _nodes(child)
 
 
 def granted_permissions(role):

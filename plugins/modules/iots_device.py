@@ -276,7 +276,8 @@ def argument_spec():
 
 
 class Device(Resource):
-    """Devices keyed (type, id); current is {(type, id): Device JSON} of what IoTS has."""
+    """Devices keyed (type, id): the spec is the list of checked devices (one in a single-device run),
+    current is {(type, id): Device JSON} of what IoTS has."""
 
     records_key = 'devices'
     noun = 'device'
@@ -294,40 +295,39 @@ class Device(Resource):
             return state.check_devices(params['devices'], defaults=defaults)
         return [state.check_device(dict((name, params[name]) for name in DEVICE_OPTIONS))]
 
-    def scopes(self, specs):
-        if not specs:
+    def scopes(self, spec):
+        if not spec:
             return []  # an empty fleet (a filtered inventory, say) is nothing to do, not a reason to ask IoTS
         calls = ['devices_by_key' if self.bulk else 'get_device']
-        states = set(spec['state'] for spec in specs)
+        states = set(item['state'] for item in spec)
         if 'present' in states:
             calls += ['device_types'] if self.check_mode else ['enroll_device', 'modify_device']
         if 'absent' in states and not self.check_mode:
             calls.append('disenroll_device')
         return device_api.scopes_needed(*calls)
 
-    def read(self, api, specs):
-        if not specs:
+    def read(self, api, spec):
+        if not spec:
             return {}
         if self.bulk:
-            existing = api(device_api.devices_by_key, [spec['device_type'] for spec in specs])
+            existing = api(device_api.devices_by_key, [item['device_type'] for item in spec])
         else:
-            spec = specs[0]
-            device = api(device_api.get_device, spec['device_type'], spec['device_id'])
-            existing = {state.device_key(spec): device} if device else {}
+            device = api(device_api.get_device, spec[0]['device_type'], spec[0]['device_id'])
+            existing = {state.device_key(spec[0]): device} if device else {}
         # IoTS answers an enrolment of an unknown type with 200 false: check the types before any write.
-        api(device_api.check_device_types, [spec['device_type'] for spec in specs
-                                            if state.plan(spec, existing.get(state.device_key(spec))) == state.ENROLLED])
+        api(device_api.check_device_types, [item['device_type'] for item in spec
+                                            if state.plan(item, existing.get(state.device_key(item))) == state.ENROLLED])
         return existing
 
-    def plan(self, specs, existing):
+    def plan(self, spec, current):
         changes = []
-        for spec in specs:
-            current = existing.get(state.device_key(spec))
-            conflict = state.ownership_conflict(spec, current)
+        for item in spec:
+            device = current.get(state.device_key(item))
+            conflict = state.ownership_conflict(item, device)
             if conflict:
                 self.module.warn(conflict)
-            action = state.plan(spec, current)
-            changes.append(Change(state.device_key(spec), action, current, state.predicted(spec, current, action), spec))
+            action = state.plan(item, device)
+            changes.append(Change(state.device_key(item), action, device, state.predicted(item, device, action), item))
         return changes
 
     def apply(self, api, change):
@@ -344,13 +344,13 @@ class Device(Resource):
         # One device: what IoTS shows now, not the prediction.
         return api(device_api.get_device, *key) or {}
 
-    def view(self, device):
-        return state.view(device)
+    def view(self, obj):
+        return state.view(obj)
 
     def record(self, change):
         return dict(device_type=change.key[0], device_id=change.key[1], action=change.action, changed=change.changed)
 
-    def result(self, changes, existing):
+    def result(self, changes, current):
         if self.bulk:
             return {}
         change = changes[0]

@@ -187,8 +187,8 @@ class DeviceInfo(Resource):
             raise IotsOptionError('IoTS has no device group named %r (visible to this user).' % spec['group'])
         return group['id']
 
-    def result(self, changes, devices):
-        return dict(devices=devices, count=len(devices))
+    def result(self, changes, current):
+        return dict(devices=current, count=len(current))
 
 
 def main():

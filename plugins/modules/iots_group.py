@@ -279,12 +279,12 @@ class Group(Resource):
             api(device_api.remove_group_devices, group['id'], change.spec['remove'])
         return dict(change.after, group=group)
 
-    def view(self, state):
-        if not state:
+    def view(self, obj):
+        if not obj:
             return {}
-        group = state['group']
+        group = obj['group']
         return dict(name=group.get('name'), description=group.get('description') or '',
-                    devices=['/'.join(key) for key in sorted(state['members'])])
+                    devices=['/'.join(key) for key in sorted(obj['members'])])
 
     def result(self, changes, current):
         change = changes[0]

@@ -289,8 +289,8 @@ class Operation(Resource):
             sleep(min(spec['poll_interval'], remaining))
             activity = api(device_api.get_activity, activity_id)
 
-    def view(self, after):
-        return shown((after or {}).get('activity'))
+    def view(self, obj):
+        return shown((obj or {}).get('activity'))
 
     def result(self, changes, current):
         after = changes[0].after

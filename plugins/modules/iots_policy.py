@@ -365,7 +365,7 @@ class Policy(Resource):
     def plan(self, spec, current):
         policies, match = current['policies'], current['match']
         ranks = dict((p['id'], index + 1) for index, p in enumerate(policies))
-        before = policy_view(match, ranks, spec['flavor']) if match else None
+        before: dict = policy_view(match, ranks, spec['flavor']) if match else {}
         if spec['state'] == 'absent':
             return [Change(spec['name'], DELETED if match else NONE, before, None, spec=spec)]
         if match is None and spec['features'] is None:
@@ -455,7 +455,7 @@ class Policy(Resource):
     def _view_written(written, after):
         view = policy_view(written, {}, None)
         # The rank needs the whole list; the plan computed it.
-        return dict(after, **dict((key, view[key]) for key in view if key not in ('priority', 'policy_type')))
+        return dict(after, **dict((key, value) for key, value in view.items() if key not in ('priority', 'policy_type')))
 
     def view(self, obj):
         return dict(obj) if obj else {}

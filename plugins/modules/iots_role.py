@@ -299,10 +299,10 @@ class Role(Resource):
                 return change.after
             time.sleep(SETTLE_STEP)
 
-    def view(self, role):
-        if not role:
+    def view(self, obj):
+        if not obj:
             return {}
-        return dict(name=role['name'], permissions=list(role['permissions']), users=list(role['users']))
+        return dict(name=obj['name'], permissions=list(obj['permissions']), users=list(obj['users']))
 
     def result(self, changes, current):
         return dict(role=self.view(changes[0].after))

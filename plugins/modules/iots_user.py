@@ -438,10 +438,10 @@ class User(Resource):
             exc.details['changed'] = True  # the user was created or updated before this call failed
             raise
 
-    def view(self, state):
-        if not state:
+    def view(self, obj):
+        if not obj:
             return {}
-        return shown(state['info'], state['roles'])
+        return shown(obj['info'], obj['roles'])
 
     def result(self, changes, current):
         if self.bulk:

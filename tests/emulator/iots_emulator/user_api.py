@@ -245,8 +245,7 @@ def _node(path, granted):
 def _walk(node):
     yield node
     for child in node['nodeList']:
-        for found in _walk(child):
-            yield found
+        yield from _walk(child)
 
 
 def get_role(state, request, caller, bare):
