@@ -1,4 +1,4 @@
-# Copyright: contributors to the wso2.iots collection
+# Copyright (c) contributors to the wso2.iots collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The tests of wso2.iots: antsibull-nox's standard sessions (antsibull-nox.toml) plus the ones it

@@ -1,4 +1,4 @@
-# Copyright: contributors to the wso2.iots collection
+# Copyright (c) contributors to the wso2.iots collection
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The demo (scripts/demo runs it in nox's demo session): the IoTS emulator on 127.0.0.1 with its

@@ -1,3 +1,6 @@
+# Copyright (c) contributors to the wso2.iots collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Make the repository importable as ansible_collections.wso2.iots for pytest.
 
 The repository root is the collection. A symlink tree under .build/ gives it the path that

@@ -1,5 +1,5 @@
 # -*- coding: utf-8 -*-
-# Copyright: contributors to the wso2.iots collection
+# Copyright (c) contributors to the wso2.iots collection
 # Simplified BSD License (see LICENSES/BSD-2-Clause.txt or https://opensource.org/licenses/BSD-2-Clause)
 # SPDX-License-Identifier: BSD-2-Clause
 

@@ -1,3 +1,6 @@
+# Copyright (c) contributors to the wso2.iots collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Integration harness: one emulator per session, and real ansible-playbook runs against it.
 
 Playbooks live under tests/integration/playbooks/<subject>/. Each run gets its own ANSIBLE_HOME,

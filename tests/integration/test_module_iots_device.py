@@ -1,3 +1,6 @@
+# Copyright (c) contributors to the wso2.iots collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The device modules (iots_device, iots_device_info, iots_group, iots_operation) against the IoTS
 emulator over HTTPS, through real ansible-playbook runs.
 

@@ -1,3 +1,6 @@
+# Copyright (c) contributors to the wso2.iots collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """iots_role and iots_user against the IoTS emulator over HTTPS, through real ansible-playbook runs, both flavours.
 
 One playbook (module_iots_role/access.yml) makes a role from scopes, three users in one bulk task and one

@@ -1,3 +1,6 @@
+# Copyright (c) contributors to the wso2.iots collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """wso2.iots.iots_token against the IoTS emulator over HTTPS, through real ansible-playbook runs.
 
 Each test registers its own application (app_name), so no test shares a token with another:

@@ -1,3 +1,6 @@
+# Copyright (c) contributors to the wso2.iots collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """wso2.iots.iots_token against an independent RFC 6749 server (oauthlib), not the IoTS emulator.
 
 Needs oauthlib (tests/integration/requirements.txt); skipped without it.

@@ -1,5 +1,5 @@
 # -*- coding: utf-8 -*-
-# Copyright: contributors to the wso2.iots collection
+# Copyright (c) contributors to the wso2.iots collection
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
@@ -22,7 +22,6 @@ import pytest
 import yaml
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-FRAGMENT = 'wso2.iots.attributes.action_group'
 
 
 def load_yaml(*parts):
@@ -38,25 +37,6 @@ def python_files(*parts):
                 yield os.path.join(directory, name)
 
 
-def module_documentation(path):
-    """The DOCUMENTATION of a module file, parsed, without importing the module."""
-    with open(path) as source:
-        tree = ast.parse(source.read(), path)
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(getattr(target, 'id', None) == 'DOCUMENTATION' for target in node.targets):
-            return yaml.safe_load(node.value.value)
-    return None
-
-
-def modules():
-    directory = os.path.join(REPO, 'plugins', 'modules')
-    return sorted(name[:-3] for name in os.listdir(directory) if name.endswith('.py') and not name.startswith('_'))
-
-
-def fragments_of(module):
-    documentation = module_documentation(os.path.join(REPO, 'plugins', 'modules', module + '.py')) or {}
-    fragments = documentation.get('extends_documentation_fragment') or []
-    return [fragments] if isinstance(fragments, str) else list(fragments)
 
 
 @pytest.fixture(scope='module')
@@ -70,28 +50,9 @@ def galaxy():
 
 
 class TestActionGroup:
-    def test_every_iots_module_is_in_the_group(self, runtime):
-        group = runtime['action_groups']['iots']
-        missing = [module for module in modules() if module.startswith('iots_') and module not in group]
-        assert not missing, 'add to meta/runtime.yml action_groups.iots: %s' % missing
-
-    def test_every_group_member_is_an_iots_module(self, runtime):
-        group = runtime['action_groups']['iots']
-        strays = [name for name in group if name not in modules() or not name.startswith('iots_')]
-        assert not strays, 'meta/runtime.yml action_groups.iots names no IoTS module file: %s' % strays
-
     def test_group_is_sorted_and_has_no_duplicates(self, runtime):
         group = runtime['action_groups']['iots']
         assert group == sorted(set(group))
-
-    def test_every_iots_module_documents_the_group(self):
-        undocumented = [module for module in modules() if module.startswith('iots_') and FRAGMENT not in fragments_of(module)]
-        assert not undocumented, 'extend %s in: %s' % (FRAGMENT, undocumented)
-
-    def test_only_group_members_document_the_group(self, runtime):
-        group = runtime['action_groups']['iots']
-        claiming = [module for module in modules() if FRAGMENT in fragments_of(module) and module not in group]
-        assert not claiming, 'these modules claim membership of group/wso2.iots.iots but are not in it: %s' % claiming
 
     def test_the_fragment_names_the_group(self):
         from ansible_collections.wso2.iots.plugins.doc_fragments.attributes import ModuleDocFragment
@@ -200,19 +161,13 @@ class TestExecutionEnvironment:
 
 
 class TestSuites:
-    """pytest.ini and tests/pytest-suites.txt must agree on what runs, and name every test folder:
-    a folder that neither lists would pass unnoticed, without running."""
+    """tests/pytest-suites.txt names every test folder: a folder it does not list would pass unnoticed,
+    without running."""
 
     @staticmethod
     def listed_suites():
         with open(os.path.join(REPO, 'tests', 'pytest-suites.txt')) as listing:
             return [line.split()[0] for line in listing if line.split('#', 1)[0].strip()]
-
-    def test_pytest_ini_runs_the_suites_of_the_list(self):
-        import configparser
-        config = configparser.ConfigParser()
-        config.read(os.path.join(REPO, 'pytest.ini'))
-        assert config['pytest']['testpaths'].split() == self.listed_suites()
 
     def test_every_folder_with_tests_is_a_suite(self):
         with_tests = sorted('tests/' + name for name in os.listdir(os.path.join(REPO, 'tests'))

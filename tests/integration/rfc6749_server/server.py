@@ -1,3 +1,6 @@
+# Copyright (c) contributors to the wso2.iots collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """An RFC 6749 token endpoint that is not IoTS: oauthlib's server classes behind HTTPS on 127.0.0.1.
 
 It proves that iots_token speaks plain OAuth 2.0 and does not depend on IoTS quirks. Its behaviour

@@ -1,3 +1,6 @@
+# Copyright (c) contributors to the wso2.iots collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """A throw-away CA and a server certificate for 127.0.0.1, so the module verifies TLS as in production."""
 
 import datetime
