@@ -89,6 +89,7 @@ options:
     description:
       - The roles whose users' devices get the policy. An empty list (or C(ANY)) means every role.
       - When not given, a new policy gets V([ANY]) and an existing one keeps its own.
+      - A role IoTS does not have is an error before any write.
     type: list
     elements: str
   users:
@@ -132,9 +133,11 @@ notes:
     C(perm:groups:groups); outside check mode C(perm:policies:manage) to create, C(perm:policies:update) to update,
     C(perm:policies:activate) and C(perm:policies:deactivate), C(perm:policies:priorities) with O(priority),
     C(perm:policies:changes) to apply changes, C(perm:policies:get-policy-details) to read the result, and with
-    V(absent) C(perm:policies:remove). On Entgra the same as C(dm:policies:view), C(gm:groups:view),
+    V(absent) C(perm:policies:remove); with O(roles) C(perm:roles:view) and C(perm:roles:details) (to check that
+    they exist). On Entgra the same as C(dm:policies:view), C(gm:groups:view),
     C(pm:policies:add), C(pm:policies:update), C(pm:policies:activate), C(pm:policies:deactivate),
-    C(pm:policies:priorities:update), C(pm:policies:change), C(pm:policies:details:view) and C(pm:policies:remove)."
+    C(pm:policies:priorities:update), C(pm:policies:change), C(pm:policies:details:view), C(pm:policies:remove),
+    C(rm:roles:view) and C(rm:roles:details:view)."
   - Entgra validates the features of android, ios and windows policies only; it refuses policies of other device
     types (as read in its source; check on your server).
 seealso:
@@ -228,6 +231,7 @@ applied:
 
 from ansible_collections.wso2.iots.plugins.module_utils import _device_api as device_api
 from ansible_collections.wso2.iots.plugins.module_utils import _policy_api as policy_api
+from ansible_collections.wso2.iots.plugins.module_utils import _user_api as user_api
 from ansible_collections.wso2.iots.plugins.module_utils._access_token import server_flavor
 from ansible_collections.wso2.iots.plugins.module_utils._device_state import validate_device_type
 from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsError, IotsOptionError
@@ -296,6 +300,11 @@ def _order(policies, policy_id, priority):
     return ids
 
 
+def named_roles(spec):
+    """The roles the options name, but ANY (every role), which is no role of IoTS's."""
+    return [name for name in spec.get('roles') or [] if name != 'ANY']
+
+
 class Policy(Resource):
     """One policy: ``{policies, match, group_ids}``, the Policy JSON of IoTS and the groups' ids by name."""
 
@@ -322,8 +331,11 @@ class Policy(Resource):
 
     def scopes(self, spec):
         calls = ['list_policies']
+        # Named roles are looked up before any write: IoTS would store a policy for a role that does not exist.
+        roles = user_api.scopes_needed('list_roles', 'get_role') if named_roles(spec) else []
         if self.check_mode:
-            return policy_api.scopes_needed(*calls) + (device_api.scopes_needed('find_group') if spec['groups'] else [])
+            return sorted(set(policy_api.scopes_needed(*calls) + roles
+                              + (device_api.scopes_needed('find_group') if spec['groups'] else [])))
         if spec['state'] == 'absent':
             calls += ['deactivate_policies', 'apply_changes', 'wait_applied', 'remove_policies']
         else:
@@ -332,7 +344,7 @@ class Policy(Resource):
             if spec['priority'] is not None:
                 calls.append('set_priorities')
         groups = device_api.scopes_needed('find_group') if spec['groups'] else []
-        return sorted(set(policy_api.scopes_needed(*calls) + groups))
+        return sorted(set(policy_api.scopes_needed(*calls) + groups + roles))
 
     def read(self, api, spec):
         policies = api(policy_api.list_policies)
@@ -360,7 +372,22 @@ class Policy(Resource):
                 raise IotsOptionError('groups: IoTS has no device group %r (or the user cannot see it). Create it first '
                                       '(wso2.iots.iots_group).' % name, details=dict(unknown_group=name))
             group_ids[name] = group['id']
+        self.check_roles(api, spec)
         return dict(policies=policies, match=matches[0] if matches else None, group_ids=group_ids)
+
+    @staticmethod
+    def check_roles(api, spec):
+        """Every named role exists: one list of the roles, and a read of each one it cannot show (Internal/*, or
+        past the 100 names IoTS lists)."""
+        wanted = named_roles(spec)
+        if not wanted:
+            return
+        listed, dummy = api(user_api.list_roles, spec['flavor'])
+        unknown = [name for name in wanted if name not in listed and api(user_api.get_role, spec['flavor'], name) is None]
+        if unknown:
+            raise IotsOptionError('roles: IoTS has no role %s. Create it first (wso2.iots.iots_role); the roles it lists: '
+                                  '%s.' % (', '.join(repr(name) for name in unknown), ', '.join(sorted(listed)) or 'none'),
+                                  details=dict(unknown_roles=unknown))
 
     def plan(self, spec, current):
         policies, match = current['policies'], current['match']

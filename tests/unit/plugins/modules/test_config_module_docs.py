@@ -12,7 +12,7 @@ import pytest
 from ansible_collections.wso2.iots.plugins.module_utils._scopes import FLAVORS, scopes_for
 from ansible_collections.wso2.iots.plugins.modules import iots_device_type, iots_policy, iots_policy_info
 
-SCOPE_IN_DOCS = re.compile(r'C\(((?:perm|dm|gm|pm):[a-z:-]+)\)')
+SCOPE_IN_DOCS = re.compile(r'C\(((?:perm|dm|gm|pm|rm):[a-z:-]+)\)')
 
 
 class Stub(object):
@@ -34,7 +34,7 @@ def asked(module, resource, runs):
 
 @pytest.mark.parametrize('module, resource, runs', [
     (iots_device_type, iots_device_type.DeviceType, [{'state': 'present'}, {'state': 'absent'}]),
-    (iots_policy, iots_policy.Policy, [{'state': 'present', 'groups': ['g'], 'priority': 1},
+    (iots_policy, iots_policy.Policy, [{'state': 'present', 'groups': ['g'], 'priority': 1, 'roles': ['r']},
                                        {'state': 'absent', 'groups': None, 'priority': None}]),
     (iots_policy_info, iots_policy_info.PolicyList, [{}]),
 ], ids=['iots_device_type', 'iots_policy', 'iots_policy_info'])

@@ -165,6 +165,15 @@ def test_unknown_group_and_bad_input_fail_before_any_write(run, emu):
     assert writes(emu) == 0
 
 
+def test_an_unknown_role_fails_before_any_write_and_a_known_one_is_kept(run, emu):
+    result = run(**policy(roles=['admin', 'no_such_role']))
+    assert result.failed and "IoTS has no role 'no_such_role'" in result['msg'], result.result
+    assert result['unknown_roles'] == ['no_such_role'] and writes(emu) == 0
+    kept = run(**policy(roles=['admin']))
+    # (the password is admin too, so Ansible masks the role's name in the result)
+    assert not kept.failed and len(kept['policy']['roles']) == 1, kept.result
+
+
 def test_groups_by_name(run, emu):
     name = 'g_%s' % uuid.uuid4().hex[:6]
     emu.seed_group(name)
