@@ -153,20 +153,21 @@ def test_a_fault_mid_run_fails_the_source_clearly_and_never_gives_half_an_invent
     emu.expire_tokens()
     with_expired = inventory.source('expired.iots_devices.yml', token=expired)
     pages = r'GET %s/devices\?\S*type=%s\S*' % (API, TYPE)
-    # name, source, requests let through, fault, what the message says, counts that must hold
+    # name, source, requests let through, fault, what the message says, counts that must hold. The plugin
+    # reads GET /device-types first (an unknown type is an error), then the groups, then the device pages.
     cases = [
         ('token 503', plain, None, {'kind': 'status', 'status': 503},
          r'POST https://127\.0\.0\.1:\d+/token failed: HTTP 503 101503: Runtime Error', {'token': 3, 'api': 0}),
-        ('page 1 500', plain, 0, {'kind': 'status', 'status': 500}, pages + r' failed: HTTP 500 101500: Runtime Error',
+        ('page 1 500', plain, 1, {'kind': 'status', 'status': 500}, pages + r' failed: HTTP 500 101500: Runtime Error',
          {'GET /devices': 1}),
-        ('page 2 drop', plain, 1, {'kind': 'drop'},
+        ('page 2 drop', plain, 2, {'kind': 'drop'},
          pages + r'offset=100\S* failed: the connection was closed in the middle of the answer', {'GET /devices': 4}),
-        ('page 2 cut off', plain, 1, {'kind': 'truncated_json'},
+        ('page 2 cut off', plain, 2, {'kind': 'truncated_json'},
          pages + r'offset=100\S* answered HTTP 200 but its body is not the expected JSON', {'GET /devices': 2}),
-        ('group members 503', grouped, 1, {'kind': 'status', 'status': 503},
+        ('group members 503', grouped, 2, {'kind': 'status', 'status': 503},
          r'GET %s/groups/id/\d+/devices\S* failed: HTTP 503 101503: Runtime Error' % API, {'GET /devices': 0}),
-        ('expired token', with_expired, 0, None, pages + r' failed: HTTP 401 900901: Invalid Credentials',
-         {'token': 0, 'GET /devices': 1}),
+        ('expired token', with_expired, 0, None, r'GET %s/device-types failed: HTTP 401 900901: Invalid Credentials' % API,
+         {'token': 0, 'GET /devices': 0}),
     ]
     found = {}
     for name, path, passed, fault, says, counts in cases:
@@ -180,7 +181,7 @@ def test_a_fault_mid_run_fails_the_source_clearly_and_never_gives_half_an_invent
         found[name] = problems
     # By default a failing source is a warning, and no host of it is kept: never half an inventory.
     emu.reset()
-    arm_after(emu, 1, kind='status', status=500)
+    arm_after(emu, 2, kind='status', status=500)
     warned = inventory.run(plain, unparsed_failed=False)
     found['page 2 500, failing sources only warned about'] = clear_failure(
         warned, plain, pages + r'offset=100\S* failed: HTTP 500')[1:] + \
@@ -281,7 +282,8 @@ def test_a_bad_inventory_source_fails_before_any_request(inventory, emu, tally):
 # ---------------------------------------------------------------------------- secrets
 
 def test_no_secret_of_the_inventory_in_any_output_or_file(inventory, emu, known_secrets, tally):
-    given = password_grant(emu, inventory.app, scopes=('perm:devices:view', 'perm:groups:groups', 'perm:groups:devices'))
+    given = password_grant(emu, inventory.app,
+                           scopes=('perm:devices:view', 'perm:device-types:types', 'perm:groups:groups', 'perm:groups:devices'))
     credentials = inventory.source('credentials.iots_devices.yml', **inventory.cached(with_groups=True))
     with_token = inventory.source('token.iots_devices.yml', token=given['access_token'], username=None, password=None,
                                   client_id=None, client_secret=None)
