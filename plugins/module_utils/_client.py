@@ -117,6 +117,9 @@ class IotsClient(object):
         self.backoff = backoff
         self._secrets = set(s for s in secrets if s)
         self._sleep = sleep
+        # Requests other than GET and HEAD that IoTS answered as expected: a task that fails after one of
+        # them has changed something (_resource reads it around each object's writes).
+        self.writes_answered = 0
         self._session = requests.Session()
         self._session.headers['User-Agent'] = USER_AGENT
         # Proxies and CA bundles from the environment, as ansible.builtin.uri honours them.
@@ -186,6 +189,8 @@ class IotsClient(object):
                 # A 404 that an endpoint expects ("no such device") is the API's, never the gateway's own
                 # "no API here", which means the url is wrong.
                 if response.status_code in expected and not (response.status_code == 404 and is_gateway_fault(text)):
+                    if method not in ('GET', 'HEAD'):
+                        self.writes_answered += 1
                     return IotsResponse(method, url, response.status_code, response.headers, text)
                 retryable = response.status_code in (RETRY_STATUSES if idempotent else (503,))
                 if not retryable or attempt >= retries:

@@ -196,9 +196,13 @@ def apply_all(resource, api, changes):
     done = []
     for index, change in enumerate(changes):
         if change.changed:
+            before = api.client.writes_answered
             try:
                 written = resource.apply(api, change)
             except IotsError as exc:
+                # An object some of whose writes went through before the failure has changed.
+                if api.client.writes_answered > before:
+                    exc.details['changed'] = True
                 if not resource.bulk:
                     raise  # one object: the cause alone says what happened
                 failed = dict(resource.record(change), changed=bool(exc.details.get('changed')), failed=True, msg=str(exc))

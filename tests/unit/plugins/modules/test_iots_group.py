@@ -43,6 +43,14 @@ def members_of(iots, name):
 
 class TestGroup(object):
 
+    def test_a_failure_after_the_group_was_created_reports_the_change(self, run, devices):
+        # IoTS creates the group, then loses its back end before the members are added.
+        iots = devices
+        iots.after('POST', '/groups', 1, lambda: iots.emu.set_fault('api', 'status', status=500))
+        result = run(name='half', devices=[member(A)])
+        assert result.failed and result['status'] == 500 and result['changed'] is True, result.result
+        assert iots.count(CREATE) == 1
+
     def test_new_group_is_created_and_found_by_name_then_left_alone(self, run, devices):
         iots = devices
         result = run(name='lobby', description='Lobby sensors', devices=[member(A)])
