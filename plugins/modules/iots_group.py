@@ -254,11 +254,13 @@ class Group(Resource):
                                   details=dict(not_enrolled=missing))
         description = spec['description']
         after_group = dict(group or dict(id=None, name=spec['name'], owner=None, description=''))
-        if description is not None:
+        # IoTS shows no description as null or as '': both are the empty description.
+        new_description = description is not None and description != (after_group.get('description') or '')
+        if new_description:
             after_group['description'] = description
-        if group and (add or remove or after_group['description'] != (group.get('description') or '')):
+        if group and (add or remove or new_description):
             refuse_system_group(group, 'change')
-        action = CREATED if not group else UPDATED if (add or remove or after_group != group) else NONE
+        action = CREATED if not group else UPDATED if (add or remove or new_description) else NONE
         after = dict(group=after_group, members=[key for key in members if key not in remove] + add)
         return [Change(spec['name'], action, before, after, spec=dict(add=add, remove=remove))]
 
@@ -270,7 +272,7 @@ class Group(Resource):
         if change.action == CREATED:
             # POST /groups answers 201 without a body: create_group finds the new group by its name.
             group = api(device_api.create_group, group['name'], group['description'] or '')
-        elif group != change.before['group']:
+        elif group.get('description') != change.before['group'].get('description'):
             # PUT /groups/id/{id} also sets the owner from the body; sending the current one keeps it.
             api(device_api.update_group, group['id'], group['name'], group['description'], group.get('owner'))
         if change.spec['add']:

@@ -76,6 +76,11 @@ class TestGroup(object):
         assert (iots.group('lobby')['description'], iots.group('lobby').get('owner')) == ('new', 'alice')
         assert run(name='lobby')['changed'] is False
 
+    def test_no_description_and_an_empty_one_are_the_same(self, run, devices):
+        iots = devices
+        iots.emu.seed_group('quiet', description=None)
+        assert run(name='quiet', description='')['changed'] is False and iots.writes == 0
+
     def test_without_purge_members_are_only_added(self, run, devices):
         iots = devices
         iots.emu.seed_group('lobby', members=[A, B])
