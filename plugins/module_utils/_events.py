@@ -54,7 +54,6 @@ UUID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, 'https://galaxy.ansible.com/wso2
 
 STRING_ARGS = ('url', 'ca_path', 'client_id', 'client_secret', 'username', 'password', 'token', 'token_path',
                'server_flavor')
-SECRET_ARGS = ('client_secret', 'password', 'token')
 
 
 def _number(args, name, default, minimum_exclusive=None, minimum=None, integer=False):

@@ -77,7 +77,7 @@ options:
     default: false
 notes:
   - "Scopes the token needs. On IoTS: always C(perm:groups:groups) (to find the group by name); with
-    V(present) C(perm:groups:devices) (to read the members), C(perm:groups:add) for a new group,
+    V(present) C(perm:groups:devices) (to read the members), C(perm:groups:add) (outside check mode, in case the group is new),
     C(perm:groups:update) with O(description), and with O(devices) C(perm:devices:view) and
     C(perm:groups:devices-add), with O(purge_devices) C(perm:groups:devices-remove); with V(absent)
     C(perm:groups:remove), and C(perm:groups:devices) in diff mode. On Entgra the same as C(gm:groups:view),

@@ -339,8 +339,8 @@ class Policy(Resource):
         if spec['state'] == 'absent':
             calls += ['deactivate_policies', 'apply_changes', 'wait_applied', 'remove_policies']
         else:
-            calls += ['add_policy', 'update_policy', 'activate_policies', 'deactivate_policies', 'apply_changes',
-                      'get_policy']
+            calls += ['add_policy', 'update_policy', 'activate_policies', 'deactivate_policies', 'get_policy']
+            calls += ['apply_changes'] if spec['apply_changes'] else []
             if spec['priority'] is not None:
                 calls.append('set_priorities')
         groups = device_api.scopes_needed('find_group') if spec['groups'] else []

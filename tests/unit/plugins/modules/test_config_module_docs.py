@@ -34,7 +34,7 @@ def asked(module, resource, runs):
 
 @pytest.mark.parametrize('module, resource, runs', [
     (iots_device_type, iots_device_type.DeviceType, [{'state': 'present'}, {'state': 'absent'}]),
-    (iots_policy, iots_policy.Policy, [{'state': 'present', 'groups': ['g'], 'priority': 1, 'roles': ['r']},
+    (iots_policy, iots_policy.Policy, [{'state': 'present', 'groups': ['g'], 'priority': 1, 'roles': ['r'], 'apply_changes': True},
                                        {'state': 'absent', 'groups': None, 'priority': None}]),
     (iots_policy_info, iots_policy_info.PolicyList, [{}]),
 ], ids=['iots_device_type', 'iots_policy', 'iots_policy_info'])
