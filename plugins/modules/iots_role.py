@@ -258,8 +258,9 @@ class Role(Resource):
         if spec['permissions'] is not None:
             unseen = [path for path in spec['permissions'] if path not in comparable(spec['permissions'], role['shown'])]
             if unseen:
-                self.module.warn('Role %s: IoTS does not show %s in a role\'s permission tree, so the module sends '
-                                 'it but cannot compare it.' % (spec['name'], ', '.join(unseen)))
+                self.module.warn('Role %s: IoTS does not show %s in a role\'s permission tree, so the module cannot '
+                                 'compare it: it sends it with a change of the other permissions or the users, and '
+                                 'not on its own.' % (spec['name'], ', '.join(unseen)))
             after['permissions'] = comparable(spec['permissions'], role['shown'])
         if spec['users'] is not None:
             after['users'] = spec['users']
