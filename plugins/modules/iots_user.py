@@ -122,8 +122,8 @@ options:
         choices: [present, absent]
         default: present
 notes:
-  - "Scopes the token needs. On IoTS: C(perm:users:details) for one user or C(perm:users:user-details) for
-    O(users) (to read), C(perm:users:roles) (a user's roles), with roles C(perm:roles:view) and
+  - "Scopes the token needs. On IoTS: C(perm:users:details) (to read a user), with O(users) also
+    C(perm:users:user-details) (the list of users), C(perm:users:roles) (a user's roles), with roles C(perm:roles:view) and
     C(perm:roles:details) (which roles exist, and in bulk who is in them), C(perm:users:add) and
     C(perm:admin-users:view) to create and set a password, C(perm:users:update) with V(present),
     C(perm:users:delete) with V(absent). On Entgra the same as C(um:users:details:view),
