@@ -37,8 +37,6 @@ def python_files(*parts):
                 yield os.path.join(directory, name)
 
 
-
-
 @pytest.fixture(scope='module')
 def runtime():
     return load_yaml('meta', 'runtime.yml')
