@@ -19,7 +19,7 @@ description:
     module sends every field, the ones it does not manage as the server has them.
   - An option left out keeps what the server has (a new type gets no properties, no features and V(false) flags).
   - On Entgra, O(state=absent) with O(force=true) deletes the type B(and every device of the type, permanently).
-    IoTS 3.2 has no API to delete a device type: there the task fails, before any request, saying so.
+    IoTS 3.2 has no API to delete a device type, so there the task fails before any request and says so.
 author:
   - wso2.iots contributors (@wso2-iots)
 extends_documentation_fragment:
