@@ -312,7 +312,8 @@ def test_no_secret_of_the_inventory_in_any_output_or_file(inventory, emu, known_
     listing = runs['ansible-inventory -vvvv --list, password and client secret, cache filled']
     assert listing.rc == 0 and listing.hosts() == EVERY_HOST, listing
     assert runs['ansible-inventory -vvvv --list, a given token'].hosts() == EVERY_HOST
-    assert 'HTML page' in runs['ansible-inventory -vvvv --list, a given token, the server failing'].output
+    # (ansible-core 2.18 and older wrap warnings: the words may stand on two lines)
+    assert 'HTML page' in ' '.join(runs['ansible-inventory -vvvv --list, a given token, the server failing'].output.split())
     assert play.rc == 0 and play_recap(play.output).get('ok') == len(MEMBERS), play
     assert cache_files(inventory), 'the inventory cache is empty'
     # Positive control: the scan finds the secrets in the source files that hold them on purpose.
