@@ -424,6 +424,33 @@ def self_signed(tmp_path_factory):
     return str(cert_path), str(key_path)
 
 
+def _read_request(conn):
+    """Read one whole request (headers and Content-Length body) before answering.
+
+    The client sends headers and body as separate TLS records; closing after reading only the
+    first leaves the body unread, and the kernel then resets the connection, which the client can
+    see before it reads the answer (a race that a loaded CI machine lost once).
+    """
+    data = b''
+    while b'\r\n\r\n' not in data:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+    head, _sep, body = data.partition(b'\r\n\r\n')
+    length = 0
+    for line in head.split(b'\r\n')[1:]:
+        name, _colon, value = line.partition(b':')
+        if name.strip().lower() == b'content-length':
+            length = int(value.strip())
+    while len(body) < length:
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    return head + b'\r\n\r\n' + body
+
+
 @pytest.fixture
 def tls_server(self_signed):
     """A one-shot HTTPS server on 127.0.0.1 that answers 201 with a fixed JSON body."""
@@ -448,7 +475,7 @@ def tls_server(self_signed):
             raw.settimeout(10)
             try:
                 with context.wrap_socket(raw, server_side=True) as conn:
-                    conn.recv(65536)
+                    _read_request(conn)
                     body = b'{"client_id":"cid"}'
                     conn.sendall(b'HTTP/1.1 201 Created\r\nContent-Type: application/json\r\n'
                                  b'Content-Length: %d\r\nConnection: close\r\n\r\n%s' % (len(body), body))
