@@ -43,8 +43,10 @@ def link_pythons():
     links = os.path.join(BUILD, 'pythons')
     os.makedirs(links, exist_ok=True)
     root = os.environ.get('PYENV_ROOT') or os.path.expanduser('~/.pyenv')
-    for path in sorted(glob.glob(os.path.join(root, 'versions', '3.*.*', 'bin', 'python3.*')),
-                       key=lambda p: [int(n) for n in re.findall(r'\d+', os.path.basename(os.path.dirname(os.path.dirname(p))))]):
+    for path in sorted(
+        glob.glob(os.path.join(root, 'versions', '3.*.*', 'bin', 'python3.*')),
+        key=lambda p: [int(n) for n in re.findall(r'\d+', os.path.basename(os.path.dirname(os.path.dirname(p))))],
+    ):
         match = re.search(r'/versions/(3\.\d+)\.\d+/bin/python\1$', path)
         if match:
             target = os.path.join(links, 'python' + match.group(1))
@@ -61,6 +63,7 @@ import pythons  # noqa: E402  pylint: disable=wrong-import-position  # scripts/p
 
 
 # ---------------------------------------------------------------------------- pytest suites
+
 
 def pytest_suites(core=None):
     """[(folder, workers)] from tests/pytest-suites.txt, the one list of what runs; with ``core``,
@@ -107,9 +110,11 @@ def file_coverage_kept(folder):
     """Whether every file of plugins/ this suite owns keeps COVERAGE_FILE_FLOOR percent (pytest-cov
     checks only the total); prints the files of other suites' runs only as their owner's."""
     import json
+
     with open(COVERAGE_JSON) as report:
-        files = dict((name, data['summary']['percent_covered']) for name, data in json.load(report)['files'].items()
-                     if COVERED_BY.get(name, 'tests/unit') == folder)
+        files = dict(
+            (name, data['summary']['percent_covered']) for name, data in json.load(report)['files'].items() if COVERED_BY.get(name, 'tests/unit') == folder
+        )
     for name in sorted(files) if folder != 'tests/unit' else ():
         print('coverage of %s by %s: %.0f%%' % (name, folder, files[name]))
     low = sorted('%s %.0f%%' % (name, percent) for name, percent in files.items() if percent < COVERAGE_FILE_FLOOR)
@@ -136,8 +141,19 @@ def run_suites(session, suites, core=None):
         xdist = ['-n', str(workers)] if workers > 1 else []
         coverage = coverage_args(folder, core, args)
         try:
-            session.run('python', '-m', 'pytest', '-p', 'no:cacheprovider', '--durations=10', *xdist, *coverage,
-                        folder, *args, env={'PYTHONDONTWRITEBYTECODE': '1', 'ANSIBLE_NOCOLOR': '1', 'PY_COLORS': '0'})
+            session.run(
+                'python',
+                '-m',
+                'pytest',
+                '-p',
+                'no:cacheprovider',
+                '--durations=10',
+                *xdist,
+                *coverage,
+                folder,
+                *args,
+                env={'PYTHONDONTWRITEBYTECODE': '1', 'ANSIBLE_NOCOLOR': '1', 'PY_COLORS': '0'},
+            )
             if coverage and not file_coverage_kept(folder):
                 failed.append(folder + ' (coverage per file)')
         except nox.command.CommandFailed:
@@ -152,9 +168,12 @@ def make_tests_session(core, python):
         session.install('ansible-core~=%s.0' % core, *TEST_REQUIREMENTS)
         session.run('python', '-c', 'import ansible, sys; print("ansible-core", ansible.__version__, "on Python", sys.version.split()[0])')
         run_suites(session, [suite for suite in pytest_suites(core) if not suite[0].startswith(('tests/awx', 'tests/eda'))], core)
-    tests.__doc__ = ('Unit, integration (ansible-playbook over HTTPS) and reliability suites with ansible-core %s on Python %s%s'
-                     % (core, python, ', and the emulator conformance suite'
-                        if core == NEWEST else ' (the emulator too with IOTS_TEST_ALL_SUITES=1)'))
+
+    tests.__doc__ = 'Unit, integration (ansible-playbook over HTTPS) and reliability suites with ansible-core %s on Python %s%s' % (
+        core,
+        python,
+        ', and the emulator conformance suite' if core == NEWEST else ' (the emulator too with IOTS_TEST_ALL_SUITES=1)',
+    )
     return tests
 
 
@@ -170,8 +189,7 @@ def awx(session):
     ansible-builder create must install our Python requirements (tests/awx)."""
     if not shutil.which('bwrap') and os.geteuid() == 0 and shutil.which('apt-get'):
         # ansible-runner's process isolation runs the job under bubblewrap, as AWX does.
-        session.run('sh', '-c', 'apt-get install -y -q bubblewrap || { apt-get update -q && apt-get install -y -q bubblewrap; }',
-                    external=True)
+        session.run('sh', '-c', 'apt-get install -y -q bubblewrap || { apt-get update -q && apt-get install -y -q bubblewrap; }', external=True)
     session.install('ansible-core~=%s.0' % NEWEST, *TEST_REQUIREMENTS, '-r', 'tests/awx/requirements.txt')
     run_suites(session, [suite for suite in pytest_suites() if suite[0].startswith('tests/awx')])
 
@@ -192,8 +210,12 @@ def eda(session):
     tests/eda (main() against the emulator, and the real ansible-rulebook on Java 17 over HTTPS)."""
     if not os.path.isdir(JAVA_17) and os.geteuid() == 0 and shutil.which('apt-get'):
         # drools (ansible-rulebook's rule engine) runs in a JVM; 1.3.x wants Java 17.
-        session.run('sh', '-c', 'apt-get install -y -q openjdk-17-jre-headless || '
-                    '{ apt-get update -q && apt-get install -y -q openjdk-17-jre-headless; }', external=True)
+        session.run(
+            'sh',
+            '-c',
+            'apt-get install -y -q openjdk-17-jre-headless || { apt-get update -q && apt-get install -y -q openjdk-17-jre-headless; }',
+            external=True,
+        )
     session.install('ansible-core~=%s.0' % NEWEST, *TEST_REQUIREMENTS, '-r', 'tests/eda/requirements.txt')
     session.env['JAVA_HOME'] = JAVA_17
     session.env['IOTS_EDA_REQUIRE_RULEBOOK'] = '1'  # tests/eda/test_rulebook.py fails instead of skipping
@@ -205,6 +227,7 @@ def eda(session):
 
 # ---------------------------------------------------------------------------- sanity (--venv)
 
+
 def sanity_set_up():
     """Runs in the sanity session before ansible-test. Prints which module Pythons of
     tests/config.yml this machine has, and fails in CI if one is missing (ansible-test would only
@@ -213,8 +236,10 @@ def sanity_set_up():
     comes from tests/sanity/ansible_test_facts.py alone, which a unit test checks."""
     from packaging.specifiers import SpecifierSet
     import yaml
+
     sys.path.insert(0, os.path.join(REPO, 'tests', 'sanity'))
     import ansible_test_facts  # pylint: disable=import-error
+
     ansible_test = glob.glob(os.path.join(REPO, '.nox', 'sanity', 'lib', 'python*', 'site-packages', 'ansible_test'))[0]
     remote_only, controller = ansible_test_facts.python_versions(ansible_test)
     supported = remote_only + controller
@@ -223,11 +248,11 @@ def sanity_set_up():
     claimed = [version for version in supported if version in claim]
     found = [version for version in claimed if shutil.which('python' + version)]
     missing = [version for version in claimed if version not in found]
-    print('ansible-test sanity covers the module Pythons %s%s' % (
-        ', '.join(found), ' (MISSING: %s)' % ', '.join(missing) if missing else ''))
-    print('and the controller Pythons %s (not here, skipped: %s)' % (
-        ', '.join(v for v in controller if shutil.which('python' + v)),
-        ', '.join(v for v in controller if not shutil.which('python' + v)) or 'none'))
+    print('ansible-test sanity covers the module Pythons %s%s' % (', '.join(found), ' (MISSING: %s)' % ', '.join(missing) if missing else ''))
+    print(
+        'and the controller Pythons %s (not here, skipped: %s)'
+        % (', '.join(v for v in controller if shutil.which('python' + v)), ', '.join(v for v in controller if not shutil.which('python' + v)) or 'none')
+    )
     if missing and IN_CI:
         raise SystemExit('tests/config.yml claims Python %s, which this machine lacks' % ', '.join(missing))
     pip_version = ansible_test_facts.pip_version(ansible_test)
@@ -243,12 +268,19 @@ def sanity_clean_up():
 
 
 antsibull_nox.add_ansible_test_session(
-    name='sanity', description='ansible-test sanity --venv (no Docker) with ansible-core %s' % NEWEST,
-    ansible_test_params=['sanity', '-v', '--venv'], default=True, ansible_core_version=NEWEST,
-    ansible_core_source='pypi', callback_before=sanity_set_up, callback_after=sanity_clean_up)
+    name='sanity',
+    description='ansible-test sanity --venv (no Docker) with ansible-core %s' % NEWEST,
+    ansible_test_params=['sanity', '-v', '--venv'],
+    default=True,
+    ansible_core_version=NEWEST,
+    ansible_core_source='pypi',
+    callback_before=sanity_set_up,
+    callback_after=sanity_clean_up,
+)
 
 
 # ---------------------------------------------------------------------------- checks of our own
+
 
 @nox.session(name='galaxy-import', python=MATRIX[NEWEST])
 def galaxy_import(session):
@@ -266,8 +298,7 @@ def galaxy_import(session):
         handle.write('[galaxy-importer]\nrun_ansible_lint = True\nrun_ansible_test = False\n')
     # The importer writes importer_result.json into its working directory: keep it in the build tree.
     with session.chdir(out):
-        log = session.run('python', '-m', 'galaxy_importer.main', tarball, silent=True,
-                          env={'GALAXY_IMPORTER_CONFIG': config}) or ''
+        log = session.run('python', '-m', 'galaxy_importer.main', tarball, silent=True, env={'GALAXY_IMPORTER_CONFIG': config}) or ''
     print(log)
     complaints = [line for line in log.splitlines() if re.match(r'\s*(WARNING|ERROR)\b', line)]
     if complaints:
@@ -286,10 +317,10 @@ def with_repository_link(tarball, repository):
     import io
     import json
     import tarfile
+
     print('galaxy-import: checking the tarball with repository = %s (galaxy.yml has no link yet)' % repository)
     with tarfile.open(tarball) as source:
-        members = [(member, (source.extractfile(member) or io.BytesIO()).read() if member.isfile() else None)
-                   for member in source.getmembers()]
+        members = [(member, (source.extractfile(member) or io.BytesIO()).read() if member.isfile() else None) for member in source.getmembers()]
     with tarfile.open(tarball, 'w:gz') as target:
         for member, data in members:
             if member.name == 'MANIFEST.json':
@@ -338,8 +369,12 @@ DEMO_CORE = 'ansible-core>=%s,<2.%d' % (OLDEST, int(NEWEST.split('.')[1]) + 1)
 def demo(session):
     """scripts/demo: bootstrap.yml and provision.yml against the emulator with a throwaway vault."""
     session.install(DEMO_CORE, '-r', 'requirements.txt', 'cryptography')
-    session.run('python', '-c', 'import ansible, sys; print("demo: ansible-core", ansible.__version__, "on Python", '
-                'sys.version.split()[0], "(the newest of %s that this Python runs)")' % DEMO_CORE)
+    session.run(
+        'python',
+        '-c',
+        'import ansible, sys; print("demo: ansible-core", ansible.__version__, "on Python", '
+        'sys.version.split()[0], "(the newest of %s that this Python runs)")' % DEMO_CORE,
+    )
     session.run('python', 'scripts/demo.py', *session.posargs)
 
 

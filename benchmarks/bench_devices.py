@@ -64,10 +64,14 @@ LABELS = {
 }
 DEVICE_TYPE = 'virtual_firealarm'
 # Enough for every way: list, enrol, modify, device types.
-SCOPES = ['perm:device-types:types', 'perm:device:enroll', 'perm:device:modify', 'perm:devices:details',
-          'perm:devices:view']
-COLUMNS = (('token', 'token'), ('GET /devices', 'list pages'), ('GET /devices/{type}/{id}', 'reads'),
-           ('POST /device/agent/enroll', 'enrols'), ('api:write', 'writes'))
+SCOPES = ['perm:device-types:types', 'perm:device:enroll', 'perm:device:modify', 'perm:devices:details', 'perm:devices:view']
+COLUMNS = (
+    ('token', 'token'),
+    ('GET /devices', 'list pages'),
+    ('GET /devices/{type}/{id}', 'reads'),
+    ('POST /device/agent/enroll', 'enrols'),
+    ('api:write', 'writes'),
+)
 
 
 def run_way(way, emulator, work, count):
@@ -79,19 +83,16 @@ def run_way(way, emulator, work, count):
     os.makedirs(os.path.join(folder, 'tmp'))
     credentials = os.path.join(folder, 'credentials.json')
     with open(credentials, 'w') as handle:
-        json.dump({'iots_url': emulator.url, 'iots_client_id': keys['client_id'],
-                   'iots_client_secret': keys['client_secret']}, handle)
+        json.dump({'iots_url': emulator.url, 'iots_client_id': keys['client_id'], 'iots_client_secret': keys['client_secret']}, handle)
     # The old playbook's keys (type, id); iots_device takes them as aliases of device_type, device_id.
     devices = [{'type': DEVICE_TYPE, 'id': 'bench-%05d' % n, 'name': 'Bench sensor %d' % n} for n in range(count)]
-    variables = {'iots_ca_path': emulator.ca_path, 'iots_credentials_file': credentials, 'iots_scopes': SCOPES,
-                 'iots_devices': devices}
+    variables = {'iots_ca_path': emulator.ca_path, 'iots_credentials_file': credentials, 'iots_scopes': SCOPES, 'iots_devices': devices}
     env = ansible_environment(os.path.join(folder, 'home'), os.path.join(folder, 'tmp'))
     inventory = write_inventory(os.path.join(folder, 'inventory.ini'))
     runs = []
     for number in (1, 2):
         emulator.reset()
-        result = run_ansible_playbook(PLAYBOOKS[way], inventory, env, variables=variables,
-                                      vars_file=os.path.join(folder, 'vars.json'), timeout=7200)
+        result = run_ansible_playbook(PLAYBOOKS[way], inventory, env, variables=variables, vars_file=os.path.join(folder, 'vars.json'), timeout=7200)
         runs.append((emulator.counts(), play_recap(result.output), result.rc, result.seconds))
         print('  %s run %d: rc=%d, %.1f s' % (way, number, result.rc, result.seconds), file=sys.stderr)
         if result.rc:
@@ -106,18 +107,19 @@ def other_requests(counts):
 
 
 def table(results, count):
-    header = ['way', 'devices', 'run'] + [title for dummy, title in COLUMNS] + [
-        'other', 'rc', 'changed', 'wall s', 'wall s for %d' % count]
+    header = ['way', 'devices', 'run'] + [title for dummy, title in COLUMNS] + ['other', 'rc', 'changed', 'wall s', 'wall s for %d' % count]
     rows = []
     for way, done, runs in results:
         for number, (counts, recap, rc, seconds) in enumerate(runs, 1):
             scaled = '%.1f' % seconds if done == count else '~%.0f (est.)' % (seconds * count / done)
-            rows.append([LABELS[way], str(done), ('first', 'second')[number - 1]]
-                        + [str(counts.get(key, 0)) for key, dummy in COLUMNS] + [str(other_requests(counts))]
-                        + [str(rc), str(recap.get('changed', '?')), '%.1f' % seconds, scaled])
+            rows.append(
+                [LABELS[way], str(done), ('first', 'second')[number - 1]]
+                + [str(counts.get(key, 0)) for key, dummy in COLUMNS]
+                + [str(other_requests(counts))]
+                + [str(rc), str(recap.get('changed', '?')), '%.1f' % seconds, scaled]
+            )
     widths = [max(len(row[i]) for row in [header] + rows) for i in range(len(header))]
-    lines = ['  '.join(cell.ljust(width) if i in (0, 2) else cell.rjust(width)
-                       for i, (cell, width) in enumerate(zip(row, widths))) for row in [header] + rows]
+    lines = ['  '.join(cell.ljust(width) if i in (0, 2) else cell.rjust(width) for i, (cell, width) in enumerate(zip(row, widths))) for row in [header] + rows]
     lines.insert(1, '  '.join('-' * width for width in widths))
     return '\n'.join(lines)
 
@@ -126,8 +128,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n', maxsplit=1)[0])
     parser.add_argument('--devices', type=int, default=1000, help='devices to enrol (default 1000)')
     parser.add_argument('--ways', default='bulk,loop,uri', help='which ways, comma-separated (default all)')
-    parser.add_argument('--sample', type=int, default=0,
-                        help='loop and uri enrol only this many of the devices (default: all)')
+    parser.add_argument('--sample', type=int, default=0, help='loop and uri enrol only this many of the devices (default: all)')
     args = parser.parse_args()
     ways = [way.strip() for way in args.ways.split(',') if way.strip()]
     unknown = [way for way in ways if way not in PLAYBOOKS]
@@ -145,9 +146,11 @@ def main():
         emulator.stop()
         shutil.rmtree(work, ignore_errors=True)
     print(table(results, args.devices))
-    print('token: token requests; list pages: GET /devices; reads: GET /devices/{type}/{id}; enrols: '
-          'POST /device/agent/enroll; writes: every POST/PUT/DELETE of the device API; other: any other '
-          'device-API request (GET /device-types); changed: PLAY RECAP.')
+    print(
+        'token: token requests; list pages: GET /devices; reads: GET /devices/{type}/{id}; enrols: '
+        'POST /device/agent/enroll; writes: every POST/PUT/DELETE of the device API; other: any other '
+        'device-API request (GET /device-types); changed: PLAY RECAP.'
+    )
 
 
 if __name__ == '__main__':

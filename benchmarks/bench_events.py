@@ -36,8 +36,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 COLLECTIONS = os.path.join(REPO, '.build', 'collections')
-SOURCE = os.path.join(COLLECTIONS, 'ansible_collections', 'wso2', 'iots', 'extensions', 'eda', 'plugins',
-                      'event_source', 'device_events.py')
+SOURCE = os.path.join(COLLECTIONS, 'ansible_collections', 'wso2', 'iots', 'extensions', 'eda', 'plugins', 'event_source', 'device_events.py')
 sys.path.insert(0, os.path.join(REPO, 'tests', 'emulator'))
 
 from iots_emulator import EmulatorControl  # noqa: E402  pylint: disable=wrong-import-position
@@ -64,9 +63,14 @@ class TimedQueue(asyncio.Queue):
 def register(control):
     """Application keys for admin, through the gateway (the source gets its token itself)."""
     import requests
-    response = requests.post(control.url + '/api-application-registration/register', auth=('admin', 'admin'),
-                             json={'applicationName': 'bench_events', 'tags': ['device_management']},
-                             verify=control.ca_path, timeout=30)
+
+    response = requests.post(
+        control.url + '/api-application-registration/register',
+        auth=('admin', 'admin'),
+        json={'applicationName': 'bench_events', 'tags': ['device_management']},
+        verify=control.ca_path,
+        timeout=30,
+    )
     response.raise_for_status()
     return response.json()['client_id'], response.json()['client_secret']
 
@@ -116,9 +120,11 @@ def main(argv=None):
     with tempfile.TemporaryDirectory(prefix='bench_events_') as tmp:
         ready = os.path.join(tmp, 'ready.json')
         # pylint: disable-next=consider-using-with  # stopped in the finally below
-        emulator = subprocess.Popen([sys.executable, '-m', 'iots_emulator', '--port', '0', '--state-dir', tmp,
-                                     '--ready-file', ready], cwd=os.path.join(REPO, 'tests', 'emulator'),
-                                    stdout=subprocess.DEVNULL)
+        emulator = subprocess.Popen(
+            [sys.executable, '-m', 'iots_emulator', '--port', '0', '--state-dir', tmp, '--ready-file', ready],
+            cwd=os.path.join(REPO, 'tests', 'emulator'),
+            stdout=subprocess.DEVNULL,
+        )
         try:
             control = EmulatorControl.from_ready_file(ready, wait=60)
             control.configure(operation_pending=0, operation_in_progress=0)
@@ -126,26 +132,41 @@ def main(argv=None):
             control.seed_devices('android', ['bench-%05d' % n for n in range(options.devices)], name='bench {id}')
             seeded = time.monotonic() - started
             client_id, client_secret = register(control)
-            args = {'url': control.url, 'ca_path': control.ca_path, 'client_id': client_id,
-                    'client_secret': client_secret, 'username': 'admin', 'password': 'admin',
-                    'interval': options.interval}
+            args = {
+                'url': control.url,
+                'ca_path': control.ca_path,
+                'client_id': client_id,
+                'client_secret': client_secret,
+                'username': 'admin',
+                'password': 'admin',
+                'interval': options.interval,
+            }
             source = runpy.run_path(SOURCE)['main']
             counts, polls, cpu, wall, delays = asyncio.run(measure(source, control, args, options))
         finally:
             emulator.terminate()
             emulator.wait(30)
     polls = max(polls, 1)
-    print('wso2.iots.device_events: %d devices, interval %.1f s (seeded in %.2f s through the control API)'
-          % (options.devices, options.interval, seeded))
+    print('wso2.iots.device_events: %d devices, interval %.1f s (seeded in %.2f s through the control API)' % (options.devices, options.interval, seeded))
     print('  poll cycles measured        %d in %.1f s' % (polls, wall))
-    print('  requests per cycle          %.1f device-list pages (%d devices / 100), %.1f activities, '
-          '%.1f single-device reads, %.1f token requests'
-          % (counts['GET /devices'] / polls, options.devices, counts['GET /activities'] / polls,
-             counts['GET /devices/{type}/{id}'] / polls, counts['token'] / polls))
+    print(
+        '  requests per cycle          %.1f device-list pages (%d devices / 100), %.1f activities, '
+        '%.1f single-device reads, %.1f token requests'
+        % (
+            counts['GET /devices'] / polls,
+            options.devices,
+            counts['GET /activities'] / polls,
+            counts['GET /devices/{type}/{id}'] / polls,
+            counts['token'] / polls,
+        )
+    )
     print('  CPU per cycle (source)      %.3f s' % (cpu / polls))
     print('  peak memory (source proc)   %.1f MiB' % (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0))
-    print('  change-to-event delay       %s s (mean %.2f s, max %.2f s)'
-          % (', '.join('%.2f' % d for d in delays), sum(delays) / len(delays), max(delays)) if delays else '')
+    print(
+        '  change-to-event delay       %s s (mean %.2f s, max %.2f s)' % (', '.join('%.2f' % d for d in delays), sum(delays) / len(delays), max(delays))
+        if delays
+        else ''
+    )
 
 
 if __name__ == '__main__':

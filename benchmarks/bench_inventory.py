@@ -58,15 +58,21 @@ def seed(emulator, devices):
     emulator.seed_devices('android', android, name='Tablet {id}', properties={'model': 'T5', 'osVersion': '13'})
     emulator.seed_devices('virtual_firealarm', alarms, ownership='BYOD')
     for number in range(GROUPS):
-        members = [('android', identifier) for identifier in android[number * 100:(number + 1) * 100]]
+        members = [('android', identifier) for identifier in android[number * 100 : (number + 1) * 100]]
         emulator.seed_group('bench_group_%d' % number, members=members)
 
 
 def environment(root):
     env = dict((key, value) for key, value in os.environ.items() if not key.startswith(('ANSIBLE_', 'IOTS_')))
-    env.update({'ANSIBLE_COLLECTIONS_PATH': COLLECTIONS, 'ANSIBLE_HOME': os.path.join(root, 'home'),
-                'ANSIBLE_LOCAL_TEMP': os.path.join(root, 'tmp'), 'ANSIBLE_NOCOLOR': '1',
-                'ANSIBLE_INVENTORY_UNPARSED_FAILED': '1'})
+    env.update(
+        {
+            'ANSIBLE_COLLECTIONS_PATH': COLLECTIONS,
+            'ANSIBLE_HOME': os.path.join(root, 'home'),
+            'ANSIBLE_LOCAL_TEMP': os.path.join(root, 'tmp'),
+            'ANSIBLE_NOCOLOR': '1',
+            'ANSIBLE_INVENTORY_UNPARSED_FAILED': '1',
+        }
+    )
     return env
 
 
@@ -74,8 +80,7 @@ def run_inventory(source, env, flush=False):
     cmd = [ANSIBLE_INVENTORY, '-i', source, '--list', '--export'] + (['--flush-cache'] if flush else [])
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
-    completed = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL,
-                               timeout=900)
+    completed = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL, timeout=900)
     seconds = time.monotonic() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if completed.returncode != 0:
@@ -129,12 +134,22 @@ def main(argv=None):
             keys = register_application(emulator, 'bench_inventory')
             source = os.path.join(root, 'bench.iots_devices.yml')
             with open(source, 'w') as handle:
-                json.dump({'plugin': 'wso2.iots.iots_devices', 'url': emulator.url, 'ca_path': emulator.ca_path,
-                           'client_id': keys['client_id'], 'client_secret': keys['client_secret'],
-                           'with_groups': True, 'cache': True, 'cache_plugin': 'ansible.builtin.jsonfile',
-                           'cache_connection': os.path.join(root, 'cache'), 'cache_timeout': 3600,
-                           'keyed_groups': [{'key': 'iots_device_ownership | lower', 'prefix': 'ownership'}]},
-                          handle)
+                json.dump(
+                    {
+                        'plugin': 'wso2.iots.iots_devices',
+                        'url': emulator.url,
+                        'ca_path': emulator.ca_path,
+                        'client_id': keys['client_id'],
+                        'client_secret': keys['client_secret'],
+                        'with_groups': True,
+                        'cache': True,
+                        'cache_plugin': 'ansible.builtin.jsonfile',
+                        'cache_connection': os.path.join(root, 'cache'),
+                        'cache_timeout': 3600,
+                        'keyed_groups': [{'key': 'iots_device_ownership | lower', 'prefix': 'ownership'}],
+                    },
+                    handle,
+                )
             env = environment(root)
             cold = measure(emulator, source, env, True, args.rounds)
             warm = measure(emulator, source, env, False, args.rounds)
@@ -145,15 +160,17 @@ def main(argv=None):
         shutil.rmtree(root, ignore_errors=True)
 
     bound = math.ceil(args.devices / 100) + 1 + 1 + GROUPS
-    print('iots_devices inventory: %d devices (%d groups), ansible-inventory --list --export, %d rounds, python %s, %s'
-          % (args.devices, GROUPS, args.rounds, platform.python_version(), platform.machine()))
+    print(
+        'iots_devices inventory: %d devices (%d groups), ansible-inventory --list --export, %d rounds, python %s, %s'
+        % (args.devices, GROUPS, args.rounds, platform.python_version(), platform.machine())
+    )
     results = (('cold (--flush-cache)', cold), ('warm cache', warm), ('floor: static YAML', floor))
     for label, (median, cpu, seen, listing) in results:
-        print('  %-21s wall %6.2f s  cpu %6.2f s (medians)  hosts %d  requests %d %s'
-              % (label, median, cpu, len(listing['_meta']['hostvars']), sum(seen.values()),
-                 json.dumps(seen, sort_keys=True)))
-    print('  bound for a cold run: ceil(%d/100) device pages + 1 token + 1 group list + %d group pages = %d'
-          % (args.devices, GROUPS, bound))
+        print(
+            '  %-21s wall %6.2f s  cpu %6.2f s (medians)  hosts %d  requests %d %s'
+            % (label, median, cpu, len(listing['_meta']['hostvars']), sum(seen.values()), json.dumps(seen, sort_keys=True))
+        )
+    print('  bound for a cold run: ceil(%d/100) device pages + 1 token + 1 group list + %d group pages = %d' % (args.devices, GROUPS, bound))
     return 0
 
 

@@ -97,8 +97,7 @@ class Workspace(object):
             with open(path, 'w') as handle:
                 handle.write('[bench]\n')
                 handle.writelines('h%04d ansible_host=127.0.0.1\n' % i for i in range(hosts))
-                handle.write('\n[bench:vars]\nansible_connection=local\nansible_python_interpreter=%s\n'
-                             % sys.executable)
+                handle.write('\n[bench:vars]\nansible_connection=local\nansible_python_interpreter=%s\n' % sys.executable)
         return path
 
     def set_fact_playbook(self, variant, tasks):
@@ -107,9 +106,11 @@ class Workspace(object):
         if not os.path.exists(path):
             lines = ['- name: set_fact %s' % variant, '  hosts: bench', '  gather_facts: false', '  tasks:']
             for number in range(tasks):
-                lines += ['    - name: Task %d' % number,
-                          '      ansible.builtin.set_fact:',
-                          '        token_%d: "%s"' % (number, EXPRESSIONS[variant].replace(' | length', ''))]
+                lines += [
+                    '    - name: Task %d' % number,
+                    '      ansible.builtin.set_fact:',
+                    '        token_%d: "%s"' % (number, EXPRESSIONS[variant].replace(' | length', '')),
+                ]
             with open(path, 'w') as handle:
                 handle.write('\n'.join(lines) + '\n')
         return path
@@ -117,18 +118,24 @@ class Workspace(object):
     def playbook(self, variant, tasks):
         path = os.path.join(self.root, '%s-%d.yml' % (variant, tasks))
         if not os.path.exists(path):
-            lines = ['- name: %s' % variant, '  hosts: bench', '  gather_facts: false', '  vars:',
-                     '    plain_token: 0f4a2bd2-8f8e-3c4d-9d7e-6c7a1f3e2b10', '  tasks:']
+            lines = [
+                '- name: %s' % variant,
+                '  hosts: bench',
+                '  gather_facts: false',
+                '  vars:',
+                '    plain_token: 0f4a2bd2-8f8e-3c4d-9d7e-6c7a1f3e2b10',
+                '  tasks:',
+            ]
             if variant == 'run_once':
                 # the usual alternative: one lookup, copied to every host as a fact
-                lines += ['    - name: Fetch once',
-                          '      ansible.builtin.set_fact:',
-                          '        plain_token: "%s"' % EXPRESSIONS['bearer'].replace(' | length', ''),
-                          '      run_once: true']
+                lines += [
+                    '    - name: Fetch once',
+                    '      ansible.builtin.set_fact:',
+                    '        plain_token: "%s"' % EXPRESSIONS['bearer'].replace(' | length', ''),
+                    '      run_once: true',
+                ]
             for number in range(tasks):
-                lines += ['    - name: Task %d' % number,
-                          '      ansible.builtin.debug:',
-                          '        msg: "%s"' % EXPRESSIONS[variant]]
+                lines += ['    - name: Task %d' % number, '      ansible.builtin.debug:', '        msg: "%s"' % EXPRESSIONS[variant]]
             with open(path, 'w') as handle:
                 handle.write('\n'.join(lines) + '\n')
         return path
@@ -136,32 +143,31 @@ class Workspace(object):
     def run(self, variant, hosts, tasks, forks, cache='per_run', sample_memory=False, shims=True, playbook=None):
         """One ansible-playbook run: wall and CPU seconds, output, peak PSS in MiB (or None)."""
         # PYTHONDONTWRITEBYTECODE is dropped: users' runs keep .pyc files, and so do these.
-        env = dict((k, v) for k, v in os.environ.items()
-                   if not k.startswith(('ANSIBLE_', 'IOTS_')) and k != 'PYTHONDONTWRITEBYTECODE')
-        env.update({
-            'ANSIBLE_COLLECTIONS_PATH': self.collections,
-            'ANSIBLE_HOME': os.path.join(self.root, 'ansible-home'),
-            'ANSIBLE_LOCAL_TEMP': os.path.join(self.root, 'ansible-tmp'),
-            'ANSIBLE_NOCOLOR': '1',
-            'ANSIBLE_RETRY_FILES_ENABLED': '0',
-            'ANSIBLE_DEPRECATION_WARNINGS': '0',
-            'ANSIBLE_FORKS': str(forks),
-            'IOTS_URL': self.emulator.url,
-            'IOTS_CA_PATH': self.emulator.ca_path,
-            'IOTS_USERNAME': 'admin',
-            'IOTS_PASSWORD': 'admin',
-            'IOTS_BEARER_CACHE': cache,
-            'IOTS_BEARER_CACHE_DIR': self.cache_dir,
-        })
+        env = dict((k, v) for k, v in os.environ.items() if not k.startswith(('ANSIBLE_', 'IOTS_')) and k != 'PYTHONDONTWRITEBYTECODE')
+        env.update(
+            {
+                'ANSIBLE_COLLECTIONS_PATH': self.collections,
+                'ANSIBLE_HOME': os.path.join(self.root, 'ansible-home'),
+                'ANSIBLE_LOCAL_TEMP': os.path.join(self.root, 'ansible-tmp'),
+                'ANSIBLE_NOCOLOR': '1',
+                'ANSIBLE_RETRY_FILES_ENABLED': '0',
+                'ANSIBLE_DEPRECATION_WARNINGS': '0',
+                'ANSIBLE_FORKS': str(forks),
+                'IOTS_URL': self.emulator.url,
+                'IOTS_CA_PATH': self.emulator.ca_path,
+                'IOTS_USERNAME': 'admin',
+                'IOTS_PASSWORD': 'admin',
+                'IOTS_BEARER_CACHE': cache,
+                'IOTS_BEARER_CACHE_DIR': self.cache_dir,
+            }
+        )
         if not shims:
             env['IOTS_BEARER_CORE_SHIMS'] = 'false'
-        command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'),
-                   '-i', self.inventory(hosts), (playbook or self.playbook)(variant, tasks)]
+        command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', self.inventory(hosts), (playbook or self.playbook)(variant, tasks)]
         with tempfile.TemporaryFile(mode='w+') as output_file:
             started = time.monotonic()
             # pylint: disable-next=consider-using-with  # waited for below, where its memory is sampled
-            process = subprocess.Popen(command, env=env, stdout=output_file, stderr=subprocess.STDOUT,
-                                       stdin=subprocess.DEVNULL)
+            process = subprocess.Popen(command, env=env, stdout=output_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
             sampler = MemorySampler(process.pid) if sample_memory else None
             # wait4 also reports the CPU time of the workers that ansible-playbook reaped: a measure
             # of the work done that other load on the machine barely changes, unlike wall time.
@@ -248,13 +254,10 @@ def requests_during(emulator, action):
 def bench_counts(space, emulator, hosts, tasks, forks):
     print('\n1. Token requests reaching the emulator: %d hosts x %d tasks at %d forks' % (hosts, tasks, forks))
     shutil.rmtree(space.cache_dir, ignore_errors=True)
-    rows = [('per_run cache, cold run', 'per_run'), ('persistent cache, first run', 'persistent'),
-            ('persistent cache, second run', 'persistent')]
+    rows = [('per_run cache, cold run', 'per_run'), ('persistent cache, first run', 'persistent'), ('persistent cache, second run', 'persistent')]
     for label, cache in rows:
-        tokens, registers, run = requests_during(
-            emulator, lambda cache=cache: space.run('bearer', hosts, tasks, forks, cache=cache))
-        print('   %-30s token requests: %d   registrations: %d   (%d lookups, %.1f s)'
-              % (label, tokens, registers, hosts * tasks, run.seconds))
+        tokens, registers, run = requests_during(emulator, lambda cache=cache: space.run('bearer', hosts, tasks, forks, cache=cache))
+        print('   %-30s token requests: %d   registrations: %d   (%d lookups, %.1f s)' % (label, tokens, registers, hosts * tasks, run.seconds))
 
 
 Variant = collections.namedtuple('Variant', 'label playbook cache shims')
@@ -265,10 +268,9 @@ def interleaved(space, variants, hosts, tasks, forks, rounds, playbook=None):
     """{label: [Run, ...]}: every variant once per round, in an order that rotates from round to round."""
     runs = dict((variant.label, []) for variant in variants)
     for number in range(rounds):
-        order = variants[number % len(variants):] + variants[:number % len(variants)]
+        order = variants[number % len(variants) :] + variants[: number % len(variants)]
         for variant in order:
-            runs[variant.label].append(space.run(variant.playbook, hosts, tasks, forks, cache=variant.cache,
-                                                 shims=variant.shims, playbook=playbook))
+            runs[variant.label].append(space.run(variant.playbook, hosts, tasks, forks, cache=variant.cache, shims=variant.shims, playbook=playbook))
     return runs
 
 
@@ -284,13 +286,13 @@ def report(runs, labels, comparisons, task_hosts, rounds):
         print('   %s, median of %d rounds:' % (title, rounds))
         for label in labels:
             values = [getattr(run, measure) for run in runs[label]]
-            print('     %-46s %7.2f s   (%s)' % (label, statistics.median(values),
-                                                 ' '.join('%.2f' % v for v in sorted(values))))
+            print('     %-46s %7.2f s   (%s)' % (label, statistics.median(values), ' '.join('%.2f' % v for v in sorted(values))))
         for label, against in comparisons:
             ratio, difference, ratios = paired_ratio(runs, label, against, measure)
-            print('     ratio %-46s / %-12s %.3f  (%+.2f ms per task-host; rounds: %s)'
-                  % (label, 'floor' if against == FLOOR else against, ratio, difference * 1000.0 / task_hosts,
-                     ' '.join('%.3f' % r for r in ratios)))
+            print(
+                '     ratio %-46s / %-12s %.3f  (%+.2f ms per task-host; rounds: %s)'
+                % (label, 'floor' if against == FLOOR else against, ratio, difference * 1000.0 / task_hosts, ' '.join('%.3f' % r for r in ratios))
+            )
 
 
 def bench_overhead(space, emulator, hosts, tasks, forks, rounds):
@@ -298,28 +300,29 @@ def bench_overhead(space, emulator, hosts, tasks, forks, rounds):
     # warm the persistent cache so that every lookup in the timed runs is a hit
     shutil.rmtree(space.cache_dir, ignore_errors=True)
     space.run('bearer', hosts, 1, forks, cache='persistent')
-    variants = [Variant('plain variable', 'plain', 'per_run', True),
-                Variant(FLOOR, 'floor', 'per_run', True),
-                Variant('iots_bearer, warm persistent cache', 'bearer', 'persistent', True),
-                Variant('iots_bearer, warm persistent cache, shims off', 'bearer', 'persistent', False),
-                Variant('iots_bearer, per_run cache (1 fetch)', 'bearer', 'per_run', True),
-                Variant('set_fact + run_once (1 lookup), variable', 'run_once', 'per_run', True)]
+    variants = [
+        Variant('plain variable', 'plain', 'per_run', True),
+        Variant(FLOOR, 'floor', 'per_run', True),
+        Variant('iots_bearer, warm persistent cache', 'bearer', 'persistent', True),
+        Variant('iots_bearer, warm persistent cache, shims off', 'bearer', 'persistent', False),
+        Variant('iots_bearer, per_run cache (1 fetch)', 'bearer', 'per_run', True),
+        Variant('set_fact + run_once (1 lookup), variable', 'run_once', 'per_run', True),
+    ]
     emulator.reset()
     runs = interleaved(space, variants, hosts, tasks, forks, rounds)
-    report(runs, [v.label for v in variants],
-           [(v.label, FLOOR) for v in variants[2:]] + [(FLOOR, 'plain variable')], hosts * tasks, rounds)
-    print('   token requests during the timed runs: %d (the per_run and run_once variants fetch once per run)'
-          % emulator.counts().get('token', 0))
+    report(runs, [v.label for v in variants], [(v.label, FLOOR) for v in variants[2:]] + [(FLOOR, 'plain variable')], hosts * tasks, rounds)
+    print('   token requests during the timed runs: %d (the per_run and run_once variants fetch once per run)' % emulator.counts().get('token', 0))
 
 
 def bench_set_fact(space, emulator, hosts, tasks, forks, rounds):
-    print('\n3. set_fact tasks: %d aliases of localhost x %d tasks at %d forks, warm persistent cache, '
-          '%d interleaved rounds' % (hosts, tasks, forks, rounds))
+    print('\n3. set_fact tasks: %d aliases of localhost x %d tasks at %d forks, warm persistent cache, %d interleaved rounds' % (hosts, tasks, forks, rounds))
     shutil.rmtree(space.cache_dir, ignore_errors=True)
     space.run('bearer', hosts, 1, forks, cache='persistent', playbook=space.set_fact_playbook)
-    variants = [Variant(FLOOR, 'floor', 'persistent', True),
-                Variant('iots_bearer, warm persistent cache', 'bearer', 'persistent', True),
-                Variant('iots_bearer, warm persistent cache, shims off', 'bearer', 'persistent', False)]
+    variants = [
+        Variant(FLOOR, 'floor', 'persistent', True),
+        Variant('iots_bearer, warm persistent cache', 'bearer', 'persistent', True),
+        Variant('iots_bearer, warm persistent cache, shims off', 'bearer', 'persistent', False),
+    ]
     emulator.reset()
     runs = interleaved(space, variants, hosts, tasks, forks, rounds, playbook=space.set_fact_playbook)
     report(runs, [v.label for v in variants], [(v.label, FLOOR) for v in variants[1:]], hosts * tasks, rounds)
@@ -337,13 +340,28 @@ def bench_scale(space, emulator, hosts, tasks, forks, repeats):
         floor = space.run('floor', hosts, tasks, forks, sample_memory=True)
         runs['iots_bearer'].append(run)
         runs[FLOOR].append(floor)
-        print('   run %d: iots_bearer token requests %d, registrations %d, lock timeouts %d, failed hosts %d; '
-              'CPU %.1f s vs floor %.1f s; wall %.1f s vs %.1f s; peak PSS %.0f vs %.0f MiB'
-              % (number + 1, counts.get('token', 0), counts.get('register', 0), timeouts, failed_hosts(run.output),
-                 run.cpu_seconds, floor.cpu_seconds, run.seconds, floor.seconds, run.peak_mib, floor.peak_mib))
+        print(
+            '   run %d: iots_bearer token requests %d, registrations %d, lock timeouts %d, failed hosts %d; '
+            'CPU %.1f s vs floor %.1f s; wall %.1f s vs %.1f s; peak PSS %.0f vs %.0f MiB'
+            % (
+                number + 1,
+                counts.get('token', 0),
+                counts.get('register', 0),
+                timeouts,
+                failed_hosts(run.output),
+                run.cpu_seconds,
+                floor.cpu_seconds,
+                run.seconds,
+                floor.seconds,
+                run.peak_mib,
+                floor.peak_mib,
+            )
+        )
     ratio, difference, ratios = paired_ratio(runs, 'iots_bearer', FLOOR)
-    print('   CPU ratio iots_bearer / floor, median of %d paired runs: %.3f (%+.2f ms per task-host; runs: %s)'
-          % (repeats, ratio, difference * 1000.0 / (hosts * tasks), ' '.join('%.3f' % r for r in ratios)))
+    print(
+        '   CPU ratio iots_bearer / floor, median of %d paired runs: %.3f (%+.2f ms per task-host; runs: %s)'
+        % (repeats, ratio, difference * 1000.0 / (hosts * tasks), ' '.join('%.3f' % r for r in ratios))
+    )
 
 
 def failed_hosts(output):
@@ -359,9 +377,10 @@ def describe_machine():
         version = __import__('ansible.release', fromlist=['__version__']).__version__
     except ImportError:
         version = 'not installed'
-    print('machine: %s, %d CPUs, Python %s, ansible-core %s, load average at start %s' % (
-        platform.platform(terse=True), os.cpu_count() or 0, platform.python_version(), version,
-        ' '.join('%.1f' % load for load in os.getloadavg())))
+    print(
+        'machine: %s, %d CPUs, Python %s, ansible-core %s, load average at start %s'
+        % (platform.platform(terse=True), os.cpu_count() or 0, platform.python_version(), version, ' '.join('%.1f' % load for load in os.getloadavg()))
+    )
 
 
 def main(argv=None):
@@ -374,8 +393,7 @@ def main(argv=None):
     parser.add_argument('--set-fact-rounds', type=int, help='interleaved rounds for benchmark 3 (default 7, quick 3)')
     parser.add_argument('--scale-hosts', type=int, help='hosts for benchmark 4 (default 1000, quick 200)')
     parser.add_argument('--scale-repeats', type=int, help='paired runs of benchmark 4 (default 3, quick 2)')
-    parser.add_argument('--only', choices=('counts', 'overhead', 'set_fact', 'scale'), action='append',
-                        help='run only these benchmarks (repeatable)')
+    parser.add_argument('--only', choices=('counts', 'overhead', 'set_fact', 'scale'), action='append', help='run only these benchmarks (repeatable)')
     parser.add_argument('--keep', action='store_true', help='keep the temp dir with playbooks and inventories')
     args = parser.parse_args(argv)
     quick = args.quick
@@ -394,8 +412,9 @@ def main(argv=None):
     emulator = Emulator(port=0, state_dir=os.path.join(root, 'emulator')).start()
     try:
         space = Workspace(root, emulator)
-        print('command: %s %s' % (os.path.relpath(sys.argv[0], REPO) if sys.argv[0] else 'bench_lookup.py',
-                                  ' '.join(argv if argv is not None else sys.argv[1:])))
+        print(
+            'command: %s %s' % (os.path.relpath(sys.argv[0], REPO) if sys.argv[0] else 'bench_lookup.py', ' '.join(argv if argv is not None else sys.argv[1:]))
+        )
         if 'counts' in only:
             bench_counts(space, emulator, hosts, tasks, forks)
         if 'overhead' in only:

@@ -47,8 +47,15 @@ PLAYBOOKS = {
     'uri': os.path.join(HERE, 'playbooks', 'policies_uri.yml'),
 }
 LABELS = {'module': 'iots_policy loop', 'uri': 'uri, PUT every run'}
-SCOPES = ['perm:policies:get-details', 'perm:policies:get-policy-details', 'perm:policies:manage',
-          'perm:policies:update', 'perm:policies:activate', 'perm:policies:deactivate', 'perm:policies:changes']
+SCOPES = [
+    'perm:policies:get-details',
+    'perm:policies:get-policy-details',
+    'perm:policies:manage',
+    'perm:policies:update',
+    'perm:policies:activate',
+    'perm:policies:deactivate',
+    'perm:policies:changes',
+]
 APPLY = 'PUT /policies/apply-changes'
 
 
@@ -73,17 +80,19 @@ def run_way(way, emulator, work, count, devices):
     os.makedirs(os.path.join(folder, 'tmp'))
     credentials = os.path.join(folder, 'credentials.json')
     with open(credentials, 'w') as handle:
-        json.dump({'iots_url': emulator.url, 'iots_client_id': keys['client_id'],
-                   'iots_client_secret': keys['client_secret']}, handle)
-    variables = {'iots_ca_path': emulator.ca_path, 'iots_credentials_file': credentials, 'iots_scopes': SCOPES,
-                 'bench_policies': [{'name': 'bench-%03d' % n, 'minLength': 4 + n % 8} for n in range(count)]}
+        json.dump({'iots_url': emulator.url, 'iots_client_id': keys['client_id'], 'iots_client_secret': keys['client_secret']}, handle)
+    variables = {
+        'iots_ca_path': emulator.ca_path,
+        'iots_credentials_file': credentials,
+        'iots_scopes': SCOPES,
+        'bench_policies': [{'name': 'bench-%03d' % n, 'minLength': 4 + n % 8} for n in range(count)],
+    }
     env = ansible_environment(os.path.join(folder, 'home'), os.path.join(folder, 'tmp'))
     inventory = write_inventory(os.path.join(folder, 'inventory.ini'))
     runs = []
     for number in (1, 2):
         emulator.reset()
-        result = run_ansible_playbook(PLAYBOOKS[way], inventory, env, variables=variables,
-                                      vars_file=os.path.join(folder, 'vars.json'), timeout=7200)
+        result = run_ansible_playbook(PLAYBOOKS[way], inventory, env, variables=variables, vars_file=os.path.join(folder, 'vars.json'), timeout=7200)
         runs.append((emulator.counts(), pushed(emulator), play_recap(result.output), result.rc, result.seconds))
         print('  %s run %d: rc=%d, %.1f s' % (way, number, result.rc, result.seconds), file=sys.stderr)
         if result.rc:
@@ -92,19 +101,28 @@ def run_way(way, emulator, work, count, devices):
 
 
 def table(results, count):
-    header = ['way', 'run', 'token', 'reads', 'writes', 'apply-changes', 'requests/policy', 'devices pushed',
-              'rc', 'changed', 'wall s']
+    header = ['way', 'run', 'token', 'reads', 'writes', 'apply-changes', 'requests/policy', 'devices pushed', 'rc', 'changed', 'wall s']
     rows = []
     for way, runs in results:
         for number, (counts, pushes, recap, rc, seconds) in enumerate(runs, 1):
             reads = counts.get('api', 0) - counts.get('api:write', 0)
-            rows.append([LABELS[way], ('first', 'second')[number - 1], str(counts.get('token', 0)), str(reads),
-                         str(counts.get('api:write', 0) - counts.get(APPLY, 0)), str(counts.get(APPLY, 0)),
-                         '%.2f' % ((counts.get('api', 0) + counts.get('token', 0)) / float(count)), str(pushes),
-                         str(rc), str(recap.get('changed', '?')), '%.1f' % seconds])
+            rows.append(
+                [
+                    LABELS[way],
+                    ('first', 'second')[number - 1],
+                    str(counts.get('token', 0)),
+                    str(reads),
+                    str(counts.get('api:write', 0) - counts.get(APPLY, 0)),
+                    str(counts.get(APPLY, 0)),
+                    '%.2f' % ((counts.get('api', 0) + counts.get('token', 0)) / float(count)),
+                    str(pushes),
+                    str(rc),
+                    str(recap.get('changed', '?')),
+                    '%.1f' % seconds,
+                ]
+            )
     widths = [max(len(row[i]) for row in [header] + rows) for i in range(len(header))]
-    lines = ['  '.join(cell.ljust(width) if i in (0, 1) else cell.rjust(width)
-                       for i, (cell, width) in enumerate(zip(row, widths))) for row in [header] + rows]
+    lines = ['  '.join(cell.ljust(width) if i in (0, 1) else cell.rjust(width) for i, (cell, width) in enumerate(zip(row, widths))) for row in [header] + rows]
     lines.insert(1, '  '.join('-' * width for width in widths))
     return '\n'.join(lines)
 
@@ -129,9 +147,11 @@ def main():
         shutil.rmtree(work, ignore_errors=True)
     print('%d policies, %d android devices' % (args.policies, args.devices))
     print(table(results, args.policies))
-    print('reads: GET requests of the API; writes: POST/PUT/DELETE but apply-changes; requests/policy: token and API '
-          'requests over the number of policies; devices pushed: devices the apply-changes tasks re-evaluated and '
-          'sent policy operations to; changed: PLAY RECAP.')
+    print(
+        'reads: GET requests of the API; writes: POST/PUT/DELETE but apply-changes; requests/policy: token and API '
+        'requests over the number of policies; devices pushed: devices the apply-changes tasks re-evaluated and '
+        'sent policy operations to; changed: PLAY RECAP.'
+    )
 
 
 if __name__ == '__main__':

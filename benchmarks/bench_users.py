@@ -46,16 +46,20 @@ from playbook_harness import (  # noqa: E402
     write_inventory,
 )
 
-PLAYBOOKS = {'bulk': os.path.join(HERE, 'playbooks', 'users_bulk.yml'),
-             'loop': os.path.join(HERE, 'playbooks', 'users_loop.yml')}
+PLAYBOOKS = {'bulk': os.path.join(HERE, 'playbooks', 'users_bulk.yml'), 'loop': os.path.join(HERE, 'playbooks', 'users_loop.yml')}
 LABELS = {'bulk': 'iots_user, users (1 run)', 'loop': 'iots_user in a loop'}
 ROLE = 'bench_operators'
 # What a single-user run may call: read the user, its roles and the roles, create, set the password, update.
-SCOPES = ['perm:admin-users:view', 'perm:roles:details', 'perm:roles:view', 'perm:users:add', 'perm:users:details',
-          'perm:users:roles', 'perm:users:update']
-COLUMNS = (('token', 'token'), ('GET /users', 'list pages'), ('GET /users/{username}', 'user reads'),
-           ('GET /roles/{roleName}', 'role reads'), ('POST /users', 'creates'),
-           ('POST /admin/users/{username}/credentials', 'passwords'), ('api:write', 'writes'))
+SCOPES = ['perm:admin-users:view', 'perm:roles:details', 'perm:roles:view', 'perm:users:add', 'perm:users:details', 'perm:users:roles', 'perm:users:update']
+COLUMNS = (
+    ('token', 'token'),
+    ('GET /users', 'list pages'),
+    ('GET /users/{username}', 'user reads'),
+    ('GET /roles/{roleName}', 'role reads'),
+    ('POST /users', 'creates'),
+    ('POST /admin/users/{username}/credentials', 'passwords'),
+    ('api:write', 'writes'),
+)
 
 
 def run_way(way, emulator, work, count):
@@ -68,20 +72,25 @@ def run_way(way, emulator, work, count):
     os.makedirs(os.path.join(folder, 'tmp'))
     credentials = os.path.join(folder, 'credentials.json')
     with open(credentials, 'w') as handle:
-        json.dump({'iots_url': emulator.url, 'iots_client_id': keys['client_id'],
-                   'iots_client_secret': keys['client_secret']}, handle)
-    users = [{'name': 'bench%04d' % n, 'first_name': 'Bench', 'last_name': 'User %d' % n,
-              'email': 'bench%04d@example.com' % n, 'user_password': 'Bench-pw-%04d' % n, 'roles': [ROLE]}
-             for n in range(count)]
-    variables = {'iots_ca_path': emulator.ca_path, 'iots_credentials_file': credentials, 'iots_scopes': SCOPES,
-                 'iots_users': users}
+        json.dump({'iots_url': emulator.url, 'iots_client_id': keys['client_id'], 'iots_client_secret': keys['client_secret']}, handle)
+    users = [
+        {
+            'name': 'bench%04d' % n,
+            'first_name': 'Bench',
+            'last_name': 'User %d' % n,
+            'email': 'bench%04d@example.com' % n,
+            'user_password': 'Bench-pw-%04d' % n,
+            'roles': [ROLE],
+        }
+        for n in range(count)
+    ]
+    variables = {'iots_ca_path': emulator.ca_path, 'iots_credentials_file': credentials, 'iots_scopes': SCOPES, 'iots_users': users}
     env = ansible_environment(os.path.join(folder, 'home'), os.path.join(folder, 'tmp'))
     inventory = write_inventory(os.path.join(folder, 'inventory.ini'))
     runs = []
     for number in (1, 2):
         emulator.reset()
-        result = run_ansible_playbook(PLAYBOOKS[way], inventory, env, variables=variables,
-                                      vars_file=os.path.join(folder, 'vars.json'), timeout=7200)
+        result = run_ansible_playbook(PLAYBOOKS[way], inventory, env, variables=variables, vars_file=os.path.join(folder, 'vars.json'), timeout=7200)
         runs.append((emulator.counts(), play_recap(result.output), result.rc, result.seconds))
         print('  %s run %d: rc=%d, %.1f s' % (way, number, result.rc, result.seconds), file=sys.stderr)
         if result.rc:
@@ -90,18 +99,19 @@ def run_way(way, emulator, work, count):
 
 
 def table(results, count):
-    header = ['way', 'users', 'run'] + [title for dummy, title in COLUMNS] + ['api', 'rc', 'changed', 'wall s',
-                                                                              'wall s for %d' % count]
+    header = ['way', 'users', 'run'] + [title for dummy, title in COLUMNS] + ['api', 'rc', 'changed', 'wall s', 'wall s for %d' % count]
     rows = []
     for way, done, runs in results:
         for number, (counts, recap, rc, seconds) in enumerate(runs, 1):
             scaled = '%.1f' % seconds if done == count else '~%.0f (est.)' % (seconds * count / done)
-            rows.append([LABELS[way], str(done), ('first', 'second')[number - 1]]
-                        + [str(counts.get(key, 0)) for key, dummy in COLUMNS] + [str(counts.get('api', 0))]
-                        + [str(rc), str(recap.get('changed', '?')), '%.1f' % seconds, scaled])
+            rows.append(
+                [LABELS[way], str(done), ('first', 'second')[number - 1]]
+                + [str(counts.get(key, 0)) for key, dummy in COLUMNS]
+                + [str(counts.get('api', 0))]
+                + [str(rc), str(recap.get('changed', '?')), '%.1f' % seconds, scaled]
+            )
     widths = [max(len(row[i]) for row in [header] + rows) for i in range(len(header))]
-    lines = ['  '.join(cell.ljust(width) if i in (0, 2) else cell.rjust(width)
-                       for i, (cell, width) in enumerate(zip(row, widths))) for row in [header] + rows]
+    lines = ['  '.join(cell.ljust(width) if i in (0, 2) else cell.rjust(width) for i, (cell, width) in enumerate(zip(row, widths))) for row in [header] + rows]
     lines.insert(1, '  '.join('-' * width for width in widths))
     return '\n'.join(lines)
 
@@ -128,9 +138,11 @@ def main():
         emulator.stop()
         shutil.rmtree(work, ignore_errors=True)
     print(table(results, args.users))
-    print('token: token requests; list pages: GET /users; user reads: GET /users/{username}; role reads: '
-          'GET /roles/{roleName}; creates: POST /users; passwords: POST /admin/users/{username}/credentials; '
-          'writes: every POST/PUT/DELETE of the API; api: every API request; changed: PLAY RECAP.')
+    print(
+        'token: token requests; list pages: GET /users; user reads: GET /users/{username}; role reads: '
+        'GET /roles/{roleName}; creates: POST /users; passwords: POST /admin/users/{username}/credentials; '
+        'writes: every POST/PUT/DELETE of the API; api: every API request; changed: PLAY RECAP.'
+    )
 
 
 if __name__ == '__main__':

@@ -72,6 +72,7 @@ def run_floor(lookup_loader, loader, templar, meter):
 
 def run_bearer(lookup_loader, loader, templar, meter):
     import importlib
+
     importlib.import_module(COLLECTION_LOOKUPS)
     meter.mark('the collection')
     guard = importlib.import_module(GUARD)
@@ -82,6 +83,7 @@ def run_bearer(lookup_loader, loader, templar, meter):
         modules = real_load_modules(names)
         meter.mark('plugin file, modules')
         return modules
+
     guard.load_modules = load_modules  # type: ignore[attr-defined]  # the guard's own hook, replaced to time it
     plugin = lookup_loader.get(LOOKUP, loader=loader, templar=templar)
     meter.mark('rest of loading')
@@ -90,6 +92,7 @@ def run_bearer(lookup_loader, loader, templar, meter):
     def set_own_options(variables, direct):
         real_set_own_options(variables, direct)
         meter.mark('options')
+
     plugin.set_own_options = set_own_options
     plugin.run([SCOPE], variables={})
     meter.mark('cache hit')
@@ -152,16 +155,25 @@ def main(argv=None):
         space = bench_lookup.Workspace(root, emulator)
         # A real run first: it fills the cache and saves the option definitions and the bundle.
         space.run('bearer', 2, 1, 2, cache='persistent', playbook=space.set_fact_playbook)
-        os.environ.update({
-            'ANSIBLE_COLLECTIONS_PATH': space.collections, 'ANSIBLE_HOME': os.path.join(root, 'ansible-home'),
-            'ANSIBLE_LOCAL_TEMP': os.path.join(root, 'ansible-tmp'), 'IOTS_URL': emulator.url,
-            'IOTS_CA_PATH': emulator.ca_path, 'IOTS_USERNAME': 'admin', 'IOTS_PASSWORD': 'admin',
-            'IOTS_BEARER_CACHE': 'persistent', 'IOTS_BEARER_CACHE_DIR': space.cache_dir})
+        os.environ.update(
+            {
+                'ANSIBLE_COLLECTIONS_PATH': space.collections,
+                'ANSIBLE_HOME': os.path.join(root, 'ansible-home'),
+                'ANSIBLE_LOCAL_TEMP': os.path.join(root, 'ansible-tmp'),
+                'IOTS_URL': emulator.url,
+                'IOTS_CA_PATH': emulator.ca_path,
+                'IOTS_USERNAME': 'admin',
+                'IOTS_PASSWORD': 'admin',
+                'IOTS_BEARER_CACHE': 'persistent',
+                'IOTS_BEARER_CACHE_DIR': space.cache_dir,
+            }
+        )
         from ansible.parsing.dataloader import DataLoader
         from ansible.plugins.loader import init_plugin_loader, lookup_loader
         from ansible.template import Templar
         import ansible.executor.process.worker  # noqa: F401  pylint: disable=unused-import
         import ansible.executor.task_executor  # noqa: F401  pylint: disable=unused-import
+
         init_plugin_loader(space.collections.split(os.pathsep))
         loader = DataLoader()
         templar = Templar(loader=loader, variables={})
@@ -176,8 +188,10 @@ def main(argv=None):
         del heap
         totals = dict((name, report(name, samples[name])) for name in RUNS)
         floor, bearer = totals['floor'], totals['iots_bearer']
-        print('\niots_bearer over the floor per worker: %+.3f ms CPU, %+d page faults, %+d GC-tracked objects'
-              % ((bearer[0] - floor[0]) * 1000, bearer[1] - floor[1], bearer[2] - floor[2]))
+        print(
+            '\niots_bearer over the floor per worker: %+.3f ms CPU, %+d page faults, %+d GC-tracked objects'
+            % ((bearer[0] - floor[0]) * 1000, bearer[1] - floor[1], bearer[2] - floor[2])
+        )
     finally:
         emulator.stop()
         shutil.rmtree(root, ignore_errors=True)

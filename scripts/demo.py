@@ -31,8 +31,12 @@ def main(args):
         os.makedirs(os.path.dirname(link), exist_ok=True)
         os.symlink(REPO, link)
     env = {key: value for key, value in os.environ.items() if not key.startswith('ANSIBLE_')}
-    env.update(ANSIBLE_COLLECTIONS_PATH=collections, ANSIBLE_HOME=os.path.join(work, 'ansible-home'),
-               ANSIBLE_LOCAL_TEMP=os.path.join(work, 'ansible-tmp'), ANSIBLE_RETRY_FILES_ENABLED='0')
+    env.update(
+        ANSIBLE_COLLECTIONS_PATH=collections,
+        ANSIBLE_HOME=os.path.join(work, 'ansible-home'),
+        ANSIBLE_LOCAL_TEMP=os.path.join(work, 'ansible-tmp'),
+        ANSIBLE_RETRY_FILES_ENABLED='0',
+    )
     vault_password = os.path.join(work, 'vault-password')
     with os.fdopen(os.open(vault_password, os.O_WRONLY | os.O_CREAT, 0o600), 'w') as handle:
         handle.write(secrets.token_urlsafe(32) + '\n')
@@ -42,16 +46,26 @@ def main(args):
         print('IoTS emulator on %s (CA certificate %s)' % (emulator.url, emulator.ca_path), flush=True)
         for name in ('bootstrap', 'provision', 'configure'):
             print('\n==== ansible-playbook playbooks/%s.yml' % name, flush=True)
-            command = ['ansible-playbook', '-i', 'inventory/localhost.yml', 'playbooks/%s.yml' % name,
-                       '-e', 'iots_url=%s' % emulator.url, '-e', 'iots_ca_path=%s' % emulator.ca_path,
-                       '-e', 'iots_credentials_file=%s' % credentials, '--vault-password-file', vault_password]
+            command = [
+                'ansible-playbook',
+                '-i',
+                'inventory/localhost.yml',
+                'playbooks/%s.yml' % name,
+                '-e',
+                'iots_url=%s' % emulator.url,
+                '-e',
+                'iots_ca_path=%s' % emulator.ca_path,
+                '-e',
+                'iots_credentials_file=%s' % credentials,
+                '--vault-password-file',
+                vault_password,
+            ]
             if subprocess.run(command + playbook_args, cwd=REPO, env=env, stdin=subprocess.DEVNULL, check=False).returncode:
                 status = 1
                 break
         devices = ['%s/%s' % (device['type'], device['deviceIdentifier']) for device in emulator.devices()]
         token_requests = emulator.counts()['token']
-    print('\n==== summary\nemulator:         %s\ntoken requests:   %d\ndevices enrolled: %s'
-          % (emulator.url, token_requests, ', '.join(devices) or 'none'))
+    print('\n==== summary\nemulator:         %s\ntoken requests:   %d\ndevices enrolled: %s' % (emulator.url, token_requests, ', '.join(devices) or 'none'))
     if os.path.exists(credentials):
         with open(credentials) as handle:
             print('credentials file: %s, first line %s' % (credentials, handle.readline().strip()))

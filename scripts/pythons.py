@@ -90,8 +90,7 @@ def main():
     print('  (antsibull-nox\'s lint, docs-check, extra-checks and ansible-lint run on the Python of .venvs/nox)')
     sys.stdout.flush()
     if missing:
-        print('scripts/test: the sessions on Python %s will fail: e.g. pyenv install %s'
-              % (', '.join(missing), ' '.join(missing)), file=sys.stderr)
+        print('scripts/test: the sessions on Python %s will fail: e.g. pyenv install %s' % (', '.join(missing), ' '.join(missing)), file=sys.stderr)
     return 0
 
 

@@ -7,6 +7,7 @@ The repository root is the collection. A symlink tree under .build/ gives it the
 Ansible's collection loader expects, so unit tests, lookup_loader and ansible-playbook see
 the working tree itself, not an installed copy.
 """
+
 import os
 import sys
 
@@ -27,6 +28,7 @@ def _collection_tree():
 
 def _install_collection_finder(path):
     from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder
+
     if path not in sys.path:
         sys.path.insert(0, path)
     os.environ['ANSIBLE_COLLECTIONS_PATH'] = path

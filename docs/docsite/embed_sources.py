@@ -48,7 +48,7 @@ WIDTH = 76
 def image_lines(path):
     with open(path, 'rb') as source:
         data = base64.b64encode(source.read()).decode('ascii')
-    return [IMAGE_INDENT + data[i:i + WIDTH] for i in range(0, len(data), WIDTH)]
+    return [IMAGE_INDENT + data[i : i + WIDTH] for i in range(0, len(data), WIDTH)]
 
 
 def literal_lines(path):
@@ -87,8 +87,7 @@ def _embed_literal(lines, index):
 
 
 KINDS = (
-    (IMAGE_SOURCE, DATA_DIRECTIVE, _embed_image, image_lines,
-     'a figure or image directive with a data:image/svg+xml;base64, URI'),
+    (IMAGE_SOURCE, DATA_DIRECTIVE, _embed_image, image_lines, 'a figure or image directive with a data:image/svg+xml;base64, URI'),
     (LITERAL_SOURCE, CODE_DIRECTIVE, _embed_literal, literal_lines, 'a code-block directive'),
 )
 
@@ -127,8 +126,7 @@ def embed(rst_path):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n', 1)[0])
-    parser.add_argument('--check', action='store_true',
-                        help='write nothing; exit 1 when a guide does not carry the current content')
+    parser.add_argument('--check', action='store_true', help='write nothing; exit 1 when a guide does not carry the current content')
     args = parser.parse_args(argv)
     failed = False
     for name in sorted(os.listdir(RST_DIR)):
@@ -144,8 +142,7 @@ def main(argv=None):
         if new == old:
             continue
         if args.check:
-            print('%s: an embedded copy is out of date; run python %s' % (path, os.path.relpath(__file__)),
-                  file=sys.stderr)
+            print('%s: an embedded copy is out of date; run python %s' % (path, os.path.relpath(__file__)), file=sys.stderr)
             failed = True
         else:
             with open(path, 'w', encoding='utf-8') as rst:

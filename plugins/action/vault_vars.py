@@ -56,7 +56,8 @@ LOCK_TIMEOUT = 30.0
 HOW_TO_LOAD_A_SECRET = (
     'No vault secret is loaded, so the file cannot be encrypted. Run ansible-playbook with '
     '--vault-id <id>@prompt, --vault-id <id>@<password file or client script>, or '
-    '--vault-password-file (in AWX/AAP: attach a Vault credential).')
+    '--vault-password-file (in AWX/AAP: attach a Vault credential).'
+)
 
 
 def encryption_secret(secrets, requested_id):
@@ -72,7 +73,6 @@ def encryption_secret(secrets, requested_id):
 
 
 class ActionModule(ActionBase):
-
     TRANSFERS_FILES = False
     _requires_connection = False
 
@@ -110,13 +110,11 @@ class ActionModule(ActionBase):
                     os.chmod(path, mode)
                 else:
                     # Every writer holds the lock while its temp file exists: under it, any left is dead.
-                    write_private_file(directory, name, vault.encrypt(to_bytes(plaintext, errors='surrogate_or_strict')),
-                                       mode=mode, dead_after=0)
+                    write_private_file(directory, name, vault.encrypt(to_bytes(plaintext, errors='surrogate_or_strict')), mode=mode, dead_after=0)
                 result['wrote'] = True
                 return result
         except LockTimeout:
-            raise AnsibleActionFail('Another process has held the lock on %s for %g seconds; giving up.'
-                                    % (directory, LOCK_TIMEOUT))
+            raise AnsibleActionFail('Another process has held the lock on %s for %g seconds; giving up.' % (directory, LOCK_TIMEOUT))
         except OSError as exc:
             raise AnsibleActionFail('Cannot write %s: %s' % (path, exc.strerror or to_native(exc)))
 
@@ -129,7 +127,7 @@ class ActionModule(ActionBase):
 
     def _result(self, path, vault_id, mode, current, desired, wrote):
         names = changed_variable_names(current.data, desired) if current.exists else sorted(desired)
-        changed = (not current.exists or bool(names) or current.vault_id != vault_id or current.mode != mode)
+        changed = not current.exists or bool(names) or current.vault_id != vault_id or current.mode != mode
         result = {
             'changed': changed,
             'path': path,

@@ -191,8 +191,21 @@ TYPE_SCOPES = tuple(_device_api.scopes_needed('device_types'))
 GROUP_SCOPES = tuple(_device_api.scopes_needed('list_groups', 'group_devices'))
 
 # Options that may hold a template (a vault variable, a lookup); the rest are plain settings.
-TEMPLATED_OPTIONS = ('url', 'ca_path', 'username', 'password', 'client_id', 'client_secret', 'token',
-                     'token_path', 'owner', 'ownership', 'device_types', 'statuses', 'device_groups')
+TEMPLATED_OPTIONS = (
+    'url',
+    'ca_path',
+    'username',
+    'password',
+    'client_id',
+    'client_secret',
+    'token',
+    'token_path',
+    'owner',
+    'ownership',
+    'device_types',
+    'statuses',
+    'device_groups',
+)
 
 # Bumped when the cached data changes shape, so an old entry is read as a miss.
 CACHE_FORMAT = 1
@@ -222,8 +235,7 @@ def latest_enrolments(devices):
     ownership is listed twice.
     """
     rows = [device for device in devices if isinstance(device, dict)]
-    return [device for key, device in _device_api.latest_devices(rows).items()
-            if all(isinstance(part, str) and part for part in key)]
+    return [device for key, device in _device_api.latest_devices(rows).items() if all(isinstance(part, str) and part for part in key)]
 
 
 def host_variables(device, group_names=None):
@@ -255,8 +267,10 @@ class Query(object):
         self.statuses = [status.upper() for status in _names(option('statuses'), 'statuses')]
         unknown = [status for status in self.statuses if status not in _device_api.STATUSES]
         if unknown:
-            raise AnsibleError('statuses: %s %s not an IoTS device status; use %s.' % (
-                ', '.join(unknown), 'is' if len(unknown) == 1 else 'are', ', '.join(_device_api.STATUSES)))
+            raise AnsibleError(
+                'statuses: %s %s not an IoTS device status; use %s.'
+                % (', '.join(unknown), 'is' if len(unknown) == 1 else 'are', ', '.join(_device_api.STATUSES))
+            )
         self.owner = option('owner') or None
         ownership = option('ownership') or None
         if ownership is not None:
@@ -275,15 +289,20 @@ class Query(object):
 
     @property
     def scopes(self):
-        return (DEVICE_SCOPES + (TYPE_SCOPES if self.device_types else ())
-                + (GROUP_SCOPES if self.reads_groups else ()))
+        return DEVICE_SCOPES + (TYPE_SCOPES if self.device_types else ()) + (GROUP_SCOPES if self.reads_groups else ())
 
     def fingerprint(self):
         """What a cache entry must have been made for to answer this query (no secrets in it)."""
-        return {'url': str(self.url).rstrip('/'), 'device_types': sorted(self.device_types),
-                'statuses': sorted(self.statuses), 'owner': self.owner, 'ownership': self.ownership,
-                'device_groups': sorted(self.device_groups), 'with_groups': self.with_groups,
-                'identity': self.identity}
+        return {
+            'url': str(self.url).rstrip('/'),
+            'device_types': sorted(self.device_types),
+            'statuses': sorted(self.statuses),
+            'owner': self.owner,
+            'ownership': self.ownership,
+            'device_groups': sorted(self.device_groups),
+            'with_groups': self.with_groups,
+            'identity': self.identity,
+        }
 
 
 def _names(value, option):
@@ -333,8 +352,7 @@ def read_server(query, option, warn):
     devices = []
     for device_type in query.device_types or [None]:
         for status in query.statuses or [None]:
-            devices.extend(device_api.list_devices(client, token, device_type=device_type, status=status,
-                                                   ownership=query.ownership, owner=query.owner))
+            devices.extend(device_api.list_devices(client, token, device_type=device_type, status=status, ownership=query.ownership, owner=query.owner))
     return {'format': CACHE_FORMAT, 'query': query.fingerprint(), 'devices': devices, 'groups': groups}
 
 
@@ -342,9 +360,10 @@ def _check_device_types(device_api, client, token, query):
     known = device_api.device_types(client, token)
     unknown = [name for name in query.device_types if name not in known]
     if unknown:
-        raise AnsibleError('device_types: %s %s not a device type of this server; it knows: %s.' % (
-            ', '.join(repr(name) for name in unknown), 'is' if len(unknown) == 1 else 'are',
-            ', '.join(sorted(known)) or 'none'))
+        raise AnsibleError(
+            'device_types: %s %s not a device type of this server; it knows: %s.'
+            % (', '.join(repr(name) for name in unknown), 'is' if len(unknown) == 1 else 'are', ', '.join(sorted(known)) or 'none')
+        )
 
 
 def _group_members(device_api, client, token, query):
@@ -353,13 +372,15 @@ def _group_members(device_api, client, token, query):
     by_name = dict((group.get('name'), group) for group in listed if isinstance(group, dict))
     missing = [name for name in query.device_groups if name not in by_name]
     if missing:
-        known = sorted(name for name, group in by_name.items()
-                       if isinstance(name, str) and group.get('owner') != SYSTEM_GROUP_OWNER)
-        raise AnsibleError('device_groups: no IoTS group named %s; the groups this user can see are: %s.' % (
-            ', '.join(repr(name) for name in missing), ', '.join(known) or 'none'))
+        known = sorted(name for name, group in by_name.items() if isinstance(name, str) and group.get('owner') != SYSTEM_GROUP_OWNER)
+        raise AnsibleError(
+            'device_groups: no IoTS group named %s; the groups this user can see are: %s.'
+            % (', '.join(repr(name) for name in missing), ', '.join(known) or 'none')
+        )
     if query.with_groups:
-        selected = [name for name, group in by_name.items()
-                    if isinstance(name, str) and (group.get('owner') != SYSTEM_GROUP_OWNER or name in query.device_groups)]
+        selected = [
+            name for name, group in by_name.items() if isinstance(name, str) and (group.get('owner') != SYSTEM_GROUP_OWNER or name in query.device_groups)
+        ]
     else:
         selected = list(query.device_groups)
     members = {}
@@ -370,7 +391,6 @@ def _group_members(device_api, client, token, query):
 
 
 class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
-
     NAME = 'wso2.iots.iots_devices'
 
     def __init__(self):
@@ -384,8 +404,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         name = os.path.basename(path)
         if name in SOURCE_NAMES or name.endswith(SOURCE_SUFFIXES):
             return True
-        self.display.vvv('wso2.iots.iots_devices skips %s: the file name must be iots_devices.yml or end in '
-                         '.iots_devices.yml (or .yaml)' % path)
+        self.display.vvv('wso2.iots.iots_devices skips %s: the file name must be iots_devices.yml or end in .iots_devices.yml (or .yaml)' % path)
         return False
 
     def parse(self, inventory, loader, path, cache=True):
@@ -408,12 +427,14 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         unknown = sorted(name for name in self._config if name not in self.option_definitions)
         if unknown:
             import difflib  # the error path only
+
             words = []
             for name in unknown:
                 close = difflib.get_close_matches(name, list(self.option_definitions), n=1)
                 words.append('%s%s' % (name, ' (did you mean %s?)' % close[0] if close else ''))
-            raise AnsibleError('%s %s no option of this plugin; its options: ansible-doc -t inventory %s' % (
-                ', '.join(words), 'is' if len(unknown) == 1 else 'are', self.NAME))
+            raise AnsibleError(
+                '%s %s no option of this plugin; its options: ansible-doc -t inventory %s' % (', '.join(words), 'is' if len(unknown) == 1 else 'are', self.NAME)
+            )
 
     def _render_options(self):
         """Render the options that hold templates, with the extra variables (what netbox's inventory does)."""
@@ -514,23 +535,26 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             try:
                 name = self.templar.template(template)
             except Exception as exc:  # pylint: disable=broad-exception-caught
-                raise AnsibleError('hostname_template: cannot render it for the device %s %s: %s'
-                                   % (device.get('type'), device.get('deviceIdentifier'), _message(exc)))
+                raise AnsibleError(
+                    'hostname_template: cannot render it for the device %s %s: %s' % (device.get('type'), device.get('deviceIdentifier'), _message(exc))
+                )
             name = '' if name is None else to_native(name)
         else:
             name = '%s_%s' % device_key(device)
         name = safe_host_name(name)
         if not name:
-            self.display.warning('wso2.iots.iots_devices: the device %s %s gets an empty host name from '
-                                 'hostname_template; it is left out.' % device_key(device))
+            self.display.warning(
+                'wso2.iots.iots_devices: the device %s %s gets an empty host name from hostname_template; it is left out.' % device_key(device)
+            )
             return None
         if name in taken:
             unique = '%s_%s' % (name, device.get('id'))
-            self.display.warning('wso2.iots.iots_devices: two devices make the host name %s; the device %s %s is '
-                                 'named %s.' % (name, device.get('type'), device.get('deviceIdentifier'), unique))
+            self.display.warning(
+                'wso2.iots.iots_devices: two devices make the host name %s; the device %s %s is '
+                'named %s.' % (name, device.get('type'), device.get('deviceIdentifier'), unique)
+            )
             if unique in taken:
-                self.display.warning('wso2.iots.iots_devices: the host name %s is taken as well; the device is '
-                                     'left out.' % unique)
+                self.display.warning('wso2.iots.iots_devices: the host name %s is taken as well; the device is left out.' % unique)
                 return None
             name = unique
         return name
@@ -538,8 +562,13 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
 def _answers(data, query):
     """Whether a cache entry was made for this query by this version of the plugin."""
-    return (isinstance(data, dict) and data.get('format') == CACHE_FORMAT and data.get('query') == query.fingerprint()
-            and isinstance(data.get('devices'), list) and isinstance(data.get('groups'), dict))
+    return (
+        isinstance(data, dict)
+        and data.get('format') == CACHE_FORMAT
+        and data.get('query') == query.fingerprint()
+        and isinstance(data.get('devices'), list)
+        and isinstance(data.get('groups'), dict)
+    )
 
 
 def _message(exc):

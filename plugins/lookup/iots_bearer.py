@@ -301,13 +301,23 @@ from ansible_collections.wso2.iots.plugins.plugin_utils import _core_internals
 
 # Our controller-side code, dependencies first, with bytecode; the imports below get these modules.
 # (A plain name on the left: Ansible's doc reader warns about a tuple assignment in a plugin file.)
-_option_definitions = _core_internals.load_modules((
-    'plugin_utils._core_internals._option_definitions',
-    'module_utils._errors', 'module_utils._urls', 'module_utils._registration', 'module_utils._oauth',
-    'plugin_utils._private_files', 'plugin_utils._vault_secrets', 'plugin_utils._token_cache',
-    'plugin_utils._option_rules', 'plugin_utils._lookup_base'))[0]
+_option_definitions = _core_internals.load_modules(
+    (
+        'plugin_utils._core_internals._option_definitions',
+        'module_utils._errors',
+        'module_utils._urls',
+        'module_utils._registration',
+        'module_utils._oauth',
+        'plugin_utils._private_files',
+        'plugin_utils._vault_secrets',
+        'plugin_utils._token_cache',
+        'plugin_utils._option_rules',
+        'plugin_utils._lookup_base',
+    )
+)[0]
 OPTION_DEFINITIONS = _option_definitions.SavedOptionDefinitions(
-    'lookup', __name__, DOCUMENTATION, fragments=('connection',), required=('url', 'cache', 'scopes'))
+    'lookup', __name__, DOCUMENTATION, fragments=('connection',), required=('url', 'cache', 'scopes')
+)
 OPTION_DEFINITIONS.register()
 
 from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsError, IotsOptionError
@@ -346,8 +356,8 @@ class TokenRequest(object):
         self.tags = get_option('tags')
         self.scopes = normalize_scopes(list(terms or []) + list(get_option('scopes') or []))
         self.grant_type, self.registers_application = choose_grant(
-            self.username, self.password, self.refresh_token, self.client_id, self.client_secret,
-            self.application_name)
+            self.username, self.password, self.refresh_token, self.client_id, self.client_secret, self.application_name
+        )
         self.grant_types = self.token_type = None
         if self.registers_application:
             self.grant_types = validate_grant_types(get_option('grant_types'))
@@ -382,7 +392,6 @@ def _number(value, name, minimum, words):
 
 
 class LookupModule(IotsLookupBase):
-
     def run(self, terms, variables=None, **kwargs):
         self.set_own_options(variables, kwargs)
         OPTION_DEFINITIONS.save(self)
@@ -398,8 +407,7 @@ class LookupModule(IotsLookupBase):
                 lock_timeout = _number(self.get_option('lock_timeout'), 'lock_timeout', 1e-9, 'a positive number of seconds')
                 if lock_timeout is None:
                     lock_timeout = client.longest_wait(2 if request.registers_application else 1) + LOCK_TIMEOUT_MARGIN
-                entry = cache.fetch(key, lambda: self._grant(client, request, cache),
-                                    refresh_before, not_before, lock_timeout)
+                entry = cache.fetch(key, lambda: self._grant(client, request, cache), refresh_before, not_before, lock_timeout)
             self._check_scopes(entry, request)
         return [entry['access_token']]
 
@@ -407,6 +415,7 @@ class LookupModule(IotsLookupBase):
         # Imported on a miss only: a worker that finds the token in the cache never loads
         # requests and the HTTP stack (about 35 ms for every fresh worker otherwise).
         from ansible_collections.wso2.iots.plugins.module_utils._client import client_from_options
+
         client = client_from_options(self.get_option)
         if client.warning:
             display.warning(client.warning)
@@ -418,15 +427,29 @@ class LookupModule(IotsLookupBase):
         client_id, client_secret = request.client_id, request.client_secret
         try:
             if request.registers_application:
-                application = register(client, request.username, request.password, request.application_name,
-                                       tags=request.tags, grant_types=request.grant_types,
-                                       token_type=request.token_type)
+                application = register(
+                    client,
+                    request.username,
+                    request.password,
+                    request.application_name,
+                    tags=request.tags,
+                    grant_types=request.grant_types,
+                    token_type=request.token_type,
+                )
                 client_id, client_secret = application['client_id'], application['client_secret']
                 # Tokens cached for this application under other keys (Entgra recreated it) no longer work.
                 cache.forget_other_clients(request.application, client_id)
-            token = grant(client, request.grant_type, client_id, client_secret, username=request.username,
-                          password=request.password, refresh_token=request.refresh_token, scopes=request.scopes,
-                          token_path=request.token_path)
+            token = grant(
+                client,
+                request.grant_type,
+                client_id,
+                client_secret,
+                username=request.username,
+                password=request.password,
+                refresh_token=request.refresh_token,
+                scopes=request.scopes,
+                token_path=request.token_path,
+            )
         except IotsOptionError:
             raise
         except IotsError as exc:
@@ -440,6 +463,5 @@ class LookupModule(IotsLookupBase):
         if not set(request.scopes) - set(granted):
             return
         # The shared check words the failure exactly as the iots_token module does.
-        missing = check_scopes({'scopes': granted}, request.scopes, username=request.username,
-                               allow_partial=self.get_option('allow_partial_scopes'))
+        missing = check_scopes({'scopes': granted}, request.scopes, username=request.username, allow_partial=self.get_option('allow_partial_scopes'))
         display.vvv('iots_bearer: IoTS did not grant %s (allow_partial_scopes is set).' % ', '.join(missing))

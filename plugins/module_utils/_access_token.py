@@ -35,9 +35,11 @@ TOKEN_ARGSPEC = dict(
     token=dict(type='str', no_log=True, fallback=(env_fallback, ['IOTS_TOKEN'])),
 )
 
-NO_CREDENTIALS = ('give token (a bearer access token, e.g. from the wso2.iots.iots_bearer lookup), or client_id '
-                  'and client_secret (from wso2.iots.iots_app_register) with username and password for the '
-                  'password grant, or without them for the client_credentials grant')
+NO_CREDENTIALS = (
+    'give token (a bearer access token, e.g. from the wso2.iots.iots_bearer lookup), or client_id '
+    'and client_secret (from wso2.iots.iots_app_register) with username and password for the '
+    'password grant, or without them for the client_credentials grant'
+)
 
 
 def _option(get_option, name):
@@ -64,10 +66,17 @@ def access_token(client, get_option, needs, allow_partial=False):
     if not (client_id and client_secret):
         missing = [name for name, value in (('client_id', client_id), ('client_secret', client_secret)) if not value]
         raise IotsOptionError('No access token and no %s to get one: %s.' % (' or '.join(missing), NO_CREDENTIALS))
-    grant_type, _registers = _oauth.choose_grant(username=username, password=password,
-                                                 client_id=client_id, client_secret=client_secret)
+    grant_type, _registers = _oauth.choose_grant(username=username, password=password, client_id=client_id, client_secret=client_secret)
     scopes = scopes_for(needs, flavor)
-    granted = _oauth.grant(client, grant_type, client_id, client_secret, username=username, password=password,
-                           scopes=scopes, token_path=_option(get_option, 'token_path') or _oauth.DEFAULT_TOKEN_PATH)
+    granted = _oauth.grant(
+        client,
+        grant_type,
+        client_id,
+        client_secret,
+        username=username,
+        password=password,
+        scopes=scopes,
+        token_path=_option(get_option, 'token_path') or _oauth.DEFAULT_TOKEN_PATH,
+    )
     _oauth.check_scopes(granted, scopes, username=username, allow_partial=allow_partial)
     return granted['access_token']

@@ -36,6 +36,7 @@ from ansible_collections.wso2.iots.plugins.module_utils._urls import join_url, n
 REQUESTS_IMPORT_ERROR = None
 try:
     import requests
+
     HAS_REQUESTS = True
 except ImportError:
     requests = None  # type: ignore[assignment]  # HAS_REQUESTS says it is missing
@@ -54,13 +55,12 @@ USER_AGENT = 'ansible-wso2.iots'
 
 # What to do, for the failures whose cause is on the server's side or on the way to it.
 UNREACHABLE_HINT = 'Check that url points at the IoTS gateway (https port 8243 by default) and that it is up.'
-BACKEND_HINT = ('The gateway could not reach the IoTS backend; check that the IoTS server is up and not '
-                'overloaded, then run again.')
+BACKEND_HINT = 'The gateway could not reach the IoTS backend; check that the IoTS server is up and not overloaded, then run again.'
 SERVER_FAILURE_HINT = 'IoTS failed on its side; its log (repository/logs/wso2carbon.log) says why.'
-NO_API_HINT = ('No API answers at this path: url must be the gateway itself (e.g. https://iots.example.com:8243), '
-               'without an API path such as /api/device-mgt/v1.0.')
-DROPPED_HINT = ('Check that IoTS is up, and the network and any proxy or load balancer between here and the '
-                'gateway.')
+NO_API_HINT = (
+    'No API answers at this path: url must be the gateway itself (e.g. https://iots.example.com:8243), without an API path such as /api/device-mgt/v1.0.'
+)
+DROPPED_HINT = 'Check that IoTS is up, and the network and any proxy or load balancer between here and the gateway.'
 SILENT_HINT = 'The gateway took the request but did not answer: check that IoTS is up and not overloaded, or raise timeout.'
 
 
@@ -85,10 +85,13 @@ class IotsResponse(object):
             else:
                 description = describe_body(self.text)[1]
             raise IotsError(
-                '%s %s answered HTTP %s but its body is not the expected JSON (%s).'
-                % (self.method, self.url, self.status, description),
-                url=self.url, method=self.method, status=self.status, description=description,
-                hint=BROKEN_ANSWER_HINT)
+                '%s %s answered HTTP %s but its body is not the expected JSON (%s).' % (self.method, self.url, self.status, description),
+                url=self.url,
+                method=self.method,
+                status=self.status,
+                description=description,
+                hint=BROKEN_ANSWER_HINT,
+            )
 
 
 class IotsClient(object):
@@ -98,8 +101,9 @@ class IotsClient(object):
     tokens); add more with ``add_secret`` as the client learns them.
     """
 
-    def __init__(self, url, validate_certs=True, ca_path=None, timeout=DEFAULT_TIMEOUT,
-                 retries=DEFAULT_RETRIES, backoff=DEFAULT_BACKOFF, secrets=(), sleep=time.sleep):
+    def __init__(
+        self, url, validate_certs=True, ca_path=None, timeout=DEFAULT_TIMEOUT, retries=DEFAULT_RETRIES, backoff=DEFAULT_BACKOFF, secrets=(), sleep=time.sleep
+    ):
         if not HAS_REQUESTS:
             raise IotsError(_missing_requests_message())
         self.base_url, self.warning = normalize_url(url)
@@ -111,8 +115,10 @@ class IotsClient(object):
         self.ca_path = ca_path or None
         if self.validate_certs and self.ca_path and not os.path.exists(self.ca_path):
             # requests would fail each request with an OSError that names no option
-            raise IotsOptionError('ca_path %s does not exist: give the CA certificate file (or directory) that signed '
-                                  'the IoTS certificate, or leave ca_path empty for the system CAs.' % self.ca_path)
+            raise IotsOptionError(
+                'ca_path %s does not exist: give the CA certificate file (or directory) that signed '
+                'the IoTS certificate, or leave ca_path empty for the system CAs.' % self.ca_path
+            )
         self.retries = retries
         self.backoff = backoff
         self._secrets = set(s for s in secrets if s)
@@ -149,8 +155,7 @@ class IotsClient(object):
     def post_form(self, path, form, auth=None, expected=(200,)):
         return self.request('POST', path, form=form, auth=auth, expected=expected)
 
-    def request(self, method, path, json_body=None, form=None, auth=None, headers=None,
-                expected=(200,), bearer=None, retries=None, idempotent=True):
+    def request(self, method, path, json_body=None, form=None, auth=None, headers=None, expected=(200,), bearer=None, retries=None, idempotent=True):
         """Send one request, retrying only connection errors and 502/503/504.
 
         ``bearer`` is an OAuth access token for ``Authorization: Bearer`` (the device-mgt API); it
@@ -177,13 +182,13 @@ class IotsClient(object):
                     # request to stderr, which Ansible shows as a worker writing "errantly" to it.
                     warnings.filterwarnings('ignore', message='Unverified HTTPS request')
                     response = self._session.request(
-                        method, url, json=json_body, data=form, auth=auth, headers=send_headers,
-                        timeout=self.timeout, verify=self.verify, allow_redirects=False)
+                        method, url, json=json_body, data=form, auth=auth, headers=send_headers, timeout=self.timeout, verify=self.verify, allow_redirects=False
+                    )
             except requests.exceptions.RequestException as exc:
                 retryable = _retryable_exception(exc) if idempotent else _never_sent(exc)
                 if not retryable or attempt >= retries:
                     raise self._transport_error(method, url, exc, attempt + 1)
-                delay = self.backoff * (2 ** attempt)
+                delay = self.backoff * (2**attempt)
             else:
                 text = response.text
                 # A 404 that an endpoint expects ("no such device") is the API's, never the gateway's own
@@ -195,7 +200,7 @@ class IotsClient(object):
                 retryable = response.status_code in (RETRY_STATUSES if idempotent else (503,))
                 if not retryable or attempt >= retries:
                     raise self._http_error(method, url, response.status_code, text, attempt + 1)
-                delay = _retry_after(response.headers.get('Retry-After'), self.backoff * (2 ** attempt))
+                delay = _retry_after(response.headers.get('Retry-After'), self.backoff * (2**attempt))
             attempt += 1
             self._sleep(delay)
 
@@ -217,22 +222,33 @@ class IotsClient(object):
             hint = SERVER_FAILURE_HINT
         return IotsError(
             _sentence('%s %s failed: HTTP %s %s' % (method, url, status, words)),
-            url=url, method=method, status=status, error=error, description=description, hint=hint)
+            url=url,
+            method=method,
+            status=status,
+            error=error,
+            description=description,
+            hint=hint,
+        )
 
     def _transport_error(self, method, url, exc, attempts=1):
         reason = self._clean(_root_reason(exc))
         if isinstance(exc, requests.exceptions.SSLError):
             if 'mismatch' in reason.lower():
                 # The CA is trusted but the certificate does not name this host: ca_path cannot help.
-                hint = ('The certificate does not name the host in url (the stock IoTS certificate names only '
-                        'CN=localhost, without subjectAltName): use a certificate issued for this host name, '
-                        'or set validate_certs: false on a test system.')
+                hint = (
+                    'The certificate does not name the host in url (the stock IoTS certificate names only '
+                    'CN=localhost, without subjectAltName): use a certificate issued for this host name, '
+                    'or set validate_certs: false on a test system.'
+                )
             else:
-                hint = ('IoTS ships a self-signed certificate (CN=localhost): pass its CA bundle with '
-                        'ca_path, or set validate_certs: false on a test system.')
+                hint = 'IoTS ships a self-signed certificate (CN=localhost): pass its CA bundle with ca_path, or set validate_certs: false on a test system.'
             return IotsError(
                 _sentence('%s %s failed: TLS verification failed (%s)' % (method, url, reason.rstrip('.'))),
-                url=url, method=method, description=reason, hint=hint)
+                url=url,
+                method=method,
+                description=reason,
+                hint=hint,
+            )
         hint = UNREACHABLE_HINT
         if isinstance(exc, requests.exceptions.ConnectTimeout):
             what = 'no connection within %s s' % self.timeout
@@ -246,9 +262,7 @@ class IotsClient(object):
             what = 'connection failed (%s)' % reason
         else:
             what = 'request failed (%s)' % reason
-        return IotsError(
-            '%s %s failed: %s.' % (method, url, what), url=url, method=method, description=reason,
-            hint=_with_attempts(hint, attempts))
+        return IotsError('%s %s failed: %s.' % (method, url, what), url=url, method=method, description=reason, hint=_with_attempts(hint, attempts))
 
 
 def _utf8_credentials(auth):
@@ -257,8 +271,7 @@ def _utf8_credentials(auth):
     requests encodes text as latin-1: wrong bytes for "ü", and an exception for "€".
     """
     if isinstance(auth, tuple) and len(auth) == 2:
-        return tuple(value.encode('utf-8') if isinstance(value, str) and not value.isascii() else value
-                     for value in auth)
+        return tuple(value.encode('utf-8') if isinstance(value, str) and not value.isascii() else value for value in auth)
     return auth
 
 
@@ -269,8 +282,7 @@ def _with_attempts(hint, attempts):
 
 def _cut_off(exc, reason):
     """True when the server closed the connection after it had started to answer."""
-    return (isinstance(exc, requests.exceptions.ChunkedEncodingError)
-            or 'IncompleteRead' in reason or 'Connection broken' in reason)
+    return isinstance(exc, requests.exceptions.ChunkedEncodingError) or 'IncompleteRead' in reason or 'Connection broken' in reason
 
 
 def _incomplete_read(reason):
@@ -297,8 +309,7 @@ def _retryable_exception(exc):
         return True
     if isinstance(exc, requests.exceptions.Timeout):
         return False
-    return isinstance(exc, (requests.exceptions.ConnectionError,
-                            requests.exceptions.ChunkedEncodingError))
+    return isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError))
 
 
 def _never_sent(exc):
@@ -335,7 +346,7 @@ def _root_reason(exc):
         detail = text.split('CERTIFICATE_VERIFY_FAILED', 1)[1].strip(' ]:()\'"').split('(')[0].strip()
         # OpenSSL words it "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: <why>"
         if detail.startswith('certificate verify failed'):
-            detail = detail[len('certificate verify failed'):].strip(' :')
+            detail = detail[len('certificate verify failed') :].strip(' :')
         return 'certificate verify failed' + (': ' + detail if detail else '')
     return ' '.join(text.split())[:200]
 
@@ -343,6 +354,7 @@ def _root_reason(exc):
 def _missing_requests_message():
     # Same words as ansible.module_utils.basic.missing_required_lib, usable without a module.
     from ansible.module_utils.basic import missing_required_lib
+
     return missing_required_lib('requests')
 
 
@@ -357,4 +369,5 @@ def client_from_options(get_option):
         validate_certs=get_option('validate_certs'),
         ca_path=get_option('ca_path'),
         timeout=get_option('timeout'),
-        secrets=[get_option(name) for name in SECRET_OPTION_NAMES])
+        secrets=[get_option(name) for name in SECRET_OPTION_NAMES],
+    )

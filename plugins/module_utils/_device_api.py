@@ -32,8 +32,7 @@ API = '/api/device-mgt/v1.0'
 MAX_PAGE_SIZE = 100  # a larger limit is 400 (RequestValidationUtil)
 OWNERSHIPS = ('BYOD', 'COPE')
 # EnrolmentInfo.Status of carbon-device-mgt 3.0.240
-STATUSES = ('CREATED', 'ACTIVE', 'INACTIVE', 'UNREACHABLE', 'UNCLAIMED', 'SUSPENDED', 'BLOCKED', 'REMOVED',
-            'DISENROLLMENT_REQUESTED')
+STATUSES = ('CREATED', 'ACTIVE', 'INACTIVE', 'UNREACHABLE', 'UNCLAIMED', 'SUSPENDED', 'BLOCKED', 'REMOVED', 'DISENROLLMENT_REQUESTED')
 OPERATION_TYPES = ('COMMAND', 'CONFIG', 'PROFILE')
 
 CALL_SCOPES = {
@@ -65,24 +64,27 @@ def scopes_needed(*function_names):
 
 # ---------------------------------------------------------------------------- input checks
 
+
 def _segment(value):
     return quote(value, safe='')
 
 
 # ---------------------------------------------------------------------------- the calls
 
+
 def _hint(exc, call):
     """What to do about a gateway fault, naming the scope the call needs in both flavours."""
     code = str(exc.error or '')
     if exc.status == 401 and code in ('900901', '900902'):
-        return exc.with_hint('The access token is missing, expired or revoked: get a new one (wso2.iots.iots_bearer '
-                             'or wso2.iots.iots_token), or give client credentials instead of token.')
+        return exc.with_hint(
+            'The access token is missing, expired or revoked: get a new one (wso2.iots.iots_bearer '
+            'or wso2.iots.iots_token), or give client credentials instead of token.'
+        )
     if exc.status == 403 and code == '900910':
         names = ['%s (Entgra: %s)' % (SCOPES[s]['iots'], SCOPES[s]['entgra']) for s in CALL_SCOPES[call]]
         return exc.with_hint('The access token lacks the scope this call needs: %s.' % ', '.join(names))
     if exc.status == 403 and code == '900908':
-        return exc.with_hint('The OAuth application is not subscribed to this API: register it with the tag '
-                             'device_management.')
+        return exc.with_hint('The OAuth application is not subscribed to this API: register it with the tag device_management.')
     return exc
 
 
@@ -92,8 +94,7 @@ def _call(client, token, call, method, path, query=None, body=None, expected=(20
         if pairs:
             path = '%s?%s' % (path, urlencode(pairs))
     try:
-        return client.request(method, API + path, json_body=body, bearer=token, expected=expected, retries=retries,
-                              idempotent=idempotent)
+        return client.request(method, API + path, json_body=body, bearer=token, expected=expected, retries=retries, idempotent=idempotent)
     except IotsError as exc:
         raise _hint(exc, call)
 
@@ -104,9 +105,13 @@ def _json(response, kind=dict):
     data = response.json() if response.text.strip() else None
     if not isinstance(data, kind):
         what = 'an empty body' if data is None else 'a JSON %s' % type(data).__name__
-        raise IotsError('%s %s answered HTTP %s with %s instead of the expected JSON %s.'
-                        % (response.method, response.url, response.status, what, kind.__name__),
-                        url=response.url, method=response.method, status=response.status, hint=BROKEN_ANSWER_HINT)
+        raise IotsError(
+            '%s %s answered HTTP %s with %s instead of the expected JSON %s.' % (response.method, response.url, response.status, what, kind.__name__),
+            url=response.url,
+            method=response.method,
+            status=response.status,
+            hint=BROKEN_ANSWER_HINT,
+        )
     return data
 
 
@@ -128,10 +133,8 @@ def _pages(client, token, call, path, key, query, page_size, until_count=True):
             return items
 
 
-def list_devices(client, token, device_type=None, status=None, ownership=None, owner=None, name=None,
-                 group_id=None, page_size=MAX_PAGE_SIZE):
-    query = [('type', device_type), ('status', status), ('ownership', ownership), ('user', owner), ('name', name),
-             ('groupId', group_id)]
+def list_devices(client, token, device_type=None, status=None, ownership=None, owner=None, name=None, group_id=None, page_size=MAX_PAGE_SIZE):
+    query = [('type', device_type), ('status', status), ('ownership', ownership), ('user', owner), ('name', name), ('groupId', group_id)]
     return _pages(client, token, 'list_devices', '/devices', 'devices', query, page_size)
 
 
@@ -156,8 +159,7 @@ def latest_devices(devices):
         info = device.get('enrolmentInfo') or {}
         rank = (info.get('dateOfLastUpdate') or 0, info.get('id') or 0)
         known = latest.get(key)
-        if known is None or rank >= ((known.get('enrolmentInfo') or {}).get('dateOfLastUpdate') or 0,
-                                     (known.get('enrolmentInfo') or {}).get('id') or 0):
+        if known is None or rank >= ((known.get('enrolmentInfo') or {}).get('dateOfLastUpdate') or 0, (known.get('enrolmentInfo') or {}).get('id') or 0):
             latest[key] = device
     return latest
 
@@ -182,8 +184,7 @@ def properties_body(properties):
 
 def _device_body(device_type, device_id, name, description, properties, ownership=None):
     body = {'type': device_type, 'deviceIdentifier': device_id}
-    for key, value in (('name', name), ('description', description),
-                       ('properties', properties_body(properties))):
+    for key, value in (('name', name), ('description', description), ('properties', properties_body(properties))):
         if value is not None:
             body[key] = value
     if ownership is not None:
@@ -191,8 +192,7 @@ def _device_body(device_type, device_id, name, description, properties, ownershi
     return body
 
 
-def enroll_device(client, token, device_type, device_id, name=None, description=None, ownership='COPE',
-                  properties=None):
+def enroll_device(client, token, device_type, device_id, name=None, description=None, ownership='COPE', properties=None):
     """POST /device/agent/enroll. IoTS refuses a device with an ACTIVE enrolment (400): read it first."""
     body = _device_body(device_type, device_id, name, description, properties, ownership)
     try:
@@ -211,8 +211,7 @@ def _unknown_type_error(client, token, device_type, url):
         known = unknown_types_error([device_type], device_types(client, token)).message
     except IotsError as exc:
         known = 'Listing the known types failed too (%s).' % exc.message
-    return IotsError('POST %s answered HTTP 200 false. %s' % (url, known),
-                     url=url, method='POST', status=200, description='false')
+    return IotsError('POST %s answered HTTP 200 false. %s' % (url, known), url=url, method='POST', status=200, description='false')
 
 
 def modify_device(client, token, device_type, device_id, name=None, description=None, properties=None):
@@ -244,8 +243,10 @@ def unknown_types_error(wanted, known):
     unknown = sorted(set(name for name in wanted if name not in known))
     if not unknown:
         return None
-    return IotsOptionError('IoTS has no device type %s (no device-type plugin is installed for it). The types it '
-                           'knows: %s.' % (', '.join(repr(name) for name in unknown), ', '.join(sorted(known)) or 'none'))
+    return IotsOptionError(
+        'IoTS has no device type %s (no device-type plugin is installed for it). The types it '
+        'knows: %s.' % (', '.join(repr(name) for name in unknown), ', '.join(sorted(known)) or 'none')
+    )
 
 
 def check_device_types(client, token, wanted):
@@ -263,16 +264,15 @@ def check_device_types(client, token, wanted):
 
 # ---------------------------------------------------------------------------- groups
 
+
 def list_groups(client, token, name=None, owner=None, page_size=MAX_PAGE_SIZE):
     """Every group the caller sees (``name`` and ``owner`` are prefixes, as IoTS matches them)."""
-    return _pages(client, token, 'list_groups', '/groups', 'deviceGroups', [('name', name), ('owner', owner)],
-                  page_size, until_count=False)
+    return _pages(client, token, 'list_groups', '/groups', 'deviceGroups', [('name', name), ('owner', owner)], page_size, until_count=False)
 
 
 def find_group(client, token, name):
     """The group named exactly ``name``, or None."""
-    for group in _pages(client, token, 'find_group', '/groups', 'deviceGroups', [('name', name)], MAX_PAGE_SIZE,
-                        until_count=False):
+    for group in _pages(client, token, 'find_group', '/groups', 'deviceGroups', [('name', name)], MAX_PAGE_SIZE, until_count=False):
         if group.get('name') == name:
             return group
     return None
@@ -287,8 +287,7 @@ def _group_path(group_id, tail=''):
 def create_group(client, token, name, description=''):
     """POST /groups answers 201 without a body or id: the group is then found by name."""
     try:
-        _call(client, token, 'create_group', 'POST', '/groups', body={'name': name, 'description': description or ''},
-              expected=(200, 201), idempotent=False)
+        _call(client, token, 'create_group', 'POST', '/groups', body={'name': name, 'description': description or ''}, expected=(200, 201), idempotent=False)
     except IotsError as exc:
         if exc.status == 409:
             exc.with_hint('A group named %r exists already (perhaps owned by another user).' % name)
@@ -296,8 +295,7 @@ def create_group(client, token, name, description=''):
     group = find_group(client, token, name)
     if group is None:
         url = client.url(API + '/groups')
-        raise IotsError('POST %s created group %r, but GET /groups does not list it.' % (url, name), url=url,
-                        method='POST', status=201)
+        raise IotsError('POST %s created group %r, but GET /groups does not list it.' % (url, name), url=url, method='POST', status=201)
     return group
 
 
@@ -337,8 +335,9 @@ def _change_members(client, token, call, group_id, devices, tail):
     except IotsError as exc:
         if exc.status == 500:
             named = ', '.join('%s/%s' % (member['type'], member['id']) for member in body)
-            exc.with_hint('IoTS answers a bare 500 when a device is not enrolled or group %s does not exist; '
-                          'nothing was changed. Devices: %s.' % (group_id, named))
+            exc.with_hint(
+                'IoTS answers a bare 500 when a device is not enrolled or group %s does not exist; nothing was changed. Devices: %s.' % (group_id, named)
+            )
         raise
 
 
@@ -352,6 +351,7 @@ def remove_group_devices(client, token, group_id, devices):
 
 # ---------------------------------------------------------------------------- operations
 
+
 def send_operation(client, token, device_type, device_ids, code, operation_type='COMMAND', payload=None):
     """POST /devices/{type}/operations -> the Activity (201); unknown or REMOVED devices are INVALID in it."""
     ids = list(device_ids)
@@ -361,15 +361,12 @@ def send_operation(client, token, device_type, device_ids, code, operation_type=
     path = '/devices/%s/operations' % _segment(device_type)
     try:
         # Never sent twice: a retry after a lost answer would queue the operation again.
-        response = _call(client, token, 'send_operation', 'POST', path,
-                         body={'deviceIdentifiers': ids, 'operation': operation}, expected=(200, 201), retries=0)
+        response = _call(client, token, 'send_operation', 'POST', path, body={'deviceIdentifiers': ids, 'operation': operation}, expected=(200, 201), retries=0)
     except IotsError as exc:
         if exc.status == 500 and 'Invalid Device Identifiers' in (exc.description or ''):
-            exc.with_hint('None of the devices is enrolled as %s (unknown or REMOVED): %s.'
-                          % (device_type, ', '.join(ids)))
+            exc.with_hint('None of the devices is enrolled as %s (unknown or REMOVED): %s.' % (device_type, ', '.join(ids)))
         elif exc.status == 400:
-            exc.with_hint('IoTS answers 400 without a body for an unknown device type (%s) or an empty request.'
-                          % device_type)
+            exc.with_hint('IoTS answers 400 without a body for an unknown device type (%s) or an empty request.' % device_type)
         raise
     return _json(response)
 

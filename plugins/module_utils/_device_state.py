@@ -37,8 +37,7 @@ def _identifier(value, option, what):
     if not isinstance(value, str) or not value.strip():
         raise IotsOptionError('%s must be a non-empty string; got %r.' % (option, value))
     if '/' in value:
-        raise IotsOptionError('%s %r contains "/": IoTS cannot address such a %s in a URL path.'
-                              % (option, value, what))
+        raise IotsOptionError('%s %r contains "/": IoTS cannot address such a %s in a URL path.' % (option, value, what))
     if value != value.strip():
         raise IotsOptionError('%s %r has leading or trailing white space.' % (option, value))
     return value
@@ -69,8 +68,7 @@ def check_properties(properties, option='properties'):
     if properties is None:
         return None
     if not isinstance(properties, dict):
-        raise IotsOptionError('%s must be a mapping of property name to value, e.g. {floor: "2"}, not a %s.'
-                              % (option, type(properties).__name__))
+        raise IotsOptionError('%s must be a mapping of property name to value, e.g. {floor: "2"}, not a %s.' % (option, type(properties).__name__))
     checked = {}
     for name, value in properties.items():
         if not isinstance(name, str) or not name.strip():
@@ -106,8 +104,7 @@ def check_unique(keys, option):
     seen = {}
     for index, key in enumerate(keys):
         if key in seen:
-            raise IotsOptionError('%s[%d] names device %s again (first in %s[%d]); give each device once.'
-                                  % (option, index, '/'.join(key), option, seen[key]))
+            raise IotsOptionError('%s[%d] names device %s again (first in %s[%d]); give each device once.' % (option, index, '/'.join(key), option, seen[key]))
         seen[key] = index
     return keys
 
@@ -119,8 +116,7 @@ def check_device_keys(items, option='devices'):
         where = '%s[%d]' % (option, index)
         if not isinstance(item, dict):
             raise IotsOptionError('%s must be a mapping with device_type and device_id.' % where)
-        keys.append((validate_device_type(item.get('device_type'), where + '.device_type'),
-                     validate_device_id(item.get('device_id'), where + '.device_id')))
+        keys.append((validate_device_type(item.get('device_type'), where + '.device_type'), validate_device_id(item.get('device_id'), where + '.device_id')))
     return check_unique(keys, option)
 
 
@@ -171,16 +167,23 @@ def ownership_conflict(spec, current):
     """A warning when an enrolled device has another ownership: only enrolling again changes it."""
     info = (current or {}).get('enrolmentInfo') or {}
     if spec['state'] == 'present' and is_enrolled(current) and info.get('ownership') not in (None, spec['ownership']):
-        return ('Device %s/%s is enrolled as %s, not %s; IoTS changes the ownership only when the device '
-                'is enrolled again (disenrol it first).'
-                % (spec['device_type'], spec['device_id'], info.get('ownership'), spec['ownership']))
+        return 'Device %s/%s is enrolled as %s, not %s; IoTS changes the ownership only when the device is enrolled again (disenrol it first).' % (
+            spec['device_type'],
+            spec['device_id'],
+            info.get('ownership'),
+            spec['ownership'],
+        )
     return None
 
 
 def enrol_args(spec):
     """The keyword arguments of _device_api.enroll_device; the name defaults to the device id."""
-    return dict(name=spec['name'] if spec['name'] is not None else spec['device_id'],
-                description=spec['description'], ownership=spec['ownership'], properties=spec['properties'] or None)
+    return dict(
+        name=spec['name'] if spec['name'] is not None else spec['device_id'],
+        description=spec['description'],
+        ownership=spec['ownership'],
+        properties=spec['properties'] or None,
+    )
 
 
 def modify_args(spec, current):
@@ -190,9 +193,11 @@ def modify_args(spec, current):
     """
     properties = properties_dict(current)
     properties.update(spec['properties'] or {})
-    return dict(name=spec['name'] if spec['name'] is not None else current.get('name'),
-                description=spec['description'] if spec['description'] is not None else current.get('description'),
-                properties=properties)
+    return dict(
+        name=spec['name'] if spec['name'] is not None else current.get('name'),
+        description=spec['description'] if spec['description'] is not None else current.get('description'),
+        properties=properties,
+    )
 
 
 def predicted(spec, current, action):

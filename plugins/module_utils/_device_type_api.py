@@ -57,8 +57,7 @@ def api_call(client, token, scopes, method, path, query=None, body=None, expecte
     if pairs:
         path = '%s?%s' % (path, urlencode(pairs))
     try:
-        return client.request(method, device_api.API + path, json_body=body, bearer=token, expected=expected,
-                              idempotent=idempotent)
+        return client.request(method, device_api.API + path, json_body=body, bearer=token, expected=expected, idempotent=idempotent)
     except IotsError as exc:
         if exc.status == 403 and str(exc.error or '') == '900910':
             names = ['%s (Entgra: %s)' % (SCOPES[s]['iots'], SCOPES[s]['entgra']) for s in scopes]
@@ -71,11 +70,9 @@ def validate_name(value, option='name'):
     if not isinstance(value, str) or not value:
         raise IotsOptionError('%s must be a non-empty device type name; got %r.' % (option, value))
     if not NAME_PATTERN.match(value):
-        raise IotsOptionError('%s %r has a space or "/": IoTS accepts device type names matching ^[^ /]+$.'
-                              % (option, value))
+        raise IotsOptionError('%s %r has a space or "/": IoTS accepts device type names matching ^[^ /]+$.' % (option, value))
     if len(value) > MAX_NAME:
-        raise IotsOptionError('%s %r is longer than %d characters, the longest device type name IoTS can address.'
-                              % (option, value, MAX_NAME))
+        raise IotsOptionError('%s %r is longer than %d characters, the longest device type name IoTS can address.' % (option, value, MAX_NAME))
     return value
 
 
@@ -96,12 +93,10 @@ def get_device_type(client, token, flavor, name):
 def add_device_type(client, token, flavor, name, meta):
     body = {'name': validate_name(name), 'deviceTypeMetaDefinition': meta}
     try:
-        api_call(client, token, _scopes('add_device_type', flavor), 'POST', '/admin/device-types', body=body,
-                 idempotent=False)
+        api_call(client, token, _scopes('add_device_type', flavor), 'POST', '/admin/device-types', body=body, idempotent=False)
     except IotsError as exc:
         if exc.status == 409:
-            exc.with_hint('A device type named %r exists already (a built-in type, or one created meanwhile): '
-                          'run the task again to update it.' % name)
+            exc.with_hint('A device type named %r exists already (a built-in type, or one created meanwhile): run the task again to update it.' % name)
         raise
 
 
@@ -113,8 +108,9 @@ def update_device_type(client, token, flavor, name, meta):
         api_call(client, token, _scopes('update_device_type', flavor), 'PUT', path, body=body)
     except IotsError as exc:
         if exc.status == 500:
-            exc.with_hint('IoTS answers 500 for a built-in device type (android, ...), whose definition comes from '
-                          'its plugin and cannot be changed through the API.')
+            exc.with_hint(
+                'IoTS answers 500 for a built-in device type (android, ...), whose definition comes from its plugin and cannot be changed through the API.'
+            )
         raise
 
 

@@ -21,8 +21,9 @@ import re
 MASK = '********'
 
 # An answer that is cut off or not IoTS's (the client's and _device_api's parsers say this).
-BROKEN_ANSWER_HINT = ('The answer was cut off or is not from IoTS: run again, and check that url is the IoTS '
-                      'gateway and that no proxy in between changes its answers.')
+BROKEN_ANSWER_HINT = (
+    'The answer was cut off or is not from IoTS: run again, and check that url is the IoTS gateway and that no proxy in between changes its answers.'
+)
 
 # How much of an unstructured body a message may quote.
 _MAX_QUOTE = 200
@@ -35,8 +36,7 @@ class IotsError(Exception):
     and, where we know one, what to do. It never contains a secret (see ``redact``).
     """
 
-    def __init__(self, message, url=None, method=None, status=None, error=None,
-                 description=None, hint=None, details=None):
+    def __init__(self, message, url=None, method=None, status=None, error=None, description=None, hint=None, details=None):
         super(IotsError, self).__init__(message)
         self.message = message
         self.url = url
@@ -148,6 +148,7 @@ def describe_body(text):
     if body.startswith('<'):
         # Imported here: the XML parser costs milliseconds, and the lookup's cache hit imports this module.
         from xml.etree import ElementTree
+
         try:
             root = ElementTree.fromstring(body)
         except ElementTree.ParseError:

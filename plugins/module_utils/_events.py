@@ -52,8 +52,7 @@ ADMIN_ONLY = 'Only admin role'
 # Namespace of the deterministic meta.uuid (kafka's precedent: a UUID5 per message).
 UUID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, 'https://galaxy.ansible.com/wso2/iots/device_events')
 
-STRING_ARGS = ('url', 'ca_path', 'client_id', 'client_secret', 'username', 'password', 'token', 'token_path',
-               'server_flavor')
+STRING_ARGS = ('url', 'ca_path', 'client_id', 'client_secret', 'username', 'password', 'token', 'token_path', 'server_flavor')
 
 
 def _number(args, name, default, minimum_exclusive=None, minimum=None, integer=False):
@@ -90,8 +89,7 @@ def parse_args(args):
     """The source's arguments with their defaults, or ``ValueError`` naming the bad one (before any request)."""
     if not isinstance(args, dict):
         raise ValueError('the source arguments must be a mapping, not %r' % type(args).__name__)
-    known = set(STRING_ARGS) | {'validate_certs', 'timeout', 'device_types', 'interval', 'events', 'emit_initial',
-                                'max_polls'}
+    known = set(STRING_ARGS) | {'validate_certs', 'timeout', 'device_types', 'interval', 'events', 'emit_initial', 'max_polls'}
     unknown = sorted(name for name in args if name not in known and name != 'eda_feedback_queue')
     if unknown:
         raise ValueError('unknown argument(s): %s' % ', '.join(unknown))
@@ -108,8 +106,7 @@ def parse_args(args):
     if parsed['server_flavor'] not in FLAVORS:
         raise ValueError('server_flavor must be one of %s, not %r' % (', '.join(FLAVORS), parsed['server_flavor']))
     if not parsed['token'] and not (parsed['client_id'] and parsed['client_secret']):
-        raise ValueError('give token, or client_id and client_secret (with username and password for the password '
-                         'grant)')
+        raise ValueError('give token, or client_id and client_secret (with username and password for the password grant)')
     if bool(parsed['username']) != bool(parsed['password']):
         raise ValueError('username and password go together')
     for name in ('validate_certs', 'emit_initial'):
@@ -131,6 +128,7 @@ def parse_args(args):
 
 # ---------------------------------------------------------------------------- devices
 
+
 def device_rows(devices):
     """{enrolment id: row} of a scan of GET /devices (one row per enrolment)."""
     rows = {}
@@ -138,9 +136,15 @@ def device_rows(devices):
         info = device.get('enrolmentInfo') or {}
         if info.get('id') is None:
             continue
-        rows[info['id']] = {'type': device.get('type'), 'id': device.get('deviceIdentifier'),
-                            'name': device.get('name'), 'status': info.get('status'), 'owner': info.get('owner'),
-                            'ownership': info.get('ownership'), 'updated': info.get('dateOfLastUpdate')}
+        rows[info['id']] = {
+            'type': device.get('type'),
+            'id': device.get('deviceIdentifier'),
+            'name': device.get('name'),
+            'status': info.get('status'),
+            'owner': info.get('owner'),
+            'ownership': info.get('ownership'),
+            'updated': info.get('dateOfLastUpdate'),
+        }
     return rows
 
 
@@ -178,14 +182,14 @@ def diff_devices(previous, current):
 
 # ---------------------------------------------------------------------------- events
 
+
 def event_id(*parts):
     """The same change gives the same id (restarts and reruns included)."""
     return str(uuid.uuid5(UUID_NAMESPACE, '|'.join('' if p is None else str(p) for p in parts)))
 
 
 def make_event(kind, device, previous_status=None, operation=None, key=()):
-    return {'iots': {'event': kind, 'device': device, 'previous_status': previous_status, 'operation': operation},
-            'meta': {'uuid': event_id(kind, *key)}}
+    return {'iots': {'event': kind, 'device': device, 'previous_status': previous_status, 'operation': operation}, 'meta': {'uuid': event_id(kind, *key)}}
 
 
 def server_time(response, default):
@@ -202,6 +206,7 @@ def http_date(seconds):
 
 
 # ---------------------------------------------------------------------------- the poller
+
 
 class Poller(object):
     """One IoTS server's changes; ``poll`` sends about one request per 100 devices plus the activities pages."""
@@ -260,28 +265,32 @@ class Poller(object):
         if self.devices is None:
             if not self.args['emit_initial']:
                 return [], current
-            return [make_event('enrolled', _device(row), key=(self.client.base_url, enrolment_id, None, row['status'],
-                                                              row['updated']))
-                    for enrolment_id, row in current.items() if row['status'] != 'REMOVED'], current
+            return [
+                make_event('enrolled', _device(row), key=(self.client.base_url, enrolment_id, None, row['status'], row['updated']))
+                for enrolment_id, row in current.items()
+                if row['status'] != 'REMOVED'
+            ], current
         changes, merged = diff_devices(self.devices, current)
-        return [make_event(kind, _device(row), previous_status=old,
-                           key=(self.client.base_url, enrolment_id, old, row['status'], row['updated']))
-                for kind, enrolment_id, row, old in changes], merged
+        return [
+            make_event(kind, _device(row), previous_status=old, key=(self.client.base_url, enrolment_id, old, row['status'], row['updated']))
+            for kind, enrolment_id, row, old in changes
+        ], merged
 
     def _activities(self, since):
         """Every row of GET /activities updated after ``since`` (epoch s) and the server's time."""
         rows, offset, limit, now = [], 0, _device_api.MAX_PAGE_SIZE, None
         while True:
-            path = '%s/activities?since=%s&offset=%d&limit=%d' % (
-                _device_api.API, quote(http_date(since), safe=''), offset, limit)
+            path = '%s/activities?since=%s&offset=%d&limit=%d' % (_device_api.API, quote(http_date(since), safe=''), offset, limit)
             try:
                 response = self.client.request('GET', path, bearer=self.token, expected=(200, 304))
             except IotsError as exc:
                 exc = _device_api._hint(exc, 'get_activity')  # the token and scope faults, as for every call
                 if exc.status == 401 and ADMIN_ONLY in (exc.description or ''):
-                    exc.hint = ('operation events need a user with the admin role (GET /activities is admin only): '
-                                'use an admin account, or leave operation_completed and operation_failed out of '
-                                'events.')
+                    exc.hint = (
+                        'operation events need a user with the admin role (GET /activities is admin only): '
+                        'use an admin account, or leave operation_completed and operation_failed out of '
+                        'events.'
+                    )
                 raise
             if now is None:
                 now = server_time(response, self.clock())
@@ -315,9 +324,19 @@ class Poller(object):
             self.seen[key] = now
             if baseline and not self.args['emit_initial']:
                 continue
-            events.append(make_event(kind, self._operation_device(device_type, device_id), operation={
-                'activity_id': activity.get('activityId'), 'code': activity.get('code'), 'status': entry.get('status'),
-                'response': _last_response(entry)}, key=(self.client.base_url,) + key + (entry.get('updatedTimestamp'),)))
+            events.append(
+                make_event(
+                    kind,
+                    self._operation_device(device_type, device_id),
+                    operation={
+                        'activity_id': activity.get('activityId'),
+                        'code': activity.get('code'),
+                        'status': entry.get('status'),
+                        'response': _last_response(entry),
+                    },
+                    key=(self.client.base_url,) + key + (entry.get('updatedTimestamp'),),
+                )
+            )
         # Rows first seen before this query's window cannot come back: forget them.
         horizon = now - 2 * OVERLAP
         for key in [k for k, first in self.seen.items() if first < horizon]:

@@ -45,6 +45,7 @@ SCOPE_FORBIDDEN = ('"', '\\')
 
 # ---------------------------------------------------------------------------- validation
 
+
 def normalize_scopes(scopes, option='scopes'):
     """Scopes as a sorted list without duplicates.
 
@@ -56,11 +57,10 @@ def normalize_scopes(scopes, option='scopes'):
     if isinstance(scopes, str):
         scopes = [scopes]
     elif not isinstance(scopes, (list, tuple)):
-        raise IotsOptionError('%s must be a list of strings or a space-separated string, not a %s.'
-                              % (option, _type_name(scopes)))
+        raise IotsOptionError('%s must be a list of strings or a space-separated string, not a %s.' % (option, _type_name(scopes)))
     items = []
     for value in scopes:
-        for item in (value if isinstance(value, (list, tuple)) else [value]):
+        for item in value if isinstance(value, (list, tuple)) else [value]:
             if not isinstance(item, str):
                 raise IotsOptionError('%s must be strings; %r is a %s.' % (option, item, _type_name(item)))
             items.extend(item.split())
@@ -84,7 +84,8 @@ def validate_application_name(name):
             'application_name %r is not allowed: use 1-70 letters, digits, "_", "." or "-", starting '
             'with a letter or digit. IoTS finds applications with a LIKE search on the name, so pick '
             'a distinctive name that is not part of another application\'s name '
-            '(e.g. ansible_<inventory>_<purpose>).' % (name,))
+            '(e.g. ansible_<inventory>_<purpose>).' % (name,)
+        )
     return name
 
 
@@ -98,13 +99,11 @@ def validate_tags(tags):
         if tag.strip() not in clean:
             clean.append(tag.strip())
     if not clean:
-        raise IotsOptionError('tags must not be empty: IoTS answers 406 "Tags should not be empty". '
-                              'Use at least [device_management].')
+        raise IotsOptionError('tags must not be empty: IoTS answers 406 "Tags should not be empty". Use at least [device_management].')
     return clean
 
 
-def choose_grant(username=None, password=None, refresh_token=None, client_id=None, client_secret=None,
-                 application_name=None):
+def choose_grant(username=None, password=None, refresh_token=None, client_id=None, client_secret=None, application_name=None):
     """(grant type, registers_application) for what the caller was given; raises IotsOptionError.
 
     The password grant when username and password are known, else the refresh_token grant when
@@ -112,8 +111,7 @@ def choose_grant(username=None, password=None, refresh_token=None, client_id=Non
     application ``application_name`` must be registered first, which needs username and password.
     """
     if bool(username) != bool(password):
-        raise IotsOptionError('The token request needs both username and password, or neither; only %s is set.'
-                              % ('username' if username else 'password'))
+        raise IotsOptionError('The token request needs both username and password, or neither; only %s is set.' % ('username' if username else 'password'))
     if username:
         grant_type = GRANT_PASSWORD
     elif refresh_token:
@@ -124,7 +122,8 @@ def choose_grant(username=None, password=None, refresh_token=None, client_id=Non
     if registers_application and grant_type != GRANT_PASSWORD:
         raise IotsOptionError(
             'The token request needs username and password (to register the application %s), or client_id and '
-            'client_secret for the %s grant.' % (application_name, grant_type))
+            'client_secret for the %s grant.' % (application_name, grant_type)
+        )
     return grant_type, registers_application
 
 
@@ -136,16 +135,25 @@ def _require(values, names, why):
 
 # ---------------------------------------------------------------------------- registration
 
-def register(client, username, password, application_name, tags=DEFAULT_TAGS,
-             allowed_to_all_domains=None, validity_period=None, grant_types=None, token_type=None,
-             callback_url=None):
+
+def register(
+    client,
+    username,
+    password,
+    application_name,
+    tags=DEFAULT_TAGS,
+    allowed_to_all_domains=None,
+    validity_period=None,
+    grant_types=None,
+    token_type=None,
+    callback_url=None,
+):
     """POST /api-application-registration/register; returns client_id and client_secret.
 
     The server is idempotent by name: the same name always yields the same keys (on Entgra 7.x
     only while the set of grant types stays the same, see _registration).
     """
-    _require({'username': username, 'password': password}, ('username', 'password'),
-             'Registering an application')
+    _require({'username': username, 'password': password}, ('username', 'password'), 'Registering an application')
     validate_application_name(application_name)
     body = {'applicationName': application_name, 'tags': validate_tags(tags)}
     body.update(registration_fields(username, grant_types, token_type, callback_url))
@@ -159,11 +167,9 @@ def register(client, username, password, application_name, tags=DEFAULT_TAGS,
     except IotsError as exc:
         raise _explain_register_error(exc, username)
     if not isinstance(data, dict) or not data.get('client_id') or not data.get('client_secret'):
-        raise IotsError('POST %s answered without client_id and client_secret.' % client.url(REGISTER_PATH),
-                        url=client.url(REGISTER_PATH), method='POST')
+        raise IotsError('POST %s answered without client_id and client_secret.' % client.url(REGISTER_PATH), url=client.url(REGISTER_PATH), method='POST')
     client.add_secret(data['client_secret'])
-    return {'client_id': data['client_id'], 'client_secret': data['client_secret'],
-            'application_name': application_name}
+    return {'client_id': data['client_id'], 'client_secret': data['client_secret'], 'application_name': application_name}
 
 
 def _explain_register_error(exc, username):
@@ -171,14 +177,14 @@ def _explain_register_error(exc, username):
         return exc.with_hint('Check username and password (tenant users log in as user@tenant.com).')
     if exc.status == 403:
         return exc.with_hint(
-            'User %s is authenticated but may not register applications: it needs the permission %s '
-            '(or the admin role).' % (username, SUBSCRIBE_PERMISSION))
+            'User %s is authenticated but may not register applications: it needs the permission %s (or the admin role).' % (username, SUBSCRIBE_PERMISSION)
+        )
     if exc.status == 400 and exc.description:
-        return exc.with_hint('An Entgra server refused the registration fields: check token_type (JWT or DEFAULT) '
-                             'and grant_types (authorization_code needs callback_url).')
+        return exc.with_hint(
+            'An Entgra server refused the registration fields: check token_type (JWT or DEFAULT) and grant_types (authorization_code needs callback_url).'
+        )
     if exc.status == 406:
-        return exc.with_hint('IoTS accepts only tags that name device types (e.g. android) or '
-                             'device_management, scep_management, device_agent.')
+        return exc.with_hint('IoTS accepts only tags that name device types (e.g. android) or device_management, scep_management, device_agent.')
     if exc.status == 500:
         return exc.with_hint('The registration backend (API Manager store) failed; see the IoTS server logs.')
     return exc
@@ -186,13 +192,14 @@ def _explain_register_error(exc, username):
 
 # ---------------------------------------------------------------------------- token grants
 
-def grant(client, grant_type, client_id, client_secret, username=None, password=None,
-          refresh_token=None, scopes=None, token_path=DEFAULT_TOKEN_PATH, now=time.time):
+
+def grant(
+    client, grant_type, client_id, client_secret, username=None, password=None, refresh_token=None, scopes=None, token_path=DEFAULT_TOKEN_PATH, now=time.time
+):
     """One grant at the token endpoint; returns a token dict (see ``_token_result``)."""
     if grant_type not in GRANT_TYPES:
         raise IotsOptionError('grant_type must be one of %s, not %r' % (', '.join(GRANT_TYPES), grant_type))
-    _require({'client_id': client_id, 'client_secret': client_secret}, ('client_id', 'client_secret'),
-             'The %s grant' % grant_type)
+    _require({'client_id': client_id, 'client_secret': client_secret}, ('client_id', 'client_secret'), 'The %s grant' % grant_type)
     requested = normalize_scopes(scopes)
     form = {'grant_type': grant_type}
     if grant_type == GRANT_PASSWORD:
@@ -253,29 +260,39 @@ def _explain_token_error(exc, grant_type, username):
     if exc.error == 'invalid_grant' and grant_type == GRANT_PASSWORD:
         return exc.with_hint('Check username and password of %s.' % username)
     if exc.error in ('invalid_grant', 'invalid_request') and grant_type == GRANT_REFRESH_TOKEN:
-        return exc.with_hint('The refresh token is unknown, revoked or expired; give username and '
-                             'password so the password grant can take over.')
+        return exc.with_hint('The refresh token is unknown, revoked or expired; give username and password so the password grant can take over.')
     if exc.error == 'unauthorized_client':
-        return exc.with_hint('The application is not allowed the %s grant. An Entgra server allows only the grant '
-                             'types an application was registered with: add it to grant_types and register again '
-                             '(Entgra then recreates the application with new keys).' % grant_type)
+        return exc.with_hint(
+            'The application is not allowed the %s grant. An Entgra server allows only the grant '
+            'types an application was registered with: add it to grant_types and register again '
+            '(Entgra then recreates the application with new keys).' % grant_type
+        )
     return exc
 
 
-def obtain_token(client, grant_type, client_id, client_secret, username=None, password=None,
-                 refresh_token=None, scopes=None, token_path=DEFAULT_TOKEN_PATH, now=time.time):
+def obtain_token(
+    client, grant_type, client_id, client_secret, username=None, password=None, refresh_token=None, scopes=None, token_path=DEFAULT_TOKEN_PATH, now=time.time
+):
     """``grant`` plus the fallback: a refresh that fails falls back to the password grant.
 
     The returned dict says which grant produced the token in ``grant_used``.
     """
     try:
-        return grant(client, grant_type, client_id, client_secret, username=username, password=password,
-                     refresh_token=refresh_token, scopes=scopes, token_path=token_path, now=now)
+        return grant(
+            client,
+            grant_type,
+            client_id,
+            client_secret,
+            username=username,
+            password=password,
+            refresh_token=refresh_token,
+            scopes=scopes,
+            token_path=token_path,
+            now=now,
+        )
     except IotsError as exc:
-        if (grant_type == GRANT_REFRESH_TOKEN and username and password
-                and exc.error in ('invalid_grant', 'invalid_request')):
-            token = grant(client, GRANT_PASSWORD, client_id, client_secret, username=username,
-                          password=password, scopes=scopes, token_path=token_path, now=now)
+        if grant_type == GRANT_REFRESH_TOKEN and username and password and exc.error in ('invalid_grant', 'invalid_request'):
+            token = grant(client, GRANT_PASSWORD, client_id, client_secret, username=username, password=password, scopes=scopes, token_path=token_path, now=now)
             # The message without its hint: the hint asks for the credentials that were just used.
             token['fallback_reason'] = exc.message
             return token
@@ -296,16 +313,18 @@ def check_scopes(token, requested, username=None, allow_partial=False):
         granted = ', '.join(token['scopes']) or 'none ("default" only)'
         raise IotsScopeError(
             'IoTS did not grant %d of the %d requested scopes to %s: %s. Granted: %s.%s'
-            % (len(missing), len(requested), who, ', '.join(missing), granted,
-               other_flavor_sentence(missing, token['scopes'])),
-            missing_scopes=missing, granted_scopes=token['scopes'],
+            % (len(missing), len(requested), who, ', '.join(missing), granted, other_flavor_sentence(missing, token['scopes'])),
+            missing_scopes=missing,
+            granted_scopes=token['scopes'],
             hint='Give the user the permissions behind these scopes and register the application '
-                 'with the tags of the APIs that define them, or set allow_partial_scopes: true.')
+            'with the tags of the APIs that define them, or set allow_partial_scopes: true.',
+        )
     return missing
 
 
 def _flavor_of(name):
     from ansible_collections.wso2.iots.plugins.module_utils._scopes import SCOPES, logical_name
+
     logical = logical_name(name)
     if logical is None:
         return None
@@ -320,24 +339,29 @@ def other_flavor_sentence(missing, granted):
     """
     # Imported here: the catalogue is needed only to word this failure, not on the lookup's cache hit.
     from ansible_collections.wso2.iots.plugins.module_utils._scopes import equivalent_scope
+
     renamed = [(name, equivalent_scope(name)) for name in missing if equivalent_scope(name)]
     flavors = set(_flavor_of(name) for name, other in renamed)
     if not renamed or len(flavors) != 1 or flavors & set(_flavor_of(name) for name in granted):
         return ''
     others = ', '.join(other for name, other in renamed)
     if flavors == {'iots'}:
-        return (' These are WSO2 IoTS 3.x scope names; this server may be an Entgra server, which names them %s '
-                '(set server_flavor: entgra to let the collection choose them).' % others)
-    return (' These are Entgra scope names; this server may be WSO2 IoTS 3.x or an Entgra older than 5.0.31, '
-            'which names them %s (set server_flavor: iots to let the collection choose them).' % others)
+        return (
+            ' These are WSO2 IoTS 3.x scope names; this server may be an Entgra server, which names them %s '
+            '(set server_flavor: entgra to let the collection choose them).' % others
+        )
+    return (
+        ' These are Entgra scope names; this server may be WSO2 IoTS 3.x or an Entgra older than 5.0.31, '
+        'which names them %s (set server_flavor: iots to let the collection choose them).' % others
+    )
 
 
 # ---------------------------------------------------------------------------- revocation
 
+
 def revoke(client, client_id, client_secret, token):
     """POST /revoke (RFC 7009). IoTS answers 200 with an empty body, also for unknown tokens."""
-    _require({'client_id': client_id, 'client_secret': client_secret, 'token': token},
-             ('client_id', 'client_secret', 'token'), 'Revoking a token')
+    _require({'client_id': client_id, 'client_secret': client_secret, 'token': token}, ('client_id', 'client_secret', 'token'), 'Revoking a token')
     client.add_secret(client_secret)
     client.add_secret(token)
     try:
@@ -349,6 +373,7 @@ def revoke(client, client_id, client_secret, token):
 
 
 # ---------------------------------------------------------------------------- helpers
+
 
 def iso_utc(timestamp):
     return datetime.fromtimestamp(int(timestamp), tz=timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')

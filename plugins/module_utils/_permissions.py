@@ -36,24 +36,43 @@ _ADMIN = ROOT + '/admin'
 _DM = _ADMIN + '/device-mgt'
 
 SOURCES = {
-    'iots': ('wso2/carbon-device-mgt v3.0.240, components/device-mgt/org.wso2.carbon.device.mgt.api/src/main/java/'
-             'org/wso2/carbon/device/mgt/jaxrs/service/api/**/*.java: each @Scope(key, permissions); '
-             'apimgt-extensions AnnotationProcessor.processAPIScopes prefixes /permission/admin'),
-    'entgra': ('entgra/device-mgt-core v7.0.8, components/device-mgt/io.entgra.device.mgt.core.device.mgt.api/'
-               'src/main/java/io/entgra/device/mgt/core/device/mgt/jaxrs/service/api/'
-               '{UserManagementService,RoleManagementService,admin/UserManagementAdminService}.java for the um:/rm: '
-               'scopes; the device and group scopes keep the permission of the IoTS scope they renamed '
-               '(read for dm:devices:view in DeviceManagementService.java, the others inferred)'),
+    'iots': (
+        'wso2/carbon-device-mgt v3.0.240, components/device-mgt/org.wso2.carbon.device.mgt.api/src/main/java/'
+        'org/wso2/carbon/device/mgt/jaxrs/service/api/**/*.java: each @Scope(key, permissions); '
+        'apimgt-extensions AnnotationProcessor.processAPIScopes prefixes /permission/admin'
+    ),
+    'entgra': (
+        'entgra/device-mgt-core v7.0.8, components/device-mgt/io.entgra.device.mgt.core.device.mgt.api/'
+        'src/main/java/io/entgra/device/mgt/core/device/mgt/jaxrs/service/api/'
+        '{UserManagementService,RoleManagementService,admin/UserManagementAdminService}.java for the um:/rm: '
+        'scopes; the device and group scopes keep the permission of the IoTS scope they renamed '
+        '(read for dm:devices:view in DeviceManagementService.java, the others inferred)'
+    ),
 }
 
 # IoTS 3.2.0: every @Scope of the device-mgt API (certificate-mgt, v0.9 and the device-type plugins excepted).
 _IOTS = (
-    (_DM + '/devices/owning-device/view', (
-        'perm:get-activity', 'perm:device:operations', 'perm:device-types:events:view', 'perm:devices:view',
-        'perm:devices:details', 'perm:devices:update', 'perm:devices:delete', 'perm:devices:features',
-        'perm:devices:search', 'perm:devices:applications', 'perm:devices:operations', 'perm:devices:effective-policy',
-        'perm:devices:compliance-data', 'perm:device-types:types', 'perm:device-types:features',
-        'perm:admin:devices:view')),
+    (
+        _DM + '/devices/owning-device/view',
+        (
+            'perm:get-activity',
+            'perm:device:operations',
+            'perm:device-types:events:view',
+            'perm:devices:view',
+            'perm:devices:details',
+            'perm:devices:update',
+            'perm:devices:delete',
+            'perm:devices:features',
+            'perm:devices:search',
+            'perm:devices:applications',
+            'perm:devices:operations',
+            'perm:devices:effective-policy',
+            'perm:devices:compliance-data',
+            'perm:device-types:types',
+            'perm:device-types:features',
+            'perm:admin:devices:view',
+        ),
+    ),
     (_DM + '/devices/owning-device/add', ('perm:device:enroll',)),
     (_DM + '/devices/owning-device/modify', ('perm:device:modify',)),
     (_DM + '/devices/owning-device/remove', ('perm:device:disenroll',)),
@@ -75,19 +94,27 @@ _IOTS = (
     (_DM + '/groups/devices/add', ('perm:groups:devices-add', 'perm:groups:assign')),
     (_DM + '/groups/devices/remove', ('perm:groups:devices-remove',)),
     (_DM + '/admin/groups/view', ('perm:admin-groups:view', 'perm:admin-groups:count')),
-    (_DM + '/users/view', ('perm:users:details', 'perm:users:roles', 'perm:users:user-details', 'perm:users:count',
-                           'perm:users:is-exist', 'perm:users:search')),
-    (_DM + '/users/manage', ('perm:users:add', 'perm:users:update', 'perm:users:delete', 'perm:users:send-invitation',
-                             'perm:admin-users:view')),
+    (
+        _DM + '/users/view',
+        ('perm:users:details', 'perm:users:roles', 'perm:users:user-details', 'perm:users:count', 'perm:users:is-exist', 'perm:users:search'),
+    ),
+    (_DM + '/users/manage', ('perm:users:add', 'perm:users:update', 'perm:users:delete', 'perm:users:send-invitation', 'perm:admin-users:view')),
     (_ADMIN + '/login', ('perm:users:credentials',)),
     (_DM + '/roles/view', ('perm:roles:view', 'perm:roles:permissions', 'perm:roles:details')),
-    (_DM + '/roles/manage', ('perm:roles:add', 'perm:roles:create-combined-role', 'perm:roles:update',
-                             'perm:roles:delete', 'perm:roles:add-users')),
-    (_DM + '/policies/view', ('perm:policies:get-details', 'perm:policies:get-policy-details',
-                              'perm:policies:effective-policy')),
-    (_DM + '/policies/manage', ('perm:policies:manage', 'perm:policies:update', 'perm:policies:remove',
-                                'perm:policies:activate', 'perm:policies:deactivate', 'perm:policies:changes',
-                                'perm:policies:priorities')),
+    (_DM + '/roles/manage', ('perm:roles:add', 'perm:roles:create-combined-role', 'perm:roles:update', 'perm:roles:delete', 'perm:roles:add-users')),
+    (_DM + '/policies/view', ('perm:policies:get-details', 'perm:policies:get-policy-details', 'perm:policies:effective-policy')),
+    (
+        _DM + '/policies/manage',
+        (
+            'perm:policies:manage',
+            'perm:policies:update',
+            'perm:policies:remove',
+            'perm:policies:activate',
+            'perm:policies:deactivate',
+            'perm:policies:changes',
+            'perm:policies:priorities',
+        ),
+    ),
     (_DM + '/notifications/view', ('perm:notifications:view', 'perm:notifications:mark-checked')),
     (_DM + '/platform-configurations/view', ('perm:view-configuration',)),
     (_DM + '/platform-configurations/manage', ('perm:manage-configuration',)),
@@ -144,8 +171,7 @@ def _entgra_table():
 
 TABLE = {'iots': _IOTS, 'entgra': _entgra_table()}
 
-_BY_SCOPE = dict((flavor, dict((scope, permission) for permission, scopes in rows for scope in scopes))
-                 for flavor, rows in TABLE.items())
+_BY_SCOPE = dict((flavor, dict((scope, permission) for permission, scopes in rows for scope in scopes)) for flavor, rows in TABLE.items())
 
 
 def known_scopes(flavor='iots'):
@@ -155,11 +181,11 @@ def known_scopes(flavor='iots'):
 def validate_permission(path, option='permissions'):
     """A permission path the role API stores: ``/permission`` or below it, no blanks, no empty segment."""
     if not isinstance(path, str) or not (path == ROOT or path.startswith(ROOT + '/')):
-        raise IotsOptionError('%s: %r is not a permission path: it must be /permission or start with /permission/ '
-                              '(e.g. %s/devices/owning-device/view).' % (option, path, _DM))
+        raise IotsOptionError(
+            '%s: %r is not a permission path: it must be /permission or start with /permission/ (e.g. %s/devices/owning-device/view).' % (option, path, _DM)
+        )
     if path.endswith('/') or '//' in path or path != ''.join(path.split()):
-        raise IotsOptionError('%s: %r is not a permission path: no blanks, no empty segment and no trailing "/".'
-                              % (option, path))
+        raise IotsOptionError('%s: %r is not a permission path: no blanks, no empty segment and no trailing "/".' % (option, path))
     return path
 
 
@@ -183,9 +209,10 @@ def permissions_for(scopes, flavor='iots', option='scopes'):
         for scope in unknown:
             near = difflib.get_close_matches(scope, list(table), n=3, cutoff=0.5)
             hints.append('%s (nearest: %s)' % (scope, ', '.join(near) if near else 'none'))
-        raise IotsOptionError('%s: no permission of %s yields %s. The %d known scope names are listed in the '
-                              'access guide.' % (option, 'Entgra' if flavor == 'entgra' else 'IoTS',
-                                                 '; '.join(hints), len(table)))
+        raise IotsOptionError(
+            '%s: no permission of %s yields %s. The %d known scope names are listed in the '
+            'access guide.' % (option, 'Entgra' if flavor == 'entgra' else 'IoTS', '; '.join(hints), len(table))
+        )
     return sorted(set(table[scope] for scope in scopes))
 
 

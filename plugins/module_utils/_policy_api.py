@@ -64,6 +64,7 @@ def scopes_needed(*function_names):
 
 # ---------------------------------------------------------------------------- content
 
+
 def normal_content(value):
     """``value`` as the server gives it back: object members with null values dropped, every number a float."""
     if isinstance(value, dict):
@@ -93,12 +94,13 @@ def shown_content(value):
         return dict((key, shown_content(item)) for key, item in value.items())
     if isinstance(value, list):
         return [shown_content(item) for item in value]
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2 ** 53:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
         return int(value)
     return value
 
 
 # ---------------------------------------------------------------------------- the calls
+
 
 def _path_id(policy_id):
     if isinstance(policy_id, bool) or not isinstance(policy_id, int) or policy_id < 1:
@@ -116,8 +118,7 @@ def list_policies(client, token, page_size=MAX_PAGE_SIZE):
         raise IotsOptionError('page_size must be 1 to %d, not %r' % (MAX_PAGE_SIZE, page_size))
     policies, offset = [], 0
     while True:
-        response = api_call(client, token, CALL_SCOPES['list_policies'], 'GET', '/policies',
-                            query=[('offset', offset), ('limit', page_size)])
+        response = api_call(client, token, CALL_SCOPES['list_policies'], 'GET', '/policies', query=[('offset', offset), ('limit', page_size)])
         data = device_api._json(response)
         page = data.get('policies') or []
         policies.extend(page)
@@ -133,12 +134,12 @@ def get_policy(client, token, policy_id):
 
 def add_policy(client, token, body):
     """POST /policies (201): the id of the new policy. Its body's priorityId is always 0: read it again."""
-    response = api_call(client, token, CALL_SCOPES['add_policy'], 'POST', '/policies', body=body,
-                        expected=(200, 201), idempotent=False)
+    response = api_call(client, token, CALL_SCOPES['add_policy'], 'POST', '/policies', body=body, expected=(200, 201), idempotent=False)
     data = device_api._json(response)
     if not isinstance(data.get('id'), int):
-        raise IotsError('POST %s answered HTTP %s without the new policy\'s id.' % (response.url, response.status),
-                        url=response.url, method='POST', status=response.status)
+        raise IotsError(
+            'POST %s answered HTTP %s without the new policy\'s id.' % (response.url, response.status), url=response.url, method='POST', status=response.status
+        )
     return data['id']
 
 
@@ -160,8 +161,7 @@ def remove_policies(client, token, ids):
         api_call(client, token, CALL_SCOPES['remove_policies'], 'POST', '/policies/remove-policy', body=_ids(ids))
     except IotsError as exc:
         if exc.status == 400:
-            exc.with_hint('IoTS deletes nothing when one of the ids is unknown; another client may have removed '
-                          'the policy meanwhile: run the task again.')
+            exc.with_hint('IoTS deletes nothing when one of the ids is unknown; another client may have removed the policy meanwhile: run the task again.')
         raise
 
 
@@ -181,8 +181,10 @@ def apply_changes(client, token, timeout, poll=1.0, sleep=time.sleep, clock=time
         except IotsError as exc:
             if exc.status != 500 or clock() + poll > deadline:
                 if exc.status == 500:
-                    exc.with_hint('IoTS answers 500 while the apply-changes task it scheduled before has not run yet; '
-                                  'it still had not after %s s (the timeout option).' % timeout)
+                    exc.with_hint(
+                        'IoTS answers 500 while the apply-changes task it scheduled before has not run yet; '
+                        'it still had not after %s s (the timeout option).' % timeout
+                    )
                 raise
         sleep(poll)
 
@@ -196,6 +198,10 @@ def wait_applied(client, token, policy_id, timeout, poll=1.0, sleep=time.sleep, 
             return policy
         if clock() + poll > deadline:
             url = client.url(device_api.API + _path_id(policy_id))
-            raise IotsError('GET %s still shows the policy as updated (not pushed to devices) after %s s: the '
-                            'apply-changes task has not run.' % (url, timeout), url=url, method='GET', status=200)
+            raise IotsError(
+                'GET %s still shows the policy as updated (not pushed to devices) after %s s: the apply-changes task has not run.' % (url, timeout),
+                url=url,
+                method='GET',
+                status=200,
+            )
         sleep(poll)

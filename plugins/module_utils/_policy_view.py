@@ -25,15 +25,19 @@ from ansible_collections.wso2.iots.plugins.module_utils._policy_api import parse
 
 def policy_view(policy, ranks, flavor):
     profile = policy.get('profile') or {}
-    features = [dict(code=f.get('featureCode'), content=shown_content(parsed_content(f.get('content'))))
-                for f in profile.get('profileFeaturesList') or []]
+    features = [dict(code=f.get('featureCode'), content=shown_content(parsed_content(f.get('content')))) for f in profile.get('profileFeaturesList') or []]
     view = dict(
-        id=policy.get('id'), name=policy.get('policyName'), device_type=profile.get('deviceType'),
-        description=policy.get('description') or '', ownership=policy.get('ownershipType') or 'ANY',
-        compliance=policy.get('compliance'), active=bool(policy.get('active')),
+        id=policy.get('id'),
+        name=policy.get('policyName'),
+        device_type=profile.get('deviceType'),
+        description=policy.get('description') or '',
+        ownership=policy.get('ownershipType') or 'ANY',
+        compliance=policy.get('compliance'),
+        active=bool(policy.get('active')),
         priority=ranks.get(policy.get('id'), policy.get('priorityId')),
         features=sorted(features, key=lambda f: f['code'] or ''),
-        roles=sorted(policy.get('roles') or []), users=sorted(policy.get('users') or []),
+        roles=sorted(policy.get('roles') or []),
+        users=sorted(policy.get('users') or []),
         groups=sorted(g.get('name') or '' for g in policy.get('deviceGroups') or [] if isinstance(g, dict)),
     )
     if flavor == 'entgra':
@@ -52,7 +56,6 @@ def check_features(features):
         codes.add(code)
         content = feature.get('content')
         if not isinstance(content, Mapping):
-            raise IotsOptionError('features: the content of %r must be a mapping of settings, not %s %r.'
-                                  % (code, type(content).__name__, content))
+            raise IotsOptionError('features: the content of %r must be a mapping of settings, not %s %r.' % (code, type(content).__name__, content))
         checked.append(dict(code=code, content=dict(content)))
     return sorted(checked, key=lambda f: f['code'])

@@ -48,18 +48,19 @@ def validate_grant_types(grant_types, callback_url=None, option='grant_types'):
     clean = []
     for grant in grant_types:
         if not isinstance(grant, str) or grant.strip() not in KNOWN_GRANT_TYPES:
-            raise IotsOptionError('%s: %r is not a grant type this collection knows; use some of %s.'
-                                  % (option, grant, ', '.join(KNOWN_GRANT_TYPES)))
+            raise IotsOptionError('%s: %r is not a grant type this collection knows; use some of %s.' % (option, grant, ', '.join(KNOWN_GRANT_TYPES)))
         if grant.strip() not in clean:
             clean.append(grant.strip())
     if not clean:
-        raise IotsOptionError('%s must not be empty: Entgra registers the application with exactly these grants '
-                              'and refuses every other one. The collection uses [%s].'
-                              % (option, ', '.join(DEFAULT_GRANT_TYPES)))
+        raise IotsOptionError(
+            '%s must not be empty: Entgra registers the application with exactly these grants '
+            'and refuses every other one. The collection uses [%s].' % (option, ', '.join(DEFAULT_GRANT_TYPES))
+        )
     needing = [grant for grant in clean if grant in NEEDS_CALLBACK]
     if needing and not callback_url:
-        raise IotsOptionError('%s %s needs a callback URL (callback_url): Entgra refuses the registration '
-                              'with HTTP 400 without one.' % (option, ' and '.join(needing)))
+        raise IotsOptionError(
+            '%s %s needs a callback URL (callback_url): Entgra refuses the registration with HTTP 400 without one.' % (option, ' and '.join(needing))
+        )
     return clean
 
 
@@ -68,8 +69,7 @@ def validate_token_type(token_type, option='token_type'):
     if token_type is None:
         return DEFAULT_TOKEN_TYPE
     if not isinstance(token_type, str) or token_type.strip().upper() not in TOKEN_TYPES:
-        raise IotsOptionError('%s must be JWT (signed JWT access tokens, Entgra\'s default) or DEFAULT (opaque '
-                              'tokens), not %r.' % (option, token_type))
+        raise IotsOptionError('%s must be JWT (signed JWT access tokens, Entgra\'s default) or DEFAULT (opaque tokens), not %r.' % (option, token_type))
     return token_type.strip().upper()
 
 
@@ -93,7 +93,8 @@ def client_id_change_warning(application_name, old_client_id, new_client_id):
     """The warning for keys that changed under a caller who held other ones (None when they did not)."""
     if not old_client_id or not new_client_id or old_client_id == new_client_id:
         return None
-    return ('The server returned a new client_id for application %s (%s, was %s): the application was created '
-            'again (an Entgra server does this when it is registered with another set of grant types) or an '
-            'administrator changed it. The old client_id and client_secret no longer work; store the new ones.'
-            % (application_name, new_client_id, old_client_id))
+    return (
+        'The server returned a new client_id for application %s (%s, was %s): the application was created '
+        'again (an Entgra server does this when it is registered with another set of grant types) or an '
+        'administrator changed it. The old client_id and client_secret no longer work; store the new ones.' % (application_name, new_client_id, old_client_id)
+    )

@@ -42,8 +42,9 @@ from ansible_collections.wso2.iots.plugins.module_utils._options import connecti
 
 NONE = 'none'
 
-SCOPE_HINT = ('Give the user the permissions behind these scopes (the module documentation lists the scopes '
-              'each task needs), or give token a bearer token that has them.')
+SCOPE_HINT = (
+    'Give the user the permissions behind these scopes (the module documentation lists the scopes each task needs), or give token a bearer token that has them.'
+)
 
 
 def resource_argspec(options):
@@ -149,12 +150,19 @@ class PartialRunError(IotsError):
         # The failed object counts too when its cause says it was written before the failure.
         changed = [item for item in records if item['changed']]
         message = '%s %d of %d %s(s) changed before this failure (%s); %d not attempted. The task result lists them in %s and pending.' % (
-            str(cause), len(changed), len(records) + len(pending), resource.noun, resource.summary_text(done), len(pending),
-            resource.records_key)
+            str(cause),
+            len(changed),
+            len(records) + len(pending),
+            resource.noun,
+            resource.summary_text(done),
+            len(pending),
+            resource.records_key,
+        )
         details = dict(cause.details, changed=bool(changed) or bool(cause.details.get('changed')))
         details.update({resource.records_key: records, 'pending': pending, 'summary': resource.summary(records)})
-        super(PartialRunError, self).__init__(message, url=cause.url, method=cause.method, status=cause.status,
-                                              error=cause.error, description=cause.description, details=details)
+        super(PartialRunError, self).__init__(
+            message, url=cause.url, method=cause.method, status=cause.status, error=cause.error, description=cause.description, details=details
+        )
 
 
 class ResourceModule(IotsModule):
@@ -206,7 +214,7 @@ def apply_all(resource, api, changes):
                 if not resource.bulk:
                     raise  # one object: the cause alone says what happened
                 failed = dict(resource.record(change), changed=bool(exc.details.get('changed')), failed=True, msg=str(exc))
-                raise PartialRunError(exc, resource, done, failed, [resource.record(c) for c in changes[index + 1:]])
+                raise PartialRunError(exc, resource, done, failed, [resource.record(c) for c in changes[index + 1 :]])
             if written is not None:
                 change.after = written
         done.append(resource.record(change))
@@ -229,8 +237,7 @@ def run(resource_class, argument_spec, **module_kwargs):
     except IotsError as exc:
         module.fail_iots(exc)
     try:
-        records = [resource.record(change) for change in changes] if module.check_mode else \
-            apply_all(resource, api, changes)
+        records = [resource.record(change) for change in changes] if module.check_mode else apply_all(resource, api, changes)
     except IotsError as exc:
         module.fail_iots(exc)
     result: dict = dict(changed=any(change.changed for change in changes))

@@ -94,7 +94,7 @@ _RENAMED = (
     ('perm:roles:add-users', 'rm:users:add'),
 )
 
-SCOPES = dict((iots[len('perm:'):], {'iots': iots, 'entgra': entgra}) for iots, entgra in _RENAMED)
+SCOPES = dict((iots[len('perm:') :], {'iots': iots, 'entgra': entgra}) for iots, entgra in _RENAMED)
 
 # Logical names whose IoTS name came after 3.2.0: code asks for them on Entgra only.
 ENTGRA_ONLY = frozenset(['admin:device-type:view'])

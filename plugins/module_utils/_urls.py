@@ -27,8 +27,7 @@ def normalize_url(url):
         raise IotsOptionError('url is required: the IoTS gateway base, e.g. https://iots.example.com:8243')
     parts = urlsplit(url.strip())
     if parts.scheme not in ('http', 'https'):
-        raise IotsOptionError(
-            'url %r must start with https:// (or http://), e.g. https://iots.example.com:8243' % url)
+        raise IotsOptionError('url %r must start with https:// (or http://), e.g. https://iots.example.com:8243' % url)
     if not parts.hostname:
         raise IotsOptionError('url %r has no host name, e.g. https://iots.example.com:8243' % url)
     if parts.username is not None or parts.password is not None:
@@ -43,8 +42,7 @@ def normalize_url(url):
     clean = urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip('/'), '', ''))
     warning = None
     if parts.scheme == 'http':
-        warning = ('url %s uses plain http: passwords, client secrets and tokens travel '
-                   'unencrypted; use the https gateway port (8243 by default)' % clean)
+        warning = 'url %s uses plain http: passwords, client secrets and tokens travel unencrypted; use the https gateway port (8243 by default)' % clean
     return clean, warning
 
 

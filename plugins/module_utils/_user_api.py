@@ -72,16 +72,14 @@ def scopes_needed(*function_names):
 def validate_name(value, option, what):
     """A user or role name IoTS accepts: 3 to 30 characters, no blank, no "/" (a path cannot hold it)."""
     if not isinstance(value, str) or not _NAME.match(value) or '/' in value:
-        raise IotsOptionError('%s %r is not a valid %s name: IoTS takes 3 to 30 characters without blanks or "/".'
-                              % (option, value, what))
+        raise IotsOptionError('%s %r is not a valid %s name: IoTS takes 3 to 30 characters without blanks or "/".' % (option, value, what))
     return value
 
 
 def validate_password(value, option):
     if not isinstance(value, str) or not _PASSWORD.match(value):
         # Never the value: it is a secret.
-        raise IotsOptionError('%s must be 5 to 30 characters without blanks (IoTS: "Password length should be '
-                              'within 5 to 30 characters").' % option)
+        raise IotsOptionError('%s must be 5 to 30 characters without blanks (IoTS: "Password length should be within 5 to 30 characters").' % option)
     return value
 
 
@@ -99,8 +97,7 @@ def _call(client, token, call, method, path, query=(), body=None, expected=(200,
     if pairs:
         path = '%s?%s' % (path, urlencode(pairs))
     try:
-        return client.request(method, API + path, json_body=body, bearer=token, expected=expected,
-                              idempotent=idempotent)
+        return client.request(method, API + path, json_body=body, bearer=token, expected=expected, idempotent=idempotent)
     except IotsError as exc:
         raise _hint(exc, call)
 
@@ -136,6 +133,7 @@ def _listed(client, token, call, path, key):
 
 # ---------------------------------------------------------------------------- users
 
+
 def list_users(client, token, flavor):
     """([BasicUserInfo], capped): ``capped`` means the list is full and may miss users (IoTS shows 100 at most)."""
     return _listed(client, token, 'list_users', '/users/list' if flavor == 'entgra' else '/users', 'users')
@@ -159,8 +157,10 @@ def create_user(client, token, flavor, info):
         _call(client, token, 'create_user', 'POST', '/users', body=info, expected=(200, 201), idempotent=False)
     except IotsError as exc:
         if exc.status == 409:
-            exc.with_hint('User %s exists already (another user of the same name in another letter case, as IoTS '
-                          'compares user names without case).' % info.get('username'))
+            exc.with_hint(
+                'User %s exists already (another user of the same name in another letter case, as IoTS '
+                'compares user names without case).' % info.get('username')
+            )
         raise
 
 
@@ -197,8 +197,7 @@ def login_works(client, client_id, client_secret, name, password, token_path=Non
     IoTS cannot show a password, so this is how ``update_password=always`` tells whether it differs.
     """
     try:
-        _oauth.grant(client, 'password', client_id, client_secret, username=name, password=password,
-                     token_path=token_path or _oauth.DEFAULT_TOKEN_PATH)
+        _oauth.grant(client, 'password', client_id, client_secret, username=name, password=password, token_path=token_path or _oauth.DEFAULT_TOKEN_PATH)
     except IotsError as exc:
         if exc.status in (400, 401) and str(exc.error or '') == 'invalid_grant':
             return False
@@ -207,6 +206,7 @@ def login_works(client, client_id, client_secret, name, password, token_path=Non
 
 
 # ---------------------------------------------------------------------------- roles
+
 
 def list_roles(client, token, flavor):
     """([name], capped) of the PRIMARY store (IoTS never lists Internal/* roles)."""
@@ -261,12 +261,10 @@ def _role_body(name, permissions, users, removed=None):
 def create_role(client, token, flavor, name, permissions, users=None):
     """POST /roles. IoTS answers an existing role with 500 (Entgra: 409): read it first."""
     try:
-        _call(client, token, 'create_role', 'POST', '/roles', body=_role_body(name, permissions, users),
-              expected=(200, 201), idempotent=False)
+        _call(client, token, 'create_role', 'POST', '/roles', body=_role_body(name, permissions, users), expected=(200, 201), idempotent=False)
     except IotsError as exc:
         if exc.status == 409 or (exc.status == 500 and flavor != 'entgra'):
-            exc.with_hint('Role %s may exist already (IoTS answers 500 for an existing role) or a member is not a '
-                          'user.' % name)
+            exc.with_hint('Role %s may exist already (IoTS answers 500 for an existing role) or a member is not a user.' % name)
         raise
 
 

@@ -5,6 +5,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 DOCUMENTATION = r'''
@@ -332,8 +333,7 @@ def argument_spec():
         tags=dict(type='list', elements='str', default=list(DEFAULT_TAGS)),
         allowed_to_all_domains=dict(type='bool'),
         validity_period=dict(type='int'),
-        grant_types=dict(type='list', elements='str', default=list(DEFAULT_GRANT_TYPES),
-                         choices=list(KNOWN_GRANT_TYPES)),
+        grant_types=dict(type='list', elements='str', default=list(DEFAULT_GRANT_TYPES), choices=list(KNOWN_GRANT_TYPES)),
         token_type=dict(type='str', default=DEFAULT_TOKEN_TYPE, choices=list(TOKEN_TYPES)),
         callback_url=dict(type='str'),
     )
@@ -346,8 +346,7 @@ def validated_request(params):
         if not params[name]:
             raise IotsOptionError('%s must not be empty.' % name)
     if params['validity_period'] is not None and params['validity_period'] < 1:
-        raise IotsOptionError('validity_period must be a positive number of seconds, got %d.'
-                              % params['validity_period'])
+        raise IotsOptionError('validity_period must be a positive number of seconds, got %d.' % params['validity_period'])
     return dict(
         application_name=validate_application_name(params['application_name']),
         tags=validate_tags(params['tags']),
@@ -380,8 +379,7 @@ def main():
 
     if module.check_mode:
         # IoTS has no read call: predict from the ID the caller holds (the same name yields the same ID).
-        result = dict(changed=known_client_id is None, client_id=known_client_id,
-                      application_name=request['application_name'], client_id_changed=False)
+        result = dict(changed=known_client_id is None, client_id=known_client_id, application_name=request['application_name'], client_id_changed=False)
         shown_client_id = known_client_id or UNKNOWN_CLIENT_ID
     else:
         try:

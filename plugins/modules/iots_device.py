@@ -5,6 +5,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 DOCUMENTATION = r'''
@@ -265,8 +266,7 @@ SINGLE_ONLY = ('device_type', 'device_id', 'name', 'description', 'properties')
 
 
 def argument_spec():
-    spec = dict((name, dict((key, value) for key, value in option.items() if key != 'aliases'))
-                for name, option in DEVICE_OPTIONS.items())
+    spec = dict((name, dict((key, value) for key, value in option.items() if key != 'aliases')) for name, option in DEVICE_OPTIONS.items())
     for name, default in TOP_LEVEL_DEFAULTS.items():
         spec[name]['default'] = default
     item = dict((name, dict(option)) for name, option in DEVICE_OPTIONS.items())
@@ -315,8 +315,7 @@ class Device(Resource):
             device = api(device_api.get_device, spec[0]['device_type'], spec[0]['device_id'])
             existing = {state.device_key(spec[0]): device} if device else {}
         # IoTS answers an enrolment of an unknown type with 200 false: check the types before any write.
-        api(device_api.check_device_types, [item['device_type'] for item in spec
-                                            if state.plan(item, existing.get(state.device_key(item))) == state.ENROLLED])
+        api(device_api.check_device_types, [item['device_type'] for item in spec if state.plan(item, existing.get(state.device_key(item))) == state.ENROLLED])
         return existing
 
     def plan(self, spec, current):
@@ -358,10 +357,13 @@ class Device(Resource):
 
 
 def main():
-    run(Device, argument_spec(),
+    run(
+        Device,
+        argument_spec(),
         mutually_exclusive=[('devices', name) for name in SINGLE_ONLY],
         required_one_of=[('devices', 'device_id')],
-        required_together=[('device_type', 'device_id')])
+        required_together=[('device_type', 'device_id')],
+    )
 
 
 if __name__ == '__main__':

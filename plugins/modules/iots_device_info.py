@@ -5,6 +5,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 DOCUMENTATION = r'''
@@ -173,9 +174,15 @@ class DeviceInfo(Resource):
             return [device] if device else []
         if spec['device_type'] is not None:
             api(device_api.check_device_types, [spec['device_type']])
-        rows = api(device_api.list_devices, device_type=spec['device_type'], status=spec['status'],
-                   ownership=spec['ownership'], owner=spec['owner'], name=spec['name'],
-                   group_id=self.group_id(api, spec))
+        rows = api(
+            device_api.list_devices,
+            device_type=spec['device_type'],
+            status=spec['status'],
+            ownership=spec['ownership'],
+            owner=spec['owner'],
+            name=spec['name'],
+            group_id=self.group_id(api, spec),
+        )
         return list(device_api.latest_devices(rows).values())
 
     def group_id(self, api, spec):
@@ -192,9 +199,12 @@ class DeviceInfo(Resource):
 
 
 def main():
-    run(DeviceInfo, argument_spec(),
+    run(
+        DeviceInfo,
+        argument_spec(),
         required_by={'device_id': 'device_type'},
-        mutually_exclusive=[('group', 'group_id')] + [('device_id', name) for name in FILTERS])
+        mutually_exclusive=[('group', 'group_id')] + [('device_id', name) for name in FILTERS],
+    )
 
 
 if __name__ == '__main__':

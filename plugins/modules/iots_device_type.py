@@ -5,6 +5,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 DOCUMENTATION = r'''
@@ -193,18 +194,25 @@ def argument_spec():
         name=dict(type='str', required=True),
         description=dict(type='str'),
         properties=dict(type='list', elements='str'),
-        features=dict(type='list', elements='dict', options=dict(
-            code=dict(type='str', required=True),
-            name=dict(type='str'),
-            description=dict(type='str'),
-        )),
+        features=dict(
+            type='list',
+            elements='dict',
+            options=dict(
+                code=dict(type='str', required=True),
+                name=dict(type='str'),
+                description=dict(type='str'),
+            ),
+        ),
         claimable=dict(type='bool'),
         policy_monitoring=dict(type='bool'),
-        push_notification=dict(type='dict', options=dict(
-            type=dict(type='str', required=True),
-            scheduled=dict(type='bool', default=False),
-            properties=dict(type='dict'),
-        )),
+        push_notification=dict(
+            type='dict',
+            options=dict(
+                type=dict(type='str', required=True),
+                scheduled=dict(type='bool', default=False),
+                properties=dict(type='dict'),
+            ),
+        ),
         initial_operations=dict(type='list', elements='str'),
         state=dict(type='str', choices=['present', 'absent'], default='present'),
         force=dict(type='bool', default=False),
@@ -228,12 +236,12 @@ def managed(meta):
     return dict(
         description=meta.get('description') or '',
         properties=list(meta.get('properties') or []),
-        features=[dict(code=f.get('code'), name=f.get('name') or f.get('code'), description=f.get('description') or '')
-                  for f in meta.get('features') or []],
+        features=[dict(code=f.get('code'), name=f.get('name') or f.get('code'), description=f.get('description') or '') for f in meta.get('features') or []],
         claimable=bool(meta.get('claimable')),
         policy_monitoring=bool(meta.get('policyMonitoringEnabled')),
-        push_notification=None if not push else dict(type=push.get('type'), scheduled=bool(push.get('isScheduled')),
-                                                     properties=dict(push.get('properties') or {})),
+        push_notification=None
+        if not push
+        else dict(type=push.get('type'), scheduled=bool(push.get('isScheduled')), properties=dict(push.get('properties') or {})),
         initial_operations=list((meta.get('initialOperationConfig') or {}).get('operations') or []),
     )
 
@@ -246,8 +254,7 @@ def wanted_meta(spec, current_meta):
     if spec['properties'] is not None:
         meta['properties'] = list(spec['properties'])
     if spec['features'] is not None:
-        meta['features'] = [dict(code=f['code'], name=f['name'] or f['code'], description=f['description'] or '')
-                            for f in spec['features']]
+        meta['features'] = [dict(code=f['code'], name=f['name'] or f['code'], description=f['description'] or '') for f in spec['features']]
     for option, field in _FLAGS:
         if spec[option] is not None:
             meta[field] = spec[option]
@@ -255,8 +262,7 @@ def wanted_meta(spec, current_meta):
             meta[field] = bool(meta.get(field))
     push = spec['push_notification']
     if push is not None:
-        meta['pushNotificationConfig'] = dict(type=push['type'], isScheduled=push['scheduled'],
-                                              properties=dict(push['properties'] or {}))
+        meta['pushNotificationConfig'] = dict(type=push['type'], isScheduled=push['scheduled'], properties=dict(push['properties'] or {}))
     if spec['initial_operations'] is not None:
         meta['initialOperationConfig'] = dict(operations=list(spec['initial_operations']))
     meta.setdefault('description', '')
@@ -285,11 +291,14 @@ class DeviceType(Resource):
             _unique([f['code'] for f in params['features']], 'features (code)')
         if params['state'] == 'absent':
             if spec['flavor'] != 'entgra':
-                raise IotsOptionError('IoTS 3.2 has no API to delete a device type, so state=absent cannot be done '
-                                      '(only Entgra, with server_flavor: entgra, deletes device types).')
+                raise IotsOptionError(
+                    'IoTS 3.2 has no API to delete a device type, so state=absent cannot be done '
+                    '(only Entgra, with server_flavor: entgra, deletes device types).'
+                )
             if not params['force']:
-                raise IotsOptionError('state=absent deletes device type %r and, on Entgra, every device of that type '
-                                      'permanently: set force: true to do it.' % params['name'])
+                raise IotsOptionError(
+                    'state=absent deletes device type %r and, on Entgra, every device of that type permanently: set force: true to do it.' % params['name']
+                )
         return spec
 
     def scopes(self, spec):

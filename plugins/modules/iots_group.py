@@ -5,6 +5,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 DOCUMENTATION = r'''
@@ -174,10 +175,14 @@ def argument_spec():
         name=dict(type='str', required=True),
         description=dict(type='str'),
         state=dict(type='str', choices=['present', 'absent'], default='present'),
-        devices=dict(type='list', elements='dict', options=dict(
-            device_type=dict(type='str', required=True, aliases=['type']),
-            device_id=dict(type='str', required=True, aliases=['id']),
-        )),
+        devices=dict(
+            type='list',
+            elements='dict',
+            options=dict(
+                device_type=dict(type='str', required=True, aliases=['type']),
+                device_id=dict(type='str', required=True, aliases=['id']),
+            ),
+        ),
         purge_devices=dict(type='bool', default=False),
     )
 
@@ -194,8 +199,9 @@ def shown(group):
 
 def refuse_system_group(group, what):
     if group and group.get('owner') == SYSTEM_OWNER:
-        raise IotsOptionError('Group %r is a system group that IoTS maintains itself (owner %s); the module does '
-                              'not %s it.' % (group['name'], SYSTEM_OWNER, what))
+        raise IotsOptionError(
+            'Group %r is a system group that IoTS maintains itself (owner %s); the module does not %s it.' % (group['name'], SYSTEM_OWNER, what)
+        )
 
 
 class Group(Resource):
@@ -206,8 +212,7 @@ class Group(Resource):
         if not params['name'] or not params['name'].strip():
             raise IotsOptionError('name must be a non-empty group name.')
         members = None if params['devices'] is None else check_device_keys(params['devices'])
-        return dict(name=params['name'], description=params['description'], state=params['state'],
-                    members=members, purge=params['purge_devices'])
+        return dict(name=params['name'], description=params['description'], state=params['state'], members=members, purge=params['purge_devices'])
 
     def scopes(self, spec):
         if spec['state'] == 'absent':
@@ -249,9 +254,10 @@ class Group(Resource):
         remove = [key for key in members if wanted is not None and spec['purge'] and key not in wanted]
         missing = ['/'.join(key) for key in add if not is_enrolled(current['enrolled'].get(key))]
         if missing:
-            raise IotsOptionError('Cannot add to group %r: IoTS has no enrolled device %s. Enrol them first '
-                                  '(wso2.iots.iots_device).' % (spec['name'], ', '.join(missing)),
-                                  details=dict(not_enrolled=missing))
+            raise IotsOptionError(
+                'Cannot add to group %r: IoTS has no enrolled device %s. Enrol them first (wso2.iots.iots_device).' % (spec['name'], ', '.join(missing)),
+                details=dict(not_enrolled=missing),
+            )
         description = spec['description']
         after_group = dict(group or dict(id=None, name=spec['name'], owner=None, description=''))
         # IoTS shows no description as null or as '': both are the empty description.
@@ -285,15 +291,13 @@ class Group(Resource):
         if not obj:
             return {}
         group = obj['group']
-        return dict(name=group.get('name'), description=group.get('description') or '',
-                    devices=['/'.join(key) for key in sorted(obj['members'])])
+        return dict(name=group.get('name'), description=group.get('description') or '', devices=['/'.join(key) for key in sorted(obj['members'])])
 
     def result(self, changes, current):
         change = changes[0]
         after = change.after or dict(group={}, members=[])
         spec = change.spec or dict(add=[], remove=[])
-        return dict(group=shown(after['group']), devices=as_items(after['members']), added=as_items(spec['add']),
-                    removed=as_items(spec['remove']))
+        return dict(group=shown(after['group']), devices=as_items(after['members']), added=as_items(spec['add']), removed=as_items(spec['remove']))
 
 
 def main():

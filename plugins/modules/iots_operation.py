@@ -5,6 +5,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 DOCUMENTATION = r'''
@@ -193,8 +194,10 @@ def shown(activity):
         id=activity.get('activityId'),
         code=activity.get('code'),
         type=activity.get('type'),
-        devices=[dict(device_id=device_api.entry_device(entry), status=entry.get('status'), responses=entry.get('responses') or [])
-                 for entry in activity.get('activityStatus') or []],
+        devices=[
+            dict(device_id=device_api.entry_device(entry), status=entry.get('status'), responses=entry.get('responses') or [])
+            for entry in activity.get('activityStatus') or []
+        ],
     )
 
 
@@ -220,8 +223,9 @@ class Operation(Resource):
         device_type = validate_device_type(params['device_type'])
         if not params['device_ids']:
             raise IotsOptionError('device_ids must name at least one device.')
-        check_unique([(device_type, validate_device_id(device_id, 'device_ids[%d]' % index))
-                      for index, device_id in enumerate(params['device_ids'])], 'device_ids')
+        check_unique(
+            [(device_type, validate_device_id(device_id, 'device_ids[%d]' % index)) for index, device_id in enumerate(params['device_ids'])], 'device_ids'
+        )
         if not params['code'] or not params['code'].strip():
             raise IotsOptionError('code must be a non-empty operation code, e.g. BUZZ or DEVICE_RING.')
         if params['wait_timeout'] <= 0:
@@ -243,8 +247,9 @@ class Operation(Resource):
 
     def apply(self, api, change):
         spec = change.spec
-        activity = api(device_api.send_operation, spec['device_type'], spec['device_ids'], spec['code'],
-                       operation_type=spec['operation_type'], payload=spec['payload'])
+        activity = api(
+            device_api.send_operation, spec['device_type'], spec['device_ids'], spec['code'], operation_type=spec['operation_type'], payload=spec['payload']
+        )
         invalid = self.invalid_devices(activity, spec)
         if spec['wait']:
             activity = self.wait(api, activity, invalid, spec)
@@ -257,13 +262,18 @@ class Operation(Resource):
     def invalid_devices(self, activity, spec):
         invalid = sorted(d for d, status in device_api.device_statuses(activity).items() if status == INVALID)
         if invalid and not spec['allow_invalid']:
-            raise self.failure('IoTS marked %d of %d device(s) INVALID (unknown or disenrolled) for operation %s: %s. '
-                               'It sent the operation to the others (activity %s). Set allow_invalid: true to accept '
-                               'this.' % (len(invalid), len(spec['device_ids']), spec['code'], ', '.join(invalid),
-                                          activity.get('activityId')), activity, invalid_devices=invalid)
+            raise self.failure(
+                'IoTS marked %d of %d device(s) INVALID (unknown or disenrolled) for operation %s: %s. '
+                'It sent the operation to the others (activity %s). Set allow_invalid: true to accept '
+                'this.' % (len(invalid), len(spec['device_ids']), spec['code'], ', '.join(invalid), activity.get('activityId')),
+                activity,
+                invalid_devices=invalid,
+            )
         if invalid:
-            self.module.warn('IoTS marked these %s devices INVALID (unknown or disenrolled) and did not send them '
-                             '%s: %s.' % (spec['device_type'], spec['code'], ', '.join(invalid)))
+            self.module.warn(
+                'IoTS marked these %s devices INVALID (unknown or disenrolled) and did not send them '
+                '%s: %s.' % (spec['device_type'], spec['code'], ', '.join(invalid))
+            )
         return invalid
 
     def wait(self, api, activity, invalid, spec):
@@ -274,18 +284,24 @@ class Operation(Resource):
             states = dict((d, s) for d, s in device_api.device_statuses(activity).items() if d not in invalid)
             errors = sorted(d for d, s in states.items() if s == ERROR)
             if errors:
-                raise self.failure('Operation %s (activity %s) failed on %s: %s' % (
-                    spec['code'], activity_id, ', '.join(errors), responses(activity, errors)), activity,
-                    invalid_devices=invalid, failed_devices=errors)
+                raise self.failure(
+                    'Operation %s (activity %s) failed on %s: %s' % (spec['code'], activity_id, ', '.join(errors), responses(activity, errors)),
+                    activity,
+                    invalid_devices=invalid,
+                    failed_devices=errors,
+                )
             waiting = sorted(d for d, s in states.items() if s != COMPLETED)
             if not waiting:
                 return activity
             remaining = deadline - clock()
             if remaining <= 0:
-                raise self.failure('Operation %s (activity %s) did not complete within %d s on %d of %d device(s): %s.' % (
-                    spec['code'], activity_id, spec['wait_timeout'], len(waiting), len(states),
-                    ', '.join('%s (%s)' % (d, states[d]) for d in waiting)), activity,
-                    invalid_devices=invalid, pending_devices=waiting)
+                raise self.failure(
+                    'Operation %s (activity %s) did not complete within %d s on %d of %d device(s): %s.'
+                    % (spec['code'], activity_id, spec['wait_timeout'], len(waiting), len(states), ', '.join('%s (%s)' % (d, states[d]) for d in waiting)),
+                    activity,
+                    invalid_devices=invalid,
+                    pending_devices=waiting,
+                )
             sleep(min(spec['poll_interval'], remaining))
             activity = api(device_api.get_activity, activity_id)
 

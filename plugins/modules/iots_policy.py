@@ -5,6 +5,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 DOCUMENTATION = r'''
@@ -242,8 +243,7 @@ CREATED = 'created'
 UPDATED = 'updated'
 DELETED = 'deleted'
 # The parts of a view a PUT sets (active has its own calls, priority its own call).
-PUT_FIELDS = ('name', 'device_type', 'description', 'ownership', 'compliance', 'features', 'roles', 'users', 'groups',
-              'policy_type')
+PUT_FIELDS = ('name', 'device_type', 'description', 'ownership', 'compliance', 'features', 'roles', 'users', 'groups', 'policy_type')
 POLL = 0.5
 
 
@@ -255,10 +255,14 @@ def argument_spec():
         description=dict(type='str'),
         ownership=dict(type='str', choices=['ANY', 'BYOD', 'COPE'], default='ANY'),
         compliance=dict(type='str', choices=list(policy_api.COMPLIANCES), default='enforce'),
-        features=dict(type='list', elements='dict', options=dict(
-            code=dict(type='str', required=True),
-            content=dict(type='raw', required=True),
-        )),
+        features=dict(
+            type='list',
+            elements='dict',
+            options=dict(
+                code=dict(type='str', required=True),
+                content=dict(type='raw', required=True),
+            ),
+        ),
         roles=dict(type='list', elements='str'),
         users=dict(type='list', elements='str'),
         groups=dict(type='list', elements='str'),
@@ -273,12 +277,18 @@ def argument_spec():
 def _body(after, group_ids, flavor):
     """The full PolicyWrapper of the view ``after``."""
     body = {
-        'policyName': after['name'], 'description': after['description'], 'compliance': after['compliance'],
-        'ownershipType': after['ownership'], 'active': after['active'],
-        'profile': {'profileName': after['name'], 'deviceType': after['device_type'], 'profileFeaturesList': [
-            {'featureCode': f['code'], 'deviceType': after['device_type'], 'content': f['content']}
-            for f in after['features']]},
-        'roles': list(after['roles']), 'users': list(after['users']),
+        'policyName': after['name'],
+        'description': after['description'],
+        'compliance': after['compliance'],
+        'ownershipType': after['ownership'],
+        'active': after['active'],
+        'profile': {
+            'profileName': after['name'],
+            'deviceType': after['device_type'],
+            'profileFeaturesList': [{'featureCode': f['code'], 'deviceType': after['device_type'], 'content': f['content']} for f in after['features']],
+        },
+        'roles': list(after['roles']),
+        'users': list(after['users']),
         'deviceGroups': [{'id': group_ids[name]} for name in after['groups']],
     }
     if flavor == 'entgra':
@@ -334,8 +344,7 @@ class Policy(Resource):
         # Named roles are looked up before any write: IoTS would store a policy for a role that does not exist.
         roles = user_api.scopes_needed('list_roles', 'get_role') if named_roles(spec) else []
         if self.check_mode:
-            return sorted(set(policy_api.scopes_needed(*calls) + roles
-                              + (device_api.scopes_needed('find_group') if spec['groups'] else [])))
+            return sorted(set(policy_api.scopes_needed(*calls) + roles + (device_api.scopes_needed('find_group') if spec['groups'] else [])))
         if spec['state'] == 'absent':
             calls += ['deactivate_policies', 'apply_changes', 'wait_applied', 'remove_policies']
         else:
@@ -351,26 +360,27 @@ class Policy(Resource):
         if spec['policy_id'] is not None:
             matches = [p for p in policies if p.get('id') == spec['policy_id']]
             for policy in matches:
-                if policy.get('policyName') != spec['name'] or (policy.get('profile') or {}).get('deviceType') != \
-                        spec['device_type']:
-                    raise IotsOptionError('Policy %d is %r for %s, not %r for %s: give the name and device_type it has.'
-                                          % (spec['policy_id'], policy.get('policyName'),
-                                             (policy.get('profile') or {}).get('deviceType'), spec['name'],
-                                             spec['device_type']))
+                if policy.get('policyName') != spec['name'] or (policy.get('profile') or {}).get('deviceType') != spec['device_type']:
+                    raise IotsOptionError(
+                        'Policy %d is %r for %s, not %r for %s: give the name and device_type it has.'
+                        % (spec['policy_id'], policy.get('policyName'), (policy.get('profile') or {}).get('deviceType'), spec['name'], spec['device_type'])
+                    )
         else:
-            matches = [p for p in policies if p.get('policyName') == spec['name']
-                       and (p.get('profile') or {}).get('deviceType') == spec['device_type']]
+            matches = [p for p in policies if p.get('policyName') == spec['name'] and (p.get('profile') or {}).get('deviceType') == spec['device_type']]
             if len(matches) > 1:
-                raise IotsOptionError('IoTS has %d policies named %r for %s (ids %s): give policy_id to choose one.'
-                                      % (len(matches), spec['name'], spec['device_type'],
-                                         ', '.join(str(p.get('id')) for p in matches)),
-                                      details=dict(policy_ids=[p.get('id') for p in matches]))
+                raise IotsOptionError(
+                    'IoTS has %d policies named %r for %s (ids %s): give policy_id to choose one.'
+                    % (len(matches), spec['name'], spec['device_type'], ', '.join(str(p.get('id')) for p in matches)),
+                    details=dict(policy_ids=[p.get('id') for p in matches]),
+                )
         group_ids = {}
         for name in spec['groups'] or []:
             group = api(device_api.find_group, name)
             if group is None:
-                raise IotsOptionError('groups: IoTS has no device group %r (or the user cannot see it). Create it first '
-                                      '(wso2.iots.iots_group).' % name, details=dict(unknown_group=name))
+                raise IotsOptionError(
+                    'groups: IoTS has no device group %r (or the user cannot see it). Create it first (wso2.iots.iots_group).' % name,
+                    details=dict(unknown_group=name),
+                )
             group_ids[name] = group['id']
         self.check_roles(api, spec)
         return dict(policies=policies, match=matches[0] if matches else None, group_ids=group_ids)
@@ -385,9 +395,11 @@ class Policy(Resource):
         listed, dummy = api(user_api.list_roles, spec['flavor'])
         unknown = [name for name in wanted if name not in listed and api(user_api.get_role, spec['flavor'], name) is None]
         if unknown:
-            raise IotsOptionError('roles: IoTS has no role %s. Create it first (wso2.iots.iots_role); the roles it lists: '
-                                  '%s.' % (', '.join(repr(name) for name in unknown), ', '.join(sorted(listed)) or 'none'),
-                                  details=dict(unknown_roles=unknown))
+            raise IotsOptionError(
+                'roles: IoTS has no role %s. Create it first (wso2.iots.iots_role); the roles it lists: '
+                '%s.' % (', '.join(repr(name) for name in unknown), ', '.join(sorted(listed)) or 'none'),
+                details=dict(unknown_roles=unknown),
+            )
 
     def plan(self, spec, current):
         policies, match = current['policies'], current['match']
@@ -396,12 +408,11 @@ class Policy(Resource):
         if spec['state'] == 'absent':
             return [Change(spec['name'], DELETED if match else NONE, before, None, spec=spec)]
         if match is None and spec['features'] is None:
-            raise IotsOptionError('features is required to create policy %r: IoTS needs at least one feature.'
-                                  % spec['name'])
-        base = before or dict(id=None, description='', roles=['ANY'], users=[], groups=[], features=[],
-                              priority=len(policies) + 1)
-        after = dict(base, name=spec['name'], device_type=spec['device_type'], ownership=spec['ownership'],
-                     compliance=spec['compliance'], active=spec['active'])
+            raise IotsOptionError('features is required to create policy %r: IoTS needs at least one feature.' % spec['name'])
+        base = before or dict(id=None, description='', roles=['ANY'], users=[], groups=[], features=[], priority=len(policies) + 1)
+        after = dict(
+            base, name=spec['name'], device_type=spec['device_type'], ownership=spec['ownership'], compliance=spec['compliance'], active=spec['active']
+        )
         if spec['flavor'] == 'entgra':
             after['policy_type'] = spec['policy_type']
         for option in ('description', 'features', 'roles', 'users', 'groups'):
@@ -414,12 +425,10 @@ class Policy(Resource):
             order = _order(policies, match['id'] if match else None, spec['priority'])
             if order is not None:
                 after['priority'] = order.index(match['id'] if match else None) + 1
-        steps = dict(order=order, group_ids=current['group_ids'], flavor=spec['flavor'],
-                     apply=spec['apply_changes'], timeout=self.params['timeout'] or 30)
+        steps = dict(order=order, group_ids=current['group_ids'], flavor=spec['flavor'], apply=spec['apply_changes'], timeout=self.params['timeout'] or 30)
         if match is None:
             return [Change(spec['name'], CREATED, None, after, spec=dict(steps, put=False, active=None))]
-        steps['put'] = any(policy_api.normal_content(after.get(k)) != policy_api.normal_content(before.get(k))
-                           for k in PUT_FIELDS)
+        steps['put'] = any(policy_api.normal_content(after.get(k)) != policy_api.normal_content(before.get(k)) for k in PUT_FIELDS)
         steps['active'] = None if after['active'] == before['active'] else after['active']
         changed = steps['put'] or steps['active'] is not None or order is not None
         return [Change(spec['name'], UPDATED if changed else NONE, before, after, spec=steps)]
@@ -472,9 +481,11 @@ class Policy(Resource):
         if exc.details.get('changed'):
             return exc
         what = '; '.join(item for item in done if item)
-        exc.message = ('%s The run had %s; the change is not yet pushed to devices (apply-changes has not run). A new '
-                       'run of this task finds nothing to change and will not push it: apply the changes in the console '
-                       '(Policies, Apply changes) or with PUT /policies/apply-changes.' % (exc.message, what or 'written nothing'))
+        exc.message = (
+            '%s The run had %s; the change is not yet pushed to devices (apply-changes has not run). A new '
+            'run of this task finds nothing to change and will not push it: apply the changes in the console '
+            '(Policies, Apply changes) or with PUT /policies/apply-changes.' % (exc.message, what or 'written nothing')
+        )
         exc.details = dict(exc.details, changed=bool(what))
         return exc
 

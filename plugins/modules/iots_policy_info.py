@@ -5,6 +5,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 DOCUMENTATION = r'''
@@ -86,8 +87,9 @@ class PolicyList(Resource):
         policies = api(policy_api.list_policies)
         ranks = dict((p.get('id'), index + 1) for index, p in enumerate(policies))
         views = [policy_view(p, ranks, spec['flavor']) for p in policies]
-        return [v for v in views if (spec['device_type'] is None or v['device_type'] == spec['device_type'])
-                and (spec['name'] is None or v['name'] == spec['name'])]
+        return [
+            v for v in views if (spec['device_type'] is None or v['device_type'] == spec['device_type']) and (spec['name'] is None or v['name'] == spec['name'])
+        ]
 
     def result(self, changes, current):
         return dict(policies=current)

@@ -5,6 +5,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 DOCUMENTATION = r'''
@@ -191,8 +192,12 @@ def role_state(role):
     """{name, permissions (top-most granted), users, shown (every path the tree shows)} of a RoleInfo."""
     if not role:
         return None
-    return dict(name=role.get('roleName'), permissions=user_api.granted_permissions(role),
-                users=sorted(role.get('users') or [], key=str.lower), shown=user_api.shown_permissions(role))
+    return dict(
+        name=role.get('roleName'),
+        permissions=user_api.granted_permissions(role),
+        users=sorted(role.get('users') or [], key=str.lower),
+        shown=user_api.shown_permissions(role),
+    )
 
 
 def comparable(wanted, shown):
@@ -207,8 +212,7 @@ class Role(Resource):
         params = self.params
         name, state = params['name'], params['state']
         if state == 'absent' and name in (ADMIN, EVERYONE, 'everyone'):
-            raise IotsOptionError('Role %s cannot be deleted: IoTS keeps it (it answers 500 and may leave it half '
-                                  'changed).' % name)
+            raise IotsOptionError('Role %s cannot be deleted: IoTS keeps it (it answers 500 and may leave it half changed).' % name)
         user_api.validate_name(name, 'name', 'role')
         flavor = server_flavor(params.get)
         wanted = None
@@ -219,8 +223,9 @@ class Role(Resource):
         users = None if params['users'] is None else unique_users(params['users'], 'users')
         if name == ADMIN and state == 'present':
             if wanted is not None:
-                raise IotsOptionError('Role admin holds /permission (everything); the module does not change its '
-                                      'permissions. Leave permissions and scopes out for admin.')
+                raise IotsOptionError(
+                    'Role admin holds /permission (everything); the module does not change its permissions. Leave permissions and scopes out for admin.'
+                )
             if users is not None and ADMIN not in [user.lower() for user in users]:
                 raise IotsOptionError('users of role admin must keep the user admin (IoTS refuses to remove it).')
         return dict(name=name, state=state, permissions=wanted, users=users, flavor=flavor)
@@ -249,8 +254,10 @@ class Role(Resource):
         if spec['state'] == 'absent':
             return [Change(spec['name'], DELETED if role else NONE, role, None, spec=spec)]
         if current['missing']:
-            raise IotsOptionError('users: IoTS has no user %s; create them first (wso2.iots.iots_user).'
-                                  % ', '.join(current['missing']), details=dict(missing_users=current['missing']))
+            raise IotsOptionError(
+                'users: IoTS has no user %s; create them first (wso2.iots.iots_user).' % ', '.join(current['missing']),
+                details=dict(missing_users=current['missing']),
+            )
         if role is None:
             after = dict(name=spec['name'], permissions=spec['permissions'] or [], users=spec['users'] or [])
             return [Change(spec['name'], CREATED, None, after, spec=spec)]
@@ -258,14 +265,15 @@ class Role(Resource):
         if spec['permissions'] is not None:
             unseen = [path for path in spec['permissions'] if path not in comparable(spec['permissions'], role['shown'])]
             if unseen:
-                self.module.warn('Role %s: IoTS does not show %s in a role\'s permission tree, so the module cannot '
-                                 'compare it: it sends it with a change of the other permissions or the users, and '
-                                 'not on its own.' % (spec['name'], ', '.join(unseen)))
+                self.module.warn(
+                    'Role %s: IoTS does not show %s in a role\'s permission tree, so the module cannot '
+                    'compare it: it sends it with a change of the other permissions or the users, and '
+                    'not on its own.' % (spec['name'], ', '.join(unseen))
+                )
             after['permissions'] = comparable(spec['permissions'], role['shown'])
         if spec['users'] is not None:
             after['users'] = spec['users']
-        differs = after['permissions'] != role['permissions'] or \
-            [u.lower() for u in after['users']] != [u.lower() for u in role['users']]
+        differs = after['permissions'] != role['permissions'] or [u.lower() for u in after['users']] != [u.lower() for u in role['users']]
         return [Change(spec['name'], UPDATED if differs else NONE, role, after, spec=spec)]
 
     def apply(self, api, change):
@@ -281,8 +289,7 @@ class Role(Resource):
             users = spec['users'] if [u.lower() for u in after['users']] != [u.lower() for u in before['users']] else None
             # Entgra grants exactly the request and denies only what removedPermissions names.
             removed = [p for p in before['permissions'] if p not in (permissions or [])] if permissions is not None else None
-            api(user_api.update_role, flavor, spec['name'], permissions, users,
-                removed if flavor == 'entgra' else None)
+            api(user_api.update_role, flavor, spec['name'], permissions, users, removed if flavor == 'entgra' else None)
         if flavor == 'entgra' and spec['permissions'] is not None:
             return self.settled(api, change)
         return None
@@ -295,8 +302,10 @@ class Role(Resource):
             if role and role['permissions'] == comparable(change.spec['permissions'], role['shown']):
                 return role
             if time.time() >= deadline:
-                self.module.warn('Role %s: Entgra had not applied the new permissions after %d seconds; the next run '
-                                 'will show whether it did.' % (change.spec['name'], SETTLE_SECONDS))
+                self.module.warn(
+                    'Role %s: Entgra had not applied the new permissions after %d seconds; the next run '
+                    'will show whether it did.' % (change.spec['name'], SETTLE_SECONDS)
+                )
                 return change.after
             time.sleep(SETTLE_STEP)
 

@@ -5,6 +5,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 DOCUMENTATION = r'''
@@ -345,9 +346,16 @@ def get_token(module, client):
     try:
         requested = normalize_scopes(params['scopes'])
         token = obtain_token(
-            client, params['grant_type'], params['client_id'], params['client_secret'],
-            username=params['username'], password=params['password'], refresh_token=params['refresh_token'],
-            scopes=requested, token_path=params['token_path'])
+            client,
+            params['grant_type'],
+            params['client_id'],
+            params['client_secret'],
+            username=params['username'],
+            password=params['password'],
+            refresh_token=params['refresh_token'],
+            scopes=requested,
+            token_path=params['token_path'],
+        )
     except IotsError as exc:
         module.fail_iots(exc)
 
@@ -358,8 +366,9 @@ def get_token(module, client):
     except IotsScopeError as exc:
         if not params['allow_partial_scopes']:
             module.fail_iots(exc, missing_scopes=exc.missing_scopes, scopes=exc.granted_scopes)
-        module.warn('%s Continuing because allow_partial_scopes is true; API calls that need the missing '
-                    'scopes will fail with HTTP 403 (900910).' % exc.message)
+        module.warn(
+            '%s Continuing because allow_partial_scopes is true; API calls that need the missing scopes will fail with HTTP 403 (900910).' % exc.message
+        )
 
     result = dict(
         changed=False,
@@ -374,8 +383,7 @@ def get_token(module, client):
     if token.get('refresh_token'):
         result['refresh_token'] = token['refresh_token']
     if token.get('fallback_reason'):
-        result['msg'] = ('The refresh token was rejected, so the password grant was used instead: %s'
-                         % token['fallback_reason'])
+        result['msg'] = 'The refresh token was rejected, so the password grant was used instead: %s' % token['fallback_reason']
     module.exit_returning_secrets(RETURNED_TOKENS, **result)
 
 

@@ -5,6 +5,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import absolute_import, division, print_function
+
 __metaclass__ = type
 
 DOCUMENTATION = r'''
@@ -249,13 +250,17 @@ def checked_item(item, option):
     for key, _field in FIELDS:
         value = item.get(key)
         if value is not None and (not value.strip() or value != value.strip()):
-            raise IotsOptionError('%s%s of user %s must be non-empty text without leading or trailing blanks.'
-                                  % (option, key, name))
+            raise IotsOptionError('%s%s of user %s must be non-empty text without leading or trailing blanks.' % (option, key, name))
     if item.get('email') and '@' not in item['email']:
         raise IotsOptionError('%semail of user %s is not an e-mail address.' % (option, name))
-    return dict(name=name, state=item.get('state') or 'present', roles=roles,
-                password=item.get('user_password'), always=item.get('update_password') == 'always',
-                fields=dict((key, item.get(key)) for key, _field in FIELDS))
+    return dict(
+        name=name,
+        state=item.get('state') or 'present',
+        roles=roles,
+        password=item.get('user_password'),
+        always=item.get('update_password') == 'always',
+        fields=dict((key, item.get(key)) for key, _field in FIELDS),
+    )
 
 
 def shown(info, roles):
@@ -284,8 +289,9 @@ class User(Resource):
             for index, item in enumerate(params['users']):
                 spec = checked_item(item, 'users[%d].' % index)
                 if spec['name'].lower() in seen:
-                    raise IotsOptionError('users names %s twice (items %d and %d; IoTS compares user names without '
-                                          'case).' % (spec['name'], seen[spec['name'].lower()], index))
+                    raise IotsOptionError(
+                        'users names %s twice (items %d and %d; IoTS compares user names without case).' % (spec['name'], seen[spec['name'].lower()], index)
+                    )
                 seen[spec['name'].lower()] = index
                 items.append(spec)
         else:
@@ -337,8 +343,7 @@ class User(Resource):
             # One user's roles are always read (its update must re-send them); in bulk only when compared.
             if info and item['state'] == 'present' and (item['roles'] is not None or not self.bulk):
                 key = info['username'].lower()
-                roles[key] = members.get(key, []) if members is not None else api(user_api.user_roles, flavor,
-                                                                                  info['username'])
+                roles[key] = members.get(key, []) if members is not None else api(user_api.user_roles, flavor, info['username'])
         return dict(users=users, roles=roles, known_roles=known_roles, logins=self._logins(api, items, users))
 
     def _logins(self, api, items, users):
@@ -351,8 +356,8 @@ class User(Resource):
             info = users.get(item['name'].lower())
             if info and item['state'] == 'present' and item['always'] and item['password'] is not None:
                 logins[info['username'].lower()] = user_api.login_works(
-                    api.client, params['client_id'], params['client_secret'], info['username'], item['password'],
-                    params.get('token_path'))
+                    api.client, params['client_id'], params['client_secret'], info['username'], item['password'], params.get('token_path')
+                )
         return logins
 
     @staticmethod
@@ -370,17 +375,21 @@ class User(Resource):
         return members
 
     def plan(self, spec, current):
-        missing_roles = sorted(set(role for item in spec['items'] if item['state'] == 'present'
-                                   for role in item['roles'] or () if role not in current['known_roles']))
+        missing_roles = sorted(
+            set(role for item in spec['items'] if item['state'] == 'present' for role in item['roles'] or () if role not in current['known_roles'])
+        )
         if missing_roles:
-            raise IotsOptionError('roles: IoTS has no role %s (it would answer a bare HTTP 500). Create them first '
-                                  '(wso2.iots.iots_role).' % ', '.join(missing_roles), details=dict(missing_roles=missing_roles))
+            raise IotsOptionError(
+                'roles: IoTS has no role %s (it would answer a bare HTTP 500). Create them first (wso2.iots.iots_role).' % ', '.join(missing_roles),
+                details=dict(missing_roles=missing_roles),
+            )
         changes = [self._plan_one(item, current, spec['flavor']) for item in spec['items']]
-        incomplete = [change.key for change in changes if change.action == CREATED and
-                      not all(change.spec['item']['fields'].values())]
+        incomplete = [change.key for change in changes if change.action == CREATED and not all(change.spec['item']['fields'].values())]
         if incomplete:
-            raise IotsOptionError('first_name, last_name and email are needed to create user %s: IoTS would create it '
-                                  'and then answer HTTP 500.' % ', '.join(incomplete), details=dict(incomplete=incomplete))
+            raise IotsOptionError(
+                'first_name, last_name and email are needed to create user %s: IoTS would create it and then answer HTTP 500.' % ', '.join(incomplete),
+                details=dict(incomplete=incomplete),
+            )
         return changes
 
     def _plan_one(self, item, current, flavor):
@@ -401,8 +410,7 @@ class User(Resource):
                 new[field] = item['fields'][key]
         new_roles = item['roles'] if item['roles'] is not None else roles
         change_spec['fields'] = new != info or (item['roles'] is not None and sorted(roles or []) != item['roles'])
-        change_spec['password'] = item['always'] and item['password'] is not None and \
-            not current['logins'].get(info['username'].lower(), False)
+        change_spec['password'] = item['always'] and item['password'] is not None and not current['logins'].get(info['username'].lower(), False)
         action = UPDATED if change_spec['fields'] or change_spec['password'] else NONE
         return Change(info['username'], action, before, dict(info=new, roles=new_roles), spec=change_spec)
 

@@ -61,8 +61,7 @@ class IotsLookupBase(LookupBase):
         unknown = sorted(set(direct) - set(self.option_definitions))
         if unknown:
             raise AnsibleLookupError(self._unknown_options_message(unknown))
-        direct = dict((name, value) for name, value in direct.items()
-                      if not (name in EMPTY_MEANS_UNSET and value == ''))
+        direct = dict((name, value) for name, value in direct.items() if not (name in EMPTY_MEANS_UNSET and value == ''))
         own = self._own_variables(variables)
         for option in EMPTY_MEANS_UNSET:
             for entry in self.option_definitions.get(option, {}).get('vars') or ():
@@ -73,6 +72,7 @@ class IotsLookupBase(LookupBase):
 
     def _unknown_options_message(self, unknown):
         import difflib  # the error path only
+
         name = getattr(self, 'ansible_name', None) or self._load_name
         words = []
         for option in unknown:
@@ -112,10 +112,12 @@ class IotsLookupBase(LookupBase):
     def open_token_cache(self):
         """The token cache the options cache, cache_dir, cache_vault_id and cache_encrypt describe."""
         return open_cache(
-            self.get_option('cache'), C.DEFAULT_LOCAL_TMP,
+            self.get_option('cache'),
+            C.DEFAULT_LOCAL_TMP,
             cache_dir=self.get_option('cache_dir'),
             vault_secrets=lambda: loader_vault_secrets(self._loader),  # called on a per-run miss only
             cache_vault_id=self.get_option('cache_vault_id'),
             default_vault_id=C.DEFAULT_VAULT_ENCRYPT_IDENTITY,
             encrypt=self.get_option('cache_encrypt'),
-            warn=display.warning)
+            warn=display.warning,
+        )

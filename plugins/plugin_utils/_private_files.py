@@ -81,11 +81,9 @@ def ensure_private_directory(path, create_parents=False):
     if not stat.S_ISDIR(info.st_mode):
         raise UnusableDirectory('%s is not a directory' % path)
     if info.st_uid != os.geteuid():
-        raise UnusableDirectory('%s is owned by uid %d, not by this user (uid %d)'
-                                % (path, info.st_uid, os.geteuid()))
+        raise UnusableDirectory('%s is owned by uid %d, not by this user (uid %d)' % (path, info.st_uid, os.geteuid()))
     if info.st_mode & 0o077:
-        raise UnusableDirectory('%s is open to group or others (mode %04o); it must be 0700'
-                                % (path, stat.S_IMODE(info.st_mode)))
+        raise UnusableDirectory('%s is open to group or others (mode %04o); it must be 0700' % (path, stat.S_IMODE(info.st_mode)))
     if not os.access(path, os.W_OK | os.X_OK):
         raise UnusableDirectory('%s is not writable' % path)
     return path
@@ -104,8 +102,7 @@ def read_private_file(path, max_bytes=MAX_FILE_BYTES):
         return None
     try:
         info = os.fstat(fd)
-        if (not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid()
-                or info.st_mode & 0o077 or info.st_size > max_bytes):
+        if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid() or info.st_mode & 0o077 or info.st_size > max_bytes:
             return None
         chunks = []
         while True:

@@ -86,6 +86,7 @@ class TokenLockTimeout(TokenCacheError):
 
 # ---------------------------------------------------------------------------- keys and expiry
 
+
 def normalize_token_url(url):
     """The token URL in one spelling for the key: lower-case scheme and host, no default port, no trailing slash."""
     parts = urlsplit(url.strip())
@@ -104,7 +105,7 @@ def normalize_token_url(url):
 def normalize_username(username):
     """``admin`` and ``admin@carbon.super`` are the same IoTS user, so they share one key."""
     if username and username.lower().endswith(_SUPER_TENANT_SUFFIX):
-        return username[:-len(_SUPER_TENANT_SUFFIX)]
+        return username[: -len(_SUPER_TENANT_SUFFIX)]
     return username or ''
 
 
@@ -115,9 +116,9 @@ def cache_key(token_url, grant_type, username, client_id, scopes):
     File names are this hash, so user names and scopes never appear in a directory listing.
     """
     material = json.dumps(
-        ['v%d' % SCHEMA_VERSION, normalize_token_url(token_url), grant_type, normalize_username(username),
-         client_id or '', sorted(set(scopes or ()))],
-        separators=(',', ':'))
+        ['v%d' % SCHEMA_VERSION, normalize_token_url(token_url), grant_type, normalize_username(username), client_id or '', sorted(set(scopes or ()))],
+        separators=(',', ':'),
+    )
     return hashlib.sha256(material.encode('utf-8')).hexdigest()
 
 
@@ -190,19 +191,24 @@ def _valid_entry(data, key):
     if 'error' not in data and 'access_token' not in data:
         return None
     numbers = (int, float)
-    if 'error' in data and not (isinstance(data['error'], str) and isinstance(data.get('failed_at'), numbers)
-                                and isinstance(data.get('retry_after'), numbers)):
+    if 'error' in data and not (isinstance(data['error'], str) and isinstance(data.get('failed_at'), numbers) and isinstance(data.get('retry_after'), numbers)):
         return None
     if 'access_token' in data and not (
-            isinstance(data['access_token'], str) and data['access_token']
-            and isinstance(data.get('obtained_at'), numbers) and not isinstance(data.get('obtained_at'), bool)
-            and isinstance(data.get('expires_in'), int) and not isinstance(data.get('expires_in'), bool)
-            and data['expires_in'] > 0 and isinstance(data.get('scopes', []), list)):
+        isinstance(data['access_token'], str)
+        and data['access_token']
+        and isinstance(data.get('obtained_at'), numbers)
+        and not isinstance(data.get('obtained_at'), bool)
+        and isinstance(data.get('expires_in'), int)
+        and not isinstance(data.get('expires_in'), bool)
+        and data['expires_in'] > 0
+        and isinstance(data.get('scopes', []), list)
+    ):
         return None
     return data
 
 
 # ---------------------------------------------------------------------------- one tier on disk
+
 
 def per_run_directory(local_tmp):
     """The per-run tier's directory inside Ansible's per-run local temp dir (C.DEFAULT_LOCAL_TMP)."""
@@ -284,7 +290,7 @@ class DiskTier(object):
             names = os.listdir(self.path)
         except OSError:
             return []
-        return [name[:-len(ENTRY_SUFFIX)] for name in names if name.endswith(ENTRY_SUFFIX)]
+        return [name[: -len(ENTRY_SUFFIX)] for name in names if name.endswith(ENTRY_SUFFIX)]
 
     def remove(self, key):
         try:
@@ -295,6 +301,7 @@ class DiskTier(object):
 
 # ---------------------------------------------------------------------------- the cache
 
+
 class TokenCache(object):
     """Memory, then the given tiers in order; fetch under the first tier's lock.
 
@@ -304,8 +311,7 @@ class TokenCache(object):
     With no tiers and ``memory=False`` nothing is cached: every call fetches.
     """
 
-    def __init__(self, tiers, memory=True, warn=None, clock=time.time, sleep=time.sleep,
-                 monotonic=time.monotonic, open_later=None):
+    def __init__(self, tiers, memory=True, warn=None, clock=time.time, sleep=time.sleep, monotonic=time.monotonic, open_later=None):
         self.tiers = list(tiers)
         self._open_later = open_later
         self.memory = memory
@@ -328,7 +334,7 @@ class TokenCache(object):
             index += 1
             entry = tier.read(key)
             if is_usable(entry, now, refresh_before, not_before):
-                self._remember(key, entry, self.tiers[:index - 1])
+                self._remember(key, entry, self.tiers[: index - 1])
                 return entry
             if failure is None and is_remembered_failure(entry, now, not_before):
                 failure = entry  # a usable token in a later tier still wins
@@ -366,7 +372,8 @@ class TokenCache(object):
                 if entry is None:
                     raise TokenLockTimeout(
                         'waited %s s for another Ansible process fetching the same IoTS token (lock %s); raise '
-                        'lock_timeout if the server is that slow' % (seconds(exc.timeout), exc.path))
+                        'lock_timeout if the server is that slow' % (seconds(exc.timeout), exc.path)
+                    )
                 return entry
             except OSError as exc:
                 # No lock file (a full disk, too many open files): that tier is no good for this task.
@@ -383,6 +390,7 @@ class TokenCache(object):
         Entgra 7.x deletes and recreates an application, with new keys, when it is registered with
         another set of grant types; the tokens of the old keys stop working at once.
         """
+
         def replaced(entry):
             return bool(entry) and entry.get('application') == application and entry.get('client_id') != client_id
 
@@ -429,16 +437,18 @@ class TokenCache(object):
 
     def _drop_tier(self, tier, exc):
         reason = getattr(exc, 'strerror', None) or str(exc)
-        self._warn('iots_bearer: could not write the %s token cache in %s (%s); tokens are not cached there '
-                   'for the rest of this task.' % (tier.name, tier.path, reason))
+        self._warn(
+            'iots_bearer: could not write the %s token cache in %s (%s); tokens are not cached there '
+            'for the rest of this task.' % (tier.name, tier.path, reason)
+        )
         if tier in self.tiers:
             self.tiers.remove(tier)
 
 
 # ---------------------------------------------------------------------------- assembly
 
-def open_cache(mode, local_tmp, cache_dir=None, vault_secrets=(), cache_vault_id=None,
-               default_vault_id=None, encrypt='auto', warn=None):
+
+def open_cache(mode, local_tmp, cache_dir=None, vault_secrets=(), cache_vault_id=None, default_vault_id=None, encrypt='auto', warn=None):
     """The cache for one lookup call, with every fallback applied and explained once.
 
     ``vault_secrets`` may be a callable that returns them: it is called when the persistent tier
@@ -456,18 +466,17 @@ def open_cache(mode, local_tmp, cache_dir=None, vault_secrets=(), cache_vault_id
     try:
         path = ensure_private_directory(per_run_directory(local_tmp))
     except UnusableDirectory as exc:
-        warn('iots_bearer: the per-run token cache is not usable: %s. Every task and host fetches its '
-             'own token.' % exc)
+        warn('iots_bearer: the per-run token cache is not usable: %s. Every task and host fetches its own token.' % exc)
     else:
         tiers.append(DiskTier(path, 'per-run', remembers_failures=True))
 
     def open_persistent():
         secrets = vault_secrets() if callable(vault_secrets) else vault_secrets
-        tier, problem = persistent_tier(cache_dir or default_persistent_directory(), secrets,
-                                        cache_vault_id, default_vault_id, encrypt)
+        tier, problem = persistent_tier(cache_dir or default_persistent_directory(), secrets, cache_vault_id, default_vault_id, encrypt)
         if tier is None:
             warn('iots_bearer: cache=persistent is not used: %s. Tokens are cached for this run only.' % problem)
         return tier
+
     return TokenCache(tiers, memory=True, warn=warn, open_later=open_persistent if mode == 'persistent' else None)
 
 
@@ -493,8 +502,8 @@ def persistent_tier(path, vault_secrets=(), cache_vault_id=None, default_vault_i
 def _remembered(entry, now):
     return RememberedFetchError(
         '%s (remembered from an attempt %s s ago, so that other hosts do not repeat it; '
-        'the next attempt is made in %s s)'
-        % (entry['error'], seconds(max(0, now - entry['failed_at'])), seconds(max(0, entry['retry_after'] - now))))
+        'the next attempt is made in %s s)' % (entry['error'], seconds(max(0, now - entry['failed_at'])), seconds(max(0, entry['retry_after'] - now)))
+    )
 
 
 def forget_memory():

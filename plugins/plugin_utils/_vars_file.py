@@ -41,6 +41,7 @@ NEW_HIDDEN = '<new value hidden>'
 
 # ---------------------------------------------------------------------------- data
 
+
 def plain_data(value, where='data'):
     """A copy of ``value`` made of plain Python types that yaml.safe_dump accepts.
 
@@ -64,14 +65,12 @@ def plain_data(value, where='data'):
         copy = {}
         for key, item in value.items():
             if not isinstance(key, str):
-                raise AnsibleActionFail('%s has a key of type %s; vars file keys must be strings.'
-                                        % (where, type(key).__name__))
+                raise AnsibleActionFail('%s has a key of type %s; vars file keys must be strings.' % (where, type(key).__name__))
             copy[_plain_str(key)] = plain_data(item, '%s.%s' % (where, key))
         return copy
     if isinstance(value, (list, tuple, set, frozenset)):
         return [plain_data(item, '%s[%d]' % (where, index)) for index, item in enumerate(value)]
-    raise AnsibleActionFail('%s is a %s, which a YAML vars file cannot hold; use strings, numbers, '
-                            'booleans, lists and dicts.' % (where, type(value).__name__))
+    raise AnsibleActionFail('%s is a %s, which a YAML vars file cannot hold; use strings, numbers, booleans, lists and dicts.' % (where, type(value).__name__))
 
 
 def _plain_str(text):
@@ -88,8 +87,7 @@ def check_variable_names(data):
 def render_yaml(data):
     """The plaintext of the vars file: a comment, then the data as block YAML, keys sorted."""
     try:
-        return FILE_HEADER + yaml.safe_dump(data, default_flow_style=False, sort_keys=True,
-                                            allow_unicode=True, explicit_start=True, width=1000)
+        return FILE_HEADER + yaml.safe_dump(data, default_flow_style=False, sort_keys=True, allow_unicode=True, explicit_start=True, width=1000)
     except yaml.YAMLError as exc:
         # The exception quotes the value it could not dump; the value may be a secret.
         raise AnsibleActionFail('data cannot be written as YAML (%s).' % type(exc).__name__)
@@ -114,8 +112,7 @@ def parse_mode(mode):
 
 def changed_variable_names(current, desired):
     """Names of the keys that are added, removed or have another value."""
-    return sorted(key for key in set(current) | set(desired)
-                  if key not in current or key not in desired or current[key] != desired[key])
+    return sorted(key for key in set(current) | set(desired) if key not in current or key not in desired or current[key] != desired[key])
 
 
 def _marker(key, mine, other, hidden):
@@ -130,6 +127,7 @@ def key_names_diff(path, current, desired, before_state, after_state):
     ``before_state``/``after_state`` are '(vault id X, mode 0600)' descriptions, or None when
     the file does not exist; they appear as the first line so a re-key or chmod is visible.
     """
+
     def lines(mine, other, state, hidden):
         if state is None:
             return ''
@@ -151,6 +149,7 @@ def describe_state(vault_id, mode):
 
 
 # ---------------------------------------------------------------------------- file access
+
 
 class CurrentFile(object):
     """What is on disk now: absent, or decrypted data with its vault id and mode."""
@@ -183,7 +182,8 @@ def read_current(path, vault):
     if not is_encrypted(b_content):
         raise AnsibleActionFail(
             '%s exists and is not an Ansible Vault file; refusing to overwrite it (it may hold other '
-            'data, or secrets in plaintext). Move it away, or encrypt it with ansible-vault encrypt.' % path)
+            'data, or secrets in plaintext). Move it away, or encrypt it with ansible-vault encrypt.' % path
+        )
     header_id = _header_vault_id(b_content)
     try:
         b_plaintext, used_id = vault.decrypt_with_vault_id(b_content)
@@ -191,18 +191,18 @@ def read_current(path, vault):
         loaded = ', '.join(loaded_vault_ids(vault.secrets)) or 'none'
         raise AnsibleActionFail(
             'Cannot decrypt %s with the loaded vault secrets (vault ids: %s; the file says %s): %s '
-            'The file is left untouched. Run with the vault secret it was encrypted with, or move it away.'
-            % (path, loaded, header_id, _first_line(exc)))
+            'The file is left untouched. Run with the vault secret it was encrypted with, or move it away.' % (path, loaded, header_id, _first_line(exc))
+        )
     try:
         data = yaml.safe_load(to_text(b_plaintext, errors='surrogate_or_strict'))
     except yaml.YAMLError as exc:
-        raise AnsibleActionFail('%s decrypts, but is not plain YAML (%s); refusing to overwrite it.'
-                                % (path, _first_line(getattr(exc, 'problem', None) or exc)))
+        raise AnsibleActionFail(
+            '%s decrypts, but is not plain YAML (%s); refusing to overwrite it.' % (path, _first_line(getattr(exc, 'problem', None) or exc))
+        )
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise AnsibleActionFail('%s decrypts, but holds a %s, not a mapping of variables; refusing to overwrite it.'
-                                % (path, type(data).__name__))
+        raise AnsibleActionFail('%s decrypts, but holds a %s, not a mapping of variables; refusing to overwrite it.' % (path, type(data).__name__))
     # The header names the id; the secret that worked may carry another label (a re-key).
     vault_id = header_id if header_id == used_id else used_id
     return CurrentFile(exists=True, data=data, vault_id=vault_id, mode=mode)

@@ -33,8 +33,7 @@ def loader_vault_secrets(loader):
     2.4, and this is the one place that reads it. No secret loaded (or another layout): an empty list.
     """
     vault = getattr(loader, '_vault', None)
-    return [(vault_id, secret) for vault_id, secret in (getattr(vault, 'secrets', None) or [])
-            if secret is not None]
+    return [(vault_id, secret) for vault_id, secret in (getattr(vault, 'secrets', None) or []) if secret is not None]
 
 
 def loaded_vault_ids(secrets):
@@ -64,8 +63,11 @@ def choose_vault_secret(secrets, wanted_id=None, configured_id=None, option='vau
     elif len(ids) == 1:
         wanted, source = ids[0], None
     else:
-        raise NoVaultSecret('%d vault ids are loaded (%s) and none is chosen to encrypt with; set %s or '
-                            'ANSIBLE_VAULT_ENCRYPT_IDENTITY to one of them' % (len(ids), ', '.join(ids), option), ids)
+        raise NoVaultSecret(
+            '%d vault ids are loaded (%s) and none is chosen to encrypt with; set %s or '
+            'ANSIBLE_VAULT_ENCRYPT_IDENTITY to one of them' % (len(ids), ', '.join(ids), option),
+            ids,
+        )
     for vault_id, secret in secrets:
         if vault_id == wanted:
             return vault_id, secret
@@ -89,6 +91,7 @@ class VaultCodec(object):
 
     def encrypt(self, plaintext):
         from ansible.parsing.vault import VaultLib
+
         vault_id, secret = self.encrypt_with
         return VaultLib().encrypt(plaintext, secret, vault_id=vault_id)
 
@@ -98,5 +101,6 @@ class VaultCodec(object):
     def decrypt_with_vault_id(self, data):
         """(plaintext, id of the secret that decrypted it); raises AnsibleError when none does."""
         from ansible.parsing.vault import VaultLib
+
         plaintext, vault_id, dummy = VaultLib(self.secrets).decrypt_and_get_vault_id(data)
         return plaintext, vault_id

@@ -36,8 +36,7 @@ VAULT_ID = 'iots'
 VAULT_PASSWORD = 'awx-vault-password-7c1e0f'
 # The job template's extra vars: provision.yml's uri tasks take the gateway and its CA from the
 # credential, as the AWX guide shows (the vault file's iots_url is the workstation's).
-JOB_EXTRA_VARS = {'iots_url': "{{ lookup('ansible.builtin.env', 'IOTS_URL') }}",
-                  'iots_ca_path': "{{ lookup('ansible.builtin.env', 'IOTS_CA_PATH') }}"}
+JOB_EXTRA_VARS = {'iots_url': "{{ lookup('ansible.builtin.env', 'IOTS_URL') }}", 'iots_ca_path': "{{ lookup('ansible.builtin.env', 'IOTS_CA_PATH') }}"}
 
 emulator, emu = emulator_fixtures()
 
@@ -45,8 +44,10 @@ emulator, emu = emulator_fixtures()
 @pytest.fixture(autouse=True, scope='module')
 def bubblewrap():
     if not shutil.which('bwrap'):
-        pytest.fail('bubblewrap (bwrap) is missing: ansible-runner needs it for process isolation, as AWX does. '
-                    'The awx session installs it with apt-get when run as root; else install the bubblewrap package.')
+        pytest.fail(
+            'bubblewrap (bwrap) is missing: ansible-runner needs it for process isolation, as AWX does. '
+            'The awx session installs it with apt-get when run as root; else install the bubblewrap package.'
+        )
 
 
 def credential_type():
@@ -69,8 +70,7 @@ def apply_injectors(injectors, inputs, private_data_dir):
     context['tower'] = context['awx'] = {'filename': files.get('filename')}
     context['tower'].update(files)
     env = dict((key, sandbox.from_string(value).render(**context)) for key, value in (injectors.get('env') or {}).items())
-    extra_vars = dict((key, sandbox.from_string(value).render(**context))
-                      for key, value in (injectors.get('extra_vars') or {}).items())
+    extra_vars = dict((key, sandbox.from_string(value).render(**context)) for key, value in (injectors.get('extra_vars') or {}).items())
     return env, extra_vars
 
 
@@ -97,17 +97,26 @@ def project(emu, tmp_path):
     password_file.write_text(VAULT_PASSWORD + '\n')
     credentials_file = project / 'vault' / 'iots_credentials.yml'
     env = ansible_environment(tmp_path / 'home', tmp_path / 'tmp')
-    result = run_ansible_playbook(str(project / 'bootstrap.yml'), write_inventory(tmp_path / 'hosts.ini'), env,
-                                  variables={'iots_url': emu.url, 'iots_ca_path': emu.ca_path,
-                                             'iots_credentials_file': str(credentials_file), 'iots_vault_id': VAULT_ID},
-                                  vars_file=tmp_path / 'bootstrap-vars.json', args=['--vault-id', '%s@%s' % (VAULT_ID, password_file)])
+    result = run_ansible_playbook(
+        str(project / 'bootstrap.yml'),
+        write_inventory(tmp_path / 'hosts.ini'),
+        env,
+        variables={'iots_url': emu.url, 'iots_ca_path': emu.ca_path, 'iots_credentials_file': str(credentials_file), 'iots_vault_id': VAULT_ID},
+        vars_file=tmp_path / 'bootstrap-vars.json',
+        args=['--vault-id', '%s@%s' % (VAULT_ID, password_file)],
+    )
     assert result.rc == 0, result
     with open(str(credentials_file)) as handle:
         assert handle.readline().startswith('$ANSIBLE_VAULT;1.2;AES256;%s' % VAULT_ID)
     # What the docs tell the AWX admin to paste into the credential: ansible-vault view of the file.
-    viewed = subprocess.run([os.path.join(os.path.dirname(sys.executable), 'ansible-vault'), 'view',
-                             '--vault-id', '%s@%s' % (VAULT_ID, password_file), str(credentials_file)],
-                            env=env, capture_output=True, text=True, timeout=120, check=True)
+    viewed = subprocess.run(
+        [os.path.join(os.path.dirname(sys.executable), 'ansible-vault'), 'view', '--vault-id', '%s@%s' % (VAULT_ID, password_file), str(credentials_file)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     keys = yaml.safe_load(viewed.stdout)
     password_file.unlink()
     return project, credentials_file, (keys['iots_client_id'], keys['iots_client_secret'])
@@ -117,8 +126,7 @@ def run_job(emu, project, tmp_path, injectors=None):
     """provision.yml through ansible-runner with process isolation: (runner, private data dir)."""
     project, credentials_file, (client_id, client_secret) = project
     with open(emu.ca_path) as handle:
-        inputs = {'url': emu.url, 'client_id': client_id, 'client_secret': client_secret,
-                  'username': '', 'password': '', 'ca_cert': handle.read()}
+        inputs = {'url': emu.url, 'client_id': client_id, 'client_secret': client_secret, 'username': '', 'password': '', 'ca_cert': handle.read()}
     private_data_dir = tmp_path / 'job'
     (private_data_dir / 'inventory').mkdir()
     (private_data_dir / 'inventory' / 'hosts').write_text('localhost ansible_connection=local\n')
@@ -128,16 +136,22 @@ def run_job(emu, project, tmp_path, injectors=None):
     env.update((key, base_env[key]) for key in ('PATH', 'ANSIBLE_COLLECTIONS_PATH', 'ANSIBLE_PYTHON_INTERPRETER'))
     extra_vars = dict(JOB_EXTRA_VARS, iots_credentials_file=str(credentials_file), **injected_extra_vars)
     runner = ansible_runner.run(
-        private_data_dir=str(private_data_dir), playbook='provision.yml',
-        inventory=str(private_data_dir / 'inventory' / 'hosts'), envvars=env, extravars=extra_vars,
+        private_data_dir=str(private_data_dir),
+        playbook='provision.yml',
+        inventory=str(private_data_dir / 'inventory' / 'hosts'),
+        envvars=env,
+        extravars=extra_vars,
         cmdline='--vault-id %s@prompt' % VAULT_ID,
         passwords={r'Vault password \(%s\):\s*?$' % VAULT_ID: VAULT_PASSWORD},
         # bubblewrap shows the job only /usr, /etc, /bin, /opt and its private data dir (AWX's
         # process isolation); the paths an execution environment would hold are shown read-only:
         # this Python and its ansible-core, and the collection.
-        process_isolation=True, process_isolation_executable='bwrap',
+        process_isolation=True,
+        process_isolation_executable='bwrap',
         process_isolation_ro_paths=sorted({sys.prefix, os.path.realpath(sys.base_prefix), REPO}),
-        quiet=True, timeout=300)
+        quiet=True,
+        timeout=300,
+    )
     return runner, private_data_dir
 
 
@@ -145,12 +159,17 @@ def test_the_injector_names_are_the_ones_the_collection_reads():
     """The env injectors feed the lookup's and the modules' IOTS_* fallbacks: a renamed injector
     would leave the job without its connection settings."""
     assert sorted(credential_type()['injectors']['env']) == [
-        'IOTS_CA_PATH', 'IOTS_CLIENT_ID', 'IOTS_CLIENT_SECRET', 'IOTS_PASSWORD', 'IOTS_URL', 'IOTS_USERNAME']
+        'IOTS_CA_PATH',
+        'IOTS_CLIENT_ID',
+        'IOTS_CLIENT_SECRET',
+        'IOTS_PASSWORD',
+        'IOTS_URL',
+        'IOTS_USERNAME',
+    ]
 
 
 def test_provision_as_an_awx_job(emu, project, tmp_path):
-    expected = sorted(device['device_id'] for device in yaml.safe_load(
-        open(os.path.join(REPO, 'playbooks', 'group_vars', 'all', 'iots.yml')))['iots_devices'])
+    expected = sorted(device['device_id'] for device in yaml.safe_load(open(os.path.join(REPO, 'playbooks', 'group_vars', 'all', 'iots.yml')))['iots_devices'])
     emu.reset()
     runner, private_data_dir = run_job(emu, project, tmp_path)
     events = list(runner.events)
@@ -177,8 +196,7 @@ def test_provision_as_an_awx_job(emu, project, tmp_path):
                 # ansible-runner's record of the job's environment holds the injected variables
                 # by design, as AWX's job_env does; the command line must not.
                 data = json.dumps(json.loads(data.decode())['command']).encode()
-            leaks += [(os.path.relpath(path, str(private_data_dir)), secret[:6]) for secret in secrets
-                      if secret.encode() in data]
+            leaks += [(os.path.relpath(path, str(private_data_dir)), secret[:6]) for secret in secrets if secret.encode() in data]
     assert not leaks, leaks
 
 
@@ -202,26 +220,37 @@ def test_ansible_builder_context_installs_our_requirements(tmp_path):
     definition = tmp_path / 'execution-environment.yml'
     collection = tmp_path / 'collection-requirements.yml'
     collection.write_text('collections:\n  - name: %s\n    type: dir\n' % REPO)
-    definition.write_text(yaml.safe_dump({
-        'version': 3, 'images': {'base_image': {'name': 'quay.io/ansible/awx-ee:latest'}},
-        'dependencies': {'galaxy': str(collection)}}))
+    definition.write_text(
+        yaml.safe_dump({'version': 3, 'images': {'base_image': {'name': 'quay.io/ansible/awx-ee:latest'}}, 'dependencies': {'galaxy': str(collection)}})
+    )
     builder = os.path.join(os.path.dirname(sys.executable), 'ansible-builder')
-    completed = subprocess.run([builder, 'create', '-f', str(definition), '-c', str(context), '--output-filename', 'Containerfile'],
-                               capture_output=True, text=True, timeout=600, check=False)
+    completed = subprocess.run(
+        [builder, 'create', '-f', str(definition), '-c', str(context), '--output-filename', 'Containerfile'],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     with open(str(context / 'Containerfile')) as containerfile:
         steps = containerfile.read()
-    for step in ('ansible-galaxy collection install', 'introspect --write-bindep=/tmp/src/bindep.txt --write-pip=/tmp/src/requirements.txt',
-                 '/output/scripts/assemble', '/output/scripts/install-from-bindep'):
+    for step in (
+        'ansible-galaxy collection install',
+        'introspect --write-bindep=/tmp/src/bindep.txt --write-pip=/tmp/src/requirements.txt',
+        '/output/scripts/assemble',
+        '/output/scripts/install-from-bindep',
+    ):
         assert step in steps, steps
     assert (context / '_build' / 'requirements.yml').read_text() == collection.read_text()
 
-    introspect = subprocess.run([builder, 'introspect', '--sanitize', os.path.join(REPO, '.build', 'collections')],
-                                capture_output=True, text=True, timeout=300, check=False)
+    introspect = subprocess.run(
+        [builder, 'introspect', '--sanitize', os.path.join(REPO, '.build', 'collections')], capture_output=True, text=True, timeout=300, check=False
+    )
     assert introspect.returncode == 0, introspect.stderr
     with open(os.path.join(REPO, 'meta', 'ee-requirements.txt')) as ours:
         wanted = [line.split('#')[0].split('>')[0].split('=')[0].strip() for line in ours if line.split('#')[0].strip()]
     assert wanted
     for name in wanted:
-        assert [line for line in introspect.stdout.splitlines()
-                if line.lstrip("- '").startswith(name + ' ') and '# from collection wso2.iots' in line], introspect.stdout
+        assert [line for line in introspect.stdout.splitlines() if line.lstrip("- '").startswith(name + ' ') and '# from collection wso2.iots' in line], (
+            introspect.stdout
+        )

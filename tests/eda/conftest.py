@@ -21,8 +21,7 @@ SOURCE = os.path.join(REPO, 'extensions', 'eda', 'plugins', 'event_source', 'dev
 PASSWORD = 'Pw-9f3c1e7a-secret'
 USERS = {
     'admin': {'password': PASSWORD, 'admin': True, 'scopes': '*'},
-    'viewer': {'password': PASSWORD + '-v', 'admin': False, 'subscribe': True,
-               'scopes': ['perm:devices:view', 'perm:get-activity']},
+    'viewer': {'password': PASSWORD + '-v', 'admin': False, 'subscribe': True, 'scopes': ['perm:devices:view', 'perm:get-activity']},
 }
 
 
@@ -52,8 +51,7 @@ def keys(emulator):
 @pytest.fixture
 def args(emu, keys):
     """The source's arguments for the module's emulator: the password grant as admin, polling fast."""
-    return {'url': emu.url, 'ca_path': emu.ca_path, 'client_id': keys[0], 'client_secret': keys[1],
-            'username': 'admin', 'password': PASSWORD, 'interval': 0.1}
+    return {'url': emu.url, 'ca_path': emu.ca_path, 'client_id': keys[0], 'client_secret': keys[1], 'username': 'admin', 'password': PASSWORD, 'interval': 0.1}
 
 
 @pytest.fixture(scope='module')

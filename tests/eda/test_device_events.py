@@ -76,8 +76,9 @@ def send_operation(emu, device_ids):
     gateway = Gateway(emu)
     client = gateway.keys(user=('admin', PASSWORD))
     token = gateway.access(client, username='admin', password=PASSWORD, scope='perm:devices:operations')['access_token']
-    response = gateway.api('POST', '/devices/android/operations', token=token,
-                           json={'deviceIdentifiers': device_ids, 'operation': {'code': 'DEVICE_LOCK', 'type': 'COMMAND'}})
+    response = gateway.api(
+        'POST', '/devices/android/operations', token=token, json={'deviceIdentifiers': device_ids, 'operation': {'code': 'DEVICE_LOCK', 'type': 'COMMAND'}}
+    )
     gateway.session.close()
     assert response.status_code == 201, response.text
     return response.json()['activityId']
@@ -91,13 +92,13 @@ def test_baseline_is_silent_then_each_kind_once_without_duplicates(main, emu, ar
         run = Running(main, args)
         await until(lambda: polls_done(emu) >= 2, what='the baseline', task=run.task)
         assert run.queue.events == []
-        emu.seed_devices('android', ids[3:4], name='pump {id}')                      # enrolled
-        emu.set_device_status('android', ids[0], 'INACTIVE')                          # status_changed
-        emu.set_device_status('android', ids[1], 'REMOVED')                           # disenrolled
+        emu.seed_devices('android', ids[3:4], name='pump {id}')  # enrolled
+        emu.set_device_status('android', ids[0], 'INACTIVE')  # status_changed
+        emu.set_device_status('android', ids[1], 'REMOVED')  # disenrolled
         emu.set_operation_result('android', ids[2], status='ERROR', response='battery low')
-        failed = send_operation(emu, [ids[2]])                                        # operation_failed
+        failed = send_operation(emu, [ids[2]])  # operation_failed
         emu.set_operation_result('android', ids[3], status='COMPLETED')
-        completed = send_operation(emu, [ids[3]])                                     # operation_completed
+        completed = send_operation(emu, [ids[3]])  # operation_completed
         await until(lambda: len(run.queue.events) >= 5, what='five events', task=run.task)
         before = polls_done(emu)
         await until(lambda: polls_done(emu) >= before + 4, what='four more polls')
@@ -108,15 +109,16 @@ def test_baseline_is_silent_then_each_kind_once_without_duplicates(main, emu, ar
     assert run.kinds() == sorted(_events.EVENT_KINDS), run.queue.events  # each once: no duplicates over polls
     by_kind = dict((e['iots']['event'], e) for e in run.queue.events)
     assert by_kind['enrolled']['iots'] == {
-        'event': 'enrolled', 'previous_status': None, 'operation': None,
-        'device': {'type': 'android', 'id': ids[3], 'name': 'pump ' + ids[3], 'status': 'ACTIVE', 'owner': 'admin',
-                   'ownership': 'COPE'}}
+        'event': 'enrolled',
+        'previous_status': None,
+        'operation': None,
+        'device': {'type': 'android', 'id': ids[3], 'name': 'pump ' + ids[3], 'status': 'ACTIVE', 'owner': 'admin', 'ownership': 'COPE'},
+    }
     assert by_kind['status_changed']['iots']['previous_status'] == 'ACTIVE'
     assert by_kind['status_changed']['iots']['device']['status'] == 'INACTIVE'
     assert by_kind['status_changed']['iots']['device']['ownership'] == 'BYOD'
     assert by_kind['disenrolled']['iots']['device']['status'] == 'REMOVED'
-    assert by_kind['operation_failed']['iots']['operation'] == {
-        'activity_id': failed, 'code': 'DEVICE_LOCK', 'status': 'ERROR', 'response': 'battery low'}
+    assert by_kind['operation_failed']['iots']['operation'] == {'activity_id': failed, 'code': 'DEVICE_LOCK', 'status': 'ERROR', 'response': 'battery low'}
     assert by_kind['operation_failed']['iots']['device']['id'] == ids[2]
     assert by_kind['operation_failed']['iots']['device']['name'] == 'pump ' + ids[2]
     assert by_kind['operation_completed']['iots']['operation']['activity_id'] == completed
@@ -124,8 +126,7 @@ def test_baseline_is_silent_then_each_kind_once_without_duplicates(main, emu, ar
     assert len(set(uuids)) == 5 and all(str(uuid.UUID(u)) == u for u in uuids)
     # The same change gives the same id (another run, a restart): a UUID5 of server, enrolment and change.
     info = [d for d in emu.devices() if d['deviceIdentifier'] == ids[0]][0]['enrolmentInfo']
-    assert by_kind['status_changed']['meta']['uuid'] == _events.event_id(
-        'status_changed', emu.url, info['id'], 'ACTIVE', 'INACTIVE', info['dateOfLastUpdate'])
+    assert by_kind['status_changed']['meta']['uuid'] == _events.event_id('status_changed', emu.url, info['id'], 'ACTIVE', 'INACTIVE', info['dateOfLastUpdate'])
 
 
 def test_one_request_per_100_devices_plus_the_activities_call(main, emu, args):
@@ -209,17 +210,20 @@ def test_server_faults_are_logged_and_retried_and_no_secret_is_logged(main, emu,
         assert secret not in logged
 
 
-@pytest.mark.parametrize('bad, words', [
-    ({'url': None}, 'url is required'),
-    ({'interval': 0}, 'interval must be greater than 0'),
-    ({'interval': 'soon'}, 'interval must be a number'),
-    ({'events': ['enrolled', 'rebooted']}, 'events: unknown rebooted'),
-    ({'device_types': 'android'}, 'device_types must be a list'),
-    ({'validate_certs': 'maybe'}, 'validate_certs must be a boolean'),
-    ({'client_secret': None}, 'give token, or client_id and client_secret'),
-    ({'username': None}, 'username and password go together'),
-    ({'pasword': 'x'}, 'unknown argument(s): pasword'),
-])
+@pytest.mark.parametrize(
+    'bad, words',
+    [
+        ({'url': None}, 'url is required'),
+        ({'interval': 0}, 'interval must be greater than 0'),
+        ({'interval': 'soon'}, 'interval must be a number'),
+        ({'events': ['enrolled', 'rebooted']}, 'events: unknown rebooted'),
+        ({'device_types': 'android'}, 'device_types must be a list'),
+        ({'validate_certs': 'maybe'}, 'validate_certs must be a boolean'),
+        ({'client_secret': None}, 'give token, or client_id and client_secret'),
+        ({'username': None}, 'username and password go together'),
+        ({'pasword': 'x'}, 'unknown argument(s): pasword'),
+    ],
+)
 def test_bad_arguments_raise_value_error_before_any_request(main, emu, args, bad, words):
     with pytest.raises(ValueError) as caught:
         asyncio.run(main(ListQueue(), dict(args, **bad)))
@@ -254,8 +258,7 @@ def test_operation_events_need_the_admin_role(main, emu, args, keys):
 
 
 def test_a_row_missing_from_one_scan_is_not_a_disenrolment():
-    row = {'type': 'android', 'id': 'a', 'name': None, 'status': 'ACTIVE', 'owner': 'u', 'ownership': 'BYOD',
-           'updated': 1}
+    row = {'type': 'android', 'id': 'a', 'name': None, 'status': 'ACTIVE', 'owner': 'u', 'ownership': 'BYOD', 'updated': 1}
     events, merged = _events.diff_devices({1: row, 2: dict(row, id='b')}, {1: row})
     assert events == [] and set(merged) == {1, 2}
     events, merged = _events.diff_devices(merged, {2: dict(row, id='b', status='REMOVED')})
@@ -279,8 +282,7 @@ def test_a_missing_scope_stops_with_the_scope_named(main, emu, args, keys):
 
 def test_a_given_token_that_expires_stops_the_source(main, emu, args, keys):
     gateway = Gateway(emu)
-    token = gateway.access(keys, username='admin', password=PASSWORD,
-                           scope='perm:devices:view perm:get-activity')['access_token']
+    token = gateway.access(keys, username='admin', password=PASSWORD, scope='perm:devices:view perm:get-activity')['access_token']
     gateway.session.close()
     given = dict(args, token=token, client_id=None, client_secret=None, username=None, password=None)
 
@@ -298,17 +300,24 @@ def test_a_given_token_that_expires_stops_the_source(main, emu, args, keys):
 def test_entgra_flavor_asks_for_entgra_scope_names(main, tmp_path):
     """server_flavor: entgra: the token is asked for dm:devices:view and dm:activity:get (Entgra 7.x)."""
     from iots_emulator import Emulator
+
     with Emulator(port=0, version='entgra', state_dir=str(tmp_path)) as entgra:
         gateway = Gateway(entgra)
-        response = gateway.register('eda_entgra', user=('admin', 'admin'),
-                                    supportedGrantTypes=['password', 'refresh_token', 'client_credentials'])
+        response = gateway.register('eda_entgra', user=('admin', 'admin'), supportedGrantTypes=['password', 'refresh_token', 'client_credentials'])
         gateway.session.close()
         assert response.status_code == 201, response.text
         ids = new_ids(1)
         entgra.seed_devices('android', ids)
-        args = {'url': entgra.url, 'ca_path': entgra.ca_path, 'client_id': response.json()['client_id'],
-                'client_secret': response.json()['client_secret'], 'username': 'admin', 'password': 'admin',
-                'server_flavor': 'entgra', 'interval': 0.1}
+        args = {
+            'url': entgra.url,
+            'ca_path': entgra.ca_path,
+            'client_id': response.json()['client_id'],
+            'client_secret': response.json()['client_secret'],
+            'username': 'admin',
+            'password': 'admin',
+            'server_flavor': 'entgra',
+            'interval': 0.1,
+        }
 
         async def scenario():
             run = Running(main, args)

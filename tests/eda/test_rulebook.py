@@ -42,20 +42,32 @@ def test_example_rulebook_fires_each_rule_once(emu, keys, tmp_path):
         pytest.skip('ansible-rulebook is not installed here (the eda nox session installs it)')
     ids = ['rb-%s-%d' % (uuid.uuid4().hex[:6], n) for n in range(4)]
     emu.seed_devices('android', ids[:3])
-    (tmp_path / 'inventory.yml').write_text(yaml.safe_dump({'all': {'hosts': {'localhost': {
-        'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable}}}}))
+    (tmp_path / 'inventory.yml').write_text(
+        yaml.safe_dump({'all': {'hosts': {'localhost': {'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable}}}})
+    )
     variables = tmp_path / 'vars.yml'  # secrets go in a file, never on the command line
-    variables.write_text(yaml.safe_dump({
-        'iots_url': emu.url, 'iots_ca_path': emu.ca_path, 'iots_client_id': keys[0], 'iots_client_secret': keys[1],
-        'iots_username': 'admin', 'iots_password': PASSWORD, 'iots_interval': 1, 'iots_max_polls': 12}))
+    variables.write_text(
+        yaml.safe_dump(
+            {
+                'iots_url': emu.url,
+                'iots_ca_path': emu.ca_path,
+                'iots_client_id': keys[0],
+                'iots_client_secret': keys[1],
+                'iots_username': 'admin',
+                'iots_password': PASSWORD,
+                'iots_interval': 1,
+                'iots_max_polls': 12,
+            }
+        )
+    )
     os.chmod(str(variables), 0o600)
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_NOCOLOR='1',
-               PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get('PATH', ''))
+    env = dict(
+        os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_NOCOLOR='1', PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get('PATH', '')
+    )
     if os.path.isdir(JAVA_17):
         env['JAVA_HOME'] = JAVA_17
     rulebook = with_onboarding_playbook(tmp_path)
-    command = [ANSIBLE_RULEBOOK, '-i', str(tmp_path / 'inventory.yml'), '--rulebook', rulebook,
-               '--vars', str(variables), '--shutdown-delay', '5']
+    command = [ANSIBLE_RULEBOOK, '-i', str(tmp_path / 'inventory.yml'), '--rulebook', rulebook, '--vars', str(variables), '--shutdown-delay', '5']
     with open(str(tmp_path / 'out'), 'w') as out, open(str(tmp_path / 'err'), 'w') as err:
         process = subprocess.Popen(command, cwd=str(tmp_path), env=env, stdout=out, stderr=err)
         try:
@@ -79,18 +91,19 @@ def test_example_rulebook_fires_each_rule_once(emu, keys, tmp_path):
     stdout, stderr = (tmp_path / 'out').read_text(), (tmp_path / 'err').read_text()
     assert returncode == 0, stderr[-3000:]
     fired = sorted(' '.join(line.split()) for line in re.findall(r'IOTS [^\n]*(?:\n[^\n*]+)?', stdout))
-    assert fired == sorted([
-        'IOTS enrolled android/%s owner=admin' % ids[3],
-        'IOTS status_changed android/%s ACTIVE->UNREACHABLE' % ids[0],
-        'IOTS disenrolled android/%s' % ids[1],
-        'IOTS operation_completed DEVICE_LOCK %s on %s' % (completed, ids[3]),
-        'IOTS operation_failed DEVICE_RING %s on %s: battery low' % (failed, ids[2]),
-    ]), stdout[-3000:]
+    assert fired == sorted(
+        [
+            'IOTS enrolled android/%s owner=admin' % ids[3],
+            'IOTS status_changed android/%s ACTIVE->UNREACHABLE' % ids[0],
+            'IOTS disenrolled android/%s' % ids[1],
+            'IOTS operation_completed DEVICE_LOCK %s on %s' % (completed, ids[3]),
+            'IOTS operation_failed DEVICE_RING %s on %s: battery low' % (failed, ids[2]),
+        ]
+    ), stdout[-3000:]
     # The extra rule ran a playbook that got the event as ansible_eda.event.
     with open(str(tmp_path / 'onboarded.json')) as stream:
         onboarded = json.load(stream)
-    assert onboarded['iots']['device'] == {'type': 'android', 'id': ids[3], 'name': None, 'status': 'ACTIVE',
-                                           'owner': 'admin', 'ownership': 'COPE'}
+    assert onboarded['iots']['device'] == {'type': 'android', 'id': ids[3], 'name': None, 'status': 'ACTIVE', 'owner': 'admin', 'ownership': 'COPE'}
     assert onboarded['rule'] == 'Onboard the new device' and onboarded['uuid']
     for secret in (PASSWORD, keys[1]):
         assert secret not in stdout and secret not in stderr
@@ -102,14 +115,29 @@ def with_onboarding_playbook(tmp_path):
     with open(RULEBOOK) as stream:
         rulesets = yaml.safe_load(stream)
     rulesets[0]['match_multiple_rules'] = True
-    rulesets[0]['rules'].append({'name': 'Onboard the new device', 'condition': 'event.iots.event == "enrolled"',
-                                 'action': {'run_playbook': {'name': str(tmp_path / 'onboard.yml')}}})
-    (tmp_path / 'onboard.yml').write_text(yaml.safe_dump([{
-        'name': 'Onboard', 'hosts': 'all', 'gather_facts': False,
-        'tasks': [{'name': 'Record the event', 'ansible.builtin.copy': {
-            'dest': str(tmp_path / 'onboarded.json'),
-            'content': "{{ {'iots': ansible_eda.event.iots, 'rule': ansible_eda.rule, "
-                       "'uuid': ansible_eda.event.meta.uuid} | to_json }}"}}]}]))
+    rulesets[0]['rules'].append(
+        {'name': 'Onboard the new device', 'condition': 'event.iots.event == "enrolled"', 'action': {'run_playbook': {'name': str(tmp_path / 'onboard.yml')}}}
+    )
+    (tmp_path / 'onboard.yml').write_text(
+        yaml.safe_dump(
+            [
+                {
+                    'name': 'Onboard',
+                    'hosts': 'all',
+                    'gather_facts': False,
+                    'tasks': [
+                        {
+                            'name': 'Record the event',
+                            'ansible.builtin.copy': {
+                                'dest': str(tmp_path / 'onboarded.json'),
+                                'content': "{{ {'iots': ansible_eda.event.iots, 'rule': ansible_eda.rule, 'uuid': ansible_eda.event.meta.uuid} | to_json }}",
+                            },
+                        }
+                    ],
+                }
+            ]
+        )
+    )
     path = tmp_path / 'rulebook.yml'
     path.write_text(yaml.safe_dump(rulesets, sort_keys=False))
     return str(path)
@@ -119,8 +147,9 @@ def send_operation(emu, device_id, code):
     gateway = Gateway(emu)
     client = gateway.keys(user=('admin', PASSWORD))
     token = gateway.access(client, username='admin', password=PASSWORD, scope='perm:devices:operations')['access_token']
-    response = gateway.api('POST', '/devices/android/operations', token=token,
-                           json={'deviceIdentifiers': [device_id], 'operation': {'code': code, 'type': 'COMMAND'}})
+    response = gateway.api(
+        'POST', '/devices/android/operations', token=token, json={'deviceIdentifiers': [device_id], 'operation': {'code': code, 'type': 'COMMAND'}}
+    )
     gateway.session.close()
     assert response.status_code == 201, response.text
     return response.json()['activityId']

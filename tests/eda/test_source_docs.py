@@ -28,8 +28,7 @@ def documentation():
 
 def test_documented_options_are_the_accepted_arguments_with_their_defaults():
     options = documentation()['options']
-    accepted = set(_events.STRING_ARGS) | {'validate_certs', 'timeout', 'device_types', 'interval', 'events',
-                                           'emit_initial', 'max_polls'}
+    accepted = set(_events.STRING_ARGS) | {'validate_certs', 'timeout', 'device_types', 'interval', 'events', 'emit_initial', 'max_polls'}
     assert set(options) == accepted
     parsed = _events.parse_args({'url': 'https://iots.example.com:8243', 'token': 'x'})
     for name, spec in options.items():
@@ -42,8 +41,7 @@ def test_documented_options_are_the_accepted_arguments_with_their_defaults():
 
 def test_ansible_doc_renders_the_source_as_galaxy_importer_does():
     ansible_doc = os.path.join(os.path.dirname(sys.executable), 'ansible-doc')
-    result = subprocess.run([ansible_doc, '-M', SOURCE_DIR, '--json', 'device_events'], capture_output=True,
-                            text=True, timeout=120, check=False)
+    result = subprocess.run([ansible_doc, '-M', SOURCE_DIR, '--json', 'device_events'], capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr
     doc = json.loads(result.stdout)['device_events']['doc']
     assert doc['short_description'].startswith('Events when IoTS devices')

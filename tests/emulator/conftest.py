@@ -22,8 +22,7 @@ def emulator(tmp_path_factory):
 def emu(emulator):
     """The module's emulator with counts and faults cleared and the 3.2.0 defaults back."""
     emulator.reset()
-    emulator.configure(version='3.2.0', token_validity=3600, refresh_token_validity=15552000,
-                       operation_pending=1.0, operation_in_progress=1.0)
+    emulator.configure(version='3.2.0', token_validity=3600, refresh_token_validity=15552000, operation_pending=1.0, operation_in_progress=1.0)
     yield emulator
     emulator.clear_faults()
 

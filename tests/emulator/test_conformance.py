@@ -28,6 +28,7 @@ def not_json(text):
 
 # ---------------------------------------------------------------------------- registration
 
+
 def test_case_01_register_returns_keys(gw):
     response = gw.register(unique_name())
     assert response.status_code == 201
@@ -69,9 +70,15 @@ def test_case_04_more_tags_same_keys(gw, emu):
 
 
 def test_case_05_extra_fields_ignored(gw):
-    response = gw.register(unique_name(), isAllowedToAllDomains=False, validityPeriod='3600',
-                           callbackUrl='https://example.com/cb', isMappingAnExistingOAuthApp=False,
-                           consumerKey='ignored', grantType='password')
+    response = gw.register(
+        unique_name(),
+        isAllowedToAllDomains=False,
+        validityPeriod='3600',
+        callbackUrl='https://example.com/cb',
+        isMappingAnExistingOAuthApp=False,
+        consumerKey='ignored',
+        grantType='password',
+    )
     assert response.status_code == 201
     assert set(response.json()) == {'client_id', 'client_secret'}
 
@@ -145,8 +152,7 @@ def test_case_12_store_failure_500_false(gw, emu):
 def test_case_13_unregister_is_forbidden(gw):
     name = unique_name()
     gw.register(name)
-    response = gw.request('DELETE', '/api-application-registration/unregister', params={'applicationName': name},
-                          auth=('admin', 'admin'))
+    response = gw.request('DELETE', '/api-application-registration/unregister', params={'applicationName': name}, auth=('admin', 'admin'))
     assert response.status_code == 403
     assert response.content == b''
     assert gw.register(name).status_code == 201  # still there
@@ -162,8 +168,7 @@ def test_case_14_backend_down_gateway_fault(gw, emu):
     assert fault['message'] == 'Runtime Error'
     assert fault['description'] == 'Error occurred while invoking api application registration endpoint'
     # not JSON in, XML out
-    response = gw.request('POST', REGISTER, auth=('admin', 'admin'), data='applicationName=x',
-                          headers={'Content-Type': 'application/x-www-form-urlencoded'})
+    response = gw.request('POST', REGISTER, auth=('admin', 'admin'), data='applicationName=x', headers={'Content-Type': 'application/x-www-form-urlencoded'})
     assert response.status_code == 500
     assert response.headers['Content-Type'] == 'application/xml'
     assert response.text.startswith('<am:fault xmlns:am="http://wso2.org/apimanager">')
@@ -171,6 +176,7 @@ def test_case_14_backend_down_gateway_fault(gw, emu):
 
 
 # ---------------------------------------------------------------------------- token
+
 
 def test_case_15_password_grant(gw, client):
     response = gw.password(client, scope=SCOPES)
@@ -231,16 +237,14 @@ def test_case_20_wrong_client_secret(gw, client):
 def test_case_21_unknown_client_id(gw):
     response = gw.password(('unknownclientid', 'secret'), scope=SCOPES)
     assert response.status_code == 401
-    assert response.json() == {'error': 'invalid_client',
-                               'error_description': 'Oauth application is not in active state.'}
+    assert response.json() == {'error': 'invalid_client', 'error_description': 'Oauth application is not in active state.'}
     assert 'WWW-Authenticate' not in response.headers
 
 
 def test_case_22_wrong_user_password(gw, client):
     response = gw.password(client, 'admin', 'wrong', scope=SCOPES)
     assert response.status_code == 400
-    assert response.json() == {'error': 'invalid_grant',
-                               'error_description': 'Authentication failed for admin@carbon.super'}
+    assert response.json() == {'error': 'invalid_grant', 'error_description': 'Authentication failed for admin@carbon.super'}
     response = gw.password(client, 'nobody', 'x')
     assert response.json()['error_description'] == 'Authentication failed for nobody@carbon.super'
 
@@ -268,33 +272,33 @@ def test_case_25_missing_password(gw, client):
 
 def test_case_26_malformed_authorization_header_404(gw):
     for value in ('Basic', 'Basic  abc', 'Basic a b'):
-        response = gw.request('POST', '/token', data={'grant_type': 'client_credentials'},
-                              headers={'Authorization': value})
+        response = gw.request('POST', '/token', data={'grant_type': 'client_credentials'}, headers={'Authorization': value})
         assert response.status_code == 404, value
         assert response.json() == {
             'error': 'server_error',
-            'error_description': 'Error decoding authorization header. Space delimited "<authMethod> <base64Hash>" '
-                                 'format violated.'}
+            'error_description': 'Error decoding authorization header. Space delimited "<authMethod> <base64Hash>" format violated.',
+        }
 
 
 def test_case_27_basic_and_form_credentials_401(gw, client):
-    response = gw.request('POST', '/token', headers={'Authorization': basic(*client)},
-                          data={'grant_type': 'client_credentials', 'client_id': client[0],
-                                'client_secret': client[1]})
+    response = gw.request(
+        'POST',
+        '/token',
+        headers={'Authorization': basic(*client)},
+        data={'grant_type': 'client_credentials', 'client_id': client[0], 'client_secret': client[1]},
+    )
     assert response.status_code == 401
     assert response.json()['error'] == 'invalid_client'
     assert response.json()['error_description'] == 'Client Authentication failed.'
     # one method at a time is fine, including form parameters alone
-    response = gw.request('POST', '/token', data={'grant_type': 'client_credentials', 'client_id': client[0],
-                                                  'client_secret': client[1]})
+    response = gw.request('POST', '/token', data={'grant_type': 'client_credentials', 'client_id': client[0], 'client_secret': client[1]})
     assert response.status_code == 200
 
 
 def test_case_28_json_body_415(gw, client):
     response = gw.request('POST', '/token', auth=client, json={'grant_type': 'client_credentials'})
     assert response.status_code == 415
-    response = gw.request('POST', '/token', auth=client, data='grant_type=client_credentials',
-                          headers={'Content-Type': 'text/plain'})
+    response = gw.request('POST', '/token', auth=client, data='grant_type=client_credentials', headers={'Content-Type': 'text/plain'})
     assert response.status_code == 415
 
 
@@ -368,6 +372,7 @@ def test_case_33_client_credentials(gw, client):
 
 # ---------------------------------------------------------------------------- revoke
 
+
 def test_case_34_revoke_access_token(gw, client):
     first = gw.access(client)
     response = gw.revoke(client, token=first['access_token'])
@@ -395,8 +400,7 @@ def test_case_36_revoke_with_wrong_secret(gw, client):
     response = gw.revoke((client[0], 'wrong'), token=first['access_token'])
     assert response.status_code == 401
     assert response.headers['Content-Type'] == 'text/html'
-    assert json.loads(response.text) == {'error': 'unauthorized_client',
-                                         'error_description': 'Client Authentication failed.'}
+    assert json.loads(response.text) == {'error': 'unauthorized_client', 'error_description': 'Client Authentication failed.'}
     assert gw.api('GET', '/devices', token=first['access_token']).status_code == 200  # still alive
 
 
@@ -404,11 +408,11 @@ def test_case_37_revoke_without_token(gw, client):
     response = gw.revoke(client)
     assert response.status_code == 400
     assert response.headers['Content-Type'] == 'text/html'
-    assert json.loads(response.text) == {'error': 'invalid_request',
-                                         'error_description': 'Invalid revocation request'}
+    assert json.loads(response.text) == {'error': 'invalid_request', 'error_description': 'Invalid revocation request'}
 
 
 # ---------------------------------------------------------------------------- API use
+
 
 def listed_devices(gw, token):
     """GET /devices: (its status, its Content-Type, its body)."""
@@ -423,17 +427,19 @@ def test_case_38_api_with_bearer(gw, emu, client):
     # The list is the device store's, whatever earlier tests enrolled; count agrees with it.
     assert sorted(body) == ['count', 'devices']
     assert body['count'] == len(body['devices'])
-    assert sorted(d['deviceIdentifier'] for d in body['devices']) == sorted(
-        d['deviceIdentifier'] for d in emu.devices() if d['tenant'] == 'carbon.super')
+    assert sorted(d['deviceIdentifier'] for d in body['devices']) == sorted(d['deviceIdentifier'] for d in emu.devices() if d['tenant'] == 'carbon.super')
 
 
 def test_case_38_lists_an_enrolled_device(gw, client):
     """Fails if GET /devices answered an empty list whatever the store holds."""
     token = gw.access(client, scope='perm:devices:view perm:device:enroll perm:device:disenroll')['access_token']
     identifier = 'conformance-38-%d' % id(token)
-    enrolled = gw.api('POST', '/device/agent/enroll', token=token, json={
-        'name': 'case 38', 'type': 'android', 'deviceIdentifier': identifier,
-        'enrolmentInfo': {'ownership': 'BYOD', 'status': 'ACTIVE'}})
+    enrolled = gw.api(
+        'POST',
+        '/device/agent/enroll',
+        token=token,
+        json={'name': 'case 38', 'type': 'android', 'deviceIdentifier': identifier, 'enrolmentInfo': {'ownership': 'BYOD', 'status': 'ACTIVE'}},
+    )
     assert enrolled.status_code == 200, enrolled.text
     status, _content_type, body = listed_devices(gw, token)
     assert status == 200

@@ -29,8 +29,10 @@ def token(gw, client):
 @pytest.fixture
 def api(gw, token):
     """gw.api with the all-scopes admin token."""
+
     def call(method, path, **kwargs):
         return gw.api(method, path, token=token, **kwargs)
+
     return call
 
 
@@ -41,8 +43,7 @@ def ids():
 
 
 def body(identifier, device_type='android', ownership='BYOD', status='ACTIVE', name=None, **extra):
-    data = {'type': device_type, 'deviceIdentifier': identifier, 'name': name or 'n-' + identifier,
-            'enrolmentInfo': {'ownership': ownership, 'status': status}}
+    data = {'type': device_type, 'deviceIdentifier': identifier, 'name': name or 'n-' + identifier, 'enrolmentInfo': {'ownership': ownership, 'status': status}}
     data.update(extra)
     return data
 
@@ -70,6 +71,7 @@ def group_id(api, name):
 
 # ---------------------------------------------------------------------------- GET /devices
 
+
 def test_list_filters_by_type_status_ownership_user_and_name(api, emu, ids):
     emu.seed_devices('android', ids[:2], ownership='BYOD', name='flt-{id}')
     emu.seed_devices('virtual_firealarm', ids[2:4], ownership='COPE', name='flt-{id}', status='INACTIVE')
@@ -94,9 +96,11 @@ def test_list_filters_by_group(api, emu, ids):
 
 
 def test_list_paging_limits(api):
-    for params, text in (({'limit': 101}, 'Request parameter limit should be less than or equal to 100.'),
-                         ({'limit': -1}, 'Request parameter limit is a negative value.'),
-                         ({'offset': -1}, 'Request parameter offset is s negative value.')):
+    for params, text in (
+        ({'limit': 101}, 'Request parameter limit should be less than or equal to 100.'),
+        ({'limit': -1}, 'Request parameter limit is a negative value.'),
+        ({'offset': -1}, 'Request parameter offset is s negative value.'),
+    ):
         response = api('GET', '/devices', params=params)
         assert response.status_code == 400 and response.json()['message'] == text
     assert api('GET', '/devices', params={'limit': 100}).status_code == 200
@@ -124,21 +128,21 @@ def test_list_default_page_is_20_and_count_is_every_match(api, emu, ids):
 
 # ---------------------------------------------------------------------------- GET /devices/{type}/{id}
 
+
 def test_get_device_gson_fields_and_404(api, ids):
     enrol(api, ids[0], description='hall', properties=[{'name': 'site', 'value': 'lab'}])
     data = device(api, ids[0])
     assert list(data) == ['id', 'name', 'type', 'description', 'deviceIdentifier', 'enrolmentInfo', 'properties']
-    assert set(data['enrolmentInfo']) == {'id', 'dateOfEnrolment', 'dateOfLastUpdate', 'ownership', 'status',
-                                          'owner'}
+    assert set(data['enrolmentInfo']) == {'id', 'dateOfEnrolment', 'dateOfLastUpdate', 'ownership', 'status', 'owner'}
     response = api('GET', '/devices/android/%s' % ids[1])
     assert response.status_code == 404 and response.json()['code'] == 404
 
 
 # ---------------------------------------------------------------------------- POST /device/agent/enroll
 
+
 def test_enrol_forces_active_and_the_caller_as_owner(api, ids):
-    enrol(api, ids[0], status='INACTIVE', enrolmentInfo={'ownership': 'COPE', 'status': 'BLOCKED',
-                                                         'owner': 'someone'})
+    enrol(api, ids[0], status='INACTIVE', enrolmentInfo={'ownership': 'COPE', 'status': 'BLOCKED', 'owner': 'someone'})
     info = device(api, ids[0])['enrolmentInfo']
     assert info['status'] == 'ACTIVE' and info['owner'] == 'admin' and info['ownership'] == 'COPE'
 
@@ -187,8 +191,7 @@ def test_reenrol_removed_other_ownership_adds_an_enrolment(api, ids):
     api('DELETE', '/device/agent/enroll/android/%s' % ids[0])
     enrol(api, ids[0], ownership='COPE')
     rows = listed(api, name='n-' + ids[0])['devices']
-    assert sorted((d['enrolmentInfo']['ownership'], d['enrolmentInfo']['status']) for d in rows) == [
-        ('BYOD', 'REMOVED'), ('COPE', 'ACTIVE')]
+    assert sorted((d['enrolmentInfo']['ownership'], d['enrolmentInfo']['status']) for d in rows) == [('BYOD', 'REMOVED'), ('COPE', 'ACTIVE')]
     assert set(d['id'] for d in rows) == {before['id']}  # the device keeps its id
     latest = device(api, ids[0])
     assert latest['enrolmentInfo']['status'] == 'ACTIVE' and latest['enrolmentInfo']['ownership'] == 'COPE'
@@ -198,17 +201,16 @@ def test_reenrol_removed_by_another_user_adds_an_enrolment(gw, client, api, emu,
     emu.seed_devices('android', ids[:1], owner='someone', status='REMOVED')
     enrol(api, ids[0], ownership='COPE')
     rows = listed(api, name='n-' + ids[0])['devices'] + listed(api, user='someone', status='REMOVED')['devices']
-    owners = sorted(set((d['enrolmentInfo']['owner'], d['enrolmentInfo']['status']) for d in rows
-                        if d['deviceIdentifier'] == ids[0]))
+    owners = sorted(set((d['enrolmentInfo']['owner'], d['enrolmentInfo']['status']) for d in rows if d['deviceIdentifier'] == ids[0]))
     assert owners == [('admin', 'ACTIVE'), ('someone', 'REMOVED')]
 
 
 # ---------------------------------------------------------------------------- PUT /device/agent/enroll/{type}/{id}
 
+
 def test_modify_is_202_without_body(api, ids):
     enrol(api, ids[0], description='old')
-    response = api('PUT', '/device/agent/enroll/android/%s' % ids[0],
-                   json={'name': 'new', 'properties': [{'name': 'a', 'value': '1'}]})
+    response = api('PUT', '/device/agent/enroll/android/%s' % ids[0], json={'name': 'new', 'properties': [{'name': 'a', 'value': '1'}]})
     assert response.status_code == 202 and response.content == b''
     data = device(api, ids[0])
     assert data['name'] == 'new' and data['description'] == 'old'  # a null member keeps the value
@@ -229,6 +231,7 @@ def test_modify_removed_device_stays_removed(api, ids):
 
 
 # ---------------------------------------------------------------------------- DELETE
+
 
 def test_disenrol_200_without_body_also_when_removed_204_when_unknown(api, ids):
     enrol(api, ids[0])
@@ -254,6 +257,7 @@ def test_device_types_without_null_members(api):
 
 
 # ---------------------------------------------------------------------------- groups
+
 
 def test_group_list_has_system_groups_and_counts_all_of_the_callers(api, ids):
     everything = api('GET', '/groups', params={'limit': 100}).json()
@@ -337,6 +341,7 @@ def test_groups_of_a_device(api, emu, ids):
 
 # ---------------------------------------------------------------------------- operations and activities
 
+
 def operation(ids, code='DEVICE_RING', kind='COMMAND'):
     return {'deviceIdentifiers': ids, 'operation': {'code': code, 'type': kind}}
 
@@ -349,8 +354,7 @@ def test_operation_201_activity_invalid_first_no_null_members(api, emu, ids):
     activity = response.json()
     assert list(activity) == ['activityId', 'code', 'type', 'createdTimeStamp', 'activityStatus']
     assert activity['activityId'].startswith('ACTIVITY_') and activity['code'] == 'DEVICE_RING'
-    assert [(s['deviceIdentifier']['id'], s['status']) for s in activity['activityStatus']] == [
-        (ids[1], 'INVALID'), (ids[2], 'INVALID'), (ids[0], 'PENDING')]
+    assert [(s['deviceIdentifier']['id'], s['status']) for s in activity['activityStatus']] == [(ids[1], 'INVALID'), (ids[2], 'INVALID'), (ids[0], 'PENDING')]
     assert all(set(s) == {'deviceIdentifier', 'status'} for s in activity['activityStatus'])
 
 
@@ -366,9 +370,11 @@ def test_operation_bad_type_406_unknown_device_type_and_empty_400(api, emu, ids)
         response = api('POST', '/devices/android/operations', json=operation(ids[:1], kind=kind))
         assert response.status_code == 406
         assert response.json() == 'Only Command and Config operation is supported through this api'
-    for path, payload in (('/devices/fridge/operations', operation(ids[:1])),
-                          ('/devices/android/operations', {'deviceIdentifiers': ids[:1]}),
-                          ('/devices/android/operations', None)):
+    for path, payload in (
+        ('/devices/fridge/operations', operation(ids[:1])),
+        ('/devices/android/operations', {'deviceIdentifiers': ids[:1]}),
+        ('/devices/android/operations', None),
+    ):
         response = api('POST', path, json=payload)
         assert response.status_code == 400 and response.content == b''
 
@@ -394,21 +400,20 @@ def test_activity_forced_error_and_never_ending(api, emu, ids):
     emu.set_operation_result('android', ids[1], status='IN_PROGRESS')
     activity_id = api('POST', '/devices/android/operations', json=operation(ids[:3])).json()['activityId']
     statuses = api('GET', '/activities/%s' % activity_id).json()['activityStatus']
-    assert [(s['deviceIdentifier']['id'], s['status']) for s in statuses] == [
-        (ids[0], 'ERROR'), (ids[1], 'IN_PROGRESS'), (ids[2], 'COMPLETED')]
+    assert [(s['deviceIdentifier']['id'], s['status']) for s in statuses] == [(ids[0], 'ERROR'), (ids[1], 'IN_PROGRESS'), (ids[2], 'COMPLETED')]
     assert statuses[0]['responses'][0]['response'] == 'battery low'
 
 
 def test_activity_unknown_404_malformed_400(api):
     response = api('GET', '/activities/ACTIVITY_999999')
     assert response.status_code == 404
-    assert response.json() == {'message': "No activity can be found upon the provided activity id 'ACTIVITY_999999'",
-                               'errorItems': []}
+    assert response.json() == {'message': "No activity can be found upon the provided activity id 'ACTIVITY_999999'", 'errorItems': []}
     response = api('GET', '/activities/OPERATION_1')
     assert response.status_code == 400 and 'ACTIVITY' in response.json()['message']
 
 
 # ---------------------------------------------------------------------------- gateway
+
 
 @pytest.mark.parametrize('route', ROUTES, ids=lambda route: route.count_key)
 def test_each_resource_needs_its_scope(gw, client, route):

@@ -42,8 +42,7 @@ def egw(emu):
 
 
 def register(gw, name, grants=GRANTS, **extra):
-    body = {'applicationName': name, 'tags': ['device_management'],
-            'supportedGrantTypes': None if grants is None else list(grants)}
+    body = {'applicationName': name, 'tags': ['device_management'], 'supportedGrantTypes': None if grants is None else list(grants)}
     body.update(extra)
     for key in [key for key, value in body.items() if value is None]:
         del body[key]
@@ -62,6 +61,7 @@ def jwt_part(token, index):
 
 
 # ---------------------------------------------------------------------------- registration
+
 
 def test_register_with_entgra_fields_returns_keys(egw):
     """REG register + ApiApplicationKey (Gson): 201 {client_id, client_secret}, client_id first."""
@@ -127,8 +127,7 @@ def test_authorization_code_needs_a_callback_url(egw):
     response = register(egw, name, ['authorization_code', 'refresh_token'])
     assert response.status_code == 400
     assert response.text == 'Received bad request for registering api application %s' % name
-    assert register(egw, name, ['authorization_code', 'refresh_token'],
-                    callbackUrl='https://example.invalid/cb').status_code == 201
+    assert register(egw, name, ['authorization_code', 'refresh_token'], callbackUrl='https://example.invalid/cb').status_code == 201
 
 
 def test_tags_are_checked_only_when_given(egw):
@@ -146,6 +145,7 @@ def test_body_username_and_password_are_ignored(egw):
 
 
 # ---------------------------------------------------------------------------- tokens
+
 
 def test_jwt_application_gets_about_one_kilobyte_jwt(egw):
     """entgra.md Tokens: tokenType JWT (the default) -> a signed JWT access token, about 1 KB."""
@@ -181,8 +181,7 @@ def test_perm_names_are_unknown_and_dropped(egw):
 def test_users_keep_their_rights_under_the_new_names(egw):
     """SCOPES: the operator's perm:devices:view right is dm:devices:view on Entgra."""
     client = keys(egw)
-    body = egw.access(client, scope='dm:devices:view dm:admin:devices:view', username='operator',
-                      password='operator')
+    body = egw.access(client, scope='dm:devices:view dm:admin:devices:view', username='operator', password='operator')
     assert body['scope'] == 'dm:devices:view'
 
 
@@ -215,7 +214,8 @@ def test_a_grant_the_application_was_not_registered_with_is_unauthorized_client(
     assert response.status_code == 400
     assert response.json() == {
         'error': 'unauthorized_client',
-        'error_description': 'The authenticated client is not authorized to use this authorization grant type'}
+        'error_description': 'The authenticated client is not authorized to use this authorization grant type',
+    }
     assert egw.access(client, scope='dm:devices:view')['scope'] == 'dm:devices:view'
 
 

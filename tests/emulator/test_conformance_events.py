@@ -30,6 +30,7 @@ def api(gw, client):
 
     def call(method, path, **kwargs):
         return gw.api(method, path, token=token, **kwargs)
+
     return call
 
 
@@ -51,19 +52,18 @@ def java_seconds(text):
 
 
 def send(api, device_ids, code='DEVICE_RING'):
-    response = api('POST', '/devices/android/operations',
-                   json={'deviceIdentifiers': device_ids, 'operation': {'code': code, 'type': 'COMMAND'}})
+    response = api('POST', '/devices/android/operations', json={'deviceIdentifiers': device_ids, 'operation': {'code': code, 'type': 'COMMAND'}})
     assert response.status_code == 201, response.text
     return response.json()
 
 
 def rows_of(data, activity_id):
     """[(device id, status)] of one activity's rows in a list answer (it may be split across items)."""
-    return [(s['deviceIdentifier']['id'], s['status']) for a in data['activities'] if a['activityId'] == activity_id
-            for s in a['activityStatus']]
+    return [(s['deviceIdentifier']['id'], s['status']) for a in data['activities'] if a['activityId'] == activity_id for s in a['activityStatus']]
 
 
 # ---------------------------------------------------------------------------- GET /activities
+
 
 def test_activities_since_lists_rows_updated_strictly_after_whole_seconds(api, emu, ids):
     """A, D: ``UPDATED_TIMESTAMP > since`` in epoch seconds; the date is cut to seconds."""
@@ -134,8 +134,7 @@ def test_activities_bad_dates_are_400_and_the_header_wins(api):
     response = api('GET', '/activities', params={'since': '2026-01-01'})
     assert response.status_code == 400
     assert response.json() == {'message': "Invalid date string is provided in 'since' filter", 'errorItems': []}
-    response = api('GET', '/activities', params={'since': 'Mon, 05 Jan 2014 15:10:00 +0200'},
-                   headers={'If-Modified-Since': 'yesterday'})
+    response = api('GET', '/activities', params={'since': 'Mon, 05 Jan 2014 15:10:00 +0200'}, headers={'If-Modified-Since': 'yesterday'})
     assert response.status_code == 400
     assert response.json()['message'] == "Invalid date string is provided in 'If-Modified-Since' header"
 
@@ -148,10 +147,13 @@ def test_activities_limit_above_100_is_400(api):
 
 def test_activities_need_the_admin_role(tmp_path):
     """A (3.0.240): a user without the tenant admin role gets 401 and a JSON string, even with the scope."""
-    users = {'admin': {'password': 'admin', 'admin': True, 'scopes': '*'},
-             'viewer': {'password': 'viewer', 'admin': False, 'subscribe': True, 'scopes': ['perm:get-activity']}}
+    users = {
+        'admin': {'password': 'admin', 'admin': True, 'scopes': '*'},
+        'viewer': {'password': 'viewer', 'admin': False, 'subscribe': True, 'scopes': ['perm:get-activity']},
+    }
     with Emulator(state_dir=str(tmp_path), users=users) as emu:
         from gateway_client import Gateway
+
         gw = Gateway(emu)
         client = gw.keys(user=('viewer', 'viewer'))
         token = gw.access(client, username='viewer', password='viewer', scope='perm:get-activity')['access_token']
@@ -175,14 +177,13 @@ def test_activities_are_counted(api, emu):
 
 # ---------------------------------------------------------------------------- the status task
 
+
 def test_status_task_changes_the_status_but_not_date_of_last_update(api, emu, ids):
     """E, T: updateEnrollmentStatus writes STATUS only; GET /devices reads the database and shows it."""
     emu.seed_devices('android', ids[:1])
-    before = [d for d in api('GET', '/devices', params={'limit': 100}).json()['devices']
-              if d['deviceIdentifier'] == ids[0]][0]
+    before = [d for d in api('GET', '/devices', params={'limit': 100}).json()['devices'] if d['deviceIdentifier'] == ids[0]][0]
     assert emu.set_device_status('android', ids[0], 'UNREACHABLE') == 'ACTIVE'
-    after = [d for d in api('GET', '/devices', params={'limit': 100}).json()['devices']
-             if d['deviceIdentifier'] == ids[0]][0]
+    after = [d for d in api('GET', '/devices', params={'limit': 100}).json()['devices'] if d['deviceIdentifier'] == ids[0]][0]
     assert after['enrolmentInfo']['status'] == 'UNREACHABLE'
     assert after['enrolmentInfo']['dateOfLastUpdate'] == before['enrolmentInfo']['dateOfLastUpdate']
     assert api('GET', '/devices', params={'status': 'UNREACHABLE', 'limit': 100}).json()['count'] >= 1

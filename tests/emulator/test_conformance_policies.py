@@ -45,23 +45,39 @@ def api(gw, client, emu):
             scopes = ENTGRA_SCOPES if version == 'entgra' else IOTS_SCOPES
             tokens[version] = gw.access(client, scope=scopes)['access_token']
         return gw.api(method, path, token=tokens[version], **kwargs)
+
     return call
 
 
 def definition(name, **meta):
-    body = {'description': 'a sensor', 'properties': ['floor'],
-            'features': [{'code': 'ring', 'name': 'Ring', 'description': 'rings it'}]}
+    body = {'description': 'a sensor', 'properties': ['floor'], 'features': [{'code': 'ring', 'name': 'Ring', 'description': 'rings it'}]}
     body.update(meta)
     return {'name': name, 'deviceTypeMetaDefinition': body}
 
 
 def policy(name, device_type='android', content=None, **extra):
-    body = {'policyName': name, 'description': 'd', 'compliance': 'enforce', 'ownershipType': 'ANY',
-            'active': False, 'policyType': 'GENERAL',
-            'profile': {'profileName': name, 'deviceType': device_type, 'profileFeaturesList': [
-                {'featureCode': 'PASSCODE_POLICY', 'deviceType': device_type,
-                 'content': content if content is not None else {'minLength': 5, 'allowSimple': False}}]},
-            'roles': ['ANY'], 'users': [], 'deviceGroups': []}
+    body = {
+        'policyName': name,
+        'description': 'd',
+        'compliance': 'enforce',
+        'ownershipType': 'ANY',
+        'active': False,
+        'policyType': 'GENERAL',
+        'profile': {
+            'profileName': name,
+            'deviceType': device_type,
+            'profileFeaturesList': [
+                {
+                    'featureCode': 'PASSCODE_POLICY',
+                    'deviceType': device_type,
+                    'content': content if content is not None else {'minLength': 5, 'allowSimple': False},
+                }
+            ],
+        },
+        'roles': ['ANY'],
+        'users': [],
+        'deviceGroups': [],
+    }
     body.update(extra)
     return body
 
@@ -73,6 +89,7 @@ def create(api, body):
 
 
 # ---------------------------------------------------------------------------- device types
+
 
 def test_iots_lists_device_type_names(api, emu):
     """DT getDeviceTypes (3.2.0): 200 {count, deviceTypes: [names]}."""
@@ -86,8 +103,7 @@ def test_entgra_lists_device_type_objects(api, emu):
     the meta definition cleared as in 3.2.0's /config (no initialOperationConfig)."""
     emu.configure(version='entgra')
     name = unique_name('sensor')
-    assert api('POST', '/admin/device-types', json=definition(
-        name, initialOperationConfig={'operations': ['ring']})).status_code == 200
+    assert api('POST', '/admin/device-types', json=definition(name, initialOperationConfig={'operations': ['ring']})).status_code == 200
     data = api('GET', '/device-types').json()
     assert isinstance(data, list)
     by_name = dict((item['name'], item) for item in data)
@@ -162,12 +178,12 @@ def test_a_defined_type_can_enrol_devices(api, emu):
     """REG registers the type's plugin, so enrolment of a device of the new type succeeds (DeviceAgentServiceImpl)."""
     name = unique_name('sensor')
     api('POST', '/admin/device-types', json=definition(name))
-    enrolled = api('POST', '/device/agent/enroll', json={'type': name, 'deviceIdentifier': 'x1',
-                                                         'enrolmentInfo': {'ownership': 'COPE', 'status': 'ACTIVE'}})
+    enrolled = api('POST', '/device/agent/enroll', json={'type': name, 'deviceIdentifier': 'x1', 'enrolmentInfo': {'ownership': 'COPE', 'status': 'ACTIVE'}})
     assert enrolled.json() is True
 
 
 # ---------------------------------------------------------------------------- policies
+
 
 def test_post_answers_201_with_priority_0_and_stores_the_next_priority(api, mode):
     """PMS addPolicy: 201, Location, the object built from the request (priorityId 0, updated false);

@@ -18,9 +18,11 @@ from iots_emulator.device_api import ACCESS_ROUTES
 from iots_emulator.users import IOTS_SCOPE_PERMISSIONS
 
 SCOPES = ' '.join(sorted(set(route.scope for route in ACCESS_ROUTES)))
-ENTGRA_SCOPES = ('um:users:add um:users:details:view um:users:update um:users:delete um:roles:view '
-                 'um:users:user-details:view um:admin:users:view rm:roles:view rm:roles:details:view rm:roles:add '
-                 'rm:roles:update rm:roles:delete')
+ENTGRA_SCOPES = (
+    'um:users:add um:users:details:view um:users:update um:users:delete um:roles:view '
+    'um:users:user-details:view um:admin:users:view rm:roles:view rm:roles:details:view rm:roles:add '
+    'rm:roles:update rm:roles:delete'
+)
 DM = '/permission/admin/device-mgt'
 
 
@@ -30,6 +32,7 @@ def api(gw, client):
 
     def call(method, path, **kwargs):
         return gw.api(method, path, token=token, **kwargs)
+
     return call
 
 
@@ -42,6 +45,7 @@ def entgra_api(emu, gw):
 
     def call(method, path, **kwargs):
         return gw.api(method, path, token=token, **kwargs)
+
     return call
 
 
@@ -70,18 +74,19 @@ def selected(role):
             found.append(node['resourcePath'])
         for child in node.get('nodeList') or ():
             walk(child)
+
     walk(role['permissionList'])
     return found
 
 
 # ---------------------------------------------------------------------------- users (UserManagementServiceImpl)
 
+
 def test_create_ignores_the_password_and_joins_devicemgt_user(api, gw, client, name):
     """addUser: a random password is mailed; roles + Internal/devicemgt-user (iots-users-roles.md section 1)."""
     response = new_user(api, name)
     assert response.status_code == 201
-    assert response.json()['basicUserInfo'] == {'username': name, 'firstname': 'F', 'lastname': 'L',
-                                                'emailAddress': '%s@example.com' % name}
+    assert response.json()['basicUserInfo'] == {'username': name, 'firstname': 'F', 'lastname': 'L', 'emailAddress': '%s@example.com' % name}
     assert gw.password(client, username=name, password='ignored1').status_code == 400
     assert api('GET', '/roles/devicemgt-user?user-store=Internal').json()['users'] == [name]
     # Internal roles never show in /users/{u}/roles
@@ -162,6 +167,7 @@ def test_user_list_stops_at_100_names(api, emu, name):
 
 # ---------------------------------------------------------------------------- roles (RoleManagementServiceImpl)
 
+
 def test_role_read_back_lists_the_whole_tree_only_selected_nodes_are_the_grant(api, name):
     """getRole: iteratePermissions does not test isSelected (3.0.240), permissionList does (section 5.6)."""
     assert api('POST', '/roles', json={'roleName': name, 'permissions': [DM + '/groups']}).status_code == 201
@@ -205,6 +211,7 @@ def test_roles_list_hides_internal_roles(api, name):
 
 # ---------------------------------------------------------------------------- the password grant
 
+
 def test_grant_issues_exactly_the_requested_scopes_the_roles_hold(api, gw, client, name):
     """PermissionBasedScopeIssuer + JDBCAuthorizationManager: a parent grant covers the paths below it."""
     api('POST', '/roles', json={'roleName': 'r' + name, 'permissions': [DM + '/groups', DM + '/users/view']})
@@ -233,11 +240,13 @@ def test_every_scope_of_the_table_has_a_registry_permission():
 def test_table_agrees_with_the_collection():
     """The emulator's table was typed apart from plugins/module_utils/_permissions.py: they must agree."""
     from ansible_collections.wso2.iots.plugins.module_utils import _permissions
+
     collection = dict((scope, path) for path, scopes in _permissions.TABLE['iots'] for scope in scopes)
     assert collection == IOTS_SCOPE_PERMISSIONS
 
 
 # ---------------------------------------------------------------------------- Entgra (device-mgt-core 7.0.8)
+
 
 def test_entgra_query_parameter_user_paths_password_honoured(entgra_api, gw, emu, name):
     """UserManagementServiceImpl (commit 6a62546440): ?username=; the POST password is used; no devicemgt-user."""
@@ -270,5 +279,6 @@ def test_entgra_existing_role_409_and_async_permissions(entgra_api, emu, name):
 def test_every_users_and_roles_resource_has_an_entgra_scope():
     """Entgra 7.0.8's User/RoleManagementService @Scope keys: each route's scope has its um:/rm: name."""
     from iots_emulator.entgra_scopes import ENTGRA_SCOPE_CATALOGUE, PERM_TO_ENTGRA
+
     for route in ACCESS_ROUTES:
         assert PERM_TO_ENTGRA[route.scope] in ENTGRA_SCOPE_CATALOGUE, (route.method, route.template)

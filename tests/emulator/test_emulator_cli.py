@@ -26,7 +26,12 @@ def start_cli(tmp_path, *args):
     env = dict(os.environ, PYTHONPATH=HERE)
     process = subprocess.Popen(
         [sys.executable, '-m', 'iots_emulator', '--port', '0', '--ready-file', str(ready)] + list(args),
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=str(tmp_path))
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=str(tmp_path),
+    )
     try:
         control = EmulatorControl.from_ready_file(str(ready), wait=20)
     except Exception:
@@ -102,8 +107,14 @@ def test_cli_port_in_use_fails_cleanly(tmp_path):
         busy.bind(('127.0.0.1', 0))
         busy.listen(1)
         port = busy.getsockname()[1]
-        result = subprocess.run([sys.executable, '-m', 'iots_emulator', '--port', str(port)],
-                                env=dict(os.environ, PYTHONPATH=HERE), capture_output=True, text=True, timeout=20, check=False)
+        result = subprocess.run(
+            [sys.executable, '-m', 'iots_emulator', '--port', str(port)],
+            env=dict(os.environ, PYTHONPATH=HERE),
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=False,
+        )
     assert result.returncode == 1
     assert 'cannot start' in result.stderr
     assert 'Traceback' not in result.stderr

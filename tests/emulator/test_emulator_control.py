@@ -28,8 +28,13 @@ def control(emu):
 def test_health_and_counts(control, gw, emu, client):
     health = control.health()
     assert health['status'] == 'ok' and health['url'] == emu.url and health['ca_path'] == emu.ca_path
-    assert health['config'] == {'version': '3.2.0', 'token_validity': 3600, 'refresh_token_validity': 15552000,
-                                'operation_pending': 1.0, 'operation_in_progress': 1.0}
+    assert health['config'] == {
+        'version': '3.2.0',
+        'token_validity': 3600,
+        'refresh_token_validity': 15552000,
+        'operation_pending': 1.0,
+        'operation_in_progress': 1.0,
+    }
     gw.password(client)
     gw.token(client, grant_type='refresh_token', refresh_token='x')
     gw.token(client)
@@ -39,8 +44,18 @@ def test_health_and_counts(control, gw, emu, client):
     gw.request('GET', '/foo')
     counts = control.counts()
     assert counts == emu.counts()  # the control request counts itself before it answers
-    expected = {'register': 1, 'unregister': 1, 'token': 3, 'token:password': 1, 'token:refresh_token': 1,
-                'token:client_credentials': 0, 'token:other': 1, 'revoke': 1, 'api': 1, 'not_found': 1}
+    expected = {
+        'register': 1,
+        'unregister': 1,
+        'token': 3,
+        'token:password': 1,
+        'token:refresh_token': 1,
+        'token:client_credentials': 0,
+        'token:other': 1,
+        'revoke': 1,
+        'api': 1,
+        'not_found': 1,
+    }
     assert {key: counts[key] for key in expected} == expected
     assert counts['control'] >= 2
 
@@ -67,8 +82,12 @@ def test_faults_and_config_through_http(control, gw, emu, client):
     control.clear_faults()
     assert emu.faults() == []
     assert control.configure(version='3.3', token_validity=600, operation_pending=0.5) == {
-        'version': '3.3', 'token_validity': 600, 'refresh_token_validity': 15552000, 'operation_pending': 0.5,
-        'operation_in_progress': 1.0}
+        'version': '3.3',
+        'token_validity': 600,
+        'refresh_token_validity': 15552000,
+        'operation_pending': 0.5,
+        'operation_in_progress': 1.0,
+    }
     assert gw.token(client, grant_type='client_credentials').json()['expires_in'] == 600
     with pytest.raises(ValueError, match='version must be one of'):
         control.configure(version='4.0')
@@ -150,9 +169,11 @@ def test_temporary_state_dir_is_removed_at_stop():
 
 
 def test_custom_users(tmp_path):
-    users = {'alice': {'password': 's3cret', 'subscribe': True, 'scopes': ['perm:devices:view']},
-             'root': {'password': 'pw', 'admin': True, 'tenant_admin': True, 'scopes': '*'},
-             'lonely@example.org': {'password': 'pw', 'subscribe': True}}
+    users = {
+        'alice': {'password': 's3cret', 'subscribe': True, 'scopes': ['perm:devices:view']},
+        'root': {'password': 'pw', 'admin': True, 'tenant_admin': True, 'scopes': '*'},
+        'lonely@example.org': {'password': 'pw', 'subscribe': True},
+    }
     with Emulator(state_dir=str(tmp_path), users=users) as emu:
         gw = Gateway(emu)
         assert gw.register('a', user=('admin', 'admin')).status_code == 401

@@ -12,15 +12,18 @@ import pytest
 from gateway_client import Gateway, unique_name
 from iots_emulator import Emulator
 
-ALL = ('perm:devices:view perm:devices:details perm:device-types:types perm:device:enroll '
-       'perm:device:disenroll')
+ALL = 'perm:devices:view perm:devices:details perm:device-types:types perm:device:enroll perm:device:disenroll'
 
 
 def device(identifier=None, device_type='android', name='sensor-1'):
-    return {'name': name, 'type': device_type, 'deviceIdentifier': identifier or uuid.uuid4().hex,
-            'description': 'provisioned by Ansible',
-            'enrolmentInfo': {'ownership': 'BYOD', 'status': 'ACTIVE'},
-            'properties': [{'name': 'site', 'value': 'lab'}]}
+    return {
+        'name': name,
+        'type': device_type,
+        'deviceIdentifier': identifier or uuid.uuid4().hex,
+        'description': 'provisioned by Ansible',
+        'enrolmentInfo': {'ownership': 'BYOD', 'status': 'ACTIVE'},
+        'properties': [{'name': 'site', 'value': 'lab'}],
+    }
 
 
 @pytest.fixture
@@ -66,8 +69,7 @@ def test_enrol_list_get_disenrol(gw, emu, admin_token):
     assert again.json() == 'An active enrolment exists'
     response = gw.api('DELETE', '/device/agent/enroll/android/%s' % identifier, token=admin_token)
     assert response.status_code == 200 and response.content == b''
-    assert gw.api('GET', '/devices/android/%s' % identifier, token=admin_token).json()['enrolmentInfo'][
-        'status'] == 'REMOVED'
+    assert gw.api('GET', '/devices/android/%s' % identifier, token=admin_token).json()['enrolmentInfo']['status'] == 'REMOVED'
     assert gw.api('DELETE', '/device/agent/enroll/android/%s' % identifier, token=admin_token).status_code == 200
     # a removed device enrols again
     spec['name'] = 'sensor-1b'
@@ -89,8 +91,7 @@ def test_enrol_bad_payloads(gw, admin_token):
     response = gw.api('POST', '/device/agent/enroll', token=admin_token, json=spec)
     assert response.status_code == 400
     assert response.json() == 'The payload of the device enrollment is incorrect.'
-    response = gw.api('POST', '/device/agent/enroll', token=admin_token, data='{"name":',
-                      headers={'Content-Type': 'application/json'})
+    response = gw.api('POST', '/device/agent/enroll', token=admin_token, data='{"name":', headers={'Content-Type': 'application/json'})
     assert response.status_code == 400
     assert response.json()['description'] == 'Malformed request body.'
     spec = device()
@@ -103,8 +104,7 @@ def test_enrol_bad_payloads(gw, admin_token):
 def test_get_unknown_device_404(gw, admin_token):
     response = gw.api('GET', '/devices/android/unknown-id', token=admin_token)
     assert response.status_code == 404
-    assert response.json() == {'code': 404, 'message': "Requested device of type 'android', which carries id "
-                                                       "'unknown-id' does not exist", 'errorItems': []}
+    assert response.json() == {'code': 404, 'message': "Requested device of type 'android', which carries id 'unknown-id' does not exist", 'errorItems': []}
 
 
 def test_device_types(gw, admin_token):
@@ -116,8 +116,7 @@ def test_device_types(gw, admin_token):
 def test_pagination(gw, admin_token):
     prefix = unique_name('pg')
     for index in range(3):
-        gw.api('POST', '/device/agent/enroll', token=admin_token,
-               json=device(device_type='virtual_firealarm', name='%s-%d' % (prefix, index)))
+        gw.api('POST', '/device/agent/enroll', token=admin_token, json=device(device_type='virtual_firealarm', name='%s-%d' % (prefix, index)))
     page = gw.api('GET', '/devices', token=admin_token, params={'name': prefix, 'offset': 1, 'limit': 1}).json()
     assert page['count'] == 3
     assert [d['name'] for d in page['devices']] == ['%s-1' % prefix]
@@ -159,12 +158,10 @@ def test_owners_and_tenants(tmp_path):
     with Emulator(state_dir=str(tmp_path), users=users) as emu:
         gw = Gateway(emu)
         keys = gw.keys('owners')
-        tokens = {user: gw.access(keys, username=user, password=users[user]['password'], scope=ALL)['access_token']
-                  for user in ('admin', 'alice', 'bob')}
+        tokens = {user: gw.access(keys, username=user, password=users[user]['password'], scope=ALL)['access_token'] for user in ('admin', 'alice', 'bob')}
         gw.api('POST', '/device/agent/enroll', token=tokens['alice'], json=device('a1'))
         gw.api('POST', '/device/agent/enroll', token=tokens['bob'], json=device('b1'))
-        ids = {user: [d['deviceIdentifier'] for d in gw.api('GET', '/devices', token=token).json()['devices']]
-               for user, token in tokens.items()}
+        ids = {user: [d['deviceIdentifier'] for d in gw.api('GET', '/devices', token=token).json()['devices']] for user, token in tokens.items()}
         assert ids == {'admin': ['a1', 'b1'], 'alice': ['a1'], 'bob': ['b1']}
         response = gw.api('GET', '/devices/android/b1', token=tokens['alice'])
         assert response.status_code == 401

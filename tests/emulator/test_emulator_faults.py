@@ -49,8 +49,7 @@ def test_status_fault_on_api_follows_accept(gw, emu, client):
 def test_xml_fault_on_token_and_revoke_is_always_xml(gw, emu, client):
     emu.set_fault('token', 'xml_fault')
     emu.set_fault('revoke', 'xml_fault')
-    for response in (gw.token(client, **token_form()), gw.revoke(client, token='x'),
-                     gw.request('POST', '/token', json={'grant_type': 'password'})):
+    for response in (gw.token(client, **token_form()), gw.revoke(client, token='x'), gw.request('POST', '/token', json={'grant_type': 'password'})):
         assert response.status_code == 500
         assert response.headers['Content-Type'] == 'application/xml'
         assert response.text.startswith('<am:fault xmlns:am="http://wso2.org/apimanager">')
@@ -133,8 +132,10 @@ def test_stop_during_hang_and_latency_is_quick(tmp_path):
         except requests.exceptions.RequestException as exc:
             errors.append(exc)
 
-    threads = [threading.Thread(target=call, args=(lambda: gw.register('x', tags=['device_management']),)),
-               threading.Thread(target=call, args=(lambda: gw.token(('a', 'b'), **token_form()),))]
+    threads = [
+        threading.Thread(target=call, args=(lambda: gw.register('x', tags=['device_management']),)),
+        threading.Thread(target=call, args=(lambda: gw.token(('a', 'b'), **token_form()),)),
+    ]
     for thread in threads:
         thread.start()
     time.sleep(0.3)
@@ -190,5 +191,4 @@ def test_fault_spec_validation(emu):
     with pytest.raises(ValueError):
         emu.set_fault('token', 'status', status=99)
     assert emu.faults() == []
-    assert emu.set_fault('token', 'latency', latency=0.2, times=3) == [
-        {'endpoint': 'token', 'kind': 'latency', 'times': 3, 'latency': 0.2, 'status': 500}]
+    assert emu.set_fault('token', 'latency', latency=0.2, times=3) == [{'endpoint': 'token', 'kind': 'latency', 'times': 3, 'latency': 0.2, 'status': 500}]

@@ -51,8 +51,7 @@ def test_expired_refresh_token(gw, emu, client):
 def test_refresh_in_33_mode_narrows_to_a_granted_subset(gw, emu, client):
     emu.configure(version='3.3')
     first = gw.access(client, scope='perm:devices:view perm:device-types:types')
-    response = gw.token(client, grant_type='refresh_token', refresh_token=first['refresh_token'],
-                        scope='perm:devices:view')
+    response = gw.token(client, grant_type='refresh_token', refresh_token=first['refresh_token'], scope='perm:devices:view')
     assert response.status_code == 200
     assert response.json()['scope'] == 'perm:devices:view'
 
@@ -83,16 +82,14 @@ def test_revoke_another_clients_token(gw, client):
 
 def test_revoke_client_authentication_errors(gw, client):
     token = gw.access(client)['access_token']
-    both = gw.request('POST', '/revoke', headers={'Authorization': basic(*client)},
-                      data={'token': token, 'client_id': client[0], 'client_secret': client[1]})
+    both = gw.request('POST', '/revoke', headers={'Authorization': basic(*client)}, data={'token': token, 'client_id': client[0], 'client_secret': client[1]})
     assert both.status_code == 401
     assert both.headers['Content-Type'] == 'text/html'
     assert json.loads(both.text)['error'] == 'invalid_client'
     assert both.headers['WWW-Authenticate'] == 'Basic realm=localhost'
     malformed = gw.request('POST', '/revoke', headers={'Authorization': 'Basic'}, data={'token': token})
     assert malformed.status_code == 401
-    form_only = gw.request('POST', '/revoke', data={'token': token, 'client_id': client[0],
-                                                    'client_secret': client[1]})
+    form_only = gw.request('POST', '/revoke', data={'token': token, 'client_id': client[0], 'client_secret': client[1]})
     assert form_only.status_code == 200
     assert gw.request('GET', '/revoke').status_code == 405
     assert gw.revoke(client, token='x', callback='done').text == 'done();'
@@ -142,8 +139,9 @@ def test_wrong_method_and_unknown_paths(gw):
     assert response.headers['Content-Type'] == 'application/xml'
     assert '<am:description>The requested resource (/foo) is not available.</am:description>' in response.text
     response = gw.request('POST', '/foo', json={'a': 1})
-    assert response.json() == {'fault': {'code': 404, 'type': 'Status report', 'message': 'Not Found',
-                                         'description': 'The requested resource (/foo) is not available.'}}
+    assert response.json() == {
+        'fault': {'code': 404, 'type': 'Status report', 'message': 'Not Found', 'description': 'The requested resource (/foo) is not available.'}
+    }
     assert gw.emu.counts()['not_found'] == 2
 
 

@@ -16,11 +16,11 @@ ADMIN = ('admin', 'admin')
 
 
 def test_body_binding_errors(gw):
-    response = gw.request('POST', REGISTER, auth=ADMIN, data='{"applicationName": "x", "tags": [',
-                          headers={'Content-Type': 'application/json'})
+    response = gw.request('POST', REGISTER, auth=ADMIN, data='{"applicationName": "x", "tags": [', headers={'Content-Type': 'application/json'})
     assert response.status_code == 400 and response.content == b''
-    response = gw.request('POST', REGISTER, auth=ADMIN, data='applicationName=x&tags=device_management',
-                          headers={'Content-Type': 'application/x-www-form-urlencoded'})
+    response = gw.request(
+        'POST', REGISTER, auth=ADMIN, data='applicationName=x&tags=device_management', headers={'Content-Type': 'application/x-www-form-urlencoded'}
+    )
     assert response.status_code == 415
     response = gw.request('POST', REGISTER, auth=ADMIN, json={'applicationName': 'x', 'tags': 'device_management'})
     assert response.status_code == 400
@@ -68,19 +68,15 @@ def test_tag_values(gw):
 
 def test_register_for_tenant(gw, emu):
     name = unique_name()
-    response = gw.request('POST', REGISTER + '/tenants', auth=ADMIN,
-                          params={'tenantDomain': 'tenant.com', 'applicationName': name})
+    response = gw.request('POST', REGISTER + '/tenants', auth=ADMIN, params={'tenantDomain': 'tenant.com', 'applicationName': name})
     assert response.status_code == 201
     # the same application as the tenant admin's own registration of that name
     assert gw.register(name, user=('admin@tenant.com', 'admin')).json() == response.json()
-    response = gw.request('POST', REGISTER + '/tenants', auth=ADMIN,
-                          params={'tenantDomain': 'nowhere.org', 'applicationName': name})
+    response = gw.request('POST', REGISTER + '/tenants', auth=ADMIN, params={'tenantDomain': 'nowhere.org', 'applicationName': name})
     assert response.status_code == 406 and response.text == 'Invalid tenant domain : nowhere.org'
-    response = gw.request('POST', REGISTER + '/tenants', auth=('admin@tenant.com', 'admin'),
-                          params={'tenantDomain': 'tenant.com', 'applicationName': name})
+    response = gw.request('POST', REGISTER + '/tenants', auth=('admin@tenant.com', 'admin'), params={'tenantDomain': 'tenant.com', 'applicationName': name})
     assert response.status_code == 406 and response.content == b''
-    assert gw.request('POST', REGISTER + '/tenants', auth=('operator', 'operator'),
-                      params={'tenantDomain': 'tenant.com'}).status_code == 403
+    assert gw.request('POST', REGISTER + '/tenants', auth=('operator', 'operator'), params={'tenantDomain': 'tenant.com'}).status_code == 403
 
 
 @pytest.fixture

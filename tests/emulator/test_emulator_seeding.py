@@ -28,8 +28,9 @@ def mine(snapshot, ids):
 
 
 def test_seed_devices_like_enrolled_ones(emu, ids):
-    numbers = emu.seed_devices('android', ids[:2], owner='operator', ownership='BYOD', name='pump-{id}',
-                               properties={'site': 'lab', 'floor': 3}, description='hall')
+    numbers = emu.seed_devices(
+        'android', ids[:2], owner='operator', ownership='BYOD', name='pump-{id}', properties={'site': 'lab', 'floor': 3}, description='hall'
+    )
     assert len(numbers) == 2 and numbers[1] == numbers[0] + 1
     devices = mine(emu.devices(), ids)
     assert [d['name'] for d in devices] == ['pump-' + ids[0], 'pump-' + ids[1]]
@@ -41,11 +42,14 @@ def test_seed_devices_like_enrolled_ones(emu, ids):
     assert emu.counts()['api'] == 0  # no HTTP
 
 
-@pytest.mark.parametrize('kwargs, words', [
-    ({'device_type': 'fridge'}, "unknown device type 'fridge'"),
-    ({'ownership': 'CORPORATE'}, 'ownership must be one of BYOD, COPE'),
-    ({'status': 'GONE'}, 'status must be one of'),
-])
+@pytest.mark.parametrize(
+    'kwargs, words',
+    [
+        ({'device_type': 'fridge'}, "unknown device type 'fridge'"),
+        ({'ownership': 'CORPORATE'}, 'ownership must be one of BYOD, COPE'),
+        ({'status': 'GONE'}, 'status must be one of'),
+    ],
+)
 def test_seed_devices_refuses_bad_input(emu, ids, kwargs, words):
     arguments = dict(device_type='android', ids=ids[:1])
     arguments.update(kwargs)
@@ -97,6 +101,7 @@ def test_seeding_through_the_control_endpoint(control, emu, ids):
 
 def test_reset_with_state_forgets_devices_groups_and_activities(emu, tmp_path):
     from iots_emulator import Emulator
+
     with Emulator(state_dir=str(tmp_path)) as other:
         other.seed_devices('android', ['a1'])
         other.seed_group('g', members=[('android', 'a1')])

@@ -46,8 +46,7 @@ def run_ansible_doc(collections_path, args):
         if key.startswith('ANSIBLE_'):
             del env[key]
     env.update(ANSIBLE_COLLECTIONS_PATH=collections_path, ANSIBLE_NOCOLOR='1', ANSIBLE_DEPRECATION_WARNINGS='1')
-    return subprocess.run([ansible_doc_command()] + args, env=env, capture_output=True, text=True, timeout=300,
-                          check=False, stdin=subprocess.DEVNULL)
+    return subprocess.run([ansible_doc_command()] + args, env=env, capture_output=True, text=True, timeout=300, check=False, stdin=subprocess.DEVNULL)
 
 
 def files_of(collection_dir, folder):
@@ -55,8 +54,7 @@ def files_of(collection_dir, folder):
     directory = os.path.join(collection_dir, 'plugins', folder)
     if not os.path.isdir(directory):
         return []
-    return sorted(os.path.splitext(name)[0] for name in os.listdir(directory)
-                  if name.endswith('.py') and not name.startswith('_'))
+    return sorted(os.path.splitext(name)[0] for name in os.listdir(directory) if name.endswith('.py') and not name.startswith('_'))
 
 
 def roles_of(collection_dir):
@@ -75,8 +73,7 @@ def problems_in(result):
     """Why an ansible-doc run does not count as clean, or None."""
     if result.returncode != 0:
         return 'exit %d: %s' % (result.returncode, (result.stderr or result.stdout).strip()[-800:])
-    noise = [line for line in result.stderr.splitlines()
-             if ('[WARNING]' in line or '[ERROR]' in line or 'DEPRECATION' in line) and not _core_noise(line)]
+    noise = [line for line in result.stderr.splitlines() if ('[WARNING]' in line or '[ERROR]' in line or 'DEPRECATION' in line) and not _core_noise(line)]
     if noise:
         return ' / '.join(noise)[:800]
     return None

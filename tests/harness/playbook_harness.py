@@ -28,6 +28,7 @@ ANSIBLE_PLAYBOOK = os.path.join(BIN, 'ansible-playbook')
 
 # ---------------------------------------------------------------------------- the emulator
 
+
 def emulator_fixtures(scope='session', **options):
     """The fixtures ``emulator`` (one per ``scope``, Emulator(**options)) and ``emu`` (the same one
     with counters and faults cleared, IoTS 3.2.0, one-hour tokens; applications and tokens are kept).
@@ -35,6 +36,7 @@ def emulator_fixtures(scope='session', **options):
     In a conftest.py: ``emulator, emu = emulator_fixtures(users=USERS)``; a test module can
     override them with its own (``scope='module'``).
     """
+
     @pytest.fixture(scope=scope)
     def emulator(tmp_path_factory):
         server = Emulator(port=0, state_dir=str(tmp_path_factory.mktemp('emulator')), **options).start()
@@ -52,6 +54,7 @@ def emulator_fixtures(scope='session', **options):
 
 
 # ---------------------------------------------------------------------------- ansible-playbook
+
 
 class PlaybookResult(object):
     def __init__(self, args, completed, seconds):
@@ -74,8 +77,14 @@ class PlaybookResult(object):
 def register_application(emulator, name, tags=('device_management',)):
     """Register an API application with the emulator as admin, straight over HTTP; its client_id and client_secret."""
     import requests
-    answer = requests.post(emulator.url + '/api-application-registration/register', auth=('admin', 'admin'),
-                           json={'applicationName': name, 'tags': list(tags)}, verify=emulator.ca_path, timeout=30)
+
+    answer = requests.post(
+        emulator.url + '/api-application-registration/register',
+        auth=('admin', 'admin'),
+        json={'applicationName': name, 'tags': list(tags)},
+        verify=emulator.ca_path,
+        timeout=30,
+    )
     answer.raise_for_status()
     return answer.json()
 
@@ -83,21 +92,25 @@ def register_application(emulator, name, tags=('device_management',)):
 def ansible_environment(ansible_home, local_temp, extra=None):
     """os.environ without ANSIBLE_*, IOTS_* and CA-bundle variables, plus the settings every run
     needs: the working tree as wso2.iots, its own ANSIBLE_HOME and local temp dir, no colour."""
-    env = dict((key, value) for key, value in os.environ.items()
-               if not key.startswith(('ANSIBLE_', 'IOTS_'))
-               and key not in ('REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE', 'SSL_CERT_FILE', 'SSL_CERT_DIR'))
-    env.update({
-        'ANSIBLE_COLLECTIONS_PATH': COLLECTIONS,
-        'ANSIBLE_HOME': str(ansible_home),
-        'ANSIBLE_LOCAL_TEMP': str(local_temp),
-        'ANSIBLE_NOCOLOR': '1',
-        'ANSIBLE_FORCE_COLOR': '0',
-        'ANSIBLE_RETRY_FILES_ENABLED': '0',
-        'ANSIBLE_HOST_KEY_CHECKING': '0',
-        'ANSIBLE_PYTHON_INTERPRETER': sys.executable,
-        'ANSIBLE_DEPRECATION_WARNINGS': '0',
-        'PATH': BIN + os.pathsep + os.environ.get('PATH', ''),
-    })
+    env = dict(
+        (key, value)
+        for key, value in os.environ.items()
+        if not key.startswith(('ANSIBLE_', 'IOTS_')) and key not in ('REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE', 'SSL_CERT_FILE', 'SSL_CERT_DIR')
+    )
+    env.update(
+        {
+            'ANSIBLE_COLLECTIONS_PATH': COLLECTIONS,
+            'ANSIBLE_HOME': str(ansible_home),
+            'ANSIBLE_LOCAL_TEMP': str(local_temp),
+            'ANSIBLE_NOCOLOR': '1',
+            'ANSIBLE_FORCE_COLOR': '0',
+            'ANSIBLE_RETRY_FILES_ENABLED': '0',
+            'ANSIBLE_HOST_KEY_CHECKING': '0',
+            'ANSIBLE_PYTHON_INTERPRETER': sys.executable,
+            'ANSIBLE_DEPRECATION_WARNINGS': '0',
+            'PATH': BIN + os.pathsep + os.environ.get('PATH', ''),
+        }
+    )
     env.update(extra or {})
     return env
 
@@ -111,8 +124,7 @@ def write_inventory(path, hosts=1):
     return str(path)
 
 
-def run_ansible_playbook(playbook, inventory, env, variables=None, vars_file=None, check=False, diff=False,
-                         verbosity=0, forks=None, args=(), timeout=600):
+def run_ansible_playbook(playbook, inventory, env, variables=None, vars_file=None, check=False, diff=False, verbosity=0, forks=None, args=(), timeout=600):
     """ansible-playbook from the playbook's folder, with ``variables`` as extra vars (written to
     ``vars_file``, never to the command line: they may hold passwords)."""
     cmd = [ANSIBLE_PLAYBOOK, '-i', inventory, playbook]
@@ -130,8 +142,9 @@ def run_ansible_playbook(playbook, inventory, env, variables=None, vars_file=Non
         cmd += ['--forks', str(forks)]
     cmd += list(args)
     started = time.monotonic()
-    completed = subprocess.run(cmd, env=env, cwd=os.path.dirname(playbook), capture_output=True, text=True,
-                               timeout=timeout, stdin=subprocess.DEVNULL, check=False)
+    completed = subprocess.run(
+        cmd, env=env, cwd=os.path.dirname(playbook), capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL, check=False
+    )
     return PlaybookResult(cmd, completed, time.monotonic() - started)
 
 

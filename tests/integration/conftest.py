@@ -7,6 +7,7 @@ Playbooks live under tests/integration/playbooks/<subject>/. Each run gets its o
 local temp dir and inventory, so runs never share a token cache unless a test asks for it.
 The emulator fixtures and the runner are shared with tests/reliability (tests/harness).
 """
+
 import os
 
 import pytest
@@ -39,8 +40,10 @@ def ansible_env(emu, tmp_path):
 @pytest.fixture
 def inventory(tmp_path):
     """An inventory of N local hosts (default 1), all on the controller."""
+
     def make(hosts=1):
         return write_inventory(tmp_path / ('inventory-%d.ini' % hosts), hosts)
+
     return make
 
 
@@ -50,12 +53,15 @@ def run_playbook(emu, ansible_env, inventory, tmp_path):
 
     ``playbook`` is a path relative to tests/integration/playbooks/ or absolute.
     """
+
     def run(playbook, extra_vars=None, env=None, hosts=1, **options):
         path = playbook if os.path.isabs(playbook) else playbook_path(playbook)
         variables = {'iots_url': emu.url, 'iots_ca_path': emu.ca_path}
         variables.update(extra_vars or {})
-        return run_ansible_playbook(path, inventory(hosts), dict(ansible_env, **(env or {})), variables=variables,
-                                    vars_file=tmp_path / 'extra_vars.yml', **options)
+        return run_ansible_playbook(
+            path, inventory(hosts), dict(ansible_env, **(env or {})), variables=variables, vars_file=tmp_path / 'extra_vars.yml', **options
+        )
+
     return run
 
 

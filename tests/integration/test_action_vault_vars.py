@@ -43,6 +43,7 @@ def password_file(tmp_path):
         path.write_text(password + '\n')
         path.chmod(0o600)
         return str(path)
+
     return make
 
 
@@ -72,11 +73,9 @@ def assert_not_in(values, output):
 
 
 class TestVaultSecretSources(object):
-
     def test_vault_id_with_a_password_file(self, run_playbook, recap, password_file, vars_file):
         data = secret_data()
-        result = run_playbook(WRITE, extra_vars={'vv_path': vars_file, 'vv_data': data},
-                              args=['--vault-id', 'iots@' + password_file()])
+        result = run_playbook(WRITE, extra_vars={'vv_path': vars_file, 'vv_data': data}, args=['--vault-id', 'iots@' + password_file()])
         assert result.rc == 0, result
         assert recap(result.output)['changed'] == 1
         assert first_line(vars_file) == '$ANSIBLE_VAULT;1.2;AES256;iots'
@@ -89,8 +88,7 @@ class TestVaultSecretSources(object):
 
     def test_vault_password_file_option(self, run_playbook, password_file, vars_file):
         data = secret_data()
-        result = run_playbook(WRITE, extra_vars={'vv_path': vars_file, 'vv_data': data},
-                              args=['--vault-password-file', password_file()])
+        result = run_playbook(WRITE, extra_vars={'vv_path': vars_file, 'vv_data': data}, args=['--vault-password-file', password_file()])
         assert result.rc == 0, result
         assert first_line(vars_file) == '$ANSIBLE_VAULT;1.1;AES256'
         assert decrypt(vars_file) == data
@@ -99,8 +97,7 @@ class TestVaultSecretSources(object):
         script = tmp_path / 'vault-pass.sh'
         script.write_text('#!/bin/sh\necho %s\n' % PASSWORD)
         script.chmod(0o700)
-        result = run_playbook(WRITE, extra_vars={'vv_path': vars_file, 'vv_data': secret_data()},
-                              args=['--vault-id', 'iots@' + str(script)])
+        result = run_playbook(WRITE, extra_vars={'vv_path': vars_file, 'vv_data': secret_data()}, args=['--vault-id', 'iots@' + str(script)])
         assert result.rc == 0, result
         assert first_line(vars_file).endswith(';iots')
 
@@ -110,14 +107,12 @@ class TestVaultSecretSources(object):
         script.write_text('#!/bin/sh\n[ "$1" = "--vault-id" ] && [ "$2" = "iots" ] && echo %s\n' % PASSWORD)
         script.chmod(0o700)
         data = secret_data()
-        result = run_playbook(WRITE, extra_vars={'vv_path': vars_file, 'vv_data': data},
-                              args=['--vault-id', 'iots@' + str(script)])
+        result = run_playbook(WRITE, extra_vars={'vv_path': vars_file, 'vv_data': data}, args=['--vault-id', 'iots@' + str(script)])
         assert result.rc == 0, result
         assert decrypt(vars_file) == data
 
 
 class TestIdempotence(object):
-
     def test_second_run_changes_nothing_and_keeps_the_file(self, run_playbook, recap, password_file, vars_file):
         data = secret_data()
         args = ['--vault-id', 'iots@' + password_file()]
@@ -131,8 +126,9 @@ class TestIdempotence(object):
     def test_parallel_hosts_write_once(self, run_playbook, recap, password_file, vars_file):
         """Without run_once, five forks race for the file; the lock makes exactly one write."""
         data = secret_data()
-        result = run_playbook(WRITE, extra_vars={'vv_path': vars_file, 'vv_data': data, 'vv_run_once': False},
-                              args=['--vault-id', 'iots@' + password_file()], hosts=5, forks=5)
+        result = run_playbook(
+            WRITE, extra_vars={'vv_path': vars_file, 'vv_data': data, 'vv_run_once': False}, args=['--vault-id', 'iots@' + password_file()], hosts=5, forks=5
+        )
         assert result.rc == 0, result
         assert recap(result.output)['changed'] == 1
         assert decrypt(vars_file) == data
@@ -140,10 +136,8 @@ class TestIdempotence(object):
 
 
 class TestCheckAndDiff(object):
-
     def test_check_mode_writes_nothing(self, run_playbook, recap, password_file, vars_file):
-        result = run_playbook(WRITE, extra_vars={'vv_path': vars_file, 'vv_data': secret_data()},
-                              args=['--vault-id', 'iots@' + password_file()], check=True)
+        result = run_playbook(WRITE, extra_vars={'vv_path': vars_file, 'vv_data': secret_data()}, args=['--vault-id', 'iots@' + password_file()], check=True)
         assert result.rc == 0, result
         assert recap(result.output)['changed'] == 1
         assert not os.path.exists(os.path.dirname(vars_file))
@@ -154,8 +148,7 @@ class TestCheckAndDiff(object):
         assert run_playbook(WRITE, extra_vars={'vv_path': vars_file, 'vv_data': data}, args=args).rc == 0
         before = read_bytes(vars_file)
         new = dict(data, iots_client_secret='rotated-%s' % uuid.uuid4().hex)
-        result = run_playbook(WRITE, extra_vars={'vv_path': vars_file, 'vv_data': new}, args=args,
-                              check=True, diff=True, verbosity=3)
+        result = run_playbook(WRITE, extra_vars={'vv_path': vars_file, 'vv_data': new}, args=args, check=True, diff=True, verbosity=3)
         assert result.rc == 0, result
         assert '-iots_client_secret: <old value hidden>' in result.output
         assert '+iots_client_secret: <new value hidden>' in result.output
@@ -165,50 +158,52 @@ class TestCheckAndDiff(object):
 
 
 class TestVaultIdChoice(object):
-
     def test_two_vault_ids_without_a_choice_fail_clearly(self, run_playbook, password_file, vars_file):
         args = ['--vault-id', 'iots@' + password_file(), '--vault-id', 'other@' + password_file(OTHER_PASSWORD, 'o')]
-        result = run_playbook(REFUSE, extra_vars={
-            'vv_path': vars_file, 'vv_data': secret_data(),
-            'vv_expected_error': r'2 vault ids are loaded \(iots, other\) and none is chosen'}, args=args)
+        result = run_playbook(
+            REFUSE,
+            extra_vars={'vv_path': vars_file, 'vv_data': secret_data(), 'vv_expected_error': r'2 vault ids are loaded \(iots, other\) and none is chosen'},
+            args=args,
+        )
         assert result.rc == 0, result
         assert not os.path.exists(vars_file)
 
     def test_the_vault_id_option_chooses(self, run_playbook, password_file, vars_file):
         args = ['--vault-id', 'iots@' + password_file(), '--vault-id', 'other@' + password_file(OTHER_PASSWORD, 'o')]
-        result = run_playbook(WRITE, extra_vars={'vv_path': vars_file, 'vv_data': secret_data(), 'vv_vault_id': 'other'},
-                              args=args)
+        result = run_playbook(WRITE, extra_vars={'vv_path': vars_file, 'vv_data': secret_data(), 'vv_vault_id': 'other'}, args=args)
         assert result.rc == 0, result
         assert first_line(vars_file).endswith(';other')
         decrypt(vars_file, OTHER_PASSWORD)
 
     def test_the_configured_encrypt_identity_chooses(self, run_playbook, password_file, vars_file):
         args = ['--vault-id', 'iots@' + password_file(), '--vault-id', 'other@' + password_file(OTHER_PASSWORD, 'o')]
-        result = run_playbook(WRITE, extra_vars={'vv_path': vars_file, 'vv_data': secret_data()}, args=args,
-                              env={'ANSIBLE_VAULT_ENCRYPT_IDENTITY': 'other'})
+        result = run_playbook(WRITE, extra_vars={'vv_path': vars_file, 'vv_data': secret_data()}, args=args, env={'ANSIBLE_VAULT_ENCRYPT_IDENTITY': 'other'})
         assert result.rc == 0, result
         assert first_line(vars_file).endswith(';other')
 
     def test_no_vault_secret_fails_clearly(self, run_playbook, vars_file):
-        result = run_playbook(REFUSE, extra_vars={
-            'vv_path': vars_file, 'vv_data': secret_data(),
-            'vv_expected_error': 'No vault secret is loaded, so the file cannot be encrypted'})
+        result = run_playbook(
+            REFUSE,
+            extra_vars={'vv_path': vars_file, 'vv_data': secret_data(), 'vv_expected_error': 'No vault secret is loaded, so the file cannot be encrypted'},
+        )
         assert result.rc == 0, result
         assert not os.path.exists(vars_file)
 
 
 class TestRefusal(object):
-
     def test_a_file_encrypted_with_another_password_is_left_untouched(self, run_playbook, password_file, vars_file):
         data = secret_data()
-        assert run_playbook(WRITE, extra_vars={'vv_path': vars_file, 'vv_data': data},
-                            args=['--vault-id', 'iots@' + password_file(OTHER_PASSWORD, 'o')]).rc == 0
+        assert (
+            run_playbook(WRITE, extra_vars={'vv_path': vars_file, 'vv_data': data}, args=['--vault-id', 'iots@' + password_file(OTHER_PASSWORD, 'o')]).rc == 0
+        )
         before = read_bytes(vars_file)
-        expected = (r'^Cannot decrypt .* with the loaded vault secrets \(vault ids: iots; the file says iots\): '
-                    r'Decryption failed.* The file is left untouched')
-        result = run_playbook(REFUSE, extra_vars={'vv_path': vars_file, 'vv_data': secret_data(),
-                                                  'vv_expected_error': expected},
-                              args=['--vault-id', 'iots@' + password_file()])
+        expected = (
+            r'^Cannot decrypt .* with the loaded vault secrets \(vault ids: iots; the file says iots\): '
+            r'Decryption failed.* The file is left untouched'
+        )
+        result = run_playbook(
+            REFUSE, extra_vars={'vv_path': vars_file, 'vv_data': secret_data(), 'vv_expected_error': expected}, args=['--vault-id', 'iots@' + password_file()]
+        )
         assert result.rc == 0, result
         assert read_bytes(vars_file) == before
         assert os.listdir(os.path.dirname(vars_file)) == ['credentials.yml']
@@ -217,17 +212,17 @@ class TestRefusal(object):
         os.makedirs(os.path.dirname(vars_file))
         with open(vars_file, 'w') as handle:
             handle.write('iots_client_secret: plain\n')
-        result = run_playbook(REFUSE, extra_vars={
-            'vv_path': vars_file, 'vv_data': secret_data(),
-            'vv_expected_error': 'is not an Ansible Vault file; refusing to overwrite it'},
-            args=['--vault-id', 'iots@' + password_file()])
+        result = run_playbook(
+            REFUSE,
+            extra_vars={'vv_path': vars_file, 'vv_data': secret_data(), 'vv_expected_error': 'is not an Ansible Vault file; refusing to overwrite it'},
+            args=['--vault-id', 'iots@' + password_file()],
+        )
         assert result.rc == 0, result
         assert read_bytes(vars_file) == b'iots_client_secret: plain\n'
 
 
 def test_verbose_output_holds_no_value(run_playbook, password_file, vars_file):
     data = secret_data()
-    result = run_playbook(WRITE, extra_vars={'vv_path': vars_file, 'vv_data': data},
-                          args=['--vault-id', 'iots@' + password_file()], verbosity=4, diff=True)
+    result = run_playbook(WRITE, extra_vars={'vv_path': vars_file, 'vv_data': data}, args=['--vault-id', 'iots@' + password_file()], verbosity=4, diff=True)
     assert result.rc == 0, result
     assert_not_in(list(data.values())[1:] + [PASSWORD], result.output)

@@ -23,9 +23,29 @@ BIN = os.path.dirname(sys.executable)
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 # Top-level paths of the work tree that are for developers only (galaxy.yml build_ignore).
-DEVELOPMENT_ONLY = ('tests', 'scripts', 'benchmarks', '.ci', 'noxfile.py', 'antsibull-nox.toml', 'ruff.toml', '.pylintrc', '.mypy.ini',
-                    'pytest.ini', '.ansible-lint', '.yamllint',
-                    '.gitignore', '.git', '.venv', '.venvs', '.build', '.nox', '.tox', '.pytest_cache', '.ansible')
+DEVELOPMENT_ONLY = (
+    'tests',
+    'scripts',
+    'benchmarks',
+    '.ci',
+    'noxfile.py',
+    'antsibull-nox.toml',
+    'ruff.toml',
+    '.pylintrc',
+    '.mypy.ini',
+    'pytest.ini',
+    '.ansible-lint',
+    '.yamllint',
+    '.gitignore',
+    '.git',
+    '.venv',
+    '.venvs',
+    '.build',
+    '.nox',
+    '.tox',
+    '.pytest_cache',
+    '.ansible',
+)
 
 
 def clean_env(tmp_path):
@@ -36,8 +56,7 @@ def clean_env(tmp_path):
 
 
 def run(cmd, tmp_path):
-    completed = subprocess.run(cmd, env=clean_env(tmp_path), capture_output=True, text=True, timeout=600,
-                               stdin=subprocess.DEVNULL, check=False)
+    completed = subprocess.run(cmd, env=clean_env(tmp_path), capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL, check=False)
     assert completed.returncode == 0, '%s failed (%d):\n%s%s' % (' '.join(cmd), completed.returncode, completed.stdout, completed.stderr)
     return completed
 
@@ -59,6 +78,7 @@ def members(build):
 
 def test_tarball_is_named_after_the_collection_version(build):
     import yaml
+
     with open(os.path.join(REPO, 'galaxy.yml')) as stream:
         galaxy = yaml.safe_load(stream)
     assert os.path.basename(build[1]) == 'wso2-iots-%s.tar.gz' % galaxy['version']
@@ -71,14 +91,30 @@ def test_tarball_leaves_out_development_files(members, path):
 
 
 def test_tarball_has_no_bytecode_emulator_or_fragments(members):
-    unwanted = [name for name in members if name.endswith(('.pyc', '.tar.gz')) or '__pycache__' in name
-                or 'iots_emulator' in name or name.startswith('changelogs/fragments/')]
+    unwanted = [
+        name
+        for name in members
+        if name.endswith(('.pyc', '.tar.gz')) or '__pycache__' in name or 'iots_emulator' in name or name.startswith('changelogs/fragments/')
+    ]
     assert not unwanted
 
 
-@pytest.mark.parametrize('path', ['MANIFEST.json', 'FILES.json', 'README.md', 'meta/runtime.yml', 'meta/execution-environment.yml',
-                                  'meta/ee-requirements.txt', 'requirements.txt', 'LICENSES/GPL-3.0-or-later.txt',
-                                  'LICENSES/BSD-2-Clause.txt', 'plugins/modules/iots_token.py', 'plugins/module_utils/_client.py'])
+@pytest.mark.parametrize(
+    'path',
+    [
+        'MANIFEST.json',
+        'FILES.json',
+        'README.md',
+        'meta/runtime.yml',
+        'meta/execution-environment.yml',
+        'meta/ee-requirements.txt',
+        'requirements.txt',
+        'LICENSES/GPL-3.0-or-later.txt',
+        'LICENSES/BSD-2-Clause.txt',
+        'plugins/modules/iots_token.py',
+        'plugins/module_utils/_client.py',
+    ],
+)
 def test_tarball_has_the_collection(members, path):
     assert path in members
 

@@ -66,9 +66,13 @@ def fleet(emulator):
     emulator.seed_devices('android', ['evil'], name=EVIL, properties={'note': EVIL})
     emulator.seed_group('Lobby', members=LOBBY)
     emulator.seed_group('warehouse', members=WAREHOUSE)
-    answer = requests.post(emulator.url + '/api-application-registration/register', auth=('admin', 'admin'),
-                           json={'applicationName': 'inventory_tests', 'tags': ['device_management']},
-                           verify=emulator.ca_path, timeout=10)
+    answer = requests.post(
+        emulator.url + '/api-application-registration/register',
+        auth=('admin', 'admin'),
+        json={'applicationName': 'inventory_tests', 'tags': ['device_management']},
+        verify=emulator.ca_path,
+        timeout=10,
+    )
     assert answer.status_code == 201, answer.text
     return answer.json()
 
@@ -84,15 +88,16 @@ def ansible_env(emu, tmp_path):
 @pytest.fixture
 def source(emu, fleet, tmp_path):
     """Write an inventory source (connection to the emulator plus ``options``) and return its path."""
+
     def write(name='iots_devices.yml', connection=True, **options):
         config = {'plugin': 'wso2.iots.iots_devices'}
         if connection:
-            config.update(url=emu.url, ca_path=emu.ca_path, client_id=fleet['client_id'],
-                          client_secret=fleet['client_secret'])
+            config.update(url=emu.url, ca_path=emu.ca_path, client_id=fleet['client_id'], client_secret=fleet['client_secret'])
         config.update(options)
         path = tmp_path / name
         path.write_text(yaml.safe_dump(config))
         return str(path)
+
     return write
 
 
@@ -116,11 +121,14 @@ class Run(object):
 @pytest.fixture
 def inventory(ansible_env, tmp_path):
     """Run ansible-inventory on a source; ``env`` adds to the environment."""
+
     def run(path, *args, env=None):
         cmd = [ANSIBLE_INVENTORY, '-i', path] + list(args or ['--list'])
-        completed = subprocess.run(cmd, env=dict(ansible_env, **(env or {})), cwd=str(tmp_path), capture_output=True,
-                                   text=True, timeout=300, stdin=subprocess.DEVNULL, check=False)
+        completed = subprocess.run(
+            cmd, env=dict(ansible_env, **(env or {})), cwd=str(tmp_path), capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL, check=False
+        )
         return Run(completed)
+
     return run
 
 
@@ -134,6 +142,7 @@ def server_requests(emu):
 
 
 # ---------------------------------------------------------------------------- hosts and paging
+
 
 def test_list_reads_every_page_once_with_one_token(inventory, source, emu):
     result = inventory(source())
@@ -161,20 +170,27 @@ def test_graph_shows_the_groups_and_statuses_filter_on_the_server(inventory, sou
     result = inventory(source(statuses=['inactive']), '--graph')
     assert result.rc == 0, result
     assert '@iots_status_inactive:' in result.stdout
-    assert sorted(line.strip(' |-') for line in result.stdout.splitlines() if 'android_i' in line) == \
-        sorted(['android_' + i for i in INACTIVE] * 2)  # under iots_type_android and iots_status_inactive
+    assert sorted(line.strip(' |-') for line in result.stdout.splitlines() if 'android_i' in line) == sorted(
+        ['android_' + i for i in INACTIVE] * 2
+    )  # under iots_type_android and iots_status_inactive
     assert emu.counts()['GET /devices'] == 1
 
 
 # ---------------------------------------------------------------------------- groups
 
+
 def test_groups_and_keyed_groups_with_one_request_per_group(inventory, source, emu):
-    result = inventory(source(
-        with_groups=True,
-        keyed_groups=[{'key': 'iots_device_ownership | lower', 'prefix': 'ownership'},
-                      {'key': 'iots_device_properties.model | default("none")', 'prefix': 'model'}],
-        groups={'lobby_alarms': "'iots_group_lobby' in group_names and iots_device_type == 'virtual_firealarm'"},
-        compose={'model': 'iots_device_properties.model | default(None)'}))
+    result = inventory(
+        source(
+            with_groups=True,
+            keyed_groups=[
+                {'key': 'iots_device_ownership | lower', 'prefix': 'ownership'},
+                {'key': 'iots_device_properties.model | default("none")', 'prefix': 'model'},
+            ],
+            groups={'lobby_alarms': "'iots_group_lobby' in group_names and iots_device_type == 'virtual_firealarm'"},
+            compose={'model': 'iots_device_properties.model | default(None)'},
+        )
+    )
     assert result.rc == 0, result
     listing = result.inventory()
     assert hosts(listing, 'iots_group_lobby') == sorted('%s_%s' % member for member in LOBBY)
@@ -205,6 +221,7 @@ def test_device_groups_keeps_only_their_members(inventory, source):
 
 # ---------------------------------------------------------------------------- cache
 
+
 @pytest.fixture
 def no_requests_library(tmp_path):
     """A PYTHONPATH on which ``import requests`` fails and leaves a mark.
@@ -218,7 +235,8 @@ def no_requests_library(tmp_path):
         'import os\n'
         'with open(os.environ["IMPORT_ATTEMPTS"], "a") as mark:\n'
         '    mark.write("requests\\n")\n'
-        'raise ImportError("this run must not import requests")\n')
+        'raise ImportError("this run must not import requests")\n'
+    )
     return {'PYTHONPATH': str(folder.parent), 'IMPORT_ATTEMPTS': str(tmp_path / 'no-requests' / 'attempts')}
 
 
@@ -230,10 +248,8 @@ def import_attempts(no_requests_library):
         return len(handle.read().split())
 
 
-def test_a_warm_cache_sends_no_request_and_never_imports_requests(
-        inventory, source, emu, tmp_path, no_requests_library):
-    path = source(with_groups=True, cache=True, cache_plugin='ansible.builtin.jsonfile',
-                  cache_connection=str(tmp_path / 'cache'), cache_timeout=600)
+def test_a_warm_cache_sends_no_request_and_never_imports_requests(inventory, source, emu, tmp_path, no_requests_library):
+    path = source(with_groups=True, cache=True, cache_plugin='ansible.builtin.jsonfile', cache_connection=str(tmp_path / 'cache'), cache_timeout=600)
     cold = inventory(path)
     assert cold.rc == 0, cold
     assert emu.counts()['GET /devices'] == math.ceil(ACTIVE_COUNT / 100)
@@ -272,6 +288,7 @@ def test_a_cache_made_for_other_filters_is_not_used(inventory, source, emu, tmp_
 
 # ---------------------------------------------------------------------------- unsafe values
 
+
 def test_a_device_named_like_a_template_stays_text_in_the_listing(inventory, source):
     result = inventory(source())
     assert result.rc == 0, result
@@ -309,16 +326,17 @@ def playbook(ansible_env, tmp_path):
         book.write_text(PLAYBOOK)
         out_dir = tmp_path / 'out'
         out_dir.mkdir(exist_ok=True)
-        return run_ansible_playbook(str(book), path, ansible_env, variables={'target': target, 'out_dir': str(out_dir)},
-                                    vars_file=tmp_path / 'vars.json', forks=5), out_dir
+        return run_ansible_playbook(
+            str(book), path, ansible_env, variables={'target': target, 'out_dir': str(out_dir)}, vars_file=tmp_path / 'vars.json', forks=5
+        ), out_dir
+
     return run
 
 
 def test_a_playbook_never_evaluates_a_template_in_a_device_name(playbook, source):
     result, out_dir = playbook(source(), EVIL_HOST)
     assert result.rc == 0, result
-    assert play_recap(result.output) == {'ok': 2, 'changed': 1, 'unreachable': 0, 'failed': 0, 'skipped': 0,
-                                         'rescued': 0, 'ignored': 0}
+    assert play_recap(result.output) == {'ok': 2, 'changed': 1, 'unreachable': 0, 'failed': 0, 'skipped': 0, 'rescued': 0, 'ignored': 0}
     assert (out_dir / (EVIL_HOST + '.txt')).read_text() == '%s|%s|%s\n' % (EVIL, EVIL, EVIL)
     assert 'uid=' not in result.output
 
@@ -351,18 +369,22 @@ def test_server_values_are_never_templated_on_any_path_of_a_playbook(ansible_env
     lookup and debug var= pass them on; the second run reads them from the inventory cache. A template in them
     stays text everywhere (on 2.16-2.18 because the plugin marks them unsafe, on 2.19+ because the plugin
     does not claim trust for what it sets: either break makes this fail)."""
-    path = source(compose={'composed_name': 'iots_device_name'},
-                  keyed_groups=[{'key': 'iots_device_name', 'prefix': 'name'}],
-                  hostname_template="{{ 'evil' if iots_device_name is search('lookup') else iots_device_type ~ '_' ~ "
-                                    "iots_device_id }}",
-                  cache=True, cache_plugin='ansible.builtin.jsonfile', cache_connection=str(tmp_path / 'cache'))
+    path = source(
+        compose={'composed_name': 'iots_device_name'},
+        keyed_groups=[{'key': 'iots_device_name', 'prefix': 'name'}],
+        hostname_template="{{ 'evil' if iots_device_name is search('lookup') else iots_device_type ~ '_' ~ iots_device_id }}",
+        cache=True,
+        cache_plugin='ansible.builtin.jsonfile',
+        cache_connection=str(tmp_path / 'cache'),
+    )
     book = tmp_path / 'relay.yml'
     book.write_text(RELAY_PLAYBOOK)
     out_dir = tmp_path / 'out'
     out_dir.mkdir()
     for round_ in ('cold', 'warm'):
-        result = run_ansible_playbook(str(book), path, ansible_env, vars_file=tmp_path / 'vars.json',
-                                      variables={'target': 'evil', 'out_dir': str(out_dir), 'round': round_})
+        result = run_ansible_playbook(
+            str(book), path, ansible_env, vars_file=tmp_path / 'vars.json', variables={'target': 'evil', 'out_dir': str(out_dir), 'round': round_}
+        )
         assert result.rc == 0, result
         assert play_recap(result.output)['ok'] == 3, result
         assert (out_dir / ('evil-%s.txt' % round_)).read_text() == '|'.join([EVIL] * 6 + ['1']) + '\n'
@@ -378,13 +400,15 @@ def test_a_playbook_runs_on_an_iots_group(playbook, source):
 
 # ---------------------------------------------------------------------------- templated options, AWX
 
+
 def test_the_token_may_come_from_the_bearer_lookup(inventory, source, emu, fleet):
     # device_types: the token must also let the plugin read the type list
-    path = source(connection=False,
-                  token="{{ lookup('wso2.iots.iots_bearer', 'perm:devices:view', 'perm:device-types:types') }}",
-                  device_types=['virtual_firealarm'])
-    result = inventory(path, env={'IOTS_URL': emu.url, 'IOTS_CA_PATH': emu.ca_path,
-                                  'IOTS_CLIENT_ID': fleet['client_id'], 'IOTS_CLIENT_SECRET': fleet['client_secret']})
+    path = source(
+        connection=False, token="{{ lookup('wso2.iots.iots_bearer', 'perm:devices:view', 'perm:device-types:types') }}", device_types=['virtual_firealarm']
+    )
+    result = inventory(
+        path, env={'IOTS_URL': emu.url, 'IOTS_CA_PATH': emu.ca_path, 'IOTS_CLIENT_ID': fleet['client_id'], 'IOTS_CLIENT_SECRET': fleet['client_secret']}
+    )
     assert result.rc == 0, result
     assert len(result.inventory()['_meta']['hostvars']) == len(ALARMS)
     assert emu.counts()['token'] == 1
@@ -406,8 +430,14 @@ def test_credentials_may_come_from_vault_encrypted_extra_vars(inventory, source,
 
 def test_the_awx_source_file_with_the_credential_type_environment(inventory, emu, fleet):
     # What a credential of docs/awx/iots_credential_type.yml injects: every field, empty ones as "".
-    env = {'IOTS_URL': emu.url, 'IOTS_CA_PATH': emu.ca_path, 'IOTS_CLIENT_ID': fleet['client_id'],
-           'IOTS_CLIENT_SECRET': fleet['client_secret'], 'IOTS_USERNAME': '', 'IOTS_PASSWORD': ''}
+    env = {
+        'IOTS_URL': emu.url,
+        'IOTS_CA_PATH': emu.ca_path,
+        'IOTS_CLIENT_ID': fleet['client_id'],
+        'IOTS_CLIENT_SECRET': fleet['client_secret'],
+        'IOTS_USERNAME': '',
+        'IOTS_PASSWORD': '',
+    }
     result = inventory(AWX_SOURCE, '--list', '--export', env=env)
     assert result.rc == 0, result
     listing = result.inventory()
@@ -417,6 +447,7 @@ def test_the_awx_source_file_with_the_credential_type_environment(inventory, emu
 
 
 # ---------------------------------------------------------------------------- bad input and faults
+
 
 def assert_one_clear_failure(result, path, words, secrets=()):
     assert result.rc != 0, result
@@ -471,14 +502,12 @@ def test_by_default_a_failing_source_is_a_warning_that_says_why(inventory, sourc
 def test_an_unknown_group_name_fails_naming_the_known_ones(inventory, source, emu):
     path = source(device_groups=['lobby'])
     result = inventory(path)
-    assert_one_clear_failure(result, path, "no IoTS group named 'lobby'; the groups this user can see are: Lobby, "
-                                           "warehouse")
+    assert_one_clear_failure(result, path, "no IoTS group named 'lobby'; the groups this user can see are: Lobby, warehouse")
     assert emu.counts()['GET /devices'] == 0
 
 
 def test_an_unknown_device_type_fails_naming_the_known_ones(inventory, source, emu):
     path = source(device_types=['android', 'firealarm'])
     result = inventory(path)
-    assert_one_clear_failure(result, path, "device_types: 'firealarm' is not a device type of this server; it knows: "
-                                           "android, virtual_firealarm.")
+    assert_one_clear_failure(result, path, "device_types: 'firealarm' is not a device type of this server; it knows: android, virtual_firealarm.")
     assert emu.counts()['GET /devices'] == 0

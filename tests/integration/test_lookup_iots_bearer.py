@@ -54,6 +54,7 @@ def vault_password_file(tmp_path):
 
 # ---------------------------------------------------------------------------- sharing
 
+
 @pytest.mark.parametrize('hosts, forks', [(8, 3), (8, 8)])
 def test_one_token_request_for_all_hosts_and_tasks(run_playbook, emu, recap, hosts, forks):
     result = run_playbook(playbook('share.yml'), hosts=hosts, forks=forks)
@@ -87,6 +88,7 @@ def test_cache_none_asks_for_every_lookup(run_playbook, emu, recap):
 
 # ---------------------------------------------------------------------------- expiry
 
+
 @pytest.mark.slow
 def test_token_is_renewed_when_about_to_expire_not_on_every_call(run_playbook, emu, recap):
     emu.configure(token_validity=40)
@@ -97,6 +99,7 @@ def test_token_is_renewed_when_about_to_expire_not_on_every_call(run_playbook, e
 
 
 # ---------------------------------------------------------------------------- failures
+
 
 def test_a_hanging_server_is_asked_once_not_once_per_host(run_playbook, emu, recap):
     emu.set_fault('token', 'hang')
@@ -125,8 +128,7 @@ def test_failures_show_no_secret_even_at_vvv(run_playbook, emu, recap):
 
 
 def test_a_successful_run_at_vvv_shows_neither_the_registered_secret_nor_the_password(run_playbook, emu, recap):
-    result = run_playbook(playbook('share.yml'), verbosity=3, hosts=2,
-                          extra_vars={'admin_password': 'admin'})
+    result = run_playbook(playbook('share.yml'), verbosity=3, hosts=2, extra_vars={'admin_password': 'admin'})
     assert_ok(result, recap)
     secrets = [app.client_secret for app in emu.state.apps.values()]
     assert secrets
@@ -138,8 +140,8 @@ def test_a_successful_run_at_vvv_shows_neither_the_registered_secret_nor_the_pas
 
 # ---------------------------------------------------------------------------- persistent + vault
 
-def test_persistent_cache_is_vault_encrypted_and_never_downgraded(run_playbook, emu, recap, tmp_path,
-                                                                  vault_password_file):
+
+def test_persistent_cache_is_vault_encrypted_and_never_downgraded(run_playbook, emu, recap, tmp_path, vault_password_file):
     cache_dir = str(tmp_path / 'bearer-cache')
     extra = {'iots_bearer_cache': 'persistent', 'iots_bearer_cache_dir': cache_dir}
     vault_args = ('--vault-password-file', vault_password_file)
@@ -170,9 +172,9 @@ def test_persistent_cache_is_vault_encrypted_and_never_downgraded(run_playbook, 
 
 # ---------------------------------------------------------------------------- fallbacks
 
+
 def run_with_cache_dir(run_playbook, cache_dir, hosts=4):
-    return run_playbook(playbook('share.yml'), hosts=hosts, forks=4,
-                        extra_vars={'iots_bearer_cache': 'persistent', 'iots_bearer_cache_dir': cache_dir})
+    return run_playbook(playbook('share.yml'), hosts=hosts, forks=4, extra_vars={'iots_bearer_cache': 'persistent', 'iots_bearer_cache_dir': cache_dir})
 
 
 def assert_fell_back_to_per_run(result, emu, recap, words):

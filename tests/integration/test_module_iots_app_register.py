@@ -32,10 +32,12 @@ DEPLOYER_PASSWORD = 'D3pl0y-Pa55-7f3a91'
 TENANT_PASSWORD = 'T3nant-Pa55-c41e02'
 WRONG_PASSWORD = 'Wr0ng-Pa55-5be8d7'
 USERS = dict(DEFAULT_USERS)
-USERS.update({
-    'deployer': {'password': DEPLOYER_PASSWORD, 'subscribe': True, 'scopes': ['perm:devices:view']},
-    'deployer@tenant.com': {'password': TENANT_PASSWORD, 'subscribe': True, 'scopes': ['perm:devices:view']},
-})
+USERS.update(
+    {
+        'deployer': {'password': DEPLOYER_PASSWORD, 'subscribe': True, 'scopes': ['perm:devices:view']},
+        'deployer@tenant.com': {'password': TENANT_PASSWORD, 'subscribe': True, 'scopes': ['perm:devices:view']},
+    }
+)
 PASSWORDS = (DEPLOYER_PASSWORD, TENANT_PASSWORD, WRONG_PASSWORD)
 
 
@@ -51,8 +53,9 @@ def app_name():
 
 def register_directly(emu, name, username='deployer', password=DEPLOYER_PASSWORD, tags=('device_management',)):
     """The keys of ``name`` as IoTS hands them out, to know what must not leak."""
-    response = requests.post(emu.url + REGISTER_PATH, json={'applicationName': name, 'tags': list(tags)},
-                             auth=(username, password), verify=emu.ca_path, timeout=10)
+    response = requests.post(
+        emu.url + REGISTER_PATH, json={'applicationName': name, 'tags': list(tags)}, auth=(username, password), verify=emu.ca_path, timeout=10
+    )
     assert response.status_code == 201, response.text
     return response.json()
 
@@ -80,11 +83,20 @@ def closed_port():
 
 # ---------------------------------------------------------------------------- registration
 
+
 def test_register_again_is_not_changed_and_check_mode_sends_nothing(emu, run_playbook, recap, app_name):
     before = emu.counts()
-    result = run_playbook(TARGET + 'register.yml', verbosity=3, extra_vars={
-        'iots_app_name': app_name, 'iots_username': 'deployer', 'iots_password': DEPLOYER_PASSWORD,
-        'iots_tenant_username': 'deployer@tenant.com', 'iots_tenant_password': TENANT_PASSWORD})
+    result = run_playbook(
+        TARGET + 'register.yml',
+        verbosity=3,
+        extra_vars={
+            'iots_app_name': app_name,
+            'iots_username': 'deployer',
+            'iots_password': DEPLOYER_PASSWORD,
+            'iots_tenant_username': 'deployer@tenant.com',
+            'iots_tenant_password': TENANT_PASSWORD,
+        },
+    )
     assert result.rc == 0, result
     totals = recap(result.output)
     assert totals['failed'] == 0
@@ -130,9 +142,16 @@ def test_check_mode_sends_nothing_and_diff_hides_the_secret(emu, run_playbook, r
 
 def test_diff_of_a_real_run_shows_the_new_client_id_but_not_the_secret(emu, run_playbook, app_name):
     keys = register_directly(emu, app_name)
-    result = run_playbook(TARGET + 'check.yml', diff=True, extra_vars={
-        'iots_app_name': app_name, 'iots_username': 'deployer', 'iots_password': DEPLOYER_PASSWORD,
-        'iots_known_client_id': 'stale0client0id0that0is0not0it'})
+    result = run_playbook(
+        TARGET + 'check.yml',
+        diff=True,
+        extra_vars={
+            'iots_app_name': app_name,
+            'iots_username': 'deployer',
+            'iots_password': DEPLOYER_PASSWORD,
+            'iots_known_client_id': 'stale0client0id0that0is0not0it',
+        },
+    )
     assert result.rc == 0, result
     assert re.search(r'-\s+"client_id": "stale0client0id0that0is0not0it"', result.output), result
     assert re.search(r'\+\s+"client_id": "%s"' % re.escape(keys['client_id']), result.output), result
@@ -143,27 +162,34 @@ def test_diff_of_a_real_run_shows_the_new_client_id_but_not_the_secret(emu, run_
 
 FAILURES = {
     'wrong-password': dict(
-        case_username='deployer', case_password=WRONG_PASSWORD, case_status=401, requests=1,
-        case_message=r'failed: HTTP 401 Failed to authorize incoming request\. Check username and password'),
+        case_username='deployer',
+        case_password=WRONG_PASSWORD,
+        case_status=401,
+        requests=1,
+        case_message=r'failed: HTTP 401 Failed to authorize incoming request\. Check username and password',
+    ),
     'no-permission': dict(
-        case_username='guest', case_password='guest', case_status=403, requests=1,
-        case_message=r'failed: HTTP 403 empty body\. .* needs the permission %s' % re.escape(PERMISSION)),
-    'rejected-tags': dict(
-        case_tags=['nope'], case_status=406, requests=1,
-        case_message=r'failed: HTTP 406 APIs\(Tags\) are not allowed to this user\.'),
+        case_username='guest',
+        case_password='guest',
+        case_status=403,
+        requests=1,
+        case_message=r'failed: HTTP 403 empty body\. .* needs the permission %s' % re.escape(PERMISSION),
+    ),
+    'rejected-tags': dict(case_tags=['nope'], case_status=406, requests=1, case_message=r'failed: HTTP 406 APIs\(Tags\) are not allowed to this user\.'),
     'server-failure': dict(
-        fault=dict(kind='status', status=500), case_status=500, requests=1,
-        case_message=r'failed: HTTP 500 false \(the server reported an internal failure'),
+        fault=dict(kind='status', status=500), case_status=500, requests=1, case_message=r'failed: HTTP 500 false \(the server reported an internal failure'
+    ),
     'tls-without-ca-path': dict(
-        case_use_ca_path=False, case_status=None, requests=0,
+        case_use_ca_path=False,
+        case_status=None,
+        requests=0,
         case_message=r'failed: TLS verification failed \(certificate verify failed.*\)\. .*ca_path.*'
-                     r'validate_certs: false'),
+        r'validate_certs: false',
+    ),
     'connection-refused': dict(
-        closed=True, case_status=None, requests=0,
-        case_message=r'failed: connection failed \(connection refused\)\. Check that url points at the IoTS gateway'),
-    'timeout': dict(
-        fault=dict(kind='hang'), case_timeout=2, case_status=None, requests=1,
-        case_message=r'failed: no answer within 2 s \(timeout\)\.'),
+        closed=True, case_status=None, requests=0, case_message=r'failed: connection failed \(connection refused\)\. Check that url points at the IoTS gateway'
+    ),
+    'timeout': dict(fault=dict(kind='hang'), case_timeout=2, case_status=None, requests=1, case_message=r'failed: no answer within 2 s \(timeout\)\.'),
 }
 
 
@@ -174,8 +200,15 @@ def test_failure_is_one_clear_line_without_secrets(emu, run_playbook, recap, app
     expected_requests = spec.pop('requests')
     url = 'https://127.0.0.1:%d' % closed_port() if spec.pop('closed', False) else emu.url
     keys = register_directly(emu, app_name)  # the secret exists; it must not show up anywhere
-    extra = dict(iots_app_name=app_name, case_url=url, case_use_ca_path=True, case_username='deployer',
-                 case_password=DEPLOYER_PASSWORD, case_tags=['device_management'], case_timeout=30)
+    extra = dict(
+        iots_app_name=app_name,
+        case_url=url,
+        case_use_ca_path=True,
+        case_username='deployer',
+        case_password=DEPLOYER_PASSWORD,
+        case_tags=['device_management'],
+        case_timeout=30,
+    )
     extra.update(spec)
     if fault:
         emu.set_fault('register', **fault)

@@ -28,8 +28,12 @@ def assert_passed(result, recap):
 def keys(emu, request):
     """client_id and client_secret of an application registered for this test."""
     name = 'ansible_device_%s' % re.sub(r'[^A-Za-z0-9]+', '_', request.node.name)[:50].strip('_')
-    answer = requests.post(emu.url + '/api-application-registration/register', auth=('admin', 'admin'),
-                           json={'applicationName': name, 'tags': ['device_management']}, verify=emu.ca_path)
+    answer = requests.post(
+        emu.url + '/api-application-registration/register',
+        auth=('admin', 'admin'),
+        json={'applicationName': name, 'tags': ['device_management']},
+        verify=emu.ca_path,
+    )
     answer.raise_for_status()
     return {'client_id': answer.json()['client_id'], 'client_secret': answer.json()['client_secret']}
 
@@ -161,16 +165,24 @@ def fault_after(emu, key, count, **fault):
         original(*keys)
         if key in keys and state.count_snapshot()[key] == count:
             state.set_fault('api', **fault)
+
     state.count = count_and_arm
     return original
 
 
-@pytest.mark.parametrize('fault, expected', [
-    (dict(kind='status', status=503), r'HTTP 503 101503: Runtime Error: Error connecting to the back end\. .* '
-                                      r'Tried 3 times\.'),
-    (dict(kind='html'), r'HTTP 500 HTML page: '),
-    (dict(kind='truncated_json'), r'answered HTTP 200 but its body is not the expected JSON'),
-], ids=lambda value: value.get('kind', '') if isinstance(value, dict) else '')
+@pytest.mark.parametrize(
+    'fault, expected',
+    [
+        (
+            dict(kind='status', status=503),
+            r'HTTP 503 101503: Runtime Error: Error connecting to the back end\. .* '
+            r'Tried 3 times\.',
+        ),
+        (dict(kind='html'), r'HTTP 500 HTML page: '),
+        (dict(kind='truncated_json'), r'answered HTTP 200 but its body is not the expected JSON'),
+    ],
+    ids=lambda value: value.get('kind', '') if isinstance(value, dict) else '',
+)
 def test_a_fault_mid_fleet_leaves_a_record_of_what_was_done(run_playbook, recap, emu, keys, dtype, fault, expected):
     devices = fleet(dtype, 40)
     original = fault_after(emu, 'POST /device/agent/enroll', 13, **fault)

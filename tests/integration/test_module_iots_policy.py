@@ -28,9 +28,13 @@ def flavor(request, emu):
 
 def register(emu, name):
     """Keys of an application; Entgra needs supportedGrantTypes, IoTS 3.2.0 ignores them."""
-    answer = requests.post(emu.url + '/api-application-registration/register', auth=('admin', 'admin'), json={
-        'applicationName': name, 'tags': ['device_management'],
-        'supportedGrantTypes': ['password', 'refresh_token', 'client_credentials']}, verify=emu.ca_path, timeout=30)
+    answer = requests.post(
+        emu.url + '/api-application-registration/register',
+        auth=('admin', 'admin'),
+        json={'applicationName': name, 'tags': ['device_management'], 'supportedGrantTypes': ['password', 'refresh_token', 'client_credentials']},
+        verify=emu.ca_path,
+        timeout=30,
+    )
     answer.raise_for_status()
     return answer.json()
 
@@ -38,8 +42,7 @@ def register(emu, name):
 def test_configuration_as_code_twice(run_playbook, recap, emu, flavor):
     keys = register(emu, 'it_config_%s' % flavor)
     suffix = uuid.uuid4().hex[:8]
-    variables = dict(keys, flavor=flavor, dtype='sensor_%s' % suffix, policy_name='baseline_%s' % suffix,
-                     group_name='lobby_%s' % suffix)
+    variables = dict(keys, flavor=flavor, dtype='sensor_%s' % suffix, policy_name='baseline_%s' % suffix, group_name='lobby_%s' % suffix)
     others = len(emu.state.policies.by_id)  # policies of earlier tests in this emulator
     first = run_playbook(PLAYBOOK, dict(variables, first=True))
     assert first.rc == 0, first
@@ -64,8 +67,7 @@ def test_example_configure_playbook_twice(run_playbook, recap, emu, tmp_path):
     keys = register(emu, 'it_config_example')
     emu.state.policies.apply_delay = 0.2
     credentials = tmp_path / 'credentials.yml'
-    credentials.write_text('iots_url: %s\niots_client_id: %s\niots_client_secret: %s\n'
-                           % (emu.url, keys['client_id'], keys['client_secret']))
+    credentials.write_text('iots_url: %s\niots_client_id: %s\niots_client_secret: %s\n' % (emu.url, keys['client_id'], keys['client_secret']))
     extra = {'iots_credentials_file': str(credentials)}
     first = run_playbook(os.path.join(EXAMPLES, 'configure.yml'), extra_vars=extra)
     assert first.rc == 0, first

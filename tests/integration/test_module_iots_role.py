@@ -23,16 +23,14 @@ SCOPES = {'iots': ['perm:devices:view', 'perm:groups:groups'], 'entgra': ['dm:de
 # role POST, 4 user POSTs, role PUT; IoTS also sets each new user's password (4 calls).
 FIRST_RUN_WRITES = {'iots': 10, 'entgra': 6}
 
-emulator, emu = emulator_fixtures(scope='module', users={'admin': {'password': ADMIN_PASSWORD, 'admin': True,
-                                                                   'scopes': '*'}})
+emulator, emu = emulator_fixtures(scope='module', users={'admin': {'password': ADMIN_PASSWORD, 'admin': True, 'scopes': '*'}})
 
 
 def register(emu, flavor):
     body = {'applicationName': 'it_access_%s' % uuid.uuid4().hex[:8], 'tags': ['device_management']}
     if flavor == 'entgra':
         body['supportedGrantTypes'] = ['password', 'refresh_token']
-    answer = requests.post(emu.url + '/api-application-registration/register', auth=('admin', ADMIN_PASSWORD),
-                           json=body, verify=emu.ca_path, timeout=30)
+    answer = requests.post(emu.url + '/api-application-registration/register', auth=('admin', ADMIN_PASSWORD), json=body, verify=emu.ca_path, timeout=30)
     answer.raise_for_status()
     return answer.json()
 
@@ -50,11 +48,20 @@ def test_access_as_code_twice(run_playbook, recap, emu, flavor):
     keys = register(emu, flavor)
     prefix = 'it%s' % uuid.uuid4().hex[:6]
     people = ['%s_u%d' % (prefix, n) for n in range(3)]
-    onboarding = [dict(name=name, first_name='Ada', last_name='King', email='ops@example.com', roles=[prefix + '_ops'],
-                       user_password='Op3rator-pw') for name in people]
+    onboarding = [
+        dict(name=name, first_name='Ada', last_name='King', email='ops@example.com', roles=[prefix + '_ops'], user_password='Op3rator-pw') for name in people
+    ]
     del onboarding[2]['roles']  # its roles are not managed here: the role's users option adds it
-    variables = dict(client_id=keys['client_id'], client_secret=keys['client_secret'], admin_password=ADMIN_PASSWORD,
-                     flavor=flavor, prefix=prefix, people=people, onboarding=onboarding, role_scopes=SCOPES[flavor])
+    variables = dict(
+        client_id=keys['client_id'],
+        client_secret=keys['client_secret'],
+        admin_password=ADMIN_PASSWORD,
+        flavor=flavor,
+        prefix=prefix,
+        people=people,
+        onboarding=onboarding,
+        role_scopes=SCOPES[flavor],
+    )
     emu.reset()
     first = run_playbook(PLAYBOOK, dict(variables, first_run=True))
     assert_passed(first, recap)

@@ -58,33 +58,45 @@ def test_refresh_sends_no_scope_and_returns_a_usable_refresh_token(run_playbook,
 
 
 def test_garbage_refresh_token_falls_back_to_the_password_grant(run_playbook, recap, emu, request):
-    result = run_playbook(TARGET + 'fallback.yml', {
-        'app_name': app_name(request),
-        'rejected_refresh_token': '0e5bd1f7-0000-4000-8000-000000000000',
-        'rejection': 'HTTP 400 invalid_grant: Provided Authorization Grant is invalid'})
+    result = run_playbook(
+        TARGET + 'fallback.yml',
+        {
+            'app_name': app_name(request),
+            'rejected_refresh_token': '0e5bd1f7-0000-4000-8000-000000000000',
+            'rejection': 'HTTP 400 invalid_grant: Provided Authorization Grant is invalid',
+        },
+    )
     assert_passed(result, recap)
     counts = emu.counts()
     assert counts['token:refresh_token'] == 2
     assert counts['token:password'] == 1
 
 
-@pytest.mark.parametrize('version, rejection', [
-    ('3.2.0', 'HTTP 400 invalid_request: Refresh token is expired.'),
-    ('3.3', 'HTTP 400 invalid_grant: Refresh token is expired.'),
-])
-def test_expired_refresh_token_falls_back_to_the_password_grant(run_playbook, recap, emu, request, version,
-                                                                rejection):
+@pytest.mark.parametrize(
+    'version, rejection',
+    [
+        ('3.2.0', 'HTTP 400 invalid_request: Refresh token is expired.'),
+        ('3.3', 'HTTP 400 invalid_grant: Refresh token is expired.'),
+    ],
+)
+def test_expired_refresh_token_falls_back_to_the_password_grant(run_playbook, recap, emu, request, version, rejection):
     emu.configure(version=version)
     name = app_name(request)
     # The same name gives the same keys, so this refresh token belongs to the playbook's application.
-    keys = requests.post(emu.url + '/api-application-registration/register', auth=('admin', 'admin'),
-                         json={'applicationName': name, 'tags': ['device_management']}, verify=emu.ca_path).json()
-    token = requests.post(emu.url + '/token', auth=(keys['client_id'], keys['client_secret']), verify=emu.ca_path,
-                          data={'grant_type': 'password', 'username': 'admin', 'password': 'admin',
-                                'scope': 'perm:devices:view'}).json()
+    keys = requests.post(
+        emu.url + '/api-application-registration/register',
+        auth=('admin', 'admin'),
+        json={'applicationName': name, 'tags': ['device_management']},
+        verify=emu.ca_path,
+    ).json()
+    token = requests.post(
+        emu.url + '/token',
+        auth=(keys['client_id'], keys['client_secret']),
+        verify=emu.ca_path,
+        data={'grant_type': 'password', 'username': 'admin', 'password': 'admin', 'scope': 'perm:devices:view'},
+    ).json()
     emu.expire_tokens(refresh=True)
-    result = run_playbook(TARGET + 'fallback.yml', {
-        'app_name': name, 'rejected_refresh_token': token['refresh_token'], 'rejection': re.escape(rejection)})
+    result = run_playbook(TARGET + 'fallback.yml', {'app_name': name, 'rejected_refresh_token': token['refresh_token'], 'rejection': re.escape(rejection)})
     assert_passed(result, recap)
 
 
@@ -118,19 +130,39 @@ def test_each_error_is_one_line_with_url_status_and_the_servers_words(run_playbo
 TOKEN_URL = r'^POST https://127\.0\.0\.1:\d+/token '
 
 
-@pytest.mark.parametrize('fault, expected, extra', [
-    (dict(kind='html'), TOKEN_URL + r'failed: HTTP 500 HTML page: ', {}),
-    (dict(kind='xml_fault'), TOKEN_URL + r'failed: HTTP 500 101500: Runtime Error: Error in Sender\. IoTS failed on '
-                                         r'its side; its log \(repository/logs/wso2carbon\.log\) says why\.$', {}),
-    (dict(kind='truncated_json'), TOKEN_URL + r'answered HTTP 200 but its body is not the expected JSON '
-                                              r'\(malformed JSON', {}),
-    (dict(kind='empty'), TOKEN_URL + r'answered HTTP 200 but its body is not the expected JSON \(empty body\)', {}),
-    (dict(kind='invalid_body'), TOKEN_URL + r'answered HTTP 200 but its body is not the expected JSON '
-                                            r'\(Service temporarily unavailable', {}),
-    (dict(kind='status', status=503), TOKEN_URL + r'failed: HTTP 503 101503: Runtime Error: '
-                                                  r'Error connecting to the back end\. .* Tried 3 times\.$', {}),
-    (dict(kind='hang'), TOKEN_URL + r'failed: no answer within 2 s \(timeout\)\.', {'grant_timeout': 2}),
-], ids=lambda value: value.get('kind', '') + str(value.get('status', '')) if isinstance(value, dict) else '')
+@pytest.mark.parametrize(
+    'fault, expected, extra',
+    [
+        (dict(kind='html'), TOKEN_URL + r'failed: HTTP 500 HTML page: ', {}),
+        (
+            dict(kind='xml_fault'),
+            TOKEN_URL + r'failed: HTTP 500 101500: Runtime Error: Error in Sender\. IoTS failed on '
+            r'its side; its log \(repository/logs/wso2carbon\.log\) says why\.$',
+            {},
+        ),
+        (
+            dict(kind='truncated_json'),
+            TOKEN_URL + r'answered HTTP 200 but its body is not the expected JSON '
+            r'\(malformed JSON',
+            {},
+        ),
+        (dict(kind='empty'), TOKEN_URL + r'answered HTTP 200 but its body is not the expected JSON \(empty body\)', {}),
+        (
+            dict(kind='invalid_body'),
+            TOKEN_URL + r'answered HTTP 200 but its body is not the expected JSON '
+            r'\(Service temporarily unavailable',
+            {},
+        ),
+        (
+            dict(kind='status', status=503),
+            TOKEN_URL + r'failed: HTTP 503 101503: Runtime Error: '
+            r'Error connecting to the back end\. .* Tried 3 times\.$',
+            {},
+        ),
+        (dict(kind='hang'), TOKEN_URL + r'failed: no answer within 2 s \(timeout\)\.', {'grant_timeout': 2}),
+    ],
+    ids=lambda value: value.get('kind', '') + str(value.get('status', '')) if isinstance(value, dict) else '',
+)
 def test_broken_token_answers_fail_with_one_line(run_playbook, recap, emu, request, fault, expected, extra):
     emu.set_fault('token', **fault)
     extra_vars = {'app_name': app_name(request), 'expected': expected}
@@ -162,11 +194,13 @@ TOKEN_KEY_LINE = re.compile(r'^ {4}"(access_token|refresh_token)": "[^"]+",?$')
 
 def test_verbose_output_holds_no_secret_outside_the_returned_tokens(run_playbook, recap, private_emulator, request):
     name = app_name(request)
-    result = run_playbook(TARGET + 'secrets.yml', {
-        'app_name': name, 'admin_password': SECRET_PASSWORD,
-        'iots_url': private_emulator.url, 'iots_ca_path': private_emulator.ca_path},
+    result = run_playbook(
+        TARGET + 'secrets.yml',
+        {'app_name': name, 'admin_password': SECRET_PASSWORD, 'iots_url': private_emulator.url, 'iots_ca_path': private_emulator.ca_path},
         # Echo the module arguments as every ansible-core before 2.21 does, so their masking is checked too.
-        verbosity=3, env={'ANSIBLE_INJECT_INVOCATION': 'true'})
+        verbosity=3,
+        env={'ANSIBLE_INJECT_INVOCATION': 'true'},
+    )
     assert_passed(result, recap)
 
     # The emulator's own records (its control views never show secrets).

@@ -20,18 +20,25 @@ PASSWORD = 'Alice-Password-93b2e7'
 
 @pytest.fixture(scope='module')
 def rfc_server():
-    server = Rfc6749Server(clients={CLIENT_ID: CLIENT_SECRET}, users={USERNAME: PASSWORD},
-                           scopes=['devices:read', 'devices:write']).start()
+    server = Rfc6749Server(clients={CLIENT_ID: CLIENT_SECRET}, users={USERNAME: PASSWORD}, scopes=['devices:read', 'devices:write']).start()
     yield server
     server.stop()
 
 
 def test_password_and_refresh_grants_against_an_oauthlib_server(run_playbook, recap, rfc_server):
     rfc_server.reset_counts()
-    result = run_playbook('module_iots_token/rfc6749.yml', {
-        'rfc_url': rfc_server.url, 'rfc_ca_path': rfc_server.ca_path, 'rfc_token_path': rfc_server.token_path,
-        'rfc_client_id': CLIENT_ID, 'rfc_client_secret': CLIENT_SECRET,
-        'rfc_username': USERNAME, 'rfc_password': PASSWORD})
+    result = run_playbook(
+        'module_iots_token/rfc6749.yml',
+        {
+            'rfc_url': rfc_server.url,
+            'rfc_ca_path': rfc_server.ca_path,
+            'rfc_token_path': rfc_server.token_path,
+            'rfc_client_id': CLIENT_ID,
+            'rfc_client_secret': CLIENT_SECRET,
+            'rfc_username': USERNAME,
+            'rfc_password': PASSWORD,
+        },
+    )
     assert result.rc == 0, result.output[-12000:]
     assert recap(result.output)['failed'] == 0
     counts = rfc_server.counts()

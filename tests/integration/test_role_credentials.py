@@ -38,11 +38,13 @@ SCOPES = ['perm:device:enroll', 'perm:devices:view']
 @pytest.fixture
 def vault_args(tmp_path):
     """args for run_playbook: --vault-id <id>@<file with password>."""
+
     def make(vault_id='iots', password=PASSWORD):
         path = tmp_path / ('vault-password-%s-%s' % (vault_id, len(password)))
         path.write_text(password + '\n')
         path.chmod(0o600)
         return ['--vault-id', '%s@%s' % (vault_id, path)]
+
     return make
 
 
@@ -68,32 +70,37 @@ def read_bytes(path):
 
 def server_keys(emu, application_name):
     """The keys IoTS hands out for the name (registering it again returns the same keys)."""
-    answer = requests.post(emu.url + '/api-application-registration/register', auth=('admin', 'admin'),
-                           json={'applicationName': application_name, 'tags': ['device_management']},
-                           verify=emu.ca_path, timeout=10)
+    answer = requests.post(
+        emu.url + '/api-application-registration/register',
+        auth=('admin', 'admin'),
+        json={'applicationName': application_name, 'tags': ['device_management']},
+        verify=emu.ca_path,
+        timeout=10,
+    )
     assert answer.status_code == 201, answer.text
     return answer.json()
 
 
 def client_credentials_token(emu, keys):
-    answer = requests.post(emu.url + '/token', auth=(keys['client_id'], keys['client_secret']),
-                           data={'grant_type': 'client_credentials', 'scope': ' '.join(SCOPES)},
-                           verify=emu.ca_path, timeout=10)
+    answer = requests.post(
+        emu.url + '/token',
+        auth=(keys['client_id'], keys['client_secret']),
+        data={'grant_type': 'client_credentials', 'scope': ' '.join(SCOPES)},
+        verify=emu.ca_path,
+        timeout=10,
+    )
     assert answer.status_code == 200, answer.text
     return answer.json()['access_token']
 
 
 class TestBootstrap(object):
-
-    def test_first_run_registers_and_writes_second_run_changes_nothing(
-            self, emu, run_playbook, recap, setup, vault_args):
+    def test_first_run_registers_and_writes_second_run_changes_nothing(self, emu, run_playbook, recap, setup, vault_args):
         path = setup['iots_credentials_file']
         first = run_playbook(ROLE, extra_vars=setup, args=vault_args())
         assert first.rc == 0, first
         assert recap(first.output)['changed'] == 2  # the registration and the file
         keys = server_keys(emu, setup['iots_application_name'])
-        assert decrypt(path) == {'iots_url': emu.url, 'iots_client_id': keys['client_id'],
-                                 'iots_client_secret': keys['client_secret']}
+        assert decrypt(path) == {'iots_url': emu.url, 'iots_client_id': keys['client_id'], 'iots_client_secret': keys['client_secret']}
         assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
         raw = read_bytes(path)
         assert raw.startswith(b'$ANSIBLE_VAULT;1.2;AES256;iots\n')
@@ -140,7 +147,6 @@ class TestBootstrap(object):
 
 
 class TestCheckMode(object):
-
     def test_check_mode_without_a_file_sends_and_writes_nothing(self, emu, run_playbook, recap, setup, vault_args):
         result = run_playbook(ROLE, extra_vars=setup, args=vault_args(), check=True, diff=True)
         assert result.rc == 0, result
@@ -171,7 +177,6 @@ class TestCheckMode(object):
 
 
 class TestVaultSecrets(object):
-
     def test_two_vault_ids_need_iots_vault_id(self, emu, run_playbook, setup, vault_args):
         args = vault_args() + vault_args('other', OTHER_PASSWORD)
         result = run_playbook(ROLE, extra_vars=setup, args=args)
@@ -203,7 +208,6 @@ class TestVaultSecrets(object):
 
 
 class TestSecretChangedOnServer(object):
-
     def test_the_role_rewrites_the_file_with_the_new_keys(self, emu, run_playbook, recap, setup, vault_args):
         assert run_playbook(ROLE, extra_vars=setup, args=vault_args()).rc == 0
         old = decrypt(setup['iots_credentials_file'])
@@ -242,20 +246,17 @@ class TestSecretChangedOnServer(object):
 
 
 class TestLaterPlaybooks(object):
-
     def test_the_lookup_needs_nothing_but_the_file(self, emu, run_playbook, setup, vault_args):
         assert run_playbook(ROLE, extra_vars=setup, args=vault_args()).rc == 0
         emu.reset()
-        result = run_playbook(USE, extra_vars={'iots_credentials_file': setup['iots_credentials_file']},
-                              args=vault_args())
+        result = run_playbook(USE, extra_vars={'iots_credentials_file': setup['iots_credentials_file']}, args=vault_args())
         assert result.rc == 0, result
         counts = emu.counts()
         assert counts['token:client_credentials'] == 1 and counts['token:password'] == 0
         assert counts['register'] == 0
 
     def test_bootstrap_then_provision_the_example_playbooks(self, emu, run_playbook, recap, setup, vault_args):
-        devices = [{'type': 'virtual_firealarm', 'id': 'fa-%s' % uuid.uuid4().hex[:8], 'name': 'Alarm %d' % n}
-                   for n in range(3)]
+        devices = [{'type': 'virtual_firealarm', 'id': 'fa-%s' % uuid.uuid4().hex[:8], 'name': 'Alarm %d' % n} for n in range(3)]
         bootstrap = run_playbook(os.path.join(PLAYBOOKS, 'bootstrap.yml'), extra_vars=setup, args=vault_args())
         assert bootstrap.rc == 0, bootstrap
         assert recap(bootstrap.output)['changed'] == 2
@@ -298,21 +299,21 @@ class TestAwxCredentialType(object):
         with open(ca_file, 'w') as handle:
             handle.write(sandbox.from_string(credential_type['injectors']['file']['template']).render(**namespace))
         namespace['tower'] = type('TowerNamespace', (object,), {'filename': ca_file})
-        return dict((name, sandbox.from_string(template).render(**namespace))
-                    for name, template in credential_type['injectors']['env'].items())
+        return dict((name, sandbox.from_string(template).render(**namespace)) for name, template in credential_type['injectors']['env'].items())
 
     def run_job(self, ansible_env, inventory, environment):
         # No extra vars: the job gets its settings from the injected environment only.
-        return run_ansible_playbook(os.path.join(HERE, 'playbooks', 'role_credentials', 'awx_job.yml'), inventory(1),
-                                    dict(ansible_env, **environment), timeout=300)
+        return run_ansible_playbook(
+            os.path.join(HERE, 'playbooks', 'role_credentials', 'awx_job.yml'), inventory(1), dict(ansible_env, **environment), timeout=300
+        )
 
     def test_client_keys_from_the_vault_file(self, emu, ansible_env, inventory, tmp_path):
         keys = server_keys(emu, 'ansible_test_awx_%s' % uuid.uuid4().hex[:8])
         with open(emu.ca_path) as handle:
             ca_cert = handle.read()
         environment = self.injected_environment(
-            {'url': emu.url, 'client_id': keys['client_id'], 'client_secret': keys['client_secret'],
-             'ca_cert': ca_cert}, str(tmp_path / 'injected-ca.pem'))
+            {'url': emu.url, 'client_id': keys['client_id'], 'client_secret': keys['client_secret'], 'ca_cert': ca_cert}, str(tmp_path / 'injected-ca.pem')
+        )
         assert environment['IOTS_USERNAME'] == environment['IOTS_PASSWORD'] == ''
         emu.reset()
         job = self.run_job(ansible_env, inventory, environment)
@@ -324,8 +325,8 @@ class TestAwxCredentialType(object):
         with open(emu.ca_path) as handle:
             ca_cert = handle.read()
         environment = self.injected_environment(
-            {'url': emu.url, 'username': 'admin', 'password': 'admin', 'ca_cert': ca_cert},
-            str(tmp_path / 'injected-ca.pem'))
+            {'url': emu.url, 'username': 'admin', 'password': 'admin', 'ca_cert': ca_cert}, str(tmp_path / 'injected-ca.pem')
+        )
         environment['IOTS_APPLICATION_NAME'] = 'ansible_test_awx_%s' % uuid.uuid4().hex[:8]
         job = self.run_job(ansible_env, inventory, environment)
         assert job.rc == 0, job

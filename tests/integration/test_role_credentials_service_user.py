@@ -34,9 +34,13 @@ def vault_args(tmp_path):
 
 
 def password_grant(emu, keys, username, password, scopes):
-    answer = requests.post(emu.url + '/token', auth=(keys['client_id'], keys['client_secret']), timeout=10,
-                           data={'grant_type': 'password', 'username': username, 'password': password,
-                                 'scope': ' '.join(scopes)}, verify=emu.ca_path)
+    answer = requests.post(
+        emu.url + '/token',
+        auth=(keys['client_id'], keys['client_secret']),
+        timeout=10,
+        data={'grant_type': 'password', 'username': username, 'password': password, 'scope': ' '.join(scopes)},
+        verify=emu.ca_path,
+    )
     assert answer.status_code == 200, answer.text
     return answer.json()['scope'].split()
 
@@ -45,10 +49,15 @@ def password_grant(emu, keys, username, password, scopes):
 def test_service_account_token_has_exactly_the_scopes(emu, run_playbook, recap, vault_args, tmp_path, flavor):
     emu.configure(version=VERSIONS[flavor])
     suffix = uuid.uuid4().hex[:8]
-    setup = {'iots_application_name': 'ansible_svc_%s' % suffix, 'iots_scopes': SCOPES[flavor],
-             'iots_server_flavor': flavor, 'iots_credentials_file': str(tmp_path / 'iots_credentials.yml'),
-             'iots_service_user': 'svc-%s' % suffix, 'iots_service_password': SERVICE_PASSWORD,
-             'iots_service_role': 'auto_%s' % suffix}
+    setup = {
+        'iots_application_name': 'ansible_svc_%s' % suffix,
+        'iots_scopes': SCOPES[flavor],
+        'iots_server_flavor': flavor,
+        'iots_credentials_file': str(tmp_path / 'iots_credentials.yml'),
+        'iots_service_user': 'svc-%s' % suffix,
+        'iots_service_password': SERVICE_PASSWORD,
+        'iots_service_role': 'auto_%s' % suffix,
+    }
     first = run_playbook(ROLE, extra_vars=setup, args=vault_args)
     assert first.rc == 0, first.output[-8000:]
     assert SERVICE_PASSWORD not in first.output
@@ -57,13 +66,10 @@ def test_service_account_token_has_exactly_the_scopes(emu, run_playbook, recap, 
     assert counts['token:client_credentials'] == 0 and counts['token:password'] >= 2  # admin, then the account
 
     access = emu.state.access.tenant('carbon.super')
-    assert access.roles_of(setup['iots_service_user']) == [setup['iots_service_role']] + \
-        (['Internal/devicemgt-user'] if flavor == 'iots' else [])
+    assert access.roles_of(setup['iots_service_user']) == [setup['iots_service_role']] + (['Internal/devicemgt-user'] if flavor == 'iots' else [])
     apps = [app for app in emu.apps() if app['application_name'] == setup['iots_application_name']]
-    keys = {'client_id': apps[0]['client_id'],
-            'client_secret': emu.state.apps_by_client[apps[0]['client_id']].client_secret}
-    granted = password_grant(emu, keys, setup['iots_service_user'], SERVICE_PASSWORD,
-                             SCOPES[flavor] + [OTHER_SCOPE[flavor]])
+    keys = {'client_id': apps[0]['client_id'], 'client_secret': emu.state.apps_by_client[apps[0]['client_id']].client_secret}
+    granted = password_grant(emu, keys, setup['iots_service_user'], SERVICE_PASSWORD, SCOPES[flavor] + [OTHER_SCOPE[flavor]])
     assert granted == sorted(SCOPES[flavor])
 
     emu.reset()
@@ -75,8 +81,12 @@ def test_service_account_token_has_exactly_the_scopes(emu, run_playbook, recap, 
 
 def test_missing_service_password_fails_before_any_user_write(emu, run_playbook, vault_args, tmp_path):
     suffix = uuid.uuid4().hex[:8]
-    setup = {'iots_application_name': 'ansible_svc_%s' % suffix, 'iots_scopes': SCOPES['iots'],
-             'iots_credentials_file': str(tmp_path / 'iots_credentials.yml'), 'iots_service_user': 'svc-%s' % suffix}
+    setup = {
+        'iots_application_name': 'ansible_svc_%s' % suffix,
+        'iots_scopes': SCOPES['iots'],
+        'iots_credentials_file': str(tmp_path / 'iots_credentials.yml'),
+        'iots_service_user': 'svc-%s' % suffix,
+    }
     result = run_playbook(ROLE, extra_vars=setup, args=vault_args)
     assert result.rc != 0 and 'iots_service_password is required' in result.output
     assert emu.counts()['api:write'] == 0

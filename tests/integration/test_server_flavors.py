@@ -65,8 +65,9 @@ def decrypt(path):
 
 
 def test_register_tokens_lookup_and_recreation(emu, flavor, run_playbook):
-    result = run_playbook(PLAYBOOK_DIR + 'register.yml', extra_vars={
-        'app_name': unique('it_flavor'), 'flavor_scopes': SCOPES[flavor], 'recreates': flavor == 'entgra'})
+    result = run_playbook(
+        PLAYBOOK_DIR + 'register.yml', extra_vars={'app_name': unique('it_flavor'), 'flavor_scopes': SCOPES[flavor], 'recreates': flavor == 'entgra'}
+    )
     assert result.rc == 0, result
     if flavor == 'entgra':
         assert emu.counts()['register:recreated'] == 1
@@ -86,8 +87,11 @@ def test_bad_registration_input_is_refused_before_any_request(emu, run_playbook)
 def test_bootstrap_then_provision_twice(emu, flavor, run_playbook, recap, vault_args, tmp_path):
     """The example playbooks as they are, with only iots_server_flavor set: their own scopes and devices."""
     emu.reset(state=True)  # the example devices are enrolled from scratch in each flavour
-    setup = {'iots_application_name': unique('ansible_flavor'), 'iots_server_flavor': flavor,
-             'iots_credentials_file': str(tmp_path / 'vault' / 'iots_credentials.yml')}
+    setup = {
+        'iots_application_name': unique('ansible_flavor'),
+        'iots_server_flavor': flavor,
+        'iots_credentials_file': str(tmp_path / 'vault' / 'iots_credentials.yml'),
+    }
     bootstrap = os.path.join(PLAYBOOKS, 'bootstrap.yml')
     first = run_playbook(bootstrap, extra_vars=setup, args=vault_args)
     assert first.rc == 0, first
@@ -111,8 +115,11 @@ def test_bootstrap_then_provision_twice(emu, flavor, run_playbook, recap, vault_
 
 @pytest.mark.parametrize('flavor', ['entgra'])
 def test_role_stores_the_keys_entgra_recreated(emu, run_playbook, recap, vault_args, tmp_path):
-    setup = {'iots_application_name': unique('ansible_recreated'), 'iots_server_flavor': 'entgra',
-             'iots_credentials_file': str(tmp_path / 'vault' / 'iots_credentials.yml')}
+    setup = {
+        'iots_application_name': unique('ansible_recreated'),
+        'iots_server_flavor': 'entgra',
+        'iots_credentials_file': str(tmp_path / 'vault' / 'iots_credentials.yml'),
+    }
     bootstrap = os.path.join(PLAYBOOKS, 'bootstrap.yml')
     assert run_playbook(bootstrap, extra_vars=setup, args=vault_args).rc == 0
     stored = decrypt(setup['iots_credentials_file'])

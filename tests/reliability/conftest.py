@@ -25,8 +25,18 @@ from playbook_harness import emulator_fixtures
 from reliability_harness import USERS, KnownSecrets, PlaybookRunner, VAULT_PASSWORD, required, row_result
 
 TALLY_PROPERTY = 'wso2_iots_reliability'
-CATEGORY_ORDER = ('faults: modules', 'faults: devices', 'faults: inventory', 'faults: lookup', 'faults: role',
-                  'bad input', 'secrets', 'crash safety', 'load', 'permissions')
+CATEGORY_ORDER = (
+    'faults: modules',
+    'faults: devices',
+    'faults: inventory',
+    'faults: lookup',
+    'faults: role',
+    'bad input',
+    'secrets',
+    'crash safety',
+    'load',
+    'permissions',
+)
 
 
 def pytest_configure(config):
@@ -102,10 +112,12 @@ def tally(request):
 
     Call it before asserting, so that a failing test still shows in the table what it tried.
     """
+
     def record(category, tried, survived, secrets=0, note=None):
-        request.node.user_properties.append((TALLY_PROPERTY, {
-            'category': category, 'tried': int(tried), 'survived': int(survived), 'secrets': int(secrets),
-            'note': note}))
+        request.node.user_properties.append(
+            (TALLY_PROPERTY, {'category': category, 'tried': int(tried), 'survived': int(survived), 'secrets': int(secrets), 'note': note})
+        )
+
     return record
 
 

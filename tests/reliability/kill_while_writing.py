@@ -47,8 +47,7 @@ class Target(object):
         secret = VaultSecret(spec['vault_password'].encode('utf-8'))
         self.secrets = [('iots', secret)]
         if spec['target'] == 'token_cache':
-            self.tier = _token_cache.DiskTier(
-                spec['directory'], 'persistent', vault=VaultCodec(self.secrets, self.secrets[0]))
+            self.tier = _token_cache.DiskTier(spec['directory'], 'persistent', vault=VaultCodec(self.secrets, self.secrets[0]))
             self.key = spec['key']
             self.path = os.path.join(spec['directory'], self.key + _token_cache.ENTRY_SUFFIX)
             self.versions = spec['entries']
@@ -57,8 +56,7 @@ class Target(object):
             vault = VaultLib(self.secrets)
             # Encrypted once: each version is a fixed byte string, so "old or new" is a byte comparison.
             self.versions = spec['data']
-            self.ciphertexts = [vault.encrypt(_vars_file.render_yaml(data).encode('utf-8'), secret, vault_id='iots')
-                                for data in self.versions]
+            self.ciphertexts = [vault.encrypt(_vars_file.render_yaml(data).encode('utf-8'), secret, vault_id='iots') for data in self.versions]
 
     def write(self, version):
         if self.spec['target'] == 'token_cache':
@@ -199,7 +197,7 @@ def main():
     rng = random.Random(spec.get('seed', 0))
     results = []
     target.write(0)
-    for point in (TOKEN_CACHE_PAUSE_POINTS if spec['target'] == 'token_cache' else PAUSE_POINTS):
+    for point in TOKEN_CACHE_PAUSE_POINTS if spec['target'] == 'token_cache' else PAUSE_POINTS:
         target.write(0)
         pid, ready = run_child(child_pauses, target, point)
         kill(pid, ready, 0)
@@ -214,8 +212,7 @@ def main():
     for version in (1, 0):
         target.write_as_next_run(version)
         next_ok = next_ok and target.which_version() == version
-    print(json.dumps({'rounds': results, 'next_write_works': next_ok, 'left_by_kills': left_by_kills,
-                      'left_after_next_write': target.leftovers()}))
+    print(json.dumps({'rounds': results, 'next_write_works': next_ok, 'left_by_kills': left_by_kills, 'left_after_next_write': target.leftovers()}))
 
 
 if __name__ == '__main__':

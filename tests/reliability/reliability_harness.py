@@ -52,20 +52,32 @@ def closed_port():
 
 # ---------------------------------------------------------------------------- the server, directly
 
+
 def register_app(emulator, name, username='admin', password=ADMIN_PASSWORD):
     """Register ``name`` with requests (not the collection) and return its keys and name."""
     import requests
-    answer = requests.post(emulator.url + REGISTER_PATH, auth=(username, password), timeout=10,
-                           json={'applicationName': name, 'tags': ['device_management']}, verify=emulator.ca_path)
+
+    answer = requests.post(
+        emulator.url + REGISTER_PATH,
+        auth=(username, password),
+        timeout=10,
+        json={'applicationName': name, 'tags': ['device_management']},
+        verify=emulator.ca_path,
+    )
     assert answer.status_code == 201, answer.text
     return dict(answer.json(), application_name=name)
 
 
 def password_grant(emulator, app, scopes=('perm:devices:view',), username='admin', password=ADMIN_PASSWORD):
     import requests
-    answer = requests.post(emulator.url + '/token', auth=(app['client_id'], app['client_secret']), timeout=10,
-                           data={'grant_type': 'password', 'username': username, 'password': password,
-                                 'scope': ' '.join(scopes)}, verify=emulator.ca_path)
+
+    answer = requests.post(
+        emulator.url + '/token',
+        auth=(app['client_id'], app['client_secret']),
+        timeout=10,
+        data={'grant_type': 'password', 'username': username, 'password': password, 'scope': ' '.join(scopes)},
+        verify=emulator.ca_path,
+    )
     assert answer.status_code == 200, answer.text
     return answer.json()
 
@@ -74,6 +86,7 @@ def write_vault_file(path, data, vault_id='iots', password=VAULT_PASSWORD):
     """A vars file as wso2.iots.vault_vars writes it, encrypted with ``password``."""
     import yaml
     from ansible.parsing.vault import VaultLib, VaultSecret
+
     secret = VaultSecret(password.encode('utf-8'))
     text = yaml.safe_dump(data, default_flow_style=False, explicit_start=True)
     os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -85,11 +98,13 @@ def write_vault_file(path, data, vault_id='iots', password=VAULT_PASSWORD):
 def read_vault_file(path, password=VAULT_PASSWORD):
     import yaml
     from ansible.parsing.vault import VaultLib, VaultSecret
+
     with open(path, 'rb') as handle:
         return yaml.safe_load(VaultLib([('any', VaultSecret(password.encode('utf-8')))]).decrypt(handle.read()))
 
 
 # ---------------------------------------------------------------------------- files
+
 
 def files_under(paths, exclude=()):
     """Every regular file under ``paths`` (files or directories), except below ``exclude``."""
@@ -119,6 +134,7 @@ def file_hashes(*paths):
 
 # ---------------------------------------------------------------------------- secrets
 
+
 class KnownSecrets(object):
     """Every secret of the session: user and vault passwords, and all the emulator ever issued.
 
@@ -137,9 +153,14 @@ class KnownSecrets(object):
 
     def values(self):
         """{secret text: label}."""
-        found = {ADMIN_PASSWORD: 'admin password', OPERATOR_PASSWORD: 'operator password',
-                 GUEST_PASSWORD: 'guest password', VAULT_PASSWORD: 'vault password',
-                 MANAGED_USER_PASSWORD: 'managed user password', MANAGED_USER_NEW_PASSWORD: 'managed user new password'}
+        found = {
+            ADMIN_PASSWORD: 'admin password',
+            OPERATOR_PASSWORD: 'operator password',
+            GUEST_PASSWORD: 'guest password',
+            VAULT_PASSWORD: 'vault password',
+            MANAGED_USER_PASSWORD: 'managed user password',
+            MANAGED_USER_NEW_PASSWORD: 'managed user new password',
+        }
         for user, spec in USERS.items():
             basic = base64.b64encode(('%s:%s' % (user, spec['password'])).encode()).decode()
             found[basic] = 'Basic header of %s' % user
@@ -191,6 +212,7 @@ def total(hits):
 
 # ---------------------------------------------------------------------------- ansible-playbook
 
+
 class PlaybookRunner(object):
     """ansible-playbook in an environment of its own; keeps every output for the leak scan.
 
@@ -222,26 +244,30 @@ class PlaybookRunner(object):
         return [result.output for result in self.results]
 
     def environment(self, extra=None):
-        env = ansible_environment(self.ansible_home, self.local_temp, {
-            'HOME': self.home,
-            'XDG_CACHE_HOME': os.path.join(self.home, '.cache'),
-            # modules run on the controller (ansible_connection=local): their temp files land here
-            'ANSIBLE_REMOTE_TMP': self.remote_temp,
-            # for the emulator_control action plugin next to the playbooks
-            'PYTHONPATH': EMULATOR_PACKAGE_DIR,
-        })
+        env = ansible_environment(
+            self.ansible_home,
+            self.local_temp,
+            {
+                'HOME': self.home,
+                'XDG_CACHE_HOME': os.path.join(self.home, '.cache'),
+                # modules run on the controller (ansible_connection=local): their temp files land here
+                'ANSIBLE_REMOTE_TMP': self.remote_temp,
+                # for the emulator_control action plugin next to the playbooks
+                'PYTHONPATH': EMULATOR_PACKAGE_DIR,
+            },
+        )
         env.update(extra or {})
         return env
 
     def run(self, playbook, extra_vars=None, env=None, hosts=1, **options):
         path = playbook if os.path.isabs(playbook) else os.path.join(PLAYBOOKS, playbook)
-        variables = {'emulator_url': self.emulator.url, 'emulator_ca_path': self.emulator.ca_path,
-                     'capture_dir': self.captures}
+        variables = {'emulator_url': self.emulator.url, 'emulator_ca_path': self.emulator.ca_path, 'capture_dir': self.captures}
         variables.update(extra_vars or {})
         number = len(self.results)
         inventory = write_inventory(os.path.join(self.workdir, 'inventory-%d.ini' % hosts), hosts)
-        result = run_ansible_playbook(path, inventory, self.environment(env), variables=variables,
-                                      vars_file=os.path.join(self.workdir, 'extra-vars-%d.json' % number), **options)
+        result = run_ansible_playbook(
+            path, inventory, self.environment(env), variables=variables, vars_file=os.path.join(self.workdir, 'extra-vars-%d.json' % number), **options
+        )
         with open(os.path.join(self.workdir, 'run-%d.log' % number), 'w') as handle:
             handle.write(result.output)
         self.results.append(result)
@@ -254,6 +280,7 @@ class PlaybookRunner(object):
 
 
 # ---------------------------------------------------------------------------- the summary table
+
 
 def row_result(row):
     """A category's verdict: pass only when its tests passed and every case tried survived with no

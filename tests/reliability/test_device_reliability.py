@@ -86,18 +86,17 @@ def one_clear_line(result, pattern):
 
 
 def counted(outcome, expected):
-    return ['%s: %s requests, expected %s' % (key, outcome['counts'].get(key), value)
-            for key, value in expected.items() if outcome['counts'].get(key) != value]
+    return ['%s: %s requests, expected %s' % (key, outcome['counts'].get(key), value) for key, value in expected.items() if outcome['counts'].get(key) != value]
 
 
 # ---------------------------------------------------------------------------- faults
+
 
 def fault_cases(expired):
     """(case, judge) pairs; a judge returns the problems of the case's outcome."""
     cases = []
 
-    def case(case_id, component, args, fault=None, says=None, path=None, method='GET', counts=None, check=None,
-             **extra):
+    def case(case_id, component, args, fault=None, says=None, path=None, method='GET', counts=None, check=None, **extra):
         spec = dict(extra, id=case_id, component=component, args=args)
         if fault is not None:
             spec['fault'] = fault
@@ -110,44 +109,81 @@ def fault_cases(expired):
             if check is not None:
                 problems += check(outcome)
             return problems
+
         cases.append((spec, judge))
 
     one = {'device_type': TYPE, 'device_id': 'rf-single'}
     device_path = r'/devices/%s/rf-single' % TYPE
     # iots_device, one device: a read, the enrolment, a modification
-    case('iots_device read 503', 'iots_device', one, STATUS_503, '503', device_path,
-         counts={'GET /devices/{type}/{id}': 3, 'api:write': 0}, pass_api=0)
-    case('iots_device read 401 expired token', 'iots_device', dict(one, token=expired), None, '401', device_path,
-         counts={'token': 0, 'api': 1, 'api:write': 0})
-    case('iots_device enrol 500', 'iots_device', one, STATUS_500, '500', r'/device/agent/enroll', 'POST',
-         counts={'POST /device/agent/enroll': 1})
-    case('iots_device enrol drop', 'iots_device', one, DROP, 'drop', r'/device/agent/enroll', 'POST',
-         counts={'POST /device/agent/enroll': 1})  # not idempotent: never sent twice after a drop
-    case('iots_device enrol after the faults', 'iots_device', one, counts={'POST /device/agent/enroll': 1},
-         check=lambda o: [] if o['result'].get('changed') and not o['result'].get('failed') else ['not enrolled'])
-    case('iots_device modify 503', 'iots_device', dict(one, name='renamed'), STATUS_503, '503',
-         r'/device/agent/enroll/%s/rf-single' % TYPE, 'PUT', counts={'PUT /device/agent/enroll/{type}/{id}': 3})
+    case('iots_device read 503', 'iots_device', one, STATUS_503, '503', device_path, counts={'GET /devices/{type}/{id}': 3, 'api:write': 0}, pass_api=0)
+    case('iots_device read 401 expired token', 'iots_device', dict(one, token=expired), None, '401', device_path, counts={'token': 0, 'api': 1, 'api:write': 0})
+    case('iots_device enrol 500', 'iots_device', one, STATUS_500, '500', r'/device/agent/enroll', 'POST', counts={'POST /device/agent/enroll': 1})
+    case(
+        'iots_device enrol drop', 'iots_device', one, DROP, 'drop', r'/device/agent/enroll', 'POST', counts={'POST /device/agent/enroll': 1}
+    )  # not idempotent: never sent twice after a drop
+    case(
+        'iots_device enrol after the faults',
+        'iots_device',
+        one,
+        counts={'POST /device/agent/enroll': 1},
+        check=lambda o: [] if o['result'].get('changed') and not o['result'].get('failed') else ['not enrolled'],
+    )
+    case(
+        'iots_device modify 503',
+        'iots_device',
+        dict(one, name='renamed'),
+        STATUS_503,
+        '503',
+        r'/device/agent/enroll/%s/rf-single' % TYPE,
+        'PUT',
+        counts={'PUT /device/agent/enroll/{type}/{id}': 3},
+    )
     # iots_group: the read, the creation
     group = {'name': 'rf-group', 'description': 'reliability'}
-    case('iots_group read 500', 'iots_group', group, STATUS_500, '500', r'/groups\S*', counts={'api:write': 0},
-         pass_api=0)
-    case('iots_group create drop', 'iots_group', group, DROP, 'drop', r'/groups', 'POST',
-         counts={'POST /groups': 1})
-    case('iots_group create after the fault', 'iots_group', group, counts={'POST /groups': 1},
-         check=lambda o: [] if o['result'].get('changed') and not o['result'].get('failed') else ['not created'])
+    case('iots_group read 500', 'iots_group', group, STATUS_500, '500', r'/groups\S*', counts={'api:write': 0}, pass_api=0)
+    case('iots_group create drop', 'iots_group', group, DROP, 'drop', r'/groups', 'POST', counts={'POST /groups': 1})
+    case(
+        'iots_group create after the fault',
+        'iots_group',
+        group,
+        counts={'POST /groups': 1},
+        check=lambda o: [] if o['result'].get('changed') and not o['result'].get('failed') else ['not created'],
+    )
     # iots_operation: the read, the operation (sent once: a second one would reach the device twice)
     operation = {'device_type': TYPE, 'device_ids': ['rf-single'], 'code': 'DEVICE_RING'}
-    case('iots_operation read 503', 'iots_operation', operation, STATUS_503, '503', r'/\S+', counts={'api:write': 0},
-         pass_api=0)
-    case('iots_operation send 503', 'iots_operation', operation, STATUS_503, '503', r'/devices/%s/operations' % TYPE,
-         'POST', counts={'POST /devices/{type}/operations': 1})
-    case('iots_operation read 401 expired token', 'iots_operation', dict(operation, token=expired), None, '401',
-         r'/\S+', counts={'api:write': 0})
+    case('iots_operation read 503', 'iots_operation', operation, STATUS_503, '503', r'/\S+', counts={'api:write': 0}, pass_api=0)
+    case(
+        'iots_operation send 503',
+        'iots_operation',
+        operation,
+        STATUS_503,
+        '503',
+        r'/devices/%s/operations' % TYPE,
+        'POST',
+        counts={'POST /devices/{type}/operations': 1},
+    )
+    case('iots_operation read 401 expired token', 'iots_operation', dict(operation, token=expired), None, '401', r'/\S+', counts={'api:write': 0})
     # iots_device_info: a read, the second page of a list
-    case('iots_device_info read drop', 'iots_device_info', {'device_type': TYPE, 'device_id': 'rf-single'},
-         DROP, 'drop', device_path, counts={'GET /devices/{type}/{id}': 3}, pass_api=0)
-    case('iots_device_info page 2 of 2 503', 'iots_device_info', {'device_type': 'rf_paged'},
-         STATUS_503, '503', r'/devices\?\S*offset=100\S*', pass_writes=-1, counts={'GET /devices': 4})
+    case(
+        'iots_device_info read drop',
+        'iots_device_info',
+        {'device_type': TYPE, 'device_id': 'rf-single'},
+        DROP,
+        'drop',
+        device_path,
+        counts={'GET /devices/{type}/{id}': 3},
+        pass_api=0,
+    )
+    case(
+        'iots_device_info page 2 of 2 503',
+        'iots_device_info',
+        {'device_type': 'rf_paged'},
+        STATUS_503,
+        '503',
+        r'/devices\?\S*offset=100\S*',
+        pass_writes=-1,
+        counts={'GET /devices': 4},
+    )
     return cases
 
 
@@ -157,22 +193,26 @@ def key(record):
 
 def failed_mid_fleet(names, done, says):
     """The judge of a fleet whose write ``done + 1`` failed: ``done`` listed done, the next failed, the rest pending."""
+
     def judge(outcome):
         result = outcome['result']
         problems = one_clear_line(result, r'^POST %s/device/agent/enroll %s' % (API, SAYS[says]))
         problems += counted(outcome, {'POST /device/agent/enroll': done + 1})
         records = result.get('devices') or []
-        if [(key(r), r.get('action'), bool(r.get('failed'))) for r in records] != \
-                [(n, 'enrolled', False) for n in names[:done]] + [(names[done], 'enrolled', True)]:
+        if [(key(r), r.get('action'), bool(r.get('failed'))) for r in records] != [(n, 'enrolled', False) for n in names[:done]] + [
+            (names[done], 'enrolled', True)
+        ]:
             problems.append('devices does not list the %d done and the failed one: %r' % (done, records))
-        if [key(r) for r in result.get('pending') or []] != names[done + 1:]:
+        if [key(r) for r in result.get('pending') or []] != names[done + 1 :]:
             problems.append('pending does not list the devices not attempted: %r' % result.get('pending'))
         if not result.get('changed'):
             problems.append('devices were enrolled but changed is false')
-        if not re.search(r'%d of %d device\(s\) changed before this failure .*%d not attempted'
-                         % (done, len(names), len(names) - done - 1), result.get('msg', '')):
+        if not re.search(
+            r'%d of %d device\(s\) changed before this failure .*%d not attempted' % (done, len(names), len(names) - done - 1), result.get('msg', '')
+        ):
             problems.append('the message does not say what was done and what is pending: %r' % result.get('msg'))
         return problems
+
     return judge
 
 
@@ -183,6 +223,7 @@ def completed(left):
         if result.get('failed') or (result.get('summary') or {}).get('enrolled') != left:
             problems.append('the next run did not enrol the %d left: %r' % (left, result.get('summary')))
         return problems
+
     return judge
 
 
@@ -201,14 +242,17 @@ def fleet_cases():
     expiring = [{'device_type': TYPE, 'device_id': 'rf-expiring-%d' % n} for n in range(4)]
     expiring_names = ['%s/%s' % (TYPE, device['device_id']) for device in expiring]
     return [
-        (dict(id='iots_device fleet fails at device 4', component='iots_device', args={'devices': fleet},
-              fault=STATUS_500, pass_writes=3), failed_mid_fleet(names, 3, '500')),
+        (
+            dict(id='iots_device fleet fails at device 4', component='iots_device', args={'devices': fleet}, fault=STATUS_500, pass_writes=3),
+            failed_mid_fleet(names, 3, '500'),
+        ),
         (dict(id='iots_device fleet run again', component='iots_device', args={'devices': fleet}), completed(3)),
         (dict(id='iots_device fleet third run', component='iots_device', args={'devices': fleet}), unchanged),
-        (dict(id='iots_device fleet token expires at device 2', component='iots_device', args={'devices': expiring},
-              expire=True, pass_writes=1), failed_mid_fleet(expiring_names, 1, '401')),
-        (dict(id='iots_device fleet after the expiry', component='iots_device', args={'devices': expiring}),
-         completed(3)),
+        (
+            dict(id='iots_device fleet token expires at device 2', component='iots_device', args={'devices': expiring}, expire=True, pass_writes=1),
+            failed_mid_fleet(expiring_names, 1, '401'),
+        ),
+        (dict(id='iots_device fleet after the expiry', component='iots_device', args={'devices': expiring}), completed(3)),
     ]
 
 
@@ -251,36 +295,58 @@ def input_cases():
     operation = {'device_type': TYPE, 'device_ids': ['rb-one'], 'code': 'DEVICE_RING'}
     return [
         ('iots_device', 'device_id with a slash', dict(one, device_id='rb/one'), r'device_id .*"/"', NOTHING),
-        ('iots_device', 'properties as a list', dict(one, properties=['floor', 2]), r'properties must be a mapping',
-         NOTHING),
-        ('iots_device', 'a property value that is a mapping', dict(one, properties={'floor': {'n': 2}}),
-         r'properties\.floor must be a string, number or boolean', NOTHING),
-        ('iots_device', 'devices: a device given twice', {'devices': good + [good[1]]},
-         r'devices\[3\] names device android/rb-fleet-1 again', NOTHING),
-        ('iots_device', 'devices: the fourth with a bad ownership',
-         {'devices': good + [dict(good[0], device_id='x', ownership='corporate')]},
-         r'ownership must be one of: BYOD, COPE, got: corporate', NOTHING),
-        ('iots_device', 'devices: the fourth of an unknown type', {'devices': good + [{'device_type': 'rb_nosuchtype',
-                                                                                      'device_id': 'x'}]},
-         r"no device type 'rb_nosuchtype' .* The types it knows: android", NO_WRITE),
+        ('iots_device', 'properties as a list', dict(one, properties=['floor', 2]), r'properties must be a mapping', NOTHING),
+        (
+            'iots_device',
+            'a property value that is a mapping',
+            dict(one, properties={'floor': {'n': 2}}),
+            r'properties\.floor must be a string, number or boolean',
+            NOTHING,
+        ),
+        ('iots_device', 'devices: a device given twice', {'devices': good + [good[1]]}, r'devices\[3\] names device android/rb-fleet-1 again', NOTHING),
+        (
+            'iots_device',
+            'devices: the fourth with a bad ownership',
+            {'devices': good + [dict(good[0], device_id='x', ownership='corporate')]},
+            r'ownership must be one of: BYOD, COPE, got: corporate',
+            NOTHING,
+        ),
+        (
+            'iots_device',
+            'devices: the fourth of an unknown type',
+            {'devices': good + [{'device_type': 'rb_nosuchtype', 'device_id': 'x'}]},
+            r"no device type 'rb_nosuchtype' .* The types it knows: android",
+            NO_WRITE,
+        ),
         ('iots_group', 'name empty', {'name': ''}, r'name must be a non-empty group name', NOTHING),
         ('iots_group', 'a member given twice', {'name': 'rb-group', 'devices': [one, one]}, r'devices\[1\] names device android/rb-one again', NOTHING),
-        ('iots_group', 'a member IoTS does not know', {'name': 'rb-group', 'devices': [dict(one, device_id='rb-none')]},
-         r'no enrolled device android/rb-none', NO_WRITE),
-        ('iots_operation', 'device_ids empty', dict(operation, device_ids=[]), r'device_ids must name at least one',
-         NOTHING),
-        ('iots_operation', 'a device id given twice', dict(operation, device_ids=['a', 'b', 'a']), r'device_ids',
-         NOTHING),
-        ('iots_operation', 'wait_timeout zero', dict(operation, wait=True, wait_timeout=0),
-         r'wait_timeout must be a positive number', NOTHING),
-        ('iots_operation', 'an unknown device type', dict(operation, device_type='rb_nosuchtype'),
-         r"no device type 'rb_nosuchtype' .* The types it knows: android", NO_WRITE),
+        (
+            'iots_group',
+            'a member IoTS does not know',
+            {'name': 'rb-group', 'devices': [dict(one, device_id='rb-none')]},
+            r'no enrolled device android/rb-none',
+            NO_WRITE,
+        ),
+        ('iots_operation', 'device_ids empty', dict(operation, device_ids=[]), r'device_ids must name at least one', NOTHING),
+        ('iots_operation', 'a device id given twice', dict(operation, device_ids=['a', 'b', 'a']), r'device_ids', NOTHING),
+        ('iots_operation', 'wait_timeout zero', dict(operation, wait=True, wait_timeout=0), r'wait_timeout must be a positive number', NOTHING),
+        (
+            'iots_operation',
+            'an unknown device type',
+            dict(operation, device_type='rb_nosuchtype'),
+            r"no device type 'rb_nosuchtype' .* The types it knows: android",
+            NO_WRITE,
+        ),
         ('iots_device_info', 'group and group_id', {'group': 'g', 'group_id': 3}, r'mutually exclusive', NOTHING),
-        ('iots_device_info', 'an unknown device type', {'device_type': 'rb_nosuchtype'},
-         r"no device type 'rb_nosuchtype' .* The types it knows: android", NO_WRITE),
+        (
+            'iots_device_info',
+            'an unknown device type',
+            {'device_type': 'rb_nosuchtype'},
+            r"no device type 'rb_nosuchtype' .* The types it knows: android",
+            NO_WRITE,
+        ),
         ('iots_device_info', 'group_id zero', {'group_id': 0}, r'group_id must be a positive group id', NOTHING),
-        ('iots_device_info', 'an unknown group', {'group': 'rb-no-such-group'}, r"no device group named 'rb-no-such-group'",
-         NO_WRITE),
+        ('iots_device_info', 'an unknown group', {'group': 'rb-no-such-group'}, r"no device group named 'rb-no-such-group'", NO_WRITE),
     ]
 
 
@@ -298,8 +364,7 @@ def judge_input(outcome, said, silent):
 def test_bad_input_to_a_device_module_fails_before_any_write(playbooks, emu, tally):
     app = register_app(emu, 'rel_device_input')
     cases = input_cases()
-    specs = [{'id': '%s: %s' % (component, name), 'component': component, 'args': args}
-             for component, name, args, said, silent in cases]
+    specs = [{'id': '%s: %s' % (component, name), 'component': component, 'args': args} for component, name, args, said, silent in cases]
     emu.reset()
     result, outcomes = run_cases(playbooks, app, specs, 'device_input.json')
     found = {}
@@ -307,8 +372,13 @@ def test_bad_input_to_a_device_module_fails_before_any_write(playbooks, emu, tal
         outcome = outcomes.get(spec['id'])
         found[spec['id']] = judge_input(outcome, said, silent) if outcome else ['not run']
     secrets = KnownSecrets(emu).count(texts=playbooks.outputs, paths=playbooks.scanned_dirs)
-    tally('bad input', len(found), sum(1 for p in found.values() if not p), total(secrets),
-          note='%d malformed options of the device modules: none wrote anything' % len(found))
+    tally(
+        'bad input',
+        len(found),
+        sum(1 for p in found.values() if not p),
+        total(secrets),
+        note='%d malformed options of the device modules: none wrote anything' % len(found),
+    )
     failures = dict((case, problems) for case, problems in found.items() if problems)
     assert not failures, failures
     assert result.rc == 0, result
@@ -317,14 +387,16 @@ def test_bad_input_to_a_device_module_fails_before_any_write(playbooks, emu, tal
 
 # ---------------------------------------------------------------------------- secrets
 
+
 def test_no_secret_of_a_device_module_in_any_output_result_or_file(playbooks, emu, known_secrets, tally):
     app = register_app(emu, 'rel_device_secrets')
-    given = password_grant(emu, app, scopes=('perm:devices:view', 'perm:devices:details', 'perm:device:enroll',
-                                             'perm:device:modify', 'perm:device:disenroll',
-                                             'perm:device-types:types'))
+    given = password_grant(
+        emu,
+        app,
+        scopes=('perm:devices:view', 'perm:devices:details', 'perm:device:enroll', 'perm:device:modify', 'perm:device:disenroll', 'perm:device-types:types'),
+    )
     fleet = [{'device_type': TYPE, 'device_id': 'rs-fleet-%d' % n} for n in range(3)]
-    extra = {'app': app, 'admin_password': ADMIN_PASSWORD, 'given_token': given['access_token'], 'prefix': 'rs',
-             'fleet': fleet}
+    extra = {'app': app, 'admin_password': ADMIN_PASSWORD, 'given_token': given['access_token'], 'prefix': 'rs', 'fleet': fleet}
     echo = dict(ACTIONS, ANSIBLE_INJECT_INVOCATION='true')
     flows = os.path.join(PLAYBOOKS, 'devices', 'secret_flows.yml')
     verbose = playbooks.run(flows, extra, diff=True, verbosity=4, env=echo)
@@ -342,9 +414,14 @@ def test_no_secret_of_a_device_module_in_any_output_result_or_file(playbooks, em
             cases['registered %s: %s' % (name, task)] = known_secrets.count(texts=[json.dumps(result)])
     cases['files under HOME, ANSIBLE_HOME and the temp dirs'] = known_secrets.count(paths=playbooks.scanned_dirs)
     hits = dict((case, found) for case, found in cases.items() if found)
-    tally('secrets', len(cases), len(cases) - len(hits), sum(total(found) for found in hits.values()),
-          note='device modules: %d secret values searched in 2 runs at -vvvv, %d registered results and every file'
-               % (len(known_secrets.values()), sum(len(r) for r in results.values())))
+    tally(
+        'secrets',
+        len(cases),
+        len(cases) - len(hits),
+        sum(total(found) for found in hits.values()),
+        note='device modules: %d secret values searched in 2 runs at -vvvv, %d registered results and every file'
+        % (len(known_secrets.values()), sum(len(r) for r in results.values())),
+    )
 
     # The flows really ran: every write happened, and the failures failed for their reasons.
     assert verbose.rc == 0 and play_recap(verbose.output).get('failed') == 0, verbose
@@ -353,8 +430,11 @@ def test_no_secret_of_a_device_module_in_any_output_result_or_file(playbooks, em
     assert first['single']['changed'] and first['bulk']['summary']['enrolled'] == 3, first
     assert first['group']['changed'] and first['operation']['changed'], first
     assert len(first['listed']['devices']) == 4, first['listed']
-    for name, words in (('wrong_password', 'HTTP 400 invalid_grant: Authentication failed for admin'),
-                        ('wrong_secret', 'HTTP 401'), ('server_failure', 'HTTP 500 HTML page')):
+    for name, words in (
+        ('wrong_password', 'HTTP 400 invalid_grant: Authentication failed for admin'),
+        ('wrong_secret', 'HTTP 401'),
+        ('server_failure', 'HTTP 500 HTML page'),
+    ):
         assert first[name]['failed'] and words in first[name]['msg'], (name, first[name])
     # In check mode nothing changes any more, and the failures fail the same way.
     second = results['device_secrets_check.json']

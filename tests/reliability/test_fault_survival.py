@@ -49,28 +49,26 @@ RETRIED = 3  # the first attempt and DEFAULT_RETRIES (2) more
 # name, fault to arm (None: the URL or the CA is what fails), requests that must reach the
 # endpoint, what the message must say about the answer, and what it must say to do.
 KINDS = [
-    ('500', {'kind': 'status', 'status': 500}, 1,
-     r'failed: HTTP 500 (101500: Runtime Error|false \(the server reported an internal failure)', r'log'),
+    ('500', {'kind': 'status', 'status': 500}, 1, r'failed: HTTP 500 (101500: Runtime Error|false \(the server reported an internal failure)', r'log'),
     ('502', {'kind': 'status', 'status': 502}, RETRIED, r'failed: HTTP 502 101503: Runtime Error', r'Tried 3 times\.$'),
     ('503', {'kind': 'status', 'status': 503}, RETRIED, r'failed: HTTP 503 101503: Runtime Error', r'Tried 3 times\.$'),
-    ('504', {'kind': 'status', 'status': 504}, RETRIED, r'failed: HTTP 504 101504: Runtime Error',
-     r'Tried 3 times\.$'),
+    ('504', {'kind': 'status', 'status': 504}, RETRIED, r'failed: HTTP 504 101504: Runtime Error', r'Tried 3 times\.$'),
     ('xml_fault', {'kind': 'xml_fault'}, 1, r'failed: HTTP 500 101500: Runtime Error', r'log'),
     ('html', {'kind': 'html'}, 1, r'failed: HTTP 500 HTML page: Apache Tomcat/7\.0\.85 - Error report', r'log'),
-    ('truncated_json', {'kind': 'truncated_json'}, 1,
-     r'answered HTTP 200 but its body is not the expected JSON \(malformed JSON of \d+ characters', r'cut off'),
-    ('empty', {'kind': 'empty'}, 1, r'answered HTTP 200 but its body is not the expected JSON \(empty body\)',
-     r'cut off'),
-    ('drop', {'kind': 'drop'}, RETRIED, r'failed: the connection was closed in the middle of the answer',
-     r'Tried 3 times\.$'),
+    (
+        'truncated_json',
+        {'kind': 'truncated_json'},
+        1,
+        r'answered HTTP 200 but its body is not the expected JSON \(malformed JSON of \d+ characters',
+        r'cut off',
+    ),
+    ('empty', {'kind': 'empty'}, 1, r'answered HTTP 200 but its body is not the expected JSON \(empty body\)', r'cut off'),
+    ('drop', {'kind': 'drop'}, RETRIED, r'failed: the connection was closed in the middle of the answer', r'Tried 3 times\.$'),
     ('hang', {'kind': 'hang'}, 1, r'failed: no answer within %d s \(timeout\)' % TIMEOUT, r'raise timeout'),
-    ('refused', None, 0, r'failed: connection failed \(connection refused\)',
-     r'Check that url points at the IoTS gateway .* Tried 3 times\.$'),
-    ('tls', None, 0, r'failed: TLS verification failed \(certificate verify failed: self-signed certificate\)',
-     r'ca_path'),
+    ('refused', None, 0, r'failed: connection failed \(connection refused\)', r'Check that url points at the IoTS gateway .* Tried 3 times\.$'),
+    ('tls', None, 0, r'failed: TLS verification failed \(certificate verify failed: self-signed certificate\)', r'ca_path'),
     # Not a fault but an answer about the request (a wrong password or client secret): never retried.
-    ('401', None, 1, r'failed: HTTP 401 ',
-     r'Check username and password|Check client_id and client_secret|client_secret is wrong'),
+    ('401', None, 1, r'failed: HTTP 401 ', r'Check username and password|Check client_id and client_secret|client_secret is wrong'),
 ]
 KIND = dict((kind[0], kind) for kind in KINDS)
 SERVER_KINDS = [kind[0] for kind in KINDS if kind[1] is not None]
@@ -96,8 +94,7 @@ REVOKED_ANYWAY = ('truncated_json', 'empty')
 
 def make_case(stream, kind_name, emulator):
     name, fault, dummy, dummy, dummy = KIND[kind_name]
-    case = {'id': '%s %s' % (stream, kind_name), 'kind': kind_name, 'url': emulator.url, 'ca_path': emulator.ca_path,
-            'timeout': TIMEOUT}
+    case = {'id': '%s %s' % (stream, kind_name), 'kind': kind_name, 'url': emulator.url, 'ca_path': emulator.ca_path, 'timeout': TIMEOUT}
     if fault is not None:
         case['fault'] = dict(fault, endpoint=dict((s[0], s[2]) for s in STREAMS)[stream])
     elif name == 'refused':
@@ -121,8 +118,14 @@ def run_streams(emulator, workdir):
             emu = Emulator(port=0, state_dir=emulator.state_dir, users=USERS).start()
             emulators.append(emu)
             app = register_app(emu, 'rel_faults_%s' % name)
-            stream = {'name': name, 'component': component, 'emulator_url': emu.url, 'emulator_ca_path': emu.ca_path,
-                      'app': app, 'cases': [make_case(name, kind, emu) for kind in kinds]}
+            stream = {
+                'name': name,
+                'component': component,
+                'emulator_url': emu.url,
+                'emulator_ca_path': emu.ca_path,
+                'app': app,
+                'cases': [make_case(name, kind, emu) for kind in kinds],
+            }
             runner = PlaybookRunner(emu, os.path.join(workdir, name))
             if component == 'iots_token_absent':
                 stream['token_to_revoke'] = password_grant(emu, app)['access_token']
@@ -131,15 +134,18 @@ def run_streams(emulator, workdir):
                 stream['watched'] = [stream['cache_dir']]
             if component == 'role':
                 stream['credentials_file'] = os.path.join(runner.workdir, 'group_vars', 'all', 'iots_credentials.yml')
-                write_vault_file(stream['credentials_file'], {
-                    'iots_url': emu.url, 'iots_client_id': app['client_id'], 'iots_client_secret': app['client_secret']})
-            runs[name] = {'stream': stream, 'runner': runner, 'emulator': emu,
-                          'files_before': file_hashes(stream.get('credentials_file', '/nonexistent'))}
+                write_vault_file(
+                    stream['credentials_file'], {'iots_url': emu.url, 'iots_client_id': app['client_id'], 'iots_client_secret': app['client_secret']}
+                )
+            runs[name] = {'stream': stream, 'runner': runner, 'emulator': emu, 'files_before': file_hashes(stream.get('credentials_file', '/nonexistent'))}
 
         def run_stream(name):
             runs[name]['result'] = runs[name]['runner'].run(
-                'faults.yml', {'stream': runs[name]['stream'], 'admin_password': ADMIN_PASSWORD},
-                env={'IOTS_TIMEOUT': str(TIMEOUT)}, args=['--vault-id', 'iots@' + password_file])
+                'faults.yml',
+                {'stream': runs[name]['stream'], 'admin_password': ADMIN_PASSWORD},
+                env={'IOTS_TIMEOUT': str(TIMEOUT)},
+                args=['--vault-id', 'iots@' + password_file],
+            )
 
         threads = [threading.Thread(target=run_stream, args=(name,)) for name in runs]
         started = time.monotonic()
@@ -171,8 +177,7 @@ def judge(stream_name, endpoint, outcome):
     dummy, dummy, requests, said, to_do = KIND[kind]
     if stream_name == 'role_token' or (stream_name == 'role_register' and kind not in ('refused', 'tls')):
         # The role registers first (with the stored client id), then proves the keys with a token.
-        expected_counts = {'register': requests if endpoint == 'register' else 1,
-                           'token': requests if endpoint == 'token' else 0}
+        expected_counts = {'register': requests if endpoint == 'register' else 1, 'token': requests if endpoint == 'token' else 0}
     else:
         expected_counts = {endpoint: requests}
         if stream_name == 'iots_bearer_register':

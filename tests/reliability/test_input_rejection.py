@@ -36,10 +36,15 @@ ROLE_SPEC_FAILURE = 'Validation of arguments failed:'
 
 
 def module_cases(emu, app):
-    register = {'url': emu.url, 'ca_path': emu.ca_path, 'username': 'admin', 'password': ADMIN_PASSWORD,
-                'application_name': app['application_name']}
-    token = {'url': emu.url, 'ca_path': emu.ca_path, 'username': 'admin', 'password': ADMIN_PASSWORD,
-             'client_id': app['client_id'], 'client_secret': app['client_secret']}
+    register = {'url': emu.url, 'ca_path': emu.ca_path, 'username': 'admin', 'password': ADMIN_PASSWORD, 'application_name': app['application_name']}
+    token = {
+        'url': emu.url,
+        'ca_path': emu.ca_path,
+        'username': 'admin',
+        'password': ADMIN_PASSWORD,
+        'client_id': app['client_id'],
+        'client_secret': app['client_secret'],
+    }
 
     def without(args, *names):
         return dict((k, v) for k, v in args.items() if k not in names)
@@ -47,106 +52,114 @@ def module_cases(emu, app):
     # component, case, arguments, what the message must say (None: must succeed)
     return [
         ('iots_token', 'url missing', without(token, 'url'), r'missing required arguments: url'),
-        ('iots_app_register', 'url without a scheme', dict(register, url='iots.example.com:8243'),
-         r"url 'iots\.example\.com:8243' must start with https://"),
+        ('iots_app_register', 'url without a scheme', dict(register, url='iots.example.com:8243'), r"url 'iots\.example\.com:8243' must start with https://"),
         ('iots_token', 'url without a host', dict(token, url='https://'), r"url 'https://' has no host name"),
         ('iots_token', 'url with a path but no host', dict(token, url='https:///token'), r'has no host name'),
-        ('iots_app_register', 'url with user:password@',
-         dict(register, url='https://admin:%s@127.0.0.1:8243' % quote(ADMIN_PASSWORD, safe='')),
-         r'^url must not contain user:password@; give the credentials with username and password$'),
+        (
+            'iots_app_register',
+            'url with user:password@',
+            dict(register, url='https://admin:%s@127.0.0.1:8243' % quote(ADMIN_PASSWORD, safe='')),
+            r'^url must not contain user:password@; give the credentials with username and password$',
+        ),
         ('iots_token', 'url with a query', dict(token, url=emu.url + '/?tenantDomain=x'), r'must not contain a query'),
         ('iots_token', 'url with an invalid port', dict(token, url='https://127.0.0.1:99999'), r'has an invalid port'),
-        ('iots_token', 'scopes as a mapping', dict(token, scopes={'perm:devices:view': True}),
-         r'scopes.*(type|list)'),
+        ('iots_token', 'scopes as a mapping', dict(token, scopes={'perm:devices:view': True}), r'scopes.*(type|list)'),
         ('iots_token', 'a scope with a quote', dict(token, scopes=['perm:"devices']), r'is not a valid scope'),
         ('iots_app_register', 'tags as a mapping', dict(register, tags={'device_management': True}), r'tags.*(type|list)'),
         ('iots_app_register', 'tags empty', dict(register, tags=[]), r'tags must not be empty'),
-        ('iots_app_register', 'a tag that is empty', dict(register, tags=['device_management', ' ']),
-         r'tags must be a list of non-empty strings'),
-        ('iots_app_register', 'application_name with SQL', dict(register, application_name="apps' OR '1'='1"),
-         r'application_name .* is not allowed'),
-        ('iots_app_register', 'application_name with a LIKE wildcard', dict(register, application_name='ansible_%'),
-         r'application_name .* is not allowed'),
-        ('iots_app_register', 'application_name of 71 characters', dict(register, application_name='a' * 71),
-         r'application_name .* is not allowed'),
-        ('iots_app_register', 'application_name empty', dict(register, application_name=''),
-         r'application_name .* is not allowed'),
+        ('iots_app_register', 'a tag that is empty', dict(register, tags=['device_management', ' ']), r'tags must be a list of non-empty strings'),
+        ('iots_app_register', 'application_name with SQL', dict(register, application_name="apps' OR '1'='1"), r'application_name .* is not allowed'),
+        ('iots_app_register', 'application_name with a LIKE wildcard', dict(register, application_name='ansible_%'), r'application_name .* is not allowed'),
+        ('iots_app_register', 'application_name of 71 characters', dict(register, application_name='a' * 71), r'application_name .* is not allowed'),
+        ('iots_app_register', 'application_name empty', dict(register, application_name=''), r'application_name .* is not allowed'),
         ('iots_app_register', 'username empty', dict(register, username=''), r'username must not be empty'),
-        ('iots_app_register', 'validity_period negative', dict(register, validity_period=-5),
-         r'validity_period must be a positive number'),
+        ('iots_app_register', 'validity_period negative', dict(register, validity_period=-5), r'validity_period must be a positive number'),
         ('iots_token', 'timeout negative', dict(token, timeout=-1), r'timeout must be a positive number of seconds'),
         ('iots_token', 'timeout zero', dict(token, timeout=0), r'timeout must be a positive number of seconds'),
-        ('iots_token', 'unknown grant_type', dict(token, grant_type='implicit'),
-         r'grant_type must be one of: password, refresh_token, client_credentials, got: implicit'),
-        ('iots_token', 'refresh_token grant without a token', dict(token, grant_type='refresh_token'),
-         r'The refresh_token grant needs refresh_token\.'),
-        ('iots_token', 'password grant without a password', without(token, 'password'),
-         r'The password grant needs password\.'),
-        ('iots_token', 'no client credentials', without(token, 'client_id', 'client_secret'),
-         r'needs client_id, client_secret'),
-        ('iots_token', 'state absent without token', dict(token, state='absent'),
-         r'state is absent but all of the following are missing: token'),
+        (
+            'iots_token',
+            'unknown grant_type',
+            dict(token, grant_type='implicit'),
+            r'grant_type must be one of: password, refresh_token, client_credentials, got: implicit',
+        ),
+        ('iots_token', 'refresh_token grant without a token', dict(token, grant_type='refresh_token'), r'The refresh_token grant needs refresh_token\.'),
+        ('iots_token', 'password grant without a password', without(token, 'password'), r'The password grant needs password\.'),
+        ('iots_token', 'no client credentials', without(token, 'client_id', 'client_secret'), r'needs client_id, client_secret'),
+        ('iots_token', 'state absent without token', dict(token, state='absent'), r'state is absent but all of the following are missing: token'),
         # configuration as code (issue 22): each refused before any request
         ('iots_device_type', 'a type name with a space', dict(token, name='air sensor'), r'has a space or "/"'),
         ('iots_device_type', 'a type name with a slash', dict(token, name='air/sensor'), r'has a space or "/"'),
-        ('iots_device_type', 'a property twice', dict(token, name='airsensor', properties=['floor', 'floor']),
-         r"properties repeats 'floor'"),
-        ('iots_device_type', 'a feature code twice', dict(token, name='airsensor', features=[{'code': 'x'}, {'code': 'x'}]),
-         r"features \(code\) repeats 'x'"),
-        ('iots_device_type', 'absent on IoTS 3.2', dict(token, name='airsensor', state='absent', force=True),
-         r'IoTS 3\.2 has no API to delete a device type'),
-        ('iots_device_type', 'absent on Entgra without force', dict(token, name='airsensor', state='absent',
-                                                                    server_flavor='entgra'), r'set force: true'),
-        ('iots_policy', 'a feature content that is no mapping',
-         dict(token, name='p', device_type='android', features=[{'code': 'CAMERA', 'content': 'off'}]),
-         r"the content of 'CAMERA' must be a mapping"),
-        ('iots_policy', 'a feature code twice', dict(token, name='p', device_type='android', features=[
-            {'code': 'CAMERA', 'content': {}}, {'code': 'CAMERA', 'content': {}}]), r"repeats code 'CAMERA'"),
-        ('iots_policy', 'priority 0', dict(token, name='p', device_type='android', priority=0),
-         r'priority must be 1 \(the highest precedence\) or more'),
+        ('iots_device_type', 'a property twice', dict(token, name='airsensor', properties=['floor', 'floor']), r"properties repeats 'floor'"),
+        ('iots_device_type', 'a feature code twice', dict(token, name='airsensor', features=[{'code': 'x'}, {'code': 'x'}]), r"features \(code\) repeats 'x'"),
+        ('iots_device_type', 'absent on IoTS 3.2', dict(token, name='airsensor', state='absent', force=True), r'IoTS 3\.2 has no API to delete a device type'),
+        ('iots_device_type', 'absent on Entgra without force', dict(token, name='airsensor', state='absent', server_flavor='entgra'), r'set force: true'),
+        (
+            'iots_policy',
+            'a feature content that is no mapping',
+            dict(token, name='p', device_type='android', features=[{'code': 'CAMERA', 'content': 'off'}]),
+            r"the content of 'CAMERA' must be a mapping",
+        ),
+        (
+            'iots_policy',
+            'a feature code twice',
+            dict(token, name='p', device_type='android', features=[{'code': 'CAMERA', 'content': {}}, {'code': 'CAMERA', 'content': {}}]),
+            r"repeats code 'CAMERA'",
+        ),
+        ('iots_policy', 'priority 0', dict(token, name='p', device_type='android', priority=0), r'priority must be 1 \(the highest precedence\) or more'),
         # access as code: refused in the module's own checks, before the token request
-        ('iots_role', 'an unknown scope', dict(token, name='rel_role', scopes=['perm:devices:veiw']),
-         r'perm:devices:veiw \(nearest: perm:devices:view'),
-        ('iots_role', 'a permission outside /permission', dict(token, name='rel_role', permissions=['/admin/x']),
-         r"'/admin/x' is not a permission path"),
+        ('iots_role', 'an unknown scope', dict(token, name='rel_role', scopes=['perm:devices:veiw']), r'perm:devices:veiw \(nearest: perm:devices:view'),
+        ('iots_role', 'a permission outside /permission', dict(token, name='rel_role', permissions=['/admin/x']), r"'/admin/x' is not a permission path"),
         ('iots_role', 'a role name with a blank', dict(token, name='rel role'), r"name 'rel role' is not a valid role name"),
         ('iots_role', 'deleting admin', dict(token, name='admin', state='absent'), r'Role admin cannot be deleted'),
         ('iots_user', 'a user name with "/"', dict(token, name='rel/user'), r"name 'rel/user' is not a valid user name"),
         ('iots_user', 'a user name of 31 characters', dict(token, name='u' * 31), r'is not a valid user name'),
-        ('iots_user', 'a password of 4 characters', dict(token, name='rel_user', user_password='abcd'),
-         r'^user_password must be 5 to 30 characters'),
-        ('iots_user', 'a user named twice', dict(token, users=[{'name': 'rel_user'}, {'name': 'REL_USER'}]),
-         r'users names REL_USER twice'),
+        ('iots_user', 'a password of 4 characters', dict(token, name='rel_user', user_password='abcd'), r'^user_password must be 5 to 30 characters'),
+        ('iots_user', 'a user named twice', dict(token, users=[{'name': 'rel_user'}, {'name': 'REL_USER'}]), r'users names REL_USER twice'),
         # tolerated: they must work
         ('iots_app_register', 'url with a trailing slash', dict(register, url=emu.url + '/'), None),
         ('iots_app_register', 'tags as one string', dict(register, tags='device_management'), None),
-        ('iots_token', 'scopes as one space-separated string',
-         dict(token, url=emu.url + '/', scopes='perm:devices:view perm:devices:details'), None),
+        ('iots_token', 'scopes as one space-separated string', dict(token, url=emu.url + '/', scopes='perm:devices:view perm:devices:details'), None),
     ]
 
 
 def lookup_cases(emu, app):
-    keys = {'url': emu.url, 'ca_path': emu.ca_path, 'username': 'admin', 'password': ADMIN_PASSWORD,
-            'client_id': app['client_id'], 'client_secret': app['client_secret'], 'cache': 'none'}
+    keys = {
+        'url': emu.url,
+        'ca_path': emu.ca_path,
+        'username': 'admin',
+        'password': ADMIN_PASSWORD,
+        'client_id': app['client_id'],
+        'client_secret': app['client_secret'],
+        'cache': 'none',
+    }
     registers = dict((k, v) for k, v in keys.items() if k not in ('client_id', 'client_secret'))
     return [
         ('lookup', 'url missing', dict((k, v) for k, v in keys.items() if k != 'url'), r'url'),
         ('lookup', 'url without a scheme', dict(keys, url='iots.example.com'), r'must start with https://'),
-        ('lookup', 'url with user:password@',
-         dict(keys, url='https://admin:%s@127.0.0.1:8243' % quote(ADMIN_PASSWORD, safe='')),
-         r'url must not contain user:password@'),
+        (
+            'lookup',
+            'url with user:password@',
+            dict(keys, url='https://admin:%s@127.0.0.1:8243' % quote(ADMIN_PASSWORD, safe='')),
+            r'url must not contain user:password@',
+        ),
         ('lookup', 'timeout negative', dict(keys, timeout=-1), r'timeout must be a positive number of seconds'),
-        ('lookup', 'a scope that is not a string', dict(keys, scopes=[{'perm:devices:view': True}]),
-         r"scopes must be strings; \{'perm:devices:view': True\} is a dict\."),
+        (
+            'lookup',
+            'a scope that is not a string',
+            dict(keys, scopes=[{'perm:devices:view': True}]),
+            r"scopes must be strings; \{'perm:devices:view': True\} is a dict\.",
+        ),
         ('lookup', 'a scope with a quote', dict(keys, scopes=['perm:"devices']), r'is not a valid scope'),
         ('lookup', 'tags empty', dict(registers, tags=[]), r'tags must not be empty'),
-        ('lookup', 'application_name with SQL', dict(registers, application_name="apps' OR '1'='1"),
-         r'application_name .* is not allowed'),
-        ('lookup', 'username without password', dict((k, v) for k, v in keys.items() if k != 'password'),
-         r'needs both username and password, or neither; only username is set'),
+        ('lookup', 'application_name with SQL', dict(registers, application_name="apps' OR '1'='1"), r'application_name .* is not allowed'),
+        (
+            'lookup',
+            'username without password',
+            dict((k, v) for k, v in keys.items() if k != 'password'),
+            r'needs both username and password, or neither; only username is set',
+        ),
         ('lookup', 'refresh_before negative', dict(keys, refresh_before=-1), r'refresh_before must be 0 or more'),
-        ('lookup', 'lock_timeout zero', dict(keys, cache='per_run', lock_timeout=0),
-         r'lock_timeout must be a positive number'),
+        ('lookup', 'lock_timeout zero', dict(keys, cache='per_run', lock_timeout=0), r'lock_timeout must be a positive number'),
         ('lookup', 'unknown cache mode', dict(keys, cache='forever'), r'cache'),
         ('lookup', 'url with a trailing slash', dict(keys, url=emu.url + '/'), None),
     ]
@@ -195,12 +208,17 @@ def test_bad_input_is_refused_before_any_request(playbooks, emu, tally, tmp_path
     cases = module_cases(emu, app) if group == 'modules' else lookup_cases(emu, app)
     role_cases = ROLE_CASES if group == 'lookup and role' else []
     emu.reset()
-    result = playbooks.run('bad_input.yml', {
-        'cases': [{'id': '%s: %s' % (component, case), 'component': component, 'args': args, 'succeeds': said is None}
-                  for component, case, args, said in cases],
-        'role_cases': bool(role_cases),
-        'admin_password': ADMIN_PASSWORD,
-        'role_credentials_file': str(tmp_path / 'role' / 'iots_credentials.yml')})
+    result = playbooks.run(
+        'bad_input.yml',
+        {
+            'cases': [
+                {'id': '%s: %s' % (component, case), 'component': component, 'args': args, 'succeeds': said is None} for component, case, args, said in cases
+            ],
+            'role_cases': bool(role_cases),
+            'admin_password': ADMIN_PASSWORD,
+            'role_credentials_file': str(tmp_path / 'role' / 'iots_credentials.yml'),
+        },
+    )
     outcomes = dict((o['id'], o) for o in playbooks.outcomes('bad_input.json'))
     found = {}
     for component, case, _args, said in cases + [(c, n, None, s) for c, n, s in role_cases]:
@@ -217,6 +235,7 @@ def test_bad_input_is_refused_before_any_request(playbooks, emu, tally, tmp_path
 
 
 # ---------------------------------------------------------------------------- plain http
+
 
 class PlainHttpProxy(object):
     """Plain HTTP on 127.0.0.1, forwarded byte for byte over TLS to the HTTPS emulator."""
@@ -293,16 +312,13 @@ def plain_http(emu):
 
 def test_plain_http_works_but_warns_that_credentials_travel_in_clear(playbooks, emu, plain_http, tally):
     urls = [proxy.url for proxy in plain_http]
-    result = playbooks.run('plain_http.yml', {'plain_urls': urls, 'admin_password': ADMIN_PASSWORD,
-                                              'application_name': 'rel_plain_http'})
-    warned = [url for url in urls
-              if result.shows('url %s uses plain http: passwords, client secrets and tokens travel unencrypted' % url)]
+    result = playbooks.run('plain_http.yml', {'plain_urls': urls, 'admin_password': ADMIN_PASSWORD, 'application_name': 'rel_plain_http'})
+    warned = [url for url in urls if result.shows('url %s uses plain http: passwords, client secrets and tokens travel unencrypted' % url)]
     counts = emu.counts()
     secrets = KnownSecrets(emu).count(texts=playbooks.outputs, paths=playbooks.scanned_dirs)
     worked = result.rc == 0 and counts['register'] == 1 and counts['token'] == 2
     # the two modules and the lookup: each worked through its proxy and warned
-    tally('bad input', 3, len(warned) if worked else 0, total(secrets),
-          note='plain http through a reverse proxy: %d of 3 components warned' % len(warned))
+    tally('bad input', 3, len(warned) if worked else 0, total(secrets), note='plain http through a reverse proxy: %d of 3 components warned' % len(warned))
     assert result.rc == 0, result
     assert counts['register'] == 1 and counts['token'] == 2, counts
     assert warned == urls, result

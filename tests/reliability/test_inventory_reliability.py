@@ -62,8 +62,15 @@ class Inventory(object):
     def source(self, name='iots_devices.yml', connection=True, **options):
         config = {'plugin': 'wso2.iots.iots_devices', 'device_types': [TYPE]}
         if connection:
-            config.update(url=self.emu.url, ca_path=self.emu.ca_path, username='admin', password=ADMIN_PASSWORD,
-                          client_id=self.app['client_id'], client_secret=self.app['client_secret'], timeout=10)
+            config.update(
+                url=self.emu.url,
+                ca_path=self.emu.ca_path,
+                username='admin',
+                password=ADMIN_PASSWORD,
+                client_id=self.app['client_id'],
+                client_secret=self.app['client_secret'],
+                timeout=10,
+            )
         config.update(options)
         folder = os.path.join(self.playbooks.workdir, 'sources')
         os.makedirs(folder, exist_ok=True)
@@ -73,14 +80,20 @@ class Inventory(object):
         return path
 
     def cached(self, **options):
-        return dict(cache=True, cache_plugin='ansible.builtin.jsonfile', cache_connection=self.cache_dir,
-                    cache_timeout=600, **options)
+        return dict(cache=True, cache_plugin='ansible.builtin.jsonfile', cache_connection=self.cache_dir, cache_timeout=600, **options)
 
     def run(self, path, *args, unparsed_failed=True):
         env = self.playbooks.environment({'ANSIBLE_INVENTORY_UNPARSED_FAILED': '1' if unparsed_failed else '0'})
-        completed = subprocess.run([ANSIBLE_INVENTORY, '-i', path] + list(args or ['--list']), env=env,
-                                   cwd=self.playbooks.workdir, capture_output=True, text=True, timeout=300,
-                                   stdin=subprocess.DEVNULL, check=False)
+        completed = subprocess.run(
+            [ANSIBLE_INVENTORY, '-i', path] + list(args or ['--list']),
+            env=env,
+            cwd=self.playbooks.workdir,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
         run = Run(completed)
         self.outputs.append(run.output)
         return run
@@ -146,6 +159,7 @@ EVERY_HOST = sorted('%s_%s' % (TYPE, device_id) for device_id in FLEET)
 
 # ---------------------------------------------------------------------------- faults
 
+
 def test_a_fault_mid_run_fails_the_source_clearly_and_never_gives_half_an_inventory(inventory, emu, tally):
     plain = inventory.source()
     grouped = inventory.source('grouped.iots_devices.yml', with_groups=True)
@@ -156,18 +170,40 @@ def test_a_fault_mid_run_fails_the_source_clearly_and_never_gives_half_an_invent
     # name, source, requests let through, fault, what the message says, counts that must hold. The plugin
     # reads GET /device-types first (an unknown type is an error), then the groups, then the device pages.
     cases = [
-        ('token 503', plain, None, {'kind': 'status', 'status': 503},
-         r'POST https://127\.0\.0\.1:\d+/token failed: HTTP 503 101503: Runtime Error', {'token': 3, 'api': 0}),
-        ('page 1 500', plain, 1, {'kind': 'status', 'status': 500}, pages + r' failed: HTTP 500 101500: Runtime Error',
-         {'GET /devices': 1}),
-        ('page 2 drop', plain, 2, {'kind': 'drop'},
-         pages + r'offset=100\S* failed: the connection was closed in the middle of the answer', {'GET /devices': 4}),
-        ('page 2 cut off', plain, 2, {'kind': 'truncated_json'},
-         pages + r'offset=100\S* answered HTTP 200 but its body is not the expected JSON', {'GET /devices': 2}),
-        ('group members 503', grouped, 2, {'kind': 'status', 'status': 503},
-         r'GET %s/groups/id/\d+/devices\S* failed: HTTP 503 101503: Runtime Error' % API, {'GET /devices': 0}),
-        ('expired token', with_expired, 0, None, r'GET %s/device-types failed: HTTP 401 900901: Invalid Credentials' % API,
-         {'token': 0, 'GET /devices': 0}),
+        (
+            'token 503',
+            plain,
+            None,
+            {'kind': 'status', 'status': 503},
+            r'POST https://127\.0\.0\.1:\d+/token failed: HTTP 503 101503: Runtime Error',
+            {'token': 3, 'api': 0},
+        ),
+        ('page 1 500', plain, 1, {'kind': 'status', 'status': 500}, pages + r' failed: HTTP 500 101500: Runtime Error', {'GET /devices': 1}),
+        (
+            'page 2 drop',
+            plain,
+            2,
+            {'kind': 'drop'},
+            pages + r'offset=100\S* failed: the connection was closed in the middle of the answer',
+            {'GET /devices': 4},
+        ),
+        (
+            'page 2 cut off',
+            plain,
+            2,
+            {'kind': 'truncated_json'},
+            pages + r'offset=100\S* answered HTTP 200 but its body is not the expected JSON',
+            {'GET /devices': 2},
+        ),
+        (
+            'group members 503',
+            grouped,
+            2,
+            {'kind': 'status', 'status': 503},
+            r'GET %s/groups/id/\d+/devices\S* failed: HTTP 503 101503: Runtime Error' % API,
+            {'GET /devices': 0},
+        ),
+        ('expired token', with_expired, 0, None, r'GET %s/device-types failed: HTTP 401 900901: Invalid Credentials' % API, {'token': 0, 'GET /devices': 0}),
     ]
     found = {}
     for name, path, passed, fault, says, counts in cases:
@@ -183,12 +219,11 @@ def test_a_fault_mid_run_fails_the_source_clearly_and_never_gives_half_an_invent
     emu.reset()
     arm_after(emu, 2, kind='status', status=500)
     warned = inventory.run(plain, unparsed_failed=False)
-    found['page 2 500, failing sources only warned about'] = clear_failure(
-        warned, plain, pages + r'offset=100\S* failed: HTTP 500')[1:] + \
-        ([] if warned.rc == 0 and warned.hosts() == [] else ['rc %s, hosts %r' % (warned.rc, warned.hosts())])
+    found['page 2 500, failing sources only warned about'] = clear_failure(warned, plain, pages + r'offset=100\S* failed: HTTP 500')[1:] + (
+        [] if warned.rc == 0 and warned.hosts() == [] else ['rc %s, hosts %r' % (warned.rc, warned.hosts())]
+    )
     emu.clear_faults()
-    secrets = KnownSecrets(emu).count(
-        texts=inventory.outputs, paths=inventory.playbooks.scanned_dirs)
+    secrets = KnownSecrets(emu).count(texts=inventory.outputs, paths=inventory.playbooks.scanned_dirs)
     tally('faults: inventory', len(found), sum(1 for p in found.values() if not p), total(secrets))
     failures = dict((case, problems) for case, problems in found.items() if problems)
     assert not failures, failures
@@ -196,6 +231,7 @@ def test_a_fault_mid_run_fails_the_source_clearly_and_never_gives_half_an_invent
 
 
 # ---------------------------------------------------------------------------- the cache
+
 
 def cache_files(inventory):
     return sorted(files_under([inventory.cache_dir]))
@@ -206,16 +242,20 @@ def test_a_warm_cache_keeps_the_hosts_while_the_server_fails_and_an_expired_one_
     found = {}
     cold = inventory.run(path)
     entries = cache_files(inventory)
-    found['a cold run reads the server and fills the cache'] = [] if cold.rc == 0 and cold.hosts() == EVERY_HOST \
-        and len(entries) == 1 else ['rc %s, %s hosts, cache files %r' % (cold.rc, len(cold.hosts() or ()), entries)]
+    found['a cold run reads the server and fills the cache'] = (
+        []
+        if cold.rc == 0 and cold.hosts() == EVERY_HOST and len(entries) == 1
+        else ['rc %s, %s hosts, cache files %r' % (cold.rc, len(cold.hosts() or ()), entries)]
+    )
     before = file_hashes(*entries)
 
     emu.reset()
     emu.set_fault('all', 'status', status=503)
     warm = inventory.run(path)
     sent = dict((key, value) for key, value in emu.counts().items() if value and key != 'control')
-    found['a warm entry keeps every host while the server fails, without a request'] = \
+    found['a warm entry keeps every host while the server fails, without a request'] = (
         [] if warm.rc == 0 and warm.hosts() == EVERY_HOST and not sent else ['rc %s, requests %r' % (warm.rc, sent)]
+    )
 
     # The entry is past cache_timeout (600 s): it must not be used, and the failure must not replace it.
     an_hour_ago = time.time() - 3600
@@ -230,11 +270,17 @@ def test_a_warm_cache_keeps_the_hosts_while_the_server_fails_and_an_expired_one_
     emu.clear_faults()
     emu.reset()
     again = inventory.run(path)
-    found['the next run after the fault reads the server again'] = \
+    found['the next run after the fault reads the server again'] = (
         [] if again.rc == 0 and again.hosts() == EVERY_HOST and emu.counts()['GET /devices'] == 2 else [repr(again)]
+    )
     secrets = KnownSecrets(emu).count(texts=inventory.outputs, paths=inventory.playbooks.scanned_dirs)
-    tally('faults: inventory', len(found), sum(1 for p in found.values() if not p), total(secrets),
-          note='inventory cache: a warm entry served 150 hosts with the server failing, without a request')
+    tally(
+        'faults: inventory',
+        len(found),
+        sum(1 for p in found.values() if not p),
+        total(secrets),
+        note='inventory cache: a warm entry served 150 hosts with the server failing, without a request',
+    )
     failures = dict((case, problems) for case, problems in found.items() if problems)
     assert not failures, failures
     assert not secrets, secrets
@@ -242,24 +288,30 @@ def test_a_warm_cache_keeps_the_hosts_while_the_server_fails_and_an_expired_one_
 
 # ---------------------------------------------------------------------------- bad input
 
+
 def test_a_bad_inventory_source_fails_before_any_request(inventory, emu, tally):
     user_in_url = 'https://admin:%s@127.0.0.1:8243' % quote(ADMIN_PASSWORD, safe='')
     # name, options, what the message says, counts that must stay 0
     cases = [
         ('an unknown status', {'statuses': ['ACTIVE', 'GONE']}, r'statuses: GONE is not an IoTS device status', ()),
         ('an unknown ownership', {'ownership': 'corporate'}, r"ownership: 'corporate' is not BYOD or COPE", ()),
-        ('device_types with an empty name', {'device_types': [TYPE, ' ']}, r'device_types must be a list of non-empty names',
-         ()),
+        ('device_types with an empty name', {'device_types': [TYPE, ' ']}, r'device_types must be a list of non-empty names', ()),
         ('url without a scheme', {'url': 'iots.example.com:8243'}, r'must start with https://', ()),
         ('url with user:password@', {'url': user_in_url}, r'url must not contain user:password@', ()),
         ('timeout negative', {'timeout': -1}, r'timeout must be a positive number of seconds', ()),
-        ('ca_path that does not exist', {'ca_path': '/nonexistent/iots-ca.pem'}, r'ca_path /nonexistent/iots-ca\.pem does not exist',
-         ()),
-        ('no credentials', {'username': None, 'password': None, 'client_id': None, 'client_secret': None},
-         r'No access token and no client_id or client_secret', ()),
-        ('an unknown device group', {'device_groups': ['ri-no-such-group']},
-         r"device_groups: no IoTS group named 'ri-no-such-group'; the groups this user can see are: .*ri-group",
-         ('GET /devices',)),
+        ('ca_path that does not exist', {'ca_path': '/nonexistent/iots-ca.pem'}, r'ca_path /nonexistent/iots-ca\.pem does not exist', ()),
+        (
+            'no credentials',
+            {'username': None, 'password': None, 'client_id': None, 'client_secret': None},
+            r'No access token and no client_id or client_secret',
+            (),
+        ),
+        (
+            'an unknown device group',
+            {'device_groups': ['ri-no-such-group']},
+            r"device_groups: no IoTS group named 'ri-no-such-group'; the groups this user can see are: .*ri-group",
+            ('GET /devices',),
+        ),
     ]
     found = {}
     for index, (name, options, says, silent) in enumerate(cases):
@@ -281,32 +333,34 @@ def test_a_bad_inventory_source_fails_before_any_request(inventory, emu, tally):
 
 # ---------------------------------------------------------------------------- secrets
 
+
 def test_no_secret_of_the_inventory_in_any_output_or_file(inventory, emu, known_secrets, tally):
-    given = password_grant(emu, inventory.app,
-                           scopes=('perm:devices:view', 'perm:device-types:types', 'perm:groups:groups', 'perm:groups:devices'))
+    given = password_grant(emu, inventory.app, scopes=('perm:devices:view', 'perm:device-types:types', 'perm:groups:groups', 'perm:groups:devices'))
     credentials = inventory.source('credentials.iots_devices.yml', **inventory.cached(with_groups=True))
-    with_token = inventory.source('token.iots_devices.yml', token=given['access_token'], username=None, password=None,
-                                  client_id=None, client_secret=None)
+    with_token = inventory.source('token.iots_devices.yml', token=given['access_token'], username=None, password=None, client_id=None, client_secret=None)
     runs = {}
-    runs['ansible-inventory -vvvv --list, password and client secret, cache filled'] = \
-        inventory.run(credentials, '--list', '-vvvv')
+    runs['ansible-inventory -vvvv --list, password and client secret, cache filled'] = inventory.run(credentials, '--list', '-vvvv')
     runs['ansible-inventory -vvvv --graph, from the cache'] = inventory.run(credentials, '--graph', '-vvvv')
     runs['ansible-inventory -vvvv --list, a given token'] = inventory.run(with_token, '--list', '-vvvv')
     emu.set_fault('api', 'html')
     runs['ansible-inventory -vvvv --list, a given token, the server failing'] = inventory.run(with_token, '--list', '-vvvv')
-    runs['the same, password and client secret, cache bypassed'] = \
-        inventory.run(inventory.source('nocache.iots_devices.yml', with_groups=True), '--list', '-vvvv')
+    runs['the same, password and client secret, cache bypassed'] = inventory.run(
+        inventory.source('nocache.iots_devices.yml', with_groups=True), '--list', '-vvvv'
+    )
     emu.clear_faults()
-    play = run_ansible_playbook(os.path.join(PLAYBOOKS, 'devices', 'inventory_hosts.yml'), credentials,
-                                inventory.playbooks.environment(), verbosity=4)
+    play = run_ansible_playbook(os.path.join(PLAYBOOKS, 'devices', 'inventory_hosts.yml'), credentials, inventory.playbooks.environment(), verbosity=4)
 
     cases = dict((name, known_secrets.count(texts=[run.output])) for name, run in runs.items())
     cases['ansible-playbook -vvvv on the inventory'] = known_secrets.count(texts=[play.output])
-    cases['files under HOME (the inventory cache), ANSIBLE_HOME and the temp dirs'] = \
-        known_secrets.count(paths=inventory.playbooks.scanned_dirs)
+    cases['files under HOME (the inventory cache), ANSIBLE_HOME and the temp dirs'] = known_secrets.count(paths=inventory.playbooks.scanned_dirs)
     hits = dict((case, found) for case, found in cases.items() if found)
-    tally('secrets', len(cases), len(cases) - len(hits), sum(total(found) for found in hits.values()),
-          note='inventory: 5 ansible-inventory runs and a play at -vvvv, the cache and every file')
+    tally(
+        'secrets',
+        len(cases),
+        len(cases) - len(hits),
+        sum(total(found) for found in hits.values()),
+        note='inventory: 5 ansible-inventory runs and a play at -vvvv, the cache and every file',
+    )
 
     # The runs did what they should.
     listing = runs['ansible-inventory -vvvv --list, password and client secret, cache filled']

@@ -28,8 +28,7 @@ def host_recaps(output):
     for line in output.split('PLAY RECAP', 1)[-1].splitlines():
         host, colon, fields = line.partition(':')
         if colon and '=' in fields:
-            recaps[host.strip()] = dict((key, int(value)) for key, _sep, value in
-                                        (field.partition('=') for field in fields.split()) if value.isdigit())
+            recaps[host.strip()] = dict((key, int(value)) for key, _sep, value in (field.partition('=') for field in fields.split()) if value.isdigit())
     return recaps
 
 
@@ -37,8 +36,7 @@ def test_a_thousand_lookups_in_fifty_forks_make_one_token_request(playbooks, emu
     app = register_app(emu, 'rel_load')
     emu.reset()
     emu.set_fault('token', 'latency', latency=0.3)
-    result = playbooks.run(PLAYBOOK, {'app': app, 'admin_password': ADMIN_PASSWORD},
-                           hosts=HOSTS, forks=HOSTS)
+    result = playbooks.run(PLAYBOOK, {'app': app, 'admin_password': ADMIN_PASSWORD}, hosts=HOSTS, forks=HOSTS)
     counts = emu.counts()
     recap = play_recap(result.output)
     lock_timeouts = result.output.count('for another Ansible process fetching the same IoTS token')
@@ -48,9 +46,14 @@ def test_a_thousand_lookups_in_fifty_forks_make_one_token_request(playbooks, emu
     # assert (the host's own 20 tokens, and one token across all hosts) all ran ok.
     hosts = host_recaps(result.output)
     survived = sum(1 for host in hosts.values() if host.get('failed') == 0 and host.get('ok') == ROUNDS + 2)
-    note = ('%d lookups in %d forks, 300 ms token latency: %d token request(s), %d lock timeouts, wall time %.1f s '
-            '(%.1f ms per lookup)' % (lookups, HOSTS, counts['token'], lock_timeouts, result.seconds,
-                                      1000.0 * result.seconds / lookups))
+    note = '%d lookups in %d forks, 300 ms token latency: %d token request(s), %d lock timeouts, wall time %.1f s (%.1f ms per lookup)' % (
+        lookups,
+        HOSTS,
+        counts['token'],
+        lock_timeouts,
+        result.seconds,
+        1000.0 * result.seconds / lookups,
+    )
     tally('load', HOSTS + 2, survived + (counts['token'] == 1) + (lock_timeouts == 0), total(secrets), note=note)
     assert result.rc == 0, result
     assert len(hosts) == HOSTS and survived == HOSTS, hosts

@@ -51,11 +51,19 @@ def test_private_modes_and_refused_cache_directories(playbooks, emu, tally, tmp_
     credentials_root = tmp_path / 'inventory'
     credentials_file = credentials_root / 'group_vars' / 'all' / 'iots_credentials.yml'
 
-    result = playbooks.run('permissions.yml', {
-        'app': app, 'admin_password': ADMIN_PASSWORD, 'new_cache_dir': str(new_cache_dir),
-        'refused_cache_dirs': [str(directory) for directory in refused], 'symlink_cache_dir': str(symlink_dir),
-        'credentials_file': str(credentials_file), 'credentials_root': str(credentials_root)},
-        args=['--vault-id', 'iots@' + vault_password_file])
+    result = playbooks.run(
+        'permissions.yml',
+        {
+            'app': app,
+            'admin_password': ADMIN_PASSWORD,
+            'new_cache_dir': str(new_cache_dir),
+            'refused_cache_dirs': [str(directory) for directory in refused],
+            'symlink_cache_dir': str(symlink_dir),
+            'credentials_file': str(credentials_file),
+            'credentials_root': str(credentials_root),
+        },
+        args=['--vault-id', 'iots@' + vault_password_file],
+    )
     assert result.rc == 0, result
     seen = playbooks.outcomes('permissions.json')
     euid = seen['euid']
@@ -63,9 +71,11 @@ def test_private_modes_and_refused_cache_directories(playbooks, emu, tally, tmp_
 
     def private(files, what):
         """Every directory 0700 and every file 0600, owned by the user."""
-        wrong = dict((path, info) for path, info in files.items()
-                     if info['uid'] != euid or info['type'] == 'link'
-                     or info['mode'] != ('0700' if info['type'] == 'directory' else '0600'))
+        wrong = dict(
+            (path, info)
+            for path, info in files.items()
+            if info['uid'] != euid or info['type'] == 'link' or info['mode'] != ('0700' if info['type'] == 'directory' else '0600')
+        )
         checks[what] = [] if files and not wrong else ['not private: %r' % (wrong or 'nothing found')]
 
     per_run = dict((p, i) for p, i in seen['cache'].items() if not p.startswith(str(new_cache_dir)))

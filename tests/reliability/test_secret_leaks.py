@@ -57,24 +57,28 @@ def sections(output):
 # Each server flavour's scope names for the flows, and the emulator mode that speaks them. On
 # Entgra the access tokens are JWTs of about 1 KB (KnownSecrets also looks for their signatures).
 FLAVORS = {
-    'iots': ('3.2.0', {'view': 'perm:devices:view', 'details': 'perm:devices:details',
-                       'types': 'perm:device-types:types', 'admin_only': 'perm:admin'}),
-    'entgra': ('entgra', {'view': 'dm:devices:view', 'details': 'dm:devices:details',
-                          'types': 'dm:device-type:view', 'admin_only': 'dm:admin:devices:view'}),
+    'iots': ('3.2.0', {'view': 'perm:devices:view', 'details': 'perm:devices:details', 'types': 'perm:device-types:types', 'admin_only': 'perm:admin'}),
+    'entgra': ('entgra', {'view': 'dm:devices:view', 'details': 'dm:devices:details', 'types': 'dm:device-type:view', 'admin_only': 'dm:admin:devices:view'}),
 }
 
 
 @pytest.mark.parametrize('flavor', sorted(FLAVORS))
-def test_no_secret_in_any_output_or_file(playbooks, emu, known_secrets, vault_password_file, tally, tmp_path,
-                                         flavor):
+def test_no_secret_in_any_output_or_file(playbooks, emu, known_secrets, vault_password_file, tally, tmp_path, flavor):
     version, scope = FLAVORS[flavor]
     emu.configure(version=version)
     cache_dir = str(tmp_path / 'bearer-cache')
     credentials_file = str(tmp_path / 'inventory' / 'group_vars' / 'all' / 'iots_credentials.yml')
-    extra = {'admin_password': ADMIN_PASSWORD, 'operator_password': OPERATOR_PASSWORD,
-             'application_name': 'rel_secrets_%s' % flavor, 'bearer_cache_dir': cache_dir,
-             'credentials_file': credentials_file, 'scope': scope, 'iots_server_flavor': flavor,
-             'managed_user_password': MANAGED_USER_PASSWORD, 'managed_user_new_password': MANAGED_USER_NEW_PASSWORD}
+    extra = {
+        'admin_password': ADMIN_PASSWORD,
+        'operator_password': OPERATOR_PASSWORD,
+        'application_name': 'rel_secrets_%s' % flavor,
+        'bearer_cache_dir': cache_dir,
+        'credentials_file': credentials_file,
+        'scope': scope,
+        'iots_server_flavor': flavor,
+        'managed_user_password': MANAGED_USER_PASSWORD,
+        'managed_user_new_password': MANAGED_USER_NEW_PASSWORD,
+    }
     vault = ['--vault-id', 'iots@' + vault_password_file]
     echo = {'ANSIBLE_INJECT_INVOCATION': 'true'}
     verbose = playbooks.run('secret_flows.yml', extra, diff=True, verbosity=4, env=echo, args=vault)
@@ -98,29 +102,40 @@ def test_no_secret_in_any_output_or_file(playbooks, emu, known_secrets, vault_pa
                     cases[case] += n
                     collection_hits['%s / %s: %s' % (case, task, label)] = n
     # Every file a run left behind, the persistent cache and the role's vault file.
-    file_sets = {'files under HOME, ANSIBLE_HOME and the temp dirs': playbooks.scanned_dirs,
-                 'persistent token cache': [cache_dir], 'vault file of the role': [credentials_file]}
+    file_sets = {
+        'files under HOME, ANSIBLE_HOME and the temp dirs': playbooks.scanned_dirs,
+        'persistent token cache': [cache_dir],
+        'vault file of the role': [credentials_file],
+    }
     for name, paths in file_sets.items():
         hits = known_secrets.count(paths=paths)
         cases['files: ' + name] = sum(hits.values())
         collection_hits.update(hits)
     found = sum(collection_hits.values())
     survived = sum(1 for n in cases.values() if n == 0)
-    tally('secrets', len(cases), survived, found,
-          note='%d distinct secret values searched (passwords, client secrets, tokens, their URL and Base64 forms); '
-               'ansible.builtin.uri printed the documented Bearer header %d times with module arguments echoed'
-               % (len(known), uri_hits))
+    tally(
+        'secrets',
+        len(cases),
+        survived,
+        found,
+        note='%d distinct secret values searched (passwords, client secrets, tokens, their URL and Base64 forms); '
+        'ansible.builtin.uri printed the documented Bearer header %d times with module arguments echoed' % (len(known), uri_hits),
+    )
 
     # The flows really ran, and failed where they should.
     assert verbose.rc == 0 and play_recap(verbose.output).get('failed') == 0, verbose
     assert check.rc == 0 and play_recap(check.output).get('failed') == 0, check
     assert counts_after_verbose['token:password'] >= 2 and counts_after_verbose['token:refresh_token'] >= 2
     assert counts_after_verbose['token:client_credentials'] >= 2 and counts_after_verbose['revoke'] >= 2
-    for words in ('Authentication failed for admin@carbon.super', 'Client Authentication failed',
-                  'IoTS did not grant 1 of the 2 requested scopes to user operator',
-                  'HTML page: Apache Tomcat',
-                  'malformed JSON of', 'Failed to authorize incoming request',
-                  'user_password must be 5 to 30 characters'):
+    for words in (
+        'Authentication failed for admin@carbon.super',
+        'Client Authentication failed',
+        'IoTS did not grant 1 of the 2 requested scopes to user operator',
+        'HTML page: Apache Tomcat',
+        'malformed JSON of',
+        'Failed to authorize incoming request',
+        'user_password must be 5 to 30 characters',
+    ):
         assert words in verbose.output, words
     # The role's first write, in --diff mode: the diff names the key and hides its value.
     assert '+iots_client_secret: <new value hidden>' in verbose.output, verbose

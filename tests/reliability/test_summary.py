@@ -65,5 +65,4 @@ def test_the_whole_suite_fails_when_a_category_did_not_run(pytester, monkeypatch
     result = pytester.runpytest_subprocess(str(pytester.path))
     assert result.ret == outcome, result.stdout.str()
     if outcome:
-        result.stdout.fnmatch_lines(['*faults: modules*0*0*0*not run*',
-                                     'required categories that did not run: faults: modules'])
+        result.stdout.fnmatch_lines(['*faults: modules*0*0*0*not run*', 'required categories that did not run: faults: modules'])

@@ -42,8 +42,7 @@ def python_versions(ansible_test):
     try:
         return tuple(ast.literal_eval(tuples[name]) for name in ('REMOTE_ONLY_PYTHON_VERSIONS', 'CONTROLLER_PYTHON_VERSIONS'))
     except (KeyError, ValueError) as exc:
-        raise ChangedInternals('%s no longer defines the Python version tuples (%s): update '
-                               'tests/sanity/ansible_test_facts.py' % (path, exc))
+        raise ChangedInternals('%s no longer defines the Python version tuples (%s): update tests/sanity/ansible_test_facts.py' % (path, exc))
 
 
 def pip_version(ansible_test):

@@ -23,8 +23,7 @@ def main():
     subprocess.check_call([sys.executable, '-m', 'ensurepip', '--default-pip'], stdout=subprocess.DEVNULL)
     subprocess.check_call([sys.executable, '-m', 'pip', 'install', '--quiet'] + pip_args)
     # ensurepip may leave its own setuptools behind on old Pythons; ansible-test expects a bare venv.
-    subprocess.call([sys.executable, '-m', 'pip', 'uninstall', '--quiet', '--yes', 'setuptools'],
-                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.call([sys.executable, '-m', 'pip', 'uninstall', '--quiet', '--yes', 'setuptools'], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 if __name__ == '__main__':

@@ -19,7 +19,7 @@ def read(*path):
 
 def test_the_readme_installs_from_a_tarball_and_from_a_checkout():
     readme = read('README.md')
-    install = readme[readme.index('## Install'):readme.index('## Use')]
+    install = readme[readme.index('## Install') : readme.index('## Use')]
     assert 'ansible-galaxy collection build' in install
     assert re.search(r'ansible-galaxy collection install \S+\.tar\.gz', install)
     assert 'ansible_collections/wso2/iots' in install  # a checkout linked where Ansible looks

@@ -54,6 +54,7 @@ class TestActionGroup:
 
     def test_the_fragment_names_the_group(self):
         from ansible_collections.wso2.iots.plugins.doc_fragments.attributes import ModuleDocFragment
+
         attributes = yaml.safe_load(ModuleDocFragment.ACTION_GROUP)['attributes']
         assert attributes['action_group']['membership'] == ['wso2.iots.iots']
 
@@ -92,8 +93,24 @@ class TestGalaxy:
     def test_no_dependencies(self, galaxy):
         assert not galaxy.get('dependencies')
 
-    @pytest.mark.parametrize('path', ['tests', 'scripts', 'benchmarks', '.ci', 'noxfile.py', 'antsibull-nox.toml', 'ruff.toml', '.pylintrc', '.mypy.ini',
-                                      '.yamllint-docs', '.venvs', '.build', '.nox'])
+    @pytest.mark.parametrize(
+        'path',
+        [
+            'tests',
+            'scripts',
+            'benchmarks',
+            '.ci',
+            'noxfile.py',
+            'antsibull-nox.toml',
+            'ruff.toml',
+            '.pylintrc',
+            '.mypy.ini',
+            '.yamllint-docs',
+            '.venvs',
+            '.build',
+            '.nox',
+        ],
+    )
     def test_development_files_stay_out_of_the_tarball(self, galaxy, path):
         assert path in galaxy['build_ignore']
 
@@ -105,8 +122,7 @@ class TestVersions:
     def test_the_matrix_starts_at_requires_ansible(self, runtime):
         with open(os.path.join(REPO, 'noxfile.py')) as source:
             tree = ast.parse(source.read())
-        matrix = next(ast.literal_eval(node.value) for node in tree.body
-                      if isinstance(node, ast.Assign) and getattr(node.targets[0], 'id', None) == 'MATRIX')
+        matrix = next(ast.literal_eval(node.value) for node in tree.body if isinstance(node, ast.Assign) and getattr(node.targets[0], 'id', None) == 'MATRIX')
         minors = sorted(int(release.split('.')[1]) for release in matrix)
         lowest = int(runtime['requires_ansible'].split('.')[1])
         assert minors[0] == lowest
@@ -168,7 +184,11 @@ class TestSuites:
             return [line.split()[0] for line in listing if line.split('#', 1)[0].strip()]
 
     def test_every_folder_with_tests_is_a_suite(self):
-        with_tests = sorted('tests/' + name for name in os.listdir(os.path.join(REPO, 'tests'))
-                            if any(files for _dir, _dirs, files in os.walk(os.path.join(REPO, 'tests', name))
-                                   if any(f.startswith('test_') and f.endswith('.py') for f in files)))
+        with_tests = sorted(
+            'tests/' + name
+            for name in os.listdir(os.path.join(REPO, 'tests'))
+            if any(
+                files for _dir, _dirs, files in os.walk(os.path.join(REPO, 'tests', name)) if any(f.startswith('test_') and f.endswith('.py') for f in files)
+            )
+        )
         assert sorted(self.listed_suites()) == with_tests

@@ -38,6 +38,7 @@ def machine(tmp_path, monkeypatch):
         binary.parent.mkdir(parents=True)
         binary.write_text('')
         return str(binary)
+
     return install
 
 

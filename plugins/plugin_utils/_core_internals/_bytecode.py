@@ -30,11 +30,12 @@ BUNDLE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), '__pycache
 
 def debug(message):
     from ansible.utils.display import Display
+
     Display().vvvv('wso2.iots: %s; using the usual Ansible path' % message)
 
 
 def source_path(fullname):
-    return os.path.join(PLUGINS_DIR, *fullname[len(PACKAGE) + 1:].split('.')) + '.py'
+    return os.path.join(PLUGINS_DIR, *fullname[len(PACKAGE) + 1 :].split('.')) + '.py'
 
 
 def load_with_bytecode(fullname):
@@ -71,16 +72,16 @@ def _load_bundle(fullnames):
     """Execute the modules ``fullnames`` (dependencies first) from the bundle of their code; may raise anything."""
     paths = [source_path(fullname) for fullname in fullnames]
     stamp = [importlib.util.MAGIC_NUMBER] + [(status.st_mtime_ns, status.st_size) for status in map(os.stat, paths)]
-    bundle = os.path.join(BUNDLE_DIR, 'modules-%s.%s.bin' % (
-        hashlib.sha256(' '.join(fullnames).encode('utf-8')).hexdigest()[:16], sys.implementation.cache_tag))
+    bundle = os.path.join(
+        BUNDLE_DIR, 'modules-%s.%s.bin' % (hashlib.sha256(' '.join(fullnames).encode('utf-8')).hexdigest()[:16], sys.implementation.cache_tag)
+    )
     codes = _read_bundle(bundle, stamp)
     if codes is None:
         codes = [_compile(path) for path in paths]
         if not _write_bundle(bundle, marshal.dumps([stamp, codes])):
             return  # each module from its own bytecode, which a read-only install may ship
     for fullname, path, code in zip(fullnames, paths, codes):
-        module = sys.modules[fullname] = importlib.util.module_from_spec(
-            importlib.util.spec_from_file_location(fullname, path))  # type: ignore[arg-type]  # a file spec
+        module = sys.modules[fullname] = importlib.util.module_from_spec(importlib.util.spec_from_file_location(fullname, path))  # type: ignore[arg-type]  # a file spec
         try:
             exec(code, module.__dict__)  # pylint: disable=exec-used
         except BaseException:
@@ -108,6 +109,7 @@ def _write_bundle(bundle, data):
     """Replace the bundle atomically; False when it cannot be written (a read-only install)."""
     # Imported here: only the worker that makes the bundle writes one.
     from ansible_collections.wso2.iots.plugins.plugin_utils._private_files import replace_file
+
     try:
         os.makedirs(BUNDLE_DIR, exist_ok=True)
         replace_file(BUNDLE_DIR, os.path.basename(bundle), data, 0o644)  # code, like the .pyc files beside it

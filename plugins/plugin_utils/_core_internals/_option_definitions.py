@@ -76,6 +76,7 @@ class SavedOptionDefinitions(object):
 
     def _read(self):
         from ansible_collections.wso2.iots.plugins.plugin_utils._private_files import read_private_file
+
         data = read_private_file(self.path())
         try:
             definitions = json.loads(data.decode('utf-8')) if data else None
@@ -93,6 +94,7 @@ class SavedOptionDefinitions(object):
         if getattr(plugin, '_load_name', None) != self.module_name:
             return  # loaded under another name (a redirect): its definitions are filed under that one
         from ansible_collections.wso2.iots.plugins.plugin_utils import _private_files
+
         try:
             path = self.path()
             data = json.dumps(plugin.option_definitions, sort_keys=True).encode('utf-8')

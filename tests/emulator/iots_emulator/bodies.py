@@ -38,11 +38,11 @@ def oauth_error(status, error, description, content_type='application/json', rea
 def am_fault(status, code, message, description, as_json):
     """A Synapse gateway fault (main, fault, _token_fault_, _api_registration_fault_ sequences)."""
     if as_json:
-        return Reply.json(status, {'fault': {'code': code, 'type': 'Status report', 'message': message,
-                                             'description': description}})
-    body = ('<am:fault xmlns:am="%s"><am:code>%s</am:code><am:type>Status report</am:type>'
-            '<am:message>%s</am:message><am:description>%s</am:description></am:fault>'
-            % (AM_NAMESPACE, code, escape(message), escape(description)))
+        return Reply.json(status, {'fault': {'code': code, 'type': 'Status report', 'message': message, 'description': description}})
+    body = (
+        '<am:fault xmlns:am="%s"><am:code>%s</am:code><am:type>Status report</am:type>'
+        '<am:message>%s</am:message><am:description>%s</am:description></am:fault>' % (AM_NAMESPACE, code, escape(message), escape(description))
+    )
     return Reply(status, body, 'application/xml')
 
 
@@ -66,9 +66,12 @@ def ams_fault(status, code, message, description, as_json, headers=None):
     if as_json:
         reply = Reply.json(status, {'fault': {'code': code, 'message': message, 'description': description}})
     else:
-        body = ('<ams:fault xmlns:ams="%s"><ams:code>%s</ams:code><ams:message>%s</ams:message>'
-                '<ams:description>%s</ams:description></ams:fault>'
-                % (AMS_NAMESPACE, code, escape(message), escape(description)))
+        body = '<ams:fault xmlns:ams="%s"><ams:code>%s</ams:code><ams:message>%s</ams:message><ams:description>%s</ams:description></ams:fault>' % (
+            AMS_NAMESPACE,
+            code,
+            escape(message),
+            escape(description),
+        )
         reply = Reply(status, body, 'application/xml')
     reply.headers.extend(headers or [])
     return reply
@@ -84,8 +87,8 @@ def tomcat_error_page(status=500, reason='Internal Server Error', detail=''):
         'report</p><p><b>message</b> <u>%(detail)s</u></p><p><b>description</b> <u>The server encountered an '
         'internal error that prevented it from fulfilling this request.</u></p><p><b>exception</b> '
         '<pre>java.lang.IllegalArgumentException: %(detail)s</pre></p><HR size="1" noshade="noshade">'
-        '<h3>Apache Tomcat/7.0.85</h3></body></html>'
-        % {'status': status, 'detail': escape(detail or reason)})
+        '<h3>Apache Tomcat/7.0.85</h3></body></html>' % {'status': status, 'detail': escape(detail or reason)}
+    )
     return Reply(status, body, 'text/html;charset=utf-8')
 
 
@@ -100,6 +103,12 @@ def device_mgt_error(status, message, description=None):
 
 def internal_server_error():
     """GlobalThrowableMapper's answer to an unexpected exception in a device-mgt resource."""
-    return Reply.json(500, {'code': 500, 'message': 'Internal server error.', 'description':
-                            'The server encountered an internal error. Please contact administrator.',
-                            'moreInfo': ''})
+    return Reply.json(
+        500,
+        {
+            'code': 500,
+            'message': 'Internal server error.',
+            'description': 'The server encountered an internal error. Please contact administrator.',
+            'moreInfo': '',
+        },
+    )

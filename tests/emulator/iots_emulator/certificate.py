@@ -66,10 +66,12 @@ def ensure_certificate(directory, extra_hosts=()):
                 pass
 
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([
-        x509.NameAttribute(NameOID.COMMON_NAME, 'localhost'),
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, 'wso2.iots IoTS emulator'),
-    ])
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, 'localhost'),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, 'wso2.iots IoTS emulator'),
+        ]
+    )
     now = datetime.datetime.now(datetime.timezone.utc)
     public_key = key.public_key()
     cert = (
@@ -81,9 +83,20 @@ def ensure_certificate(directory, extra_hosts=()):
         .not_valid_before(now - datetime.timedelta(minutes=5))
         .not_valid_after(now + datetime.timedelta(days=VALID_DAYS))
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
-                                     data_encipherment=False, key_agreement=False, key_cert_sign=True,
-                                     crl_sign=True, encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
         .add_extension(x509.SubjectAlternativeName(_alt_names(hosts)), critical=False)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
@@ -93,8 +106,7 @@ def ensure_certificate(directory, extra_hosts=()):
     # The key is written 0600 from the start: never world-readable, not even for a moment.
     fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, 'wb') as handle:
-        handle.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                       serialization.NoEncryption()))
+        handle.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
     os.chmod(key_path, 0o600)
     with open(cert_path, 'wb') as handle:
         handle.write(cert.public_bytes(serialization.Encoding.PEM))

@@ -44,8 +44,9 @@ class EmulatorControl(object):
 
     def _call(self, method, action, payload=None):
         data = None if payload is None else json.dumps(payload).encode('utf-8')
-        request = urllib.request.Request(self.url + '/_emulator/' + action, data=data, method=method,
-                                         headers={'Content-Type': 'application/json', 'Accept': 'application/json'})
+        request = urllib.request.Request(
+            self.url + '/_emulator/' + action, data=data, method=method, headers={'Content-Type': 'application/json', 'Accept': 'application/json'}
+        )
         try:
             with urllib.request.urlopen(request, timeout=self.timeout, context=self._context) as response:
                 return json.loads(response.read().decode('utf-8'))
@@ -81,10 +82,14 @@ class EmulatorControl(object):
     def faults(self):
         return self._call('GET', 'faults')['faults']
 
-    def configure(self, version=None, token_validity=None, refresh_token_validity=None, operation_pending=None,
-                  operation_in_progress=None):
-        spec = _given(version=version, token_validity=token_validity, refresh_token_validity=refresh_token_validity,
-                      operation_pending=operation_pending, operation_in_progress=operation_in_progress)
+    def configure(self, version=None, token_validity=None, refresh_token_validity=None, operation_pending=None, operation_in_progress=None):
+        spec = _given(
+            version=version,
+            token_validity=token_validity,
+            refresh_token_validity=refresh_token_validity,
+            operation_pending=operation_pending,
+            operation_in_progress=operation_in_progress,
+        )
         return self._call('POST', 'config', spec)
 
     def expire_tokens(self, refresh=False):
@@ -99,15 +104,24 @@ class EmulatorControl(object):
     def groups(self):
         return self._call('GET', 'groups')['groups']
 
-    def seed_devices(self, device_type, ids, owner='admin', ownership='COPE', status='ACTIVE', name=None,
-                     properties=None, description=None, tenant='carbon.super'):
-        spec = _given(device_type=device_type, ids=list(ids), owner=owner, ownership=ownership, status=status,
-                      name=name, properties=properties, description=description, tenant=tenant)
+    def seed_devices(
+        self, device_type, ids, owner='admin', ownership='COPE', status='ACTIVE', name=None, properties=None, description=None, tenant='carbon.super'
+    ):
+        spec = _given(
+            device_type=device_type,
+            ids=list(ids),
+            owner=owner,
+            ownership=ownership,
+            status=status,
+            name=name,
+            properties=properties,
+            description=description,
+            tenant=tenant,
+        )
         return self._call('POST', 'devices', spec)['ids']
 
     def seed_group(self, name, description='', owner='admin', members=(), tenant='carbon.super'):
-        spec = _given(name=name, description=description, owner=owner, members=[list(m) for m in members],
-                      tenant=tenant)
+        spec = _given(name=name, description=description, owner=owner, members=[list(m) for m in members], tenant=tenant)
         return self._call('POST', 'groups', spec)['id']
 
     def set_device_status(self, device_type, device_id, status, tenant='carbon.super'):

@@ -70,24 +70,29 @@ def _access_failure(api, code, text):
 
 def missing_credentials(request):
     return bodies.ams_fault(
-        401, 900902, 'Missing Credentials',
-        'Required OAuth credentials not provided. Make sure your API invocation call has a header: '
-        '"Authorization: Bearer ACCESS_TOKEN"', request.accepts_json(), headers=[('WWW-Authenticate', GATEWAY_REALM)])
+        401,
+        900902,
+        'Missing Credentials',
+        'Required OAuth credentials not provided. Make sure your API invocation call has a header: "Authorization: Bearer ACCESS_TOKEN"',
+        request.accepts_json(),
+        headers=[('WWW-Authenticate', GATEWAY_REALM)],
+    )
 
 
 def invalid_credentials(request, api):
     return bodies.ams_fault(
-        401, 900901, 'Invalid Credentials',
+        401,
+        900901,
+        'Invalid Credentials',
         _access_failure(api, 900901, 'Invalid Credentials. Make sure you have given the correct access token'),
         request.accepts_json(),
-        headers=[('WWW-Authenticate',
-                  GATEWAY_REALM + ', error="invalid_token", error_description="The access token expired"')])
+        headers=[('WWW-Authenticate', GATEWAY_REALM + ', error="invalid_token", error_description="The access token expired"')],
+    )
 
 
 def resource_forbidden(request, api):
     # APISecurityConstants.API_AUTH_FORBIDDEN_MESSAGE has the trailing space.
-    return bodies.ams_fault(403, 900908, 'Resource forbidden ',
-                            _access_failure(api, 900908, 'Resource forbidden '), request.accepts_json())
+    return bodies.ams_fault(403, 900908, 'Resource forbidden ', _access_failure(api, 900908, 'Resource forbidden '), request.accepts_json())
 
 
 def scope_missing(request, api):
@@ -100,12 +105,12 @@ def _bearer(request):
     for part in (request.header('Authorization') or '').split(','):
         part = part.strip()
         if part.startswith('Bearer '):
-            return part[len('Bearer '):].strip() or None
+            return part[len('Bearer ') :].strip() or None
     return None
 
 
 def handle(state, request):
-    sub_path = request.path[len(CONTEXT):]
+    sub_path = request.path[len(CONTEXT) :]
     route, args = _match(sub_path, request.method, entgra.VERSION if entgra.active(state) else 'iots')
     if route is None:
         if args:  # the path exists with another method
@@ -128,7 +133,7 @@ def handle(state, request):
 
 def count_keys(request):
     """The counters one API request adds to: its route's, and ``api:write`` for anything but GET/HEAD."""
-    route = _match(request.path[len(CONTEXT):], request.method)[0]
+    route = _match(request.path[len(CONTEXT) :], request.method)[0]
     keys = [route.count_key] if route is not None else []
     if request.method not in ('GET', 'HEAD'):
         keys.append('api:write')
@@ -151,13 +156,13 @@ def _match(sub_path, method, flavor=None):
 
 # ---------------------------------------------------------------------------- devices
 
+
 def _list_owner(request, user):
     """(owner filter or None, error Reply or None): a device admin may list anyone's devices, others their own."""
     owner = split_username(request.query_value('user'))[0] or None
     if not user.admin:
         if owner and owner != user.name:
-            return None, bodies.device_mgt_error(
-                401, "User '%s' is not authorized to retrieve devices of '%s' user" % (user.name, owner))
+            return None, bodies.device_mgt_error(401, "User '%s' is not authorized to retrieve devices of '%s' user" % (user.name, owner))
         owner = user.name
     return owner, None
 
@@ -165,8 +170,7 @@ def _list_owner(request, user):
 def _filter_error(request):
     """The 400 of DeviceManagementServiceImpl.getDevices for filters it refuses, in its order, or None."""
     if request.query_value('name') and request.query_value('role'):
-        return Reply.json(400, {'message': 'Request contains both name and role parameters. Only one is allowed '
-                                           'at once.', 'errorItems': []})
+        return Reply.json(400, {'message': 'Request contains both name and role parameters. Only one is allowed at once.', 'errorItems': []})
     page_error = page_of(request)[1]
     if page_error is not None:
         return page_error
@@ -174,9 +178,12 @@ def _filter_error(request):
     if ownership and ownership not in OWNERSHIPS:  # RequestValidationUtil.validateOwnershipType
         return bodies.device_mgt_error(400, 'Invalid ownership type received. Valid ownership types are BYOD | COPE')
     if status and status not in STATUSES:  # RequestValidationUtil.validateStatus
-        return bodies.device_mgt_error(400, 'Invalid enrollment status type received. Valid status types are '
-                                            'ACTIVE | INACTIVE | UNCLAIMED | UNREACHABLE | SUSPENDED | '
-                                            'DISENROLLMENT_REQUESTED | REMOVED | BLOCKED | CREATED')
+        return bodies.device_mgt_error(
+            400,
+            'Invalid enrollment status type received. Valid status types are '
+            'ACTIVE | INACTIVE | UNCLAIMED | UNREACHABLE | SUSPENDED | '
+            'DISENROLLMENT_REQUESTED | REMOVED | BLOCKED | CREATED',
+        )
     return None
 
 
@@ -195,8 +202,14 @@ def list_devices(state, request, user):
         group = state.groups.get(user.tenant, path_int(group_id))
         members = set(group.members) if group is not None else set()
     selected = state.devices.listed(
-        user.tenant, owner=owner, device_type=request.query_value('type'), status=request.query_value('status'),
-        ownership=request.query_value('ownership'), name=request.query_value('name'), members=members)
+        user.tenant,
+        owner=owner,
+        device_type=request.query_value('type'),
+        status=request.query_value('status'),
+        ownership=request.query_value('ownership'),
+        name=request.query_value('name'),
+        members=members,
+    )
     # DeviceList through Gson: the subclass field first, then BasePaginatedResult.count (all that matched).
     return Reply.json(200, {'devices': [row.to_json() for row in cut(selected, page)], 'count': len(selected)})
 
@@ -204,11 +217,9 @@ def list_devices(state, request, user):
 def get_device(state, request, user, device_type, identifier):
     device = state.devices.find(user.tenant, device_type, identifier)
     if device is not None and not user.admin and device.owner != user.name:
-        return bodies.device_mgt_error(
-            401, "User '%s' is not authorized to retrieve the given device id '%s'" % (user.name, identifier))
+        return bodies.device_mgt_error(401, "User '%s' is not authorized to retrieve the given device id '%s'" % (user.name, identifier))
     if device is None:
-        return bodies.device_mgt_error(
-            404, "Requested device of type '%s', which carries id '%s' does not exist" % (device_type, identifier))
+        return bodies.device_mgt_error(404, "Requested device of type '%s', which carries id '%s' does not exist" % (device_type, identifier))
     return Reply.json(200, device.to_json())
 
 
@@ -240,9 +251,16 @@ def enroll(state, request, user):
         # Gson reads an unknown OwnerShip as null; adding the device to its ownership's group fails.
         return bodies.internal_server_error()
     # The body's status is ignored: enrollDevice sets ACTIVE; the owner is the caller.
-    state.enrol_device(user.tenant, spec['type'], spec['deviceIdentifier'], user.name, enrolment['ownership'],
-                       name=spec.get('name'), description=spec.get('description'),
-                       properties=spec.get('properties') or [])
+    state.enrol_device(
+        user.tenant,
+        spec['type'],
+        spec['deviceIdentifier'],
+        user.name,
+        enrolment['ownership'],
+        name=spec.get('name'),
+        description=spec.get('description'),
+        properties=spec.get('properties') or [],
+    )
     return Reply.json(200, True)
 
 
@@ -290,8 +308,7 @@ ROUTES = (
     Route('GET', '/devices', 'perm:devices:view', DEVICE_MANAGEMENT, list_devices),
     Route('GET', '/devices/{type}/{id}', 'perm:devices:details', DEVICE_MANAGEMENT, get_device),
     Route('DELETE', '/devices/type/{type}/id/{id}', 'perm:devices:delete', DEVICE_MANAGEMENT, delete_device),
-    Route('POST', '/devices/{type}/operations', 'perm:devices:operations', DEVICE_MANAGEMENT,
-          operation_api.send_operation),
+    Route('POST', '/devices/{type}/operations', 'perm:devices:operations', DEVICE_MANAGEMENT, operation_api.send_operation),
     Route('GET', '/device-types', 'perm:device-types:types', DEVICE_MANAGEMENT, device_type_api.list_device_types),
     Route('POST', '/device/agent/enroll', 'perm:device:enroll', DEVICE_AGENT, enroll),
     Route('PUT', '/device/agent/enroll/{type}/{id}', 'perm:device:modify', DEVICE_AGENT, modify),
@@ -304,16 +321,13 @@ ROUTES = (
     Route('DELETE', '/groups/id/{groupId}', 'perm:groups:remove', GROUPS, group_api.delete_group),
     Route('GET', '/groups/id/{groupId}/devices', 'perm:groups:devices', GROUPS, group_api.group_devices),
     Route('POST', '/groups/id/{groupId}/devices/add', 'perm:groups:devices-add', GROUPS, group_api.add_devices),
-    Route('POST', '/groups/id/{groupId}/devices/remove', 'perm:groups:devices-remove', GROUPS,
-          group_api.remove_devices),
+    Route('POST', '/groups/id/{groupId}/devices/remove', 'perm:groups:devices-remove', GROUPS, group_api.remove_devices),
     Route('GET', '/activities', 'perm:get-activity', ACTIVITIES, operation_api.list_activities),
     Route('GET', '/activities/{id}', 'perm:get-activity', ACTIVITIES, operation_api.get_activity),
-) + tuple(Route(method, template, scope, DEVICE_MANAGEMENT, handler)
-          for method, template, scope, handler in device_type_api.ROUTES + policy_api.ROUTES)
+) + tuple(Route(method, template, scope, DEVICE_MANAGEMENT, handler) for method, template, scope, handler in device_type_api.ROUTES + policy_api.ROUTES)
 
 # Users and roles (user_api.py), some in one flavour only; kept apart from ROUTES, which every flavour serves.
-ACCESS_ROUTES = tuple(Route(method, template, scope, DEVICE_MANAGEMENT, handler, flavor)
-                      for method, template, scope, handler, flavor in user_api.ROUTES)
+ACCESS_ROUTES = tuple(Route(method, template, scope, DEVICE_MANAGEMENT, handler, flavor) for method, template, scope, handler, flavor in user_api.ROUTES)
 ALL_ROUTES = ROUTES + ACCESS_ROUTES
 
 COUNT_KEYS = tuple(route.count_key for route in ALL_ROUTES) + ('api:write',)

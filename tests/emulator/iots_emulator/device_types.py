@@ -18,9 +18,16 @@ import re
 NAME_PATTERN = re.compile(r'^[^ /]+$')  # DeviceTypeManagementAdminServiceImpl.addDeviceType
 
 # DeviceTypeMetaDefinition's fields: (name, kind); booleans default to false.
-_META_FIELDS = (('properties', list), ('features', list), ('claimable', bool), ('pushNotificationConfig', dict),
-                ('policyMonitoringEnabled', bool), ('initialOperationConfig', dict), ('license', dict),
-                ('description', str))
+_META_FIELDS = (
+    ('properties', list),
+    ('features', list),
+    ('claimable', bool),
+    ('pushNotificationConfig', dict),
+    ('policyMonitoringEnabled', bool),
+    ('initialOperationConfig', dict),
+    ('license', dict),
+    ('description', str),
+)
 _ENTGRA_BOOLEANS = (('longLivedToken', False), ('storeVisibilityEnabled', True))
 _FEATURE_FIELDS = ('code', 'name', 'description', 'deviceType', 'metadataEntries')
 _PUSH_FIELDS = ('type', 'isScheduled', 'properties')
@@ -37,9 +44,12 @@ def _feature(feature):
     entries = stored.get('metadataEntries')
     if isinstance(entries, list):
         # Gson's Object parsing turns every JSON number into a double (inferred).
-        stored['metadataEntries'] = [dict(entry, value=float(entry['value']))
-                                     if isinstance(entry, dict) and isinstance(entry.get('value'), int)
-                                     and not isinstance(entry.get('value'), bool) else entry for entry in entries]
+        stored['metadataEntries'] = [
+            dict(entry, value=float(entry['value']))
+            if isinstance(entry, dict) and isinstance(entry.get('value'), int) and not isinstance(entry.get('value'), bool)
+            else entry
+            for entry in entries
+        ]
     return stored
 
 
@@ -70,8 +80,7 @@ def cleared_meta(meta):
     """``clearMetaEntryInfo`` of the list reads: no initialOperationConfig, the push config cut to its type."""
     cleared = dict((key, value) for key, value in meta.items() if key != 'initialOperationConfig')
     if 'pushNotificationConfig' in cleared:
-        cleared['pushNotificationConfig'] = {'type': cleared['pushNotificationConfig'].get('type'),
-                                             'isScheduled': False}
+        cleared['pushNotificationConfig'] = {'type': cleared['pushNotificationConfig'].get('type'), 'isScheduled': False}
     return cleared
 
 

@@ -15,15 +15,13 @@ No HTTP here: the handlers in device_api.py and the seeding API call these funct
 import collections
 
 OWNERSHIPS = ('BYOD', 'COPE')
-STATUSES = ('CREATED', 'ACTIVE', 'INACTIVE', 'UNREACHABLE', 'UNCLAIMED', 'SUSPENDED', 'BLOCKED', 'REMOVED',
-            'DISENROLLMENT_REQUESTED')
+STATUSES = ('CREATED', 'ACTIVE', 'INACTIVE', 'UNREACHABLE', 'UNCLAIMED', 'SUSPENDED', 'BLOCKED', 'REMOVED', 'DISENROLLMENT_REQUESTED')
 
 
 def clean_properties(properties):
     """Device properties as [{name, value}]: a list of such dicts, or a dict name -> value (seeding)."""
     if isinstance(properties, dict):
-        return [{'name': str(name), 'value': None if value is None else str(value)}
-                for name, value in properties.items()]
+        return [{'name': str(name), 'value': None if value is None else str(value)} for name, value in properties.items()]
     return [{'name': p.get('name'), 'value': p.get('value')} for p in (properties or []) if isinstance(p, dict)]
 
 
@@ -88,14 +86,16 @@ class Device(object):
         if self.description is not None:
             data['description'] = self.description
         data['deviceIdentifier'] = self.identifier
-        data['enrolmentInfo'] = collections.OrderedDict((
-            ('id', enrolment.id),
-            ('dateOfEnrolment', int(enrolment.enrolled * 1000)),
-            ('dateOfLastUpdate', int(enrolment.updated * 1000)),
-            ('ownership', enrolment.ownership),
-            ('status', enrolment.status),
-            ('owner', enrolment.owner),
-        ))
+        data['enrolmentInfo'] = collections.OrderedDict(
+            (
+                ('id', enrolment.id),
+                ('dateOfEnrolment', int(enrolment.enrolled * 1000)),
+                ('dateOfLastUpdate', int(enrolment.updated * 1000)),
+                ('ownership', enrolment.ownership),
+                ('status', enrolment.status),
+                ('owner', enrolment.owner),
+            )
+        )
         data['properties'] = [dict(p) for p in self.properties]
         return data
 
@@ -125,8 +125,7 @@ class DeviceStore(object):
         self.rows.append(enrolment)
         return enrolment
 
-    def enrol(self, tenant, device_type, identifier, owner, ownership, now, name=None, description=None,
-              properties=None, status='ACTIVE'):
+    def enrol(self, tenant, device_type, identifier, owner, ownership, now, name=None, description=None, properties=None, status='ACTIVE'):
         """enrollDevice: a new device, or a known one enrolled again. Returns the active Enrolment.
 
         A known device keeps its numeric id. The same owner with the same ownership reactivates the
@@ -155,8 +154,9 @@ class DeviceStore(object):
             if self.find(tenant, device_type, identifier) is not None:
                 raise ValueError('device %s/%s exists already' % (device_type, identifier))
             device_name = name.replace('{id}', identifier) if isinstance(name, str) else name
-            enrolment = self.enrol(tenant, device_type, identifier, owner, ownership, now, name=device_name,
-                                   description=description, properties=properties or (), status=status)
+            enrolment = self.enrol(
+                tenant, device_type, identifier, owner, ownership, now, name=device_name, description=description, properties=properties or (), status=status
+            )
             created.append(enrolment.device)
         return created
 

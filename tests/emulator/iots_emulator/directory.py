@@ -24,7 +24,8 @@ SUPER_TENANT = 'carbon.super'
 # grant example there requests all of them). perm:device:enroll and perm:device:disenroll are
 # among them; they guard the device agent API. perm:devices:change-status is not on that page but
 # is the @Scope of PUT /devices/{type}/{id}/changestatus (DeviceManagementService.java).
-SCOPE_CATALOGUE = frozenset('''
+SCOPE_CATALOGUE = frozenset(
+    '''
     perm:admin perm:get-activity perm:manage-configuration perm:sign-csr perm:view-configuration
     perm:admin:certificates:add perm:admin:certificates:delete perm:admin:certificates:details
     perm:admin:certificates:verify perm:admin:certificates:view perm:admin:device-type
@@ -74,7 +75,8 @@ SCOPE_CATALOGUE = frozenset('''
     perm:users:add perm:users:count perm:users:credentials perm:users:delete perm:users:details
     perm:users:is-exist perm:users:roles perm:users:search perm:users:send-invitation perm:users:update
     perm:users:user-details
-'''.split())
+'''.split()
+)
 
 # api-manager.xml <ScopeWhitelist>: scopes matching ^device_.* are granted to anyone.
 WHITELIST_PREFIX = 'device_'
@@ -209,7 +211,6 @@ class Directory(object):
         """
         kept = set()
         for scope in requested:
-            if scope.startswith(WHITELIST_PREFIX) or (scope in SCOPE_CATALOGUE and (scope in user.scopes
-                                                                                    or scope in from_roles)):
+            if scope.startswith(WHITELIST_PREFIX) or (scope in SCOPE_CATALOGUE and (scope in user.scopes or scope in from_roles)):
                 kept.add(scope)
         return sorted(kept) or ['default']

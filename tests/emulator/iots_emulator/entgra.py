@@ -54,6 +54,7 @@ def active(state):
 
 # ---------------------------------------------------------------------------- registration
 
+
 def _text(status, message):
     """A plain String entity under the service's @Produces(application/json), as Entgra sends it."""
     return Reply(status, message, 'application/json')
@@ -87,8 +88,7 @@ def register(state, user, profile, allowed_tags):
     grant_string = ' '.join('null' if grant is None else str(grant) for grant in grants)
     callback = profile.get('callbackUrl')
     if 'authorization_code' in grant_string and not callback:
-        return _text(400, 'Received bad request for registering api application %s'
-                     % ('null' if name is None else name))
+        return _text(400, 'Received bad request for registering api application %s' % ('null' if name is None else name))
     if tags is None:
         return _null_pointer()  # for (String tag : getTags())
     with state.lock:
@@ -104,8 +104,7 @@ def register(state, user, profile, allowed_tags):
         if app is None:
             owner = state.directory.tenant_admin(user.tenant)
             if owner is None:
-                return _text(500, 'Error occurred while registering an application %s with apis \'%s\''
-                             % (name, ','.join(str(tag) for tag in tags)))
+                return _text(500, 'Error occurred while registering an application %s with apis \'%s\'' % (name, ','.join(str(tag) for tag in tags)))
             app = Application(user.tenant, str(name), owner, [str(tag) for tag in tags], False, '3600')
             app.grant_types = wanted
             app.token_type = token_type
@@ -128,6 +127,7 @@ def _delete_application(state, app):
 
 # ---------------------------------------------------------------------------- /token
 
+
 def refuse_grant(state, app, grant_type):
     """The unauthorized_client reply for a grant the application was not registered with, else None."""
     allowed = getattr(app, 'grant_types', None)
@@ -146,8 +146,7 @@ def granted_scopes(state, user, requested):
         held = ENTGRA_SCOPE_CATALOGUE
     else:
         held = frozenset(PERM_TO_ENTGRA.get(scope, scope) for scope in user.scopes) | from_roles
-    kept = {scope for scope in requested
-            if scope.startswith(WHITELIST_PREFIX) or (scope in ENTGRA_SCOPE_CATALOGUE and scope in held)}
+    kept = {scope for scope in requested if scope.startswith(WHITELIST_PREFIX) or (scope in ENTGRA_SCOPE_CATALOGUE and scope in held)}
     return sorted(kept) or ['default']
 
 
@@ -173,16 +172,24 @@ def _segment(data):
 def jwt_access_token(row, app):
     """An RS256-shaped access token with the claims APIM 4.2's JWT issuer puts in (inferred)."""
     thumbprint = hashlib.sha256(b'x5t' + _SIGNING_KEY).digest()
-    header = {'x5t': _b64url(thumbprint), 'kid': thumbprint.hex()[:40] + '_RS256', 'typ': 'at+jwt',
-              'alg': 'RS256'}
+    header = {'x5t': _b64url(thumbprint), 'kid': thumbprint.hex()[:40] + '_RS256', 'typ': 'at+jwt', 'alg': 'RS256'}
     issued = int(row.issued)
     payload = {
-        'sub': row.user.name, 'aut': 'APPLICATION' if row.grant_type == 'client_credentials' else 'APPLICATION_USER',
-        'aud': row.client_id, 'nbf': issued, 'azp': row.client_id, 'scope': ' '.join(row.scopes),
-        'iss': ISSUER, 'exp': issued + int(row.validity), 'iat': issued, 'jti': str(uuid.uuid4()),
-        'client_id': row.client_id, 'realm': {'signing_tenant': app.tenant},
+        'sub': row.user.name,
+        'aut': 'APPLICATION' if row.grant_type == 'client_credentials' else 'APPLICATION_USER',
+        'aud': row.client_id,
+        'nbf': issued,
+        'azp': row.client_id,
+        'scope': ' '.join(row.scopes),
+        'iss': ISSUER,
+        'exp': issued + int(row.validity),
+        'iat': issued,
+        'jti': str(uuid.uuid4()),
+        'client_id': row.client_id,
+        'realm': {'signing_tenant': app.tenant},
     }
     signing_input = _segment(header) + '.' + _segment(payload)
-    signature = b''.join(hmac.new(_SIGNING_KEY, signing_input.encode('ascii') + bytes([block]), hashlib.sha256)
-                         .digest() for block in range(RSA_SIGNATURE_BYTES // 32))
+    signature = b''.join(
+        hmac.new(_SIGNING_KEY, signing_input.encode('ascii') + bytes([block]), hashlib.sha256).digest() for block in range(RSA_SIGNATURE_BYTES // 32)
+    )
     return signing_input + '.' + _b64url(signature)

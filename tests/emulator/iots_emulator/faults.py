@@ -42,8 +42,7 @@ def _gateway_fault(endpoint, request, status):
         as_json = request.media_type == 'application/json' or request.accepts_json()
         return bodies.am_fault(status, code, 'Runtime Error', REGISTRATION_FAULT, as_json)
     if endpoint == 'api':
-        return bodies.am_fault(status, code, 'Runtime Error', SYNAPSE_DESCRIPTIONS.get(status, 'Runtime Error'),
-                               request.accepts_json())
+        return bodies.am_fault(status, code, 'Runtime Error', SYNAPSE_DESCRIPTIONS.get(status, 'Runtime Error'), request.accepts_json())
     # _token_fault_ forces application/xml.
     return bodies.am_fault(status, code, 'Runtime Error', SYNAPSE_DESCRIPTIONS.get(status, 'Runtime Error'), False)
 

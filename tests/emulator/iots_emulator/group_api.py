@@ -26,8 +26,7 @@ def list_groups(state, request, user):
     name, owner = request.query_value('name'), request.query_value('owner')
     mine = state.groups.visible(user.tenant, user)
     # AbstractGroupDAOImpl.getGroups: GROUP_NAME LIKE 'name%' AND OWNER LIKE 'owner%'
-    matched = [g for g in mine
-               if (not name or (g.name or '').startswith(name)) and (not owner or (g.owner or '').startswith(owner))]
+    matched = [g for g in mine if (not name or (g.name or '').startswith(name)) and (not owner or (g.owner or '').startswith(owner))]
     return Reply.json(200, {'deviceGroups': [g.to_json() for g in cut(matched, page)], 'count': len(mine)})
 
 

@@ -69,8 +69,7 @@ class GroupStore(object):
 
     def visible(self, tenant, user):
         """The groups a user may see: an admin every group of the tenant, others their own (inferred)."""
-        return [g for g in self.by_id.values()
-                if g.tenant == tenant and (user.admin or g.owner == user.name)]
+        return [g for g in self.by_id.values() if g.tenant == tenant and (user.admin or g.owner == user.name)]
 
     def of_device(self, device):
         return [g for g in self.by_id.values() if g.tenant == device.tenant and device.id in g.members]

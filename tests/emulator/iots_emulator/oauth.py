@@ -24,12 +24,16 @@ REFRESH_TOKEN = 'refresh_token'
 CLIENT_CREDENTIALS = 'client_credentials'
 IMPLEMENTED_GRANTS = (PASSWORD, REFRESH_TOKEN, CLIENT_CREDENTIALS)
 # Other grant types IoTS 3.2.0's identity.xml enables; the emulator refuses them as invalid grants.
-OTHER_ENABLED_GRANTS = ('authorization_code', 'urn:ietf:params:oauth:grant-type:saml2-bearer', 'iwa:ntlm',
-                        'urn:ietf:params:oauth:grant-type:jwt-bearer', 'access_token')
+OTHER_ENABLED_GRANTS = (
+    'authorization_code',
+    'urn:ietf:params:oauth:grant-type:saml2-bearer',
+    'iwa:ntlm',
+    'urn:ietf:params:oauth:grant-type:jwt-bearer',
+    'access_token',
+)
 REQUIRED_PARAMETERS = {PASSWORD: ('username', 'password'), REFRESH_TOKEN: ('refresh_token',)}
 
-HEADER_FORMAT_VIOLATED = ('Error decoding authorization header. Space delimited "<authMethod> <base64Hash>" '
-                          'format violated.')
+HEADER_FORMAT_VIOLATED = 'Error decoding authorization header. Space delimited "<authMethod> <base64Hash>" format violated.'
 CLIENT_AUTH_FAILED = 'Client Authentication failed.'
 INVALID_GRANT = 'Provided Authorization Grant is invalid'
 NO_STORE = [('Cache-Control', 'no-store'), ('Pragma', 'no-cache')]
@@ -41,11 +45,13 @@ class HeaderFormatError(ValueError):
 
 def java_hash_order(names):
     """Iteration order of a small java.util.HashSet of strings (Oltu joins missing names so)."""
+
     def bucket(name):
         value = 0
         for char in name:
             value = (31 * value + ord(char)) & 0xFFFFFFFF
         return (value ^ (value >> 16)) & 15
+
     return sorted(names, key=bucket)
 
 
@@ -78,6 +84,7 @@ def _first(form, name):
 
 
 # ---------------------------------------------------------------------------- /token
+
 
 def token(state, request):
     if request.method != 'POST':
@@ -168,8 +175,7 @@ def _password_grant(state, app, username, password, requested):
 def _client_credentials_grant(state, app, requested):
     # The token's user is the application owner: the tenant admin for apps made by /register.
     owner = app.owner
-    return _issue(state, app, owner, entgra.granted_scopes(state, owner, requested), CLIENT_CREDENTIALS,
-                  with_refresh=False)
+    return _issue(state, app, owner, entgra.granted_scopes(state, owner, requested), CLIENT_CREDENTIALS, with_refresh=False)
 
 
 def _issue(state, app, user, scopes, grant_type, with_refresh):
@@ -185,12 +191,18 @@ def _issue(state, app, user, scopes, grant_type, with_refresh):
             # "Access token has expired, but refresh token is still valid": keep the refresh token.
             existing.state = EXPIRED
             if existing.refresh_usable(now):
-                refresh, refresh_issued, refresh_validity = (existing.refresh, existing.refresh_issued,
-                                                             existing.refresh_validity)
-        row = TokenRow(app.client_id, user, scopes, now, state.token_validity, refresh,
-                       refresh_issued if refresh_issued is not None else now,
-                       refresh_validity if refresh_validity is not None else state.refresh_token_validity,
-                       grant_type)
+                refresh, refresh_issued, refresh_validity = (existing.refresh, existing.refresh_issued, existing.refresh_validity)
+        row = TokenRow(
+            app.client_id,
+            user,
+            scopes,
+            now,
+            state.token_validity,
+            refresh,
+            refresh_issued if refresh_issued is not None else now,
+            refresh_validity if refresh_validity is not None else state.refresh_token_validity,
+            grant_type,
+        )
         entgra.shape_access_token(state, app, row)
         state.add_token(row)
         return _token_reply(row.access, row.refresh if with_refresh else None, scopes, row.validity)
@@ -216,22 +228,22 @@ def _refresh_grant(state, app, refresh, requested):
             error = 'invalid_request' if state.version == '3.2.0' else 'invalid_grant'
             return bodies.oauth_error(400, error, 'Refresh token is expired.')
         # RenewRefreshTokenForRefreshGrant=false: same refresh token, same refresh lifetime.
-        new_row = TokenRow(app.client_id, latest.user, scopes, now, state.token_validity, refresh,
-                           latest.refresh_issued, latest.refresh_validity, REFRESH_TOKEN)
+        new_row = TokenRow(
+            app.client_id, latest.user, scopes, now, state.token_validity, refresh, latest.refresh_issued, latest.refresh_validity, REFRESH_TOKEN
+        )
         latest.state = INACTIVE
         entgra.shape_access_token(state, app, new_row)
         state.add_token(new_row)
-        return _token_reply(new_row.access, refresh, scopes, new_row.validity,
-                            headers=[('DeactivatedAccessToken', latest.access)])
+        return _token_reply(new_row.access, refresh, scopes, new_row.validity, headers=[('DeactivatedAccessToken', latest.access)])
 
 
 # ---------------------------------------------------------------------------- /revoke
 
+
 def _revoke_error(status, error, description, callback, realm):
     headers = [('WWW-Authenticate', bodies.REALM)] if realm else []
     if callback:
-        return Reply(status, '%s(%s);' % (callback, json.dumps({'error': error}, separators=(',', ':'))),
-                     'application/javascript', headers)
+        return Reply(status, '%s(%s);' % (callback, json.dumps({'error': error}, separators=(',', ':'))), 'application/javascript', headers)
     return bodies.oauth_error(status, error, description, content_type='text/html', headers=headers)
 
 
@@ -278,8 +290,7 @@ def revoke(state, request):
             return _revoke_error(401, 'unauthorized_client', CLIENT_AUTH_FAILED, callback, realm=True)
         # One row holds both tokens: revoking either kills the pair.
         target.state = REVOKED
-        headers = [('RevokedAccessToken', target.access), ('RevokedRefreshToken', target.refresh),
-                   ('AuthorizedUser', target.user.qualified)]
+        headers = [('RevokedAccessToken', target.access), ('RevokedRefreshToken', target.refresh), ('AuthorizedUser', target.user.qualified)]
         return _revoke_ok(callback, headers)
 
 

@@ -57,8 +57,7 @@ def send_operation(state, request, user, device_type):
     if not valid:
         return Reply.json(500, {'message': 'Invalid Device Identifiers found.', 'errorItems': []})
     payload = operation.get('payLoad') if operation_type != 'COMMAND' else None
-    activity = state.operations.add(user.tenant, operation.get('code'), operation_type, payload, state.now(),
-                                    invalid + valid)
+    activity = state.operations.add(user.tenant, operation.get('code'), operation_type, payload, state.now(), invalid + valid)
     return Reply.json(201, activity.to_json(state.now(), 0, 0, with_progress=False))
 
 
@@ -66,13 +65,11 @@ def get_activity(state, request, user, activity_id):
     prefix, _sep, number = activity_id.partition('_')
     if prefix != 'ACTIVITY' or not number.split('_')[0].lstrip('-').isdigit():
         # RequestValidationUtil.validateActivityId
-        return bodies.device_mgt_error(
-            400, "Activity Id should be in the form of '[ACTIVITY][_][any-positive-integer]'")
+        return bodies.device_mgt_error(400, "Activity Id should be in the form of '[ACTIVITY][_][any-positive-integer]'")
     activity = state.operations.get(user.tenant, activity_id)
     if activity is None:
         # ErrorResponseBuilder with a message only: Gson leaves the null code out.
-        return Reply.json(404, {'message': "No activity can be found upon the provided activity id '%s'"
-                                % activity_id, 'errorItems': []})
+        return Reply.json(404, {'message': "No activity can be found upon the provided activity id '%s'" % activity_id, 'errorItems': []})
     return Reply.json(200, activity.to_json(state.now(), state.operation_pending, state.operation_in_progress))
 
 
@@ -97,20 +94,17 @@ def list_activities(state, request, user):
     if header:
         since = _epoch_seconds(header)
         if since is None:
-            return Reply.json(400, {'message': "Invalid date string is provided in 'If-Modified-Since' header",
-                                    'errorItems': []})
+            return Reply.json(400, {'message': "Invalid date string is provided in 'If-Modified-Since' header", 'errorItems': []})
     elif since_text:
         since = _epoch_seconds(since_text)
         if since is None:
-            return Reply.json(400, {'message': "Invalid date string is provided in 'since' filter",
-                                    'errorItems': []})
+            return Reply.json(400, {'message': "Invalid date string is provided in 'since' filter", 'errorItems': []})
     else:
         since = int(state.now()) - DEFAULT_WINDOW
     now = state.now()
-    rows = state.operations.updated_after(user.tenant, since, now, state.operation_pending,
-                                          state.operation_in_progress)
+    rows = state.operations.updated_after(user.tenant, since, now, state.operation_pending, state.operation_in_progress)
     offset, limit = page
-    selected = rows[offset:offset + limit]
+    selected = rows[offset : offset + limit]
     if not selected and header:
         return Reply.empty(304)
     activities = []  # consecutive rows of one operation make one list item
@@ -119,7 +113,6 @@ def list_activities(state, request, user):
             activities[-1][1].append(device)
         else:
             activities.append((activity, [device]))
-    items = [activity.to_json(now, state.operation_pending, state.operation_in_progress, only=devices,
-                              always_updated=True) for activity, devices in activities]
+    items = [activity.to_json(now, state.operation_pending, state.operation_in_progress, only=devices, always_updated=True) for activity, devices in activities]
     # ActivityList through Gson: the subclass field first, then BasePaginatedResult.count (mapping rows).
     return Reply.json(200, {'activities': items, 'count': len(rows)})

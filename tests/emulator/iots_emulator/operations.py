@@ -69,18 +69,18 @@ class Activity(object):
         ``always_updated``: every part carries updatedTimestamp (the list reads it from each row).
         """
         statuses = []
-        for device in (self.devices if only is None else only):
+        for device in self.devices if only is None else only:
             entry = collections.OrderedDict()
-            entry['deviceIdentifier'] = collections.OrderedDict((('id', device.identifier),
-                                                                 ('type', device.device_type)))
+            entry['deviceIdentifier'] = collections.OrderedDict((('id', device.identifier), ('type', device.device_type)))
             if with_progress:
                 status, updated = self.status_of(device, now, pending, in_progress)
             else:
                 status, updated = device.status, None
             entry['status'] = status
             if status in ('COMPLETED', 'ERROR') and updated is not None:
-                text = device.response if device.response is not None else (
-                    'operation %s completed' % self.code if status == 'COMPLETED' else 'operation failed')
+                text = (
+                    device.response if device.response is not None else ('operation %s completed' % self.code if status == 'COMPLETED' else 'operation failed')
+                )
                 entry['responses'] = [{'response': text, 'receivedTimeStamp': java_date(updated)}]
             if updated is None and always_updated:
                 updated = self.created

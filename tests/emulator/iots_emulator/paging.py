@@ -33,8 +33,7 @@ def page_of(request):
     offset, limit = int_query(request, 'offset'), int_query(request, 'limit')
     if offset is None or limit is None:
         return None, Reply.empty(404)
-    for value, text in ((offset, 'Request parameter offset is s negative value.'),
-                        (limit, 'Request parameter limit is a negative value.')):
+    for value, text in ((offset, 'Request parameter offset is s negative value.'), (limit, 'Request parameter limit is a negative value.')):
         if value < 0:
             return None, bodies.device_mgt_error(400, text)
     if limit > MAX_PAGE_SIZE:
@@ -44,4 +43,4 @@ def page_of(request):
 
 def cut(items, page):
     offset, limit = page
-    return items[offset:offset + limit]
+    return items[offset : offset + limit]

@@ -51,8 +51,7 @@ class PolicyStore(object):
         self.effective = {}  # device type -> id of the policy the last task enforced
 
     def sorted(self, tenant):
-        return sorted((p for p in self.by_id.values() if p['_tenant'] == tenant),
-                      key=lambda p: (p['priorityId'], p['id']))
+        return sorted((p for p in self.by_id.values() if p['_tenant'] == tenant), key=lambda p: (p['priorityId'], p['id']))
 
     def next_priority(self, tenant):
         return max([p['priorityId'] for p in self.by_id.values() if p['_tenant'] == tenant] or [0]) + 1
@@ -78,8 +77,9 @@ class PolicyStore(object):
         self.applied += 1
         types = sorted(set(p['profile']['deviceType'] for p in self.by_id.values() if p['updated']))
         for device_type in types:
-            active = sorted((p for p in self.by_id.values() if p['active'] and p['profile']['deviceType'] == device_type),
-                            key=lambda p: (p['priorityId'], p['id']))
+            active = sorted(
+                (p for p in self.by_id.values() if p['active'] and p['profile']['deviceType'] == device_type), key=lambda p: (p['priorityId'], p['id'])
+            )
             effective = active[0] if active else None
             known = self.effective.get(device_type)
             if effective is None and known is None:

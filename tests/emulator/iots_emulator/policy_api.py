@@ -45,8 +45,16 @@ def _shown(policy, **override):
 
 
 def _validation_error(field, violation):
-    return Reply.json(400, {'code': 400, 'message': 'Bad Request', 'description': 'Validation Error', 'moreInfo': '',
-                            'errorItems': [{'code': '400_%s' % field, 'message': '%s: %s' % (field, violation)}]})
+    return Reply.json(
+        400,
+        {
+            'code': 400,
+            'message': 'Bad Request',
+            'description': 'Validation Error',
+            'moreInfo': '',
+            'errorItems': [{'code': '400_%s' % field, 'message': '%s: %s' % (field, violation)}],
+        },
+    )
 
 
 def _check(state, user, spec):
@@ -68,11 +76,12 @@ def _check(state, user, spec):
         if not types <= set(state.device_types):
             return bodies.device_mgt_error(400, 'Invalid device type: %s' % ', '.join(sorted(types)))
         if not types <= set(ENTGRA_VALIDATED_TYPES):
-            return gson_string(400, 'Policy feature/s validation failed. Features : [%s]'
-                               % ', '.join(str(f.get('featureCode')) for f in features))
-    if profile.get('deviceType') is None or not isinstance(profile.get('profileName') or spec.get('policyName'), str) \
-            or any(not isinstance(f, dict) or f.get('featureCode') is None or f.get('deviceType') is None
-                   for f in features):
+            return gson_string(400, 'Policy feature/s validation failed. Features : [%s]' % ', '.join(str(f.get('featureCode')) for f in features))
+    if (
+        profile.get('deviceType') is None
+        or not isinstance(profile.get('profileName') or spec.get('policyName'), str)
+        or any(not isinstance(f, dict) or f.get('featureCode') is None or f.get('deviceType') is None for f in features)
+    ):
         return bodies.internal_server_error()  # NOT NULL columns of DM_PROFILE / DM_PROFILE_FEATURES
     for group in spec.get('deviceGroups') or []:
         if not isinstance(group, dict) or state.groups.get(user.tenant, group.get('id')) is None:
@@ -90,8 +99,13 @@ def _groups(state, user, spec):
 
 
 def _feature(store, spec, profile_id, feature_id=None):
-    return {'id': feature_id if feature_id is not None else store.feature_id(), 'featureCode': spec['featureCode'],
-            'profileId': profile_id, 'deviceType': spec['deviceType'], 'content': gson_content(spec.get('content'))}
+    return {
+        'id': feature_id if feature_id is not None else store.feature_id(),
+        'featureCode': spec['featureCode'],
+        'profileId': profile_id,
+        'deviceType': spec['deviceType'],
+        'content': gson_content(spec.get('content')),
+    }
 
 
 def _set_common(state, user, policy, spec):
@@ -121,21 +135,37 @@ def add_policy(state, request, user):
     profile = spec['profile']
     now = _date(state.now())
     tenant_id = _tenant_id(user.tenant)
-    policy = {'id': policy_id, 'priorityId': store.next_priority(user.tenant), '_tenant': user.tenant,
-              'profile': {'profileId': profile_id, 'profileName': profile.get('profileName') or spec.get('policyName'),
-                          'tenantId': tenant_id, 'deviceType': profile['deviceType'], 'createdDate': now,
-                          'updatedDate': now,
-                          'profileFeaturesList': [_feature(store, f, profile_id) for f in profile['profileFeaturesList']]},
-              'generic': False, 'roles': list(spec.get('roles') or []), 'devices': [],
-              'users': list(spec.get('users') or []), 'active': bool(spec.get('active')),
-              'updated': bool(spec.get('active')), 'policyCriterias': [], 'tenantId': tenant_id, 'profileId': profile_id}
+    policy = {
+        'id': policy_id,
+        'priorityId': store.next_priority(user.tenant),
+        '_tenant': user.tenant,
+        'profile': {
+            'profileId': profile_id,
+            'profileName': profile.get('profileName') or spec.get('policyName'),
+            'tenantId': tenant_id,
+            'deviceType': profile['deviceType'],
+            'createdDate': now,
+            'updatedDate': now,
+            'profileFeaturesList': [_feature(store, f, profile_id) for f in profile['profileFeaturesList']],
+        },
+        'generic': False,
+        'roles': list(spec.get('roles') or []),
+        'devices': [],
+        'users': list(spec.get('users') or []),
+        'active': bool(spec.get('active')),
+        'updated': bool(spec.get('active')),
+        'policyCriterias': [],
+        'tenantId': tenant_id,
+        'profileId': profile_id,
+    }
     _set_common(state, user, policy, spec)
     if entgra.active(state):
         policy['policyPayloadVersion'] = '2.0'
     store.by_id[policy_id] = policy
     # The 201 body is the object built from the request: priorityId 0, updated false (PolicyDAOImpl.persistPolicy).
-    return Reply.json(201, _shown(policy, priorityId=0, updated=False),
-                      headers=[('Location', 'https://localhost:9443/api/device-mgt/v1.0/policies/%d' % policy_id)])
+    return Reply.json(
+        201, _shown(policy, priorityId=0, updated=False), headers=[('Location', 'https://localhost:9443/api/device-mgt/v1.0/policies/%d' % policy_id)]
+    )
 
 
 def list_policies(state, request, user):
@@ -150,7 +180,7 @@ def list_policies(state, request, user):
     if limit == 0 and entgra.active(state):
         page = policies[offset:]
     else:
-        page = policies[offset:offset + limit]  # FilteringUtil.getFilteredList: limit 0 is an empty page
+        page = policies[offset : offset + limit]  # FilteringUtil.getFilteredList: limit 0 is an empty page
     return Reply.json(200, {'count': len(policies), 'policies': [_shown(p) for p in page]})
 
 
@@ -191,8 +221,9 @@ def update_policy(state, request, user, policy_id):
     # Features matched by featureCode, ignoring case: content updated, new codes added, missing ones deleted.
     old = dict((f['featureCode'].lower(), f) for f in stored['profileFeaturesList'])
     stored['profileFeaturesList'] = [
-        _feature(store, f, stored['profileId'], old[f['featureCode'].lower()]['id'] if f['featureCode'].lower() in old
-                 else None) for f in profile['profileFeaturesList']]
+        _feature(store, f, stored['profileId'], old[f['featureCode'].lower()]['id'] if f['featureCode'].lower() in old else None)
+        for f in profile['profileFeaturesList']
+    ]
     _set_common(state, user, policy, spec)
     for key in ('roles', 'users'):
         if spec.get(key) is not None:  # skipped when null: send [] to clear

@@ -40,7 +40,7 @@ def resource_of(path):
     """The resource part of a registration URL, or None when it is not one of the API's."""
     if not path.startswith(CONTEXT + '/'):
         return None
-    resource = path[len(CONTEXT):]
+    resource = path[len(CONTEXT) :]
     return resource if resource in RESOURCES else None
 
 
@@ -69,10 +69,9 @@ def authenticate(state, request):
     authorization = request.header('Authorization')
     # BasicAuthAuthenticator.canHandle wants the prefix "basic " (case-insensitive, with a space).
     if not authorization or not authorization.lower().startswith('basic '):
-        return None, _authenticator_reply(
-            request, 'Failed to load an appropriate authenticator to authenticate the request', False)
+        return None, _authenticator_reply(request, 'Failed to load an appropriate authenticator to authenticate the request', False)
     try:
-        decoded = _decode_basic(authorization[len('basic '):])
+        decoded = _decode_basic(authorization[len('basic ') :])
     except ValueError as exc:
         # Base64.getDecoder().decode throws IllegalArgumentException; nothing catches it.
         return None, bodies.tomcat_error_page(500, detail=str(exc))
@@ -125,8 +124,7 @@ def _register(state, request, user):
     name = profile.get('applicationName')
     if isinstance(name, (dict, list)):
         return Reply.empty(400)
-    return _keys_reply(state, user.tenant, name, tags, _truthy(profile.get('isAllowedToAllDomains')),
-                       str(profile.get('validityPeriod') or '3600'))
+    return _keys_reply(state, user.tenant, name, tags, _truthy(profile.get('isAllowedToAllDomains')), str(profile.get('validityPeriod') or '3600'))
 
 
 def _register_for_tenant(state, request, user):

@@ -52,8 +52,7 @@ def classify(path):
     return None
 
 
-FAULT_GROUP = {'register': 'register', 'unregister': 'register', 'token': 'token', 'revoke': 'revoke',
-               'api': 'api', None: None}
+FAULT_GROUP = {'register': 'register', 'unregister': 'register', 'token': 'token', 'revoke': 'revoke', 'api': 'api', None: None}
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -122,8 +121,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _drop(self, reply):
         """Status line, headers promising more than comes, part of a body, then a dead socket."""
-        head = ('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n'
-                % (len(reply.body) + 512))
+        head = 'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n' % (len(reply.body) + 512)
         self.close_connection = True
         try:
             self.wfile.write(head.encode('ascii') + reply.body)
@@ -210,14 +208,22 @@ class _TlsServer(ThreadingHTTPServer):
 class Emulator(object):
     """The WSO2 IoTS 3.2.0 gateway (register, token, revoke, device-mgt API) over HTTPS."""
 
-    def __init__(self, host='127.0.0.1', port=0, version='3.2.0', token_validity=DEFAULT_TOKEN_VALIDITY,
-                 state_dir=None, users=None, verbose=False, refresh_token_validity=DEFAULT_REFRESH_TOKEN_VALIDITY):
+    def __init__(
+        self,
+        host='127.0.0.1',
+        port=0,
+        version='3.2.0',
+        token_validity=DEFAULT_TOKEN_VALIDITY,
+        state_dir=None,
+        users=None,
+        verbose=False,
+        refresh_token_validity=DEFAULT_REFRESH_TOKEN_VALIDITY,
+    ):
         self.host = host
         self.port = port
         self.state_dir = state_dir
         self.verbose = verbose
-        self.state = State(users=users, version=version, token_validity=token_validity,
-                           refresh_token_validity=refresh_token_validity)
+        self.state = State(users=users, version=version, token_validity=token_validity, refresh_token_validity=refresh_token_validity)
         self.stopping = threading.Event()
         self._server = None
         self._thread = None
@@ -242,8 +248,7 @@ class Emulator(object):
         self._server = _TlsServer((self.host, self.port), self, context)
         self.port = self._server.server_address[1]
         self._ca_path = cert_path
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={'poll_interval': 0.1},
-                                        name='iots-emulator', daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={'poll_interval': 0.1}, name='iots-emulator', daemon=True)
         self._thread.start()
         return self
 
@@ -332,11 +337,14 @@ class Emulator(object):
     def faults(self):
         return self.state.fault_snapshot()
 
-    def configure(self, version=None, token_validity=None, refresh_token_validity=None, operation_pending=None,
-                  operation_in_progress=None):
-        return self.state.configure(version=version, token_validity=token_validity,
-                                    refresh_token_validity=refresh_token_validity,
-                                    operation_pending=operation_pending, operation_in_progress=operation_in_progress)
+    def configure(self, version=None, token_validity=None, refresh_token_validity=None, operation_pending=None, operation_in_progress=None):
+        return self.state.configure(
+            version=version,
+            token_validity=token_validity,
+            refresh_token_validity=refresh_token_validity,
+            operation_pending=operation_pending,
+            operation_in_progress=operation_in_progress,
+        )
 
     def expire_tokens(self, refresh=False):
         return self.state.expire_tokens(refresh=refresh)
@@ -352,11 +360,13 @@ class Emulator(object):
 
     # ------------------------------------------------------------------ seeding (no HTTP, fast)
 
-    def seed_devices(self, device_type, ids, owner='admin', ownership='COPE', status='ACTIVE', name=None,
-                     properties=None, description=None, tenant='carbon.super'):
+    def seed_devices(
+        self, device_type, ids, owner='admin', ownership='COPE', status='ACTIVE', name=None, properties=None, description=None, tenant='carbon.super'
+    ):
         """Enrol new devices directly; ``name`` may contain ``{id}``; ``properties`` a dict. Returns numeric ids."""
-        return self.state.seed_devices(device_type, ids, owner=owner, ownership=ownership, status=status, name=name,
-                                       properties=properties, description=description, tenant=tenant)
+        return self.state.seed_devices(
+            device_type, ids, owner=owner, ownership=ownership, status=status, name=name, properties=properties, description=description, tenant=tenant
+        )
 
     def seed_group(self, name, description='', owner='admin', members=(), tenant='carbon.super'):
         """A group with ``members`` [(device_type, device_id), ...]; returns its id."""
@@ -374,8 +384,7 @@ class Emulator(object):
         self.state.set_operation_result(device_type, device_id, status=status, response=response, tenant=tenant)
 
     def health(self):
-        return {'status': 'ok', 'url': self.url, 'ca_path': self.ca_path, 'pid': os.getpid(),
-                'config': self.state.config()}
+        return {'status': 'ok', 'url': self.url, 'ca_path': self.ca_path, 'pid': os.getpid(), 'config': self.state.config()}
 
     def _control(self, request):
         try:
@@ -383,7 +392,7 @@ class Emulator(object):
                 return Reply.json(403, {'error': 'the control endpoint answers loopback clients only'})
         except (TypeError, ValueError, IndexError):
             return Reply.json(403, {'error': 'the control endpoint answers loopback clients only'})
-        action = request.path[len(CONTROL_PREFIX):].rstrip('/')
+        action = request.path[len(CONTROL_PREFIX) :].rstrip('/')
         try:
             options = json.loads(request.body.decode('utf-8')) if request.body.strip() else {}
             if not isinstance(options, dict):
@@ -417,8 +426,7 @@ class Emulator(object):
         if (method, action) == ('GET', 'config'):
             return self.state.config()
         if (method, action) == ('POST', 'config'):
-            unknown = set(options) - {'version', 'token_validity', 'refresh_token_validity', 'operation_pending',
-                                      'operation_in_progress'}
+            unknown = set(options) - {'version', 'token_validity', 'refresh_token_validity', 'operation_pending', 'operation_in_progress'}
             if unknown:
                 raise ValueError('unknown config options: %s' % ', '.join(sorted(unknown)))
             return self.configure(**options)
@@ -444,8 +452,7 @@ class Emulator(object):
         return None
 
 
-SEED_DEVICE_OPTIONS = ('device_type', 'ids', 'owner', 'ownership', 'status', 'name', 'properties', 'description',
-                       'tenant')
+SEED_DEVICE_OPTIONS = ('device_type', 'ids', 'owner', 'ownership', 'status', 'name', 'properties', 'description', 'tenant')
 SEED_GROUP_OPTIONS = ('name', 'description', 'owner', 'members', 'tenant')
 DEVICE_STATUS_OPTIONS = ('device_type', 'device_id', 'status', 'tenant')
 OPERATION_RESULT_OPTIONS = ('device_type', 'device_id', 'status', 'response', 'tenant')

@@ -36,8 +36,19 @@ SEED_DEVICE_TYPES = ('android', 'virtual_firealarm')
 DEFAULT_OPERATION_PENDING = 1.0
 DEFAULT_OPERATION_IN_PROGRESS = 1.0
 
-COUNT_KEYS = ('register', 'unregister', 'token', 'token:password', 'token:refresh_token',
-              'token:client_credentials', 'token:other', 'revoke', 'api', 'not_found', 'control')
+COUNT_KEYS = (
+    'register',
+    'unregister',
+    'token',
+    'token:password',
+    'token:refresh_token',
+    'token:client_credentials',
+    'token:other',
+    'revoke',
+    'api',
+    'not_found',
+    'control',
+)
 
 ACTIVE, INACTIVE, EXPIRED, REVOKED = 'ACTIVE', 'INACTIVE', 'EXPIRED', 'REVOKED'
 
@@ -66,13 +77,18 @@ class Application(object):
 
     def describe(self):
         """For the control endpoint and tests; never the secret."""
-        return {'tenant': self.tenant, 'application_name': self.name, 'client_id': self.client_id,
-                'tags': sorted(self.tags), 'owner': self.owner.qualified, 'saas': self.saas}
+        return {
+            'tenant': self.tenant,
+            'application_name': self.name,
+            'client_id': self.client_id,
+            'tags': sorted(self.tags),
+            'owner': self.owner.qualified,
+            'saas': self.saas,
+        }
 
 
 class TokenRow(object):
-    def __init__(self, client_id, user, scopes, issued, validity, refresh, refresh_issued, refresh_validity,
-                 grant_type):
+    def __init__(self, client_id, user, scopes, issued, validity, refresh, refresh_issued, refresh_validity, grant_type):
         self.access = new_token()
         self.client_id = client_id
         self.user = user
@@ -128,13 +144,11 @@ class Fault(object):
         self.status = status if status is not None else 500
 
     def describe(self):
-        return {'endpoint': self.endpoint, 'kind': self.kind, 'times': self.times, 'latency': self.latency,
-                'status': self.status}
+        return {'endpoint': self.endpoint, 'kind': self.kind, 'times': self.times, 'latency': self.latency, 'status': self.status}
 
 
 class State(object):
-    def __init__(self, users=None, version='3.2.0', token_validity=DEFAULT_TOKEN_VALIDITY,
-                 refresh_token_validity=DEFAULT_REFRESH_TOKEN_VALIDITY):
+    def __init__(self, users=None, version='3.2.0', token_validity=DEFAULT_TOKEN_VALIDITY, refresh_token_validity=DEFAULT_REFRESH_TOKEN_VALIDITY):
         self.lock = threading.RLock()
         self.directory = Directory(users)
         self.version = '3.2.0'
@@ -144,8 +158,7 @@ class State(object):
         self.operation_in_progress = DEFAULT_OPERATION_IN_PROGRESS
         # Entgra applies a role's new permissions in a thread after answering (user_api.py); tests may set it.
         self.role_update_delay = 0.0
-        self.configure(version=version, token_validity=token_validity,
-                       refresh_token_validity=refresh_token_validity)
+        self.configure(version=version, token_validity=token_validity, refresh_token_validity=refresh_token_validity)
         self.counts = collections.Counter()
         self.faults = []
         self.forget()
@@ -156,8 +169,7 @@ class State(object):
 
     # ------------------------------------------------------------------ configuration
 
-    def configure(self, version=None, token_validity=None, refresh_token_validity=None, operation_pending=None,
-                  operation_in_progress=None):
+    def configure(self, version=None, token_validity=None, refresh_token_validity=None, operation_pending=None, operation_in_progress=None):
         with self.lock:
             if version is not None:
                 version = str(version)
@@ -169,8 +181,7 @@ class State(object):
                     if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
                         raise ValueError('%s must be a positive number of seconds' % name)
                     setattr(self, name, value)
-            for name, value in (('operation_pending', operation_pending),
-                                ('operation_in_progress', operation_in_progress)):
+            for name, value in (('operation_pending', operation_pending), ('operation_in_progress', operation_in_progress)):
                 if value is not None:
                     if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
                         raise ValueError('%s must be a number of seconds >= 0' % name)
@@ -178,9 +189,13 @@ class State(object):
             return self.config()
 
     def config(self):
-        return {'version': self.version, 'token_validity': self.token_validity,
-                'refresh_token_validity': self.refresh_token_validity,
-                'operation_pending': self.operation_pending, 'operation_in_progress': self.operation_in_progress}
+        return {
+            'version': self.version,
+            'token_validity': self.token_validity,
+            'refresh_token_validity': self.refresh_token_validity,
+            'operation_pending': self.operation_pending,
+            'operation_in_progress': self.operation_in_progress,
+        }
 
     # ------------------------------------------------------------------ state
 
@@ -238,7 +253,7 @@ class State(object):
         """The fault for this request, if any; uses up one of its ``times``."""
         with self.lock:
             # A fault for this endpoint wins over one for 'all'; unknown URLs only see 'all'.
-            for wanted in ((endpoint, 'all') if endpoint else ('all',)):
+            for wanted in (endpoint, 'all') if endpoint else ('all',):
                 for fault in self.faults:
                     if fault.endpoint == wanted:
                         if fault.times is not None:
@@ -287,23 +302,25 @@ class State(object):
 
     def group_snapshot(self):
         with self.lock:
-            return [dict(group.to_json(), tenant=group.tenant,
-                         devices=[{'id': d.identifier, 'type': d.type} for d in group.members.values()])
-                    for group in self.groups.by_id.values()]
+            return [
+                dict(group.to_json(), tenant=group.tenant, devices=[{'id': d.identifier, 'type': d.type} for d in group.members.values()])
+                for group in self.groups.by_id.values()
+            ]
 
     # ------------------------------------------------------------------ devices (also the seeding API)
 
-    def enrol_device(self, tenant, device_type, identifier, owner, ownership, name=None, description=None,
-                     properties=None, status='ACTIVE'):
+    def enrol_device(self, tenant, device_type, identifier, owner, ownership, name=None, description=None, properties=None, status='ACTIVE'):
         """One enrolment, as POST /device/agent/enroll makes it: the device joins its ownership's group."""
         with self.lock:
-            enrolment = self.devices.enrol(tenant, device_type, identifier, owner, ownership, self.now(), name=name,
-                                           description=description, properties=properties, status=status)
+            enrolment = self.devices.enrol(
+                tenant, device_type, identifier, owner, ownership, self.now(), name=name, description=description, properties=properties, status=status
+            )
             self.groups.join_system_group(enrolment.device, ownership)
             return enrolment
 
-    def seed_devices(self, device_type, ids, owner='admin', ownership='COPE', status='ACTIVE', name=None,
-                     properties=None, description=None, tenant=SUPER_TENANT):
+    def seed_devices(
+        self, device_type, ids, owner='admin', ownership='COPE', status='ACTIVE', name=None, properties=None, description=None, tenant=SUPER_TENANT
+    ):
         """Enrol many new devices without HTTP; returns their numeric ids."""
         if ownership not in OWNERSHIPS:
             raise ValueError('ownership must be one of %s, not %r' % (', '.join(OWNERSHIPS), ownership))
@@ -315,8 +332,7 @@ class State(object):
         with self.lock:
             if device_type not in self.device_types:
                 raise ValueError('unknown device type %r; known: %s' % (device_type, ', '.join(self.device_types)))
-            created = self.devices.seed(tenant, device_type, ids, owner, ownership, status, name, description,
-                                        properties, self.now())
+            created = self.devices.seed(tenant, device_type, ids, owner, ownership, status, name, description, properties, self.now())
             self.groups.ensure_system_groups(tenant)
             system_group = self.groups.named(tenant, ownership)
             for device in created:

@@ -19,8 +19,7 @@ from . import bodies, entgra
 from .exchange import Reply
 from .paging import int_query
 from .payloads import gson_string, json_body
-from .users import (ADMIN_ROLE, DEVICEMGT_USER, DEVICEMGT_USER_PERMISSIONS, EVERYONE, REGISTRY, SHOWN_SUBTREES,
-                    Role, covers, random_password)
+from .users import ADMIN_ROLE, DEVICEMGT_USER, DEVICEMGT_USER_PERMISSIONS, EVERYONE, REGISTRY, SHOWN_SUBTREES, Role, covers, random_password
 
 LIST_CAP = 100  # user-mgt.xml MaxUserNameListLength / MaxRoleNameListLength
 DEFAULT_LIMIT = 50  # jaxrs/util/Constants.DEFAULT_PAGE_LIMIT
@@ -57,6 +56,7 @@ def _page(request):
 
 # ---------------------------------------------------------------------------- users
 
+
 def _basic(access, user):
     profile = access.profiles.get(user.name.lower())
     data = {'username': user.name}
@@ -75,7 +75,7 @@ def list_users(state, request, caller):
     # The store returns at most 100 names (MaxUserNameListLength); paging is done over those.
     names = [n for n in access.user_names() if n.lower().startswith(prefix)][:LIST_CAP]
     offset, limit = page
-    users = [_basic(access, access.user(name)) for name in names[offset:offset + limit]]
+    users = [_basic(access, access.user(name)) for name in names[offset : offset + limit]]
     return Reply.json(200, {'count': len(names), 'users': users})
 
 
@@ -116,10 +116,8 @@ def create_user(state, request, caller):
     name = spec.get('username')
     if access.user(name or '') is not None:
         if entgra.active(state):
-            return _entgra_text(409, 'User by username: %s already exists. Therefore, request made to add user '
-                                     'was refused.' % name)
-        return _message(409, 'User by username: %s already exists. Therefore, request made to add user was '
-                             'refused.' % name)
+            return _entgra_text(409, 'User by username: %s already exists. Therefore, request made to add user was refused.' % name)
+        return _message(409, 'User by username: %s already exists. Therefore, request made to add user was refused.' % name)
     roles = list(spec.get('roles') or [])
     # The kernel checks the name and every role before it inserts anything.
     if not isinstance(name, str) or not NAME.match(name) or any(access.role(r) is None for r in roles):
@@ -139,9 +137,11 @@ def create_user(state, request, caller):
     if not spec.get('firstname') or not spec.get('lastname') or not spec.get('emailAddress'):
         return _add_failed(name)
     profile.first, profile.last, profile.email = spec['firstname'], spec['lastname'], spec['emailAddress']
-    return Reply.json(201, {'basicUserInfo': _basic(access, user),
-                            'message': 'Mail Server is not configured. Email invitation will not be sent.'},
-                      headers=[('Location', '/users/%s' % name)])
+    return Reply.json(
+        201,
+        {'basicUserInfo': _basic(access, user), 'message': 'Mail Server is not configured. Email invitation will not be sent.'},
+        headers=[('Location', '/users/%s' % name)],
+    )
 
 
 def update_user(state, request, caller, name=None):
@@ -181,8 +181,7 @@ def delete_user(state, request, caller, name=None):
         if entgra.active(state):
             return _entgra_text(404, 'User by username: %s does not exist for removal.' % name)
         return _message(404, "User '%s' does not exist for removal." % name)
-    owned = [d for d in state.devices.devices() if d.tenant == user.tenant and d.owner == user.name
-             and d.status != 'REMOVED']
+    owned = [d for d in state.devices.devices() if d.tenant == user.tenant and d.owner == user.name and d.status != 'REMOVED']
     if entgra.active(state) and owned:
         return _entgra_text(409, 'Before deleting this user, ensure there are no devices assigned to the user.')
     for device in owned:  # IoTS disenrols first, even when the delete is then refused
@@ -213,6 +212,7 @@ def set_password(state, request, caller, name=None):
 
 # ---------------------------------------------------------------------------- roles
 
+
 def _role_name(request, bare):
     store = request.query_value('user-store')
     return '%s/%s' % (store, bare) if store and store.upper() != 'PRIMARY' else bare
@@ -232,14 +232,17 @@ def list_roles(state, request, caller):
     names = [r for r in _access(state, caller).roles if not r.startswith('Internal/') and r.startswith(prefix)]
     names = names[:LIST_CAP]
     offset, limit = page
-    return Reply.json(200, {'count': len(names), 'roles': names[offset:offset + limit]})
+    return Reply.json(200, {'count': len(names), 'roles': names[offset : offset + limit]})
 
 
 def _node(path, granted):
     children = sorted(p for p in REGISTRY if p.rpartition('/')[0] == path)
-    return {'resourcePath': path, 'displayName': path.rpartition('/')[2],
-            'isSelected': any(covers(g, path) for g in granted),
-            'nodeList': [_node(child, granted) for child in children]}
+    return {
+        'resourcePath': path,
+        'displayName': path.rpartition('/')[2],
+        'isSelected': any(covers(g, path) for g in granted),
+        'nodeList': [_node(child, granted) for child in children],
+    }
 
 
 def _walk(node):
@@ -255,8 +258,7 @@ def get_role(state, request, caller, bare):
     if role is None:
         return _no_role(state, name)
     granted = access.effective(role, state.now())
-    tree = {'resourcePath': '/permission', 'displayName': 'All Permissions', 'isSelected': False,
-            'nodeList': [_node(path, granted) for path in SHOWN_SUBTREES]}
+    tree = {'resourcePath': '/permission', 'displayName': 'All Permissions', 'isSelected': False, 'nodeList': [_node(path, granted) for path in SHOWN_SUBTREES]}
     nodes = [n for n in _walk(tree) if n['resourcePath'] != '/permission']
     if entgra.active(state):
         listed = [n['resourcePath'] for n in nodes if n['isSelected']]
@@ -306,8 +308,7 @@ def create_role(state, request, caller):
     role = Role(name, (), [u.name.lower() for u in members])
     access.roles[name] = role
     _set_permissions(state, role, list(spec.get('permissions') or []))
-    return Reply(201, '"Role \'%s\' has successfully been added"' % name, 'application/json',
-                 [('Location', '/roles/%s' % name)])
+    return Reply(201, '"Role \'%s\' has successfully been added"' % name, 'application/json', [('Location', '/roles/%s' % name)])
 
 
 def update_role(state, request, caller, bare):

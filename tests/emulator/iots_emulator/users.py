@@ -91,17 +91,27 @@ IOTS_SCOPE_PERMISSIONS = _rows(_IOTS_ROWS)
 
 # device-mgt-core 7.0.8 User/RoleManagementService and admin/UserManagementAdminService @Scope permissions.
 ENTGRA_ACCESS_PERMISSIONS = {
-    'um:users:add': _DM + '/users/add', 'um:users:details:view': _DM + '/users/details/view',
-    'um:users:update': _DM + '/users/update', 'um:users:delete': _DM + '/users/delete',
-    'um:roles:view': _DM + '/users/roles/view', 'um:users:user-details:view': _DM + '/users/view',
-    'um:users:count': _DM + '/users/count', 'um:users:is-exist': _DM + '/users/existence/view',
-    'um:users:search': _DM + '/users/search', 'um:users:cred:change': _DM + '/users/password/update',
-    'um:users:invite': _DM + '/users/invite', 'um:users:permission:view': '/permission/admin/login',
+    'um:users:add': _DM + '/users/add',
+    'um:users:details:view': _DM + '/users/details/view',
+    'um:users:update': _DM + '/users/update',
+    'um:users:delete': _DM + '/users/delete',
+    'um:roles:view': _DM + '/users/roles/view',
+    'um:users:user-details:view': _DM + '/users/view',
+    'um:users:count': _DM + '/users/count',
+    'um:users:is-exist': _DM + '/users/existence/view',
+    'um:users:search': _DM + '/users/search',
+    'um:users:cred:change': _DM + '/users/password/update',
+    'um:users:invite': _DM + '/users/invite',
+    'um:users:permission:view': '/permission/admin/login',
     'um:admin:users:view': _DM + '/admin/users/view',
-    'rm:roles:view': _DM + '/roles/view', 'rm:roles:permissions:view': _DM + '/roles/view-permissions',
-    'rm:roles:details:view': _DM + '/roles/view-details', 'rm:roles:add': _DM + '/roles/add',
-    'rm:roles:update': _DM + '/roles/update', 'rm:roles:delete': _DM + '/roles/delete',
-    'rm:users:add': _DM + '/roles/assign-user', 'rm:roles:combined:add': _DM + '/roles/combined-role/add',
+    'rm:roles:view': _DM + '/roles/view',
+    'rm:roles:permissions:view': _DM + '/roles/view-permissions',
+    'rm:roles:details:view': _DM + '/roles/view-details',
+    'rm:roles:add': _DM + '/roles/add',
+    'rm:roles:update': _DM + '/roles/update',
+    'rm:roles:delete': _DM + '/roles/delete',
+    'rm:users:add': _DM + '/roles/assign-user',
+    'rm:roles:combined:add': _DM + '/roles/combined-role/add',
 }
 
 
@@ -117,13 +127,17 @@ def _entgra_table():
 SCOPE_PERMISSIONS = {'iots': IOTS_SCOPE_PERMISSIONS, 'entgra': _entgra_table()}
 
 # Internal/devicemgt-user (core/internal/TenantCreateObserver; POST /users creates it when missing).
-DEVICEMGT_USER_PERMISSIONS = ('/permission/admin/Login', _DM + '/device/api/subscribe', _DM + '/devices/enroll',
-                              _DM + '/devices/disenroll', _DM + '/devices/owning-device/view',
-                              '/permission/admin/manage/portal')
+DEVICEMGT_USER_PERMISSIONS = (
+    '/permission/admin/Login',
+    _DM + '/device/api/subscribe',
+    _DM + '/devices/enroll',
+    _DM + '/devices/disenroll',
+    _DM + '/devices/owning-device/view',
+    '/permission/admin/manage/portal',
+)
 
 # The subtrees GET /roles/{r} shows (RoleManagementServiceImpl.getPermissionList, 3.0.240).
-SHOWN_SUBTREES = (_DM, '/permission/admin/login', '/permission/admin/manage/mobileapp',
-                  '/permission/admin/manage/webapp')
+SHOWN_SUBTREES = (_DM, '/permission/admin/login', '/permission/admin/manage/mobileapp', '/permission/admin/manage/webapp')
 
 
 def covers(granted, path):
@@ -139,8 +153,9 @@ def _with_parents(paths):
     return tree
 
 
-REGISTRY = frozenset(_with_parents(list(IOTS_SCOPE_PERMISSIONS.values()) + list(ENTGRA_ACCESS_PERMISSIONS.values())
-                                   + list(DEVICEMGT_USER_PERMISSIONS) + list(SHOWN_SUBTREES)))
+REGISTRY = frozenset(
+    _with_parents(list(IOTS_SCOPE_PERMISSIONS.values()) + list(ENTGRA_ACCESS_PERMISSIONS.values()) + list(DEVICEMGT_USER_PERMISSIONS) + list(SHOWN_SUBTREES))
+)
 
 
 def random_password(length=6):

@@ -104,9 +104,12 @@ class Validator(RequestValidator):
         return self.store.rotate_refresh_tokens
 
     def save_bearer_token(self, token, request, *args, **kwargs):
-        record = {'client_id': request.client.client_id, 'user': request.user,
-                  'scopes': (token.get('scope') or '').split(),
-                  'expires_at': time.time() + token['expires_in']}
+        record = {
+            'client_id': request.client.client_id,
+            'user': request.user,
+            'scopes': (token.get('scope') or '').split(),
+            'expires_at': time.time() + token['expires_in'],
+        }
         with self.store.lock:
             self.store.access[token['access_token']] = record
             if token.get('refresh_token'):
@@ -131,9 +134,12 @@ class Rfc6749Server(object):
 
     def __init__(self, clients, users, scopes, rotate_refresh_tokens=True, token_lifetime=600):
         self.store = TokenStore(clients, users, scopes, rotate_refresh_tokens, token_lifetime)
-        self.oauth = LegacyApplicationServer(Validator(self.store), token_expires_in=token_lifetime,
-                                             token_generator=lambda request: str(uuid.uuid4()),
-                                             refresh_token_generator=lambda request: str(uuid.uuid4()))
+        self.oauth = LegacyApplicationServer(
+            Validator(self.store),
+            token_expires_in=token_lifetime,
+            token_generator=lambda request: str(uuid.uuid4()),
+            refresh_token_generator=lambda request: str(uuid.uuid4()),
+        )
         self.token_path = TOKEN_PATH
         self.resource_path = RESOURCE_PATH
         self._directory = tempfile.TemporaryDirectory(prefix='rfc6749-server-')
@@ -200,8 +206,7 @@ def _handler(server):
             body = self.rfile.read(length).decode('utf-8')
             if self.path != TOKEN_PATH:
                 return self._reply(404, {'Content-Type': 'application/json'}, json.dumps({'error': 'not_found'}))
-            headers, answer, status = server.oauth.create_token_response(
-                self._uri(), http_method='POST', body=body, headers=dict(self.headers))
+            headers, answer, status = server.oauth.create_token_response(self._uri(), http_method='POST', body=body, headers=dict(self.headers))
             grant_type = dict(_form_pairs(body)).get('grant_type', 'none')
             with server.store.lock:
                 server.store.counts[grant_type] += 1
@@ -213,8 +218,7 @@ def _handler(server):
                 return self._reply(404, {'Content-Type': 'application/json'}, json.dumps({'error': 'not_found'}))
             valid, request = server.oauth.verify_request(self._uri(), http_method='GET', headers=dict(self.headers))
             if not valid:
-                return self._reply(401, {'Content-Type': 'application/json', 'WWW-Authenticate': 'Bearer'},
-                                   json.dumps({'error': 'invalid_token'}))
+                return self._reply(401, {'Content-Type': 'application/json', 'WWW-Authenticate': 'Bearer'}, json.dumps({'error': 'invalid_token'}))
             return self._reply(200, {'Content-Type': 'application/json'}, json.dumps({'user': request.user}))
 
     return Handler

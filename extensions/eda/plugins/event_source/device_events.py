@@ -151,8 +151,7 @@ def _load_events_module() -> Any:  # noqa: ANN401
     except ImportError:
         here = Path(__file__).absolute()
         if here.parents[6].name != "ansible_collections":
-            message = ("wso2.iots.device_events runs from an installed collection "
-                       "(.../ansible_collections/wso2/iots): install it with ansible-galaxy")
+            message = "wso2.iots.device_events runs from an installed collection (.../ansible_collections/wso2/iots): install it with ansible-galaxy"
             raise ImportError(message) from None
         sys.path.insert(0, str(here.parents[7]))
         from ansible_collections.wso2.iots.plugins.module_utils import _events  # noqa: PLC0415
@@ -190,8 +189,7 @@ async def _poll(poller: Any, failures: int) -> tuple[list, int, bool]:  # noqa: 
             LOGGER.info("wso2.iots.device_events: the access token expired; getting a new one")
             poller.token = None
             return [], failures, True
-        LOGGER.warning("wso2.iots.device_events: poll failed, trying again in %.1f s: %s",
-                       poller.backoff(failures + 1), exc)
+        LOGGER.warning("wso2.iots.device_events: poll failed, trying again in %.1f s: %s", poller.backoff(failures + 1), exc)
         return [], failures + 1, False
     return events, 0, False
 
@@ -256,8 +254,18 @@ if __name__ == "__main__":
             """
             print(item)  # noqa: T201
 
-    asyncio.run(main(MockQueue(), {
-        "url": "https://localhost:8243", "validate_certs": False, "client_id": "id",
-        "client_secret": "secret", "username": "admin", "password": "admin",
-        "interval": 5, "max_polls": 2,
-    }))
+    asyncio.run(
+        main(
+            MockQueue(),
+            {
+                "url": "https://localhost:8243",
+                "validate_certs": False,
+                "client_id": "id",
+                "client_secret": "secret",
+                "username": "admin",
+                "password": "admin",
+                "interval": 5,
+                "max_polls": 2,
+            },
+        )
+    )

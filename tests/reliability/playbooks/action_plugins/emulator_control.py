@@ -26,7 +26,6 @@ FAULT_KEYS = ('endpoint', 'kind', 'times', 'latency', 'status')
 
 
 class ActionModule(ActionBase):
-
     TRANSFERS_FILES = False
     _requires_connection = False
 

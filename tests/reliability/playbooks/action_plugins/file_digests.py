@@ -19,7 +19,6 @@ from ansible.plugins.action import ActionBase
 
 
 class ActionModule(ActionBase):
-
     TRANSFERS_FILES = False
     _requires_connection = False
 

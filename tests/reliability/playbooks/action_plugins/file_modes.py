@@ -28,7 +28,6 @@ def describe(path):
 
 
 class ActionModule(ActionBase):
-
     TRANSFERS_FILES = False
     _requires_connection = False
 

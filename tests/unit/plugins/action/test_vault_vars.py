@@ -67,15 +67,22 @@ def basedir(tmp_path):
 @pytest.fixture
 def run(basedir):
     """run(args, secrets=[IOTS], check_mode=False, diff=False) -> the action's result."""
+
     def run_action(args, secrets=(IOTS,), check_mode=False, diff=False):
         loader = DataLoader()
         loader.set_basedir(str(basedir))
         loader.set_vault_secrets(list(secrets))
         action = action_loader.get(
-            'wso2.iots.vault_vars', task=StubTask(dict(args), check_mode=check_mode, diff=diff),
-            connection=mock.MagicMock(), play_context=mock.MagicMock(), loader=loader,
-            templar=None, shared_loader_obj=None)
+            'wso2.iots.vault_vars',
+            task=StubTask(dict(args), check_mode=check_mode, diff=diff),
+            connection=mock.MagicMock(),
+            play_context=mock.MagicMock(),
+            loader=loader,
+            templar=None,
+            shared_loader_obj=None,
+        )
         return action.run(task_vars={})
+
     return run_action
 
 
@@ -108,8 +115,8 @@ def assert_no_values(result, values):
 
 # ---------------------------------------------------------------------------- vault id choice
 
-class TestVaultIdChoice(object):
 
+class TestVaultIdChoice(object):
     def test_the_option_wins_over_the_configured_identity_and_load_order(self):
         assert choose_vault_secret([OTHER, IOTS], 'iots')[0] == 'iots'
 
@@ -169,8 +176,8 @@ class TestVaultIdChoice(object):
 
 # ---------------------------------------------------------------------------- writing and comparing
 
-class TestWrite(object):
 
+class TestWrite(object):
     def test_first_run_writes_an_encrypted_0600_file_that_decrypts_to_the_data(self, run, basedir):
         result = run({'path': 'creds.yml', 'data': DATA, 'vault_id': 'iots'})
         path = str(basedir / 'creds.yml')
@@ -225,8 +232,7 @@ class TestWrite(object):
         result = run({'path': 'creds.yml', 'data': DATA, 'vault_id': 'iots'}, secrets=[IOTS, OTHER])
         assert result['changed'] is True and result['changed_variables'] == []
         assert header(str(basedir / 'creds.yml')).endswith(';iots')
-        assert run({'path': 'creds.yml', 'data': DATA, 'vault_id': 'iots'},
-                   secrets=[IOTS, OTHER])['changed'] is False
+        assert run({'path': 'creds.yml', 'data': DATA, 'vault_id': 'iots'}, secrets=[IOTS, OTHER])['changed'] is False
 
     def test_a_wrong_mode_is_fixed_without_rewriting_the_content(self, run, basedir):
         run({'path': 'creds.yml', 'data': DATA})
@@ -269,8 +275,16 @@ class TestWrite(object):
         assert decrypt(str(basedir / 'creds.yml')) == DATA
 
     def test_values_keep_their_yaml_types(self, run, basedir):
-        data = {'count': 3, 'ratio': 0.5, 'enabled': False, 'nothing': None, 'octal': '0600',
-                'hosts': ['a', 'b'], 'nested': {'k': ['v', 1]}, 'tuple_value': ('x', 'y')}
+        data = {
+            'count': 3,
+            'ratio': 0.5,
+            'enabled': False,
+            'nothing': None,
+            'octal': '0600',
+            'hosts': ['a', 'b'],
+            'nested': {'k': ['v', 1]},
+            'tuple_value': ('x', 'y'),
+        }
         run({'path': 'types.yml', 'data': data})
         stored = decrypt(str(basedir / 'types.yml'))
         assert stored == dict(data, tuple_value=['x', 'y'])
@@ -289,8 +303,8 @@ class TestWrite(object):
 
 # ---------------------------------------------------------------------------- refusing to overwrite
 
-class TestRefuse(object):
 
+class TestRefuse(object):
     def test_a_file_encrypted_with_another_password_is_left_untouched(self, run, basedir):
         path = basedir / 'creds.yml'
         run({'path': 'creds.yml', 'data': DATA}, secrets=[('iots', VaultSecret(b'the-old-password'))])
@@ -298,8 +312,7 @@ class TestRefuse(object):
         with pytest.raises(AnsibleActionFail) as error:
             run({'path': 'creds.yml', 'data': dict(DATA, iots_client_secret=NEW_CLIENT_SECRET)})
         message = str(error.value)
-        assert message.startswith('Cannot decrypt %s with the loaded vault secrets (vault ids: iots; the file says iots)'
-                                  % path)
+        assert message.startswith('Cannot decrypt %s with the loaded vault secrets (vault ids: iots; the file says iots)' % path)
         assert 'left untouched' in message
         assert read_bytes(str(path)) == before
         assert sorted(os.listdir(str(basedir))) == ['creds.yml']
@@ -332,8 +345,8 @@ class TestRefuse(object):
 
 # ---------------------------------------------------------------------------- check mode and diff
 
-class TestCheckAndDiff(object):
 
+class TestCheckAndDiff(object):
     def test_check_mode_on_a_missing_file_predicts_a_change_and_creates_nothing(self, run, basedir):
         result = run({'path': 'new/creds.yml', 'data': DATA}, check_mode=True)
         assert result['changed'] is True and result['wrote'] is False
@@ -343,8 +356,7 @@ class TestCheckAndDiff(object):
         run({'path': 'creds.yml', 'data': DATA})
         path = str(basedir / 'creds.yml')
         before = read_bytes(path)
-        result = run({'path': 'creds.yml', 'data': dict(DATA, iots_client_secret=NEW_CLIENT_SECRET)},
-                     check_mode=True)
+        result = run({'path': 'creds.yml', 'data': dict(DATA, iots_client_secret=NEW_CLIENT_SECRET)}, check_mode=True)
         assert result['changed'] is True and result['changed_variables'] == ['iots_client_secret']
         assert read_bytes(path) == before
 
@@ -393,8 +405,8 @@ class TestCheckAndDiff(object):
 
 # ---------------------------------------------------------------------------- atomic write and lock
 
-class TestAtomicWrite(object):
 
+class TestAtomicWrite(object):
     def test_the_new_file_is_complete_and_0600_before_it_is_renamed_into_place(self, run, basedir, monkeypatch):
         seen = []
         real_replace = os.replace
@@ -465,16 +477,20 @@ class TestAtomicWrite(object):
 
 # ---------------------------------------------------------------------------- plain data
 
-class TestPlainData(object):
 
+class TestPlainData(object):
     def test_tagged_values_of_ansible_core_2_19_become_plain_types(self, run, basedir):
         datatag = pytest.importorskip('ansible.module_utils._internal._datatag')
         tags = pytest.importorskip('ansible._internal._datatag._tags')
         origin = tags.Origin(path='/x.yml', line_num=1)
         tagged = datatag.AnsibleTagHelper.tag(
-            {'iots_client_secret': datatag.AnsibleTagHelper.tag(CLIENT_SECRET, [origin]),
-             'count': datatag.AnsibleTagHelper.tag(3, [origin]),
-             'items': datatag.AnsibleTagHelper.tag(['a'], [origin])}, [origin])
+            {
+                'iots_client_secret': datatag.AnsibleTagHelper.tag(CLIENT_SECRET, [origin]),
+                'count': datatag.AnsibleTagHelper.tag(3, [origin]),
+                'items': datatag.AnsibleTagHelper.tag(['a'], [origin]),
+            },
+            [origin],
+        )
         plain = plain_data(tagged)
         assert plain == {'iots_client_secret': CLIENT_SECRET, 'count': 3, 'items': ['a']}
         assert [plain.__class__, plain['iots_client_secret'].__class__, plain['count'].__class__] == [dict, str, int]
@@ -508,6 +524,7 @@ class TestPlainData(object):
             from ansible.parsing.vault import EncryptedString, VaultSecretsContext
         except ImportError:  # ansible-core <= 2.18
             from ansible.parsing.yaml.objects import AnsibleVaultEncryptedUnicode
+
             value = AnsibleVaultEncryptedUnicode(vaulttext)
             value.vault = VaultLib([IOTS])
             assert plain_data({'secret': value}) == {'secret': CLIENT_SECRET}

@@ -27,12 +27,14 @@ SECRET = 'client-secret-4711'
 EVIL = "{{ lookup('pipe', 'id') }}"
 
 
-def device(device_type, identifier, status='ACTIVE', name=None, owner='admin', ownership='COPE', properties=None,
-           number=1, updated=1000):
-    data = {'id': number, 'type': device_type, 'deviceIdentifier': identifier,
-            'enrolmentInfo': {'id': number, 'dateOfEnrolment': 1, 'dateOfLastUpdate': updated, 'status': status,
-                              'owner': owner, 'ownership': ownership},
-            'properties': [{'name': k, 'value': v} for k, v in (properties or {}).items()]}
+def device(device_type, identifier, status='ACTIVE', name=None, owner='admin', ownership='COPE', properties=None, number=1, updated=1000):
+    data = {
+        'id': number,
+        'type': device_type,
+        'deviceIdentifier': identifier,
+        'enrolmentInfo': {'id': number, 'dateOfEnrolment': 1, 'dateOfLastUpdate': updated, 'status': status, 'owner': owner, 'ownership': ownership},
+        'properties': [{'name': k, 'value': v} for k, v in (properties or {}).items()],
+    }
     if name is not None:
         data['name'] = name
     return data
@@ -51,8 +53,7 @@ class FakeServer(object):
 
     # _options
     def client_from_options(self, option):
-        self.options = dict((name, option(name)) for name in ('url', 'ca_path', 'password', 'client_id', 'client_secret',
-                                                              'token'))
+        self.options = dict((name, option(name)) for name in ('url', 'ca_path', 'password', 'client_id', 'client_secret', 'token'))
         self.calls.append(('client',))
         return type('Client', (), {'warning': None})()
 
@@ -67,9 +68,7 @@ class FakeServer(object):
         if self.fail:
             raise self.fail
         wanted = {'type': device_type, 'status': status, 'ownership': ownership, 'owner': owner}
-        return [d for d in self.devices
-                if all(value is None or dict(d, **d.get('enrolmentInfo', {})).get(key) == value
-                       for key, value in wanted.items())]
+        return [d for d in self.devices if all(value is None or dict(d, **d.get('enrolmentInfo', {})).get(key) == value for key, value in wanted.items())]
 
     def device_types(self, client, token):
         self.calls.append(('types',))
@@ -77,8 +76,9 @@ class FakeServer(object):
 
     def list_groups(self, client, token, **kwargs):
         self.calls.append(('groups',))
-        return [{'id': index + 1, 'name': name, 'description': '', 'owner': owner}
-                for index, (name, (owner, members)) in enumerate(sorted(self.groups.items()))]
+        return [
+            {'id': index + 1, 'name': name, 'description': '', 'owner': owner} for index, (name, (owner, members)) in enumerate(sorted(self.groups.items()))
+        ]
 
     def group_devices(self, client, token, group_id, **kwargs):
         self.calls.append(('members', group_id))
@@ -107,9 +107,9 @@ def extra_vars(monkeypatch):
 @pytest.fixture
 def parse(tmp_path, server, extra_vars):
     """Write a source file, parse it with a fresh plugin, return the inventory."""
+
     def run(config=None, name='iots_devices.yml', cache=True, **options):
-        source = dict({'plugin': 'wso2.iots.iots_devices', 'url': URL, 'client_id': 'cid',
-                       'client_secret': SECRET}, **(config or {}))
+        source = dict({'plugin': 'wso2.iots.iots_devices', 'url': URL, 'client_id': 'cid', 'client_secret': SECRET}, **(config or {}))
         source.update(options)
         path = tmp_path / name
         path.write_text(yaml.safe_dump(source))
@@ -121,6 +121,7 @@ def parse(tmp_path, server, extra_vars):
         except AttributeError:  # no cache configured
             pass
         return inventory
+
     return run
 
 
@@ -134,10 +135,20 @@ def host_vars(inventory, host):
 
 # ---------------------------------------------------------------------------- the source file
 
-@pytest.mark.parametrize('name, accepted', [
-    ('iots_devices.yml', True), ('iots_devices.yaml', True), ('prod.iots_devices.yml', True),
-    ('prod.iots_devices.yaml', True), ('my_iots_devices.yml', False), ('iots_devices.json', False),
-    ('inventory.yml', False), ('iots_devices.yml.bak', False)])
+
+@pytest.mark.parametrize(
+    'name, accepted',
+    [
+        ('iots_devices.yml', True),
+        ('iots_devices.yaml', True),
+        ('prod.iots_devices.yml', True),
+        ('prod.iots_devices.yaml', True),
+        ('my_iots_devices.yml', False),
+        ('iots_devices.json', False),
+        ('inventory.yml', False),
+        ('iots_devices.yml.bak', False),
+    ],
+)
 def test_verify_file_accepts_the_plugin_file_names_only(tmp_path, name, accepted):
     path = tmp_path / name
     path.write_text('plugin: wso2.iots.iots_devices\n')
@@ -156,9 +167,12 @@ def test_another_plugin_name_is_not_ours(parse, server):
 
 # ---------------------------------------------------------------------------- hosts, variables, groups
 
+
 def test_each_device_is_a_host_with_its_variables_and_groups(parse, server):
-    server.devices = [device('android', 'a1', name='Lobby tablet', properties={'model': 'T5', 'osVersion': '13'}),
-                      device('virtual_firealarm', 'f1', owner='alice', ownership='BYOD', number=2)]
+    server.devices = [
+        device('android', 'a1', name='Lobby tablet', properties={'model': 'T5', 'osVersion': '13'}),
+        device('virtual_firealarm', 'f1', owner='alice', ownership='BYOD', number=2),
+    ]
     inventory = parse()
     assert sorted(inventory.hosts) == ['android_a1', 'virtual_firealarm_f1']
     variables = host_vars(inventory, 'android_a1')
@@ -185,12 +199,13 @@ def test_the_default_reads_active_devices_of_every_type_with_one_token(parse, se
 
 
 def test_filters_reach_the_server_once_per_type_and_status(parse, server):
-    parse(device_types=['android', 'virtual_firealarm'], statuses=['active', 'INACTIVE'], owner='alice',
-          ownership='byod')
+    parse(device_types=['android', 'virtual_firealarm'], statuses=['active', 'INACTIVE'], owner='alice', ownership='byod')
     assert server.requests('devices') == [
-        ('devices', 'android', 'ACTIVE', 'BYOD', 'alice'), ('devices', 'android', 'INACTIVE', 'BYOD', 'alice'),
+        ('devices', 'android', 'ACTIVE', 'BYOD', 'alice'),
+        ('devices', 'android', 'INACTIVE', 'BYOD', 'alice'),
         ('devices', 'virtual_firealarm', 'ACTIVE', 'BYOD', 'alice'),
-        ('devices', 'virtual_firealarm', 'INACTIVE', 'BYOD', 'alice')]
+        ('devices', 'virtual_firealarm', 'INACTIVE', 'BYOD', 'alice'),
+    ]
 
 
 def test_an_empty_status_list_means_every_status(parse, server):
@@ -200,12 +215,15 @@ def test_an_empty_status_list_means_every_status(parse, server):
     assert hosts_of(inventory, 'iots_status_removed') == ['android_a1']
 
 
-@pytest.mark.parametrize('options, words', [
-    ({'statuses': ['ACTIVE', 'ENABLED']}, "statuses: ENABLED is not an IoTS device status; use CREATED, ACTIVE"),
-    ({'statuses': ['GONE', 'LOST']}, 'statuses: GONE, LOST are not an IoTS device status'),
-    ({'ownership': 'corporate'}, "ownership: 'corporate' is not BYOD or COPE"),
-    ({'device_types': ['android', '']}, 'device_types must be a list of non-empty names'),
-])
+@pytest.mark.parametrize(
+    'options, words',
+    [
+        ({'statuses': ['ACTIVE', 'ENABLED']}, "statuses: ENABLED is not an IoTS device status; use CREATED, ACTIVE"),
+        ({'statuses': ['GONE', 'LOST']}, 'statuses: GONE, LOST are not an IoTS device status'),
+        ({'ownership': 'corporate'}, "ownership: 'corporate' is not BYOD or COPE"),
+        ({'device_types': ['android', '']}, 'device_types must be a list of non-empty names'),
+    ],
+)
 def test_bad_filters_fail_before_any_request_naming_the_source(parse, server, tmp_path, options, words):
     with pytest.raises(AnsibleError) as caught:
         parse(**options)
@@ -216,9 +234,11 @@ def test_bad_filters_fail_before_any_request_naming_the_source(parse, server, tm
 
 
 def test_a_re_enrolled_device_is_one_host_in_its_latest_enrolment(parse, server):
-    server.devices = [device('android', 'a1', status='REMOVED', owner='bob', number=1, updated=500),
-                      device('android', 'a1', status='ACTIVE', owner='alice', number=1, updated=900),
-                      device('android', 'a2', number=2)]
+    server.devices = [
+        device('android', 'a1', status='REMOVED', owner='bob', number=1, updated=500),
+        device('android', 'a1', status='ACTIVE', owner='alice', number=1, updated=900),
+        device('android', 'a2', number=2),
+    ]
     inventory = parse(statuses=[])
     assert sorted(inventory.hosts) == ['android_a1', 'android_a2']
     assert host_vars(inventory, 'android_a1')['iots_device_owner'] == 'alice'
@@ -227,17 +247,30 @@ def test_a_re_enrolled_device_is_one_host_in_its_latest_enrolment(parse, server)
 
 # ---------------------------------------------------------------------------- host and group names
 
-@pytest.mark.parametrize('value, expected', [
-    ('android_a1', 'android_a1'), ('android_00:1A:2b', 'android_00_1A_2b'), ('x_a b/c[1]', 'x_a_b_c_1_'),
-    ('x_' + EVIL, 'x____lookup__pipe____id_____'), ('x_ünï', 'x__n_')])
+
+@pytest.mark.parametrize(
+    'value, expected',
+    [
+        ('android_a1', 'android_a1'),
+        ('android_00:1A:2b', 'android_00_1A_2b'),
+        ('x_a b/c[1]', 'x_a_b_c_1_'),
+        ('x_' + EVIL, 'x____lookup__pipe____id_____'),
+        ('x_ünï', 'x__n_'),
+    ],
+)
 def test_safe_host_name(value, expected):
     assert iots_devices.safe_host_name(value) == expected
 
 
-@pytest.mark.parametrize('prefix, value, expected', [
-    ('iots_type_', 'android', 'iots_type_android'), ('iots_status_', 'DISENROLLMENT_REQUESTED',
-                                                     'iots_status_disenrollment_requested'),
-    ('iots_group_', 'Lobby Screens-2', 'iots_group_lobby_screens_2'), ('iots_group_', 'a.b', 'iots_group_a_b')])
+@pytest.mark.parametrize(
+    'prefix, value, expected',
+    [
+        ('iots_type_', 'android', 'iots_type_android'),
+        ('iots_status_', 'DISENROLLMENT_REQUESTED', 'iots_status_disenrollment_requested'),
+        ('iots_group_', 'Lobby Screens-2', 'iots_group_lobby_screens_2'),
+        ('iots_group_', 'a.b', 'iots_group_a_b'),
+    ],
+)
 def test_safe_group_name(prefix, value, expected):
     assert iots_devices.safe_group_name(prefix, value) == expected
 
@@ -268,13 +301,19 @@ def test_a_device_without_type_or_identifier_is_left_out(parse, server):
 
 # ---------------------------------------------------------------------------- unsafe values
 
+
 def test_server_values_are_never_evaluated_as_templates(parse, server):
     server.devices = [device('android', 'a1', name=EVIL, owner=EVIL, properties={EVIL: EVIL})]
     inventory = parse(hostname_template='{{ iots_device_name }}')
     host = inventory.get_host('___lookup__pipe____id_____')
     templar = Templar(loader=DataLoader(), variables=host.get_vars())
-    for expression in ('{{ iots_device_name }}', '{{ iots_device_owner }}', '{{ iots_device.name }}',
-                       '{{ iots_device_properties[iots_device_name] }}', '{{ iots_device_properties.keys() | first }}'):
+    for expression in (
+        '{{ iots_device_name }}',
+        '{{ iots_device_owner }}',
+        '{{ iots_device.name }}',
+        '{{ iots_device_properties[iots_device_name] }}',
+        '{{ iots_device_properties.keys() | first }}',
+    ):
         assert templar.template(_trusted(expression)) == EVIL
 
 
@@ -288,9 +327,11 @@ def _trusted(text):
 
 # ---------------------------------------------------------------------------- groups
 
-GROUPS = {'Lobby': ('admin', [('android', 'a1'), ('android', 'a2')]),
-          'warehouse': ('admin', [('android', 'a2')]),
-          'COPE': ('wso2.system.user', [('android', 'a1'), ('android', 'a2'), ('android', 'a3')])}
+GROUPS = {
+    'Lobby': ('admin', [('android', 'a1'), ('android', 'a2')]),
+    'warehouse': ('admin', [('android', 'a2')]),
+    'COPE': ('wso2.system.user', [('android', 'a1'), ('android', 'a2'), ('android', 'a3')]),
+}
 
 
 def three_devices():
@@ -322,21 +363,21 @@ def test_device_groups_keeps_the_members_of_the_named_groups(parse, server):
 
 def test_an_unknown_group_fails_before_the_devices_are_read(parse, server):
     server.devices, server.groups = three_devices(), GROUPS
-    with pytest.raises(AnsibleError, match="device_groups: no IoTS group named 'lobby'; the groups this user can "
-                                           "see are: Lobby, warehouse"):
+    with pytest.raises(AnsibleError, match="device_groups: no IoTS group named 'lobby'; the groups this user can see are: Lobby, warehouse"):
         parse(device_groups=['lobby'])
     assert server.requests('devices') == []
 
 
 # ---------------------------------------------------------------------------- constructed
 
+
 def test_compose_groups_and_keyed_groups_work_on_the_device_variables(parse, server):
-    server.devices = [device('android', 'a1', properties={'model': 'T5'}),
-                      device('android', 'a2', ownership='BYOD', number=2)]
-    inventory = parse(compose={'model': "iots_device_properties.model | default('none')",
-                               'ansible_connection': "'ssh'"},
-                      groups={'tablets': "iots_device_properties.model is defined"},
-                      keyed_groups=[{'key': 'iots_device_ownership | lower', 'prefix': 'ownership'}])
+    server.devices = [device('android', 'a1', properties={'model': 'T5'}), device('android', 'a2', ownership='BYOD', number=2)]
+    inventory = parse(
+        compose={'model': "iots_device_properties.model | default('none')", 'ansible_connection': "'ssh'"},
+        groups={'tablets': "iots_device_properties.model is defined"},
+        keyed_groups=[{'key': 'iots_device_ownership | lower', 'prefix': 'ownership'}],
+    )
     assert host_vars(inventory, 'android_a1')['model'] == 'T5'
     assert host_vars(inventory, 'android_a2')['model'] == 'none'
     assert host_vars(inventory, 'android_a1')['ansible_connection'] == 'ssh'
@@ -353,6 +394,7 @@ def test_strict_makes_a_bad_compose_expression_an_error(parse, server):
 
 
 # ---------------------------------------------------------------------------- templated options
+
 
 def test_options_may_be_templates_of_extra_variables(parse, server, extra_vars):
     extra_vars.update(vault_secret=SECRET, vault_url=URL, kinds=['android'])
@@ -392,9 +434,11 @@ def test_a_given_token_is_passed_to_the_token_code(parse, server):
 
 # ---------------------------------------------------------------------------- errors
 
+
 def test_a_server_error_is_one_line_naming_the_source_without_the_secret(parse, server, tmp_path):
-    server.fail = IotsError('GET %s/api/device-mgt/v1.0/devices failed: HTTP 500 Internal server error.' % URL,
-                            hint='IoTS failed on its side; its log says why.')
+    server.fail = IotsError(
+        'GET %s/api/device-mgt/v1.0/devices failed: HTTP 500 Internal server error.' % URL, hint='IoTS failed on its side; its log says why.'
+    )
     with pytest.raises(AnsibleError) as caught:
         parse()
     message = str(caught.value)
@@ -405,6 +449,7 @@ def test_a_server_error_is_one_line_naming_the_source_without_the_secret(parse, 
 
 
 # ---------------------------------------------------------------------------- cache
+
 
 @pytest.fixture
 def cached(tmp_path):
@@ -450,6 +495,7 @@ def test_without_cache_every_parse_asks(parse, server):
 
 # ---------------------------------------------------------------------------- words instead of an empty inventory
 
+
 def test_an_unknown_device_type_is_an_error_naming_the_known_ones(parse, server):
     server.devices = three_devices()
     with pytest.raises(AnsibleError) as caught:
@@ -468,11 +514,14 @@ def test_known_device_types_cost_one_type_list(parse, server):
     assert server.requests('types') == [('types',)]  # no filter, no type list
 
 
-@pytest.mark.parametrize('key, words', [
-    ('device_type', 'device_type (did you mean device_types?) is no option of this plugin'),
-    ('stauses', 'stauses (did you mean statuses?) is no option'),
-    ('zzz', 'zzz is no option of this plugin; its options: ansible-doc -t inventory wso2.iots.iots_devices'),
-])
+@pytest.mark.parametrize(
+    'key, words',
+    [
+        ('device_type', 'device_type (did you mean device_types?) is no option of this plugin'),
+        ('stauses', 'stauses (did you mean statuses?) is no option'),
+        ('zzz', 'zzz is no option of this plugin; its options: ansible-doc -t inventory wso2.iots.iots_devices'),
+    ],
+)
 def test_an_unknown_key_in_the_source_is_an_error_naming_it(parse, server, key, words):
     with pytest.raises(AnsibleError) as caught:
         parse(**{key: ['android']})
@@ -481,6 +530,7 @@ def test_an_unknown_key_in_the_source_is_an_error_naming_it(parse, server, key, 
 
 
 # ---------------------------------------------------------------------------- breaks that once went unseen
+
 
 def test_a_cache_entry_of_another_user_or_client_is_not_used(parse, server, cached):
     # Other users see other devices: who asks is part of what an entry answers.
@@ -509,8 +559,7 @@ def test_no_server_value_is_a_trusted_template(server):
         def is_trusted_as_template(value):
             return not isinstance(value, AnsibleUnsafe)
 
-    variables = iots_devices.host_variables(
-        device('android', 'a1', name=EVIL, owner=EVIL, properties={EVIL: EVIL}), [EVIL])
+    variables = iots_devices.host_variables(device('android', 'a1', name=EVIL, owner=EVIL, properties={EVIL: EVIL}), [EVIL])
 
     def strings(value):
         if isinstance(value, dict):

@@ -34,8 +34,10 @@ from http_fakes import answer  # pylint: disable=import-error
 try:
     from ansible.template import trust_as_template
 except ImportError:  # ansible-core < 2.19: every variable value is a template source
+
     def trust_as_template(value):
         return value
+
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, '..', '..', '..', '..'))
@@ -62,8 +64,12 @@ class FakeIots(object):
 
     def form(self, index=-1):
         tokens = [c for c in self.calls if c['url'].endswith('/token')]
-        return dict((k, v[0]) for k, v in parse_qs(tokens[index]['data'] if isinstance(tokens[index]['data'], str)
-                                                   else '&'.join('%s=%s' % kv for kv in tokens[index]['data'].items())).items())
+        return dict(
+            (k, v[0])
+            for k, v in parse_qs(
+                tokens[index]['data'] if isinstance(tokens[index]['data'], str) else '&'.join('%s=%s' % kv for kv in tokens[index]['data'].items())
+            ).items()
+        )
 
     def request(self, session, method, url, **kwargs):
         self.calls.append(dict(kwargs, method=method, url=url))
@@ -75,8 +81,7 @@ class FakeIots(object):
             self.issued += 1
             asked = (kwargs.get('data') or {}).get('scope', '')
             scope = asked if self.granted is None else self.granted
-            body = {'access_token': 'access-%d' % self.issued, 'token_type': 'Bearer', 'expires_in': 3600,
-                    'scope': scope or 'default'}
+            body = {'access_token': 'access-%d' % self.issued, 'token_type': 'Bearer', 'expires_in': 3600, 'scope': scope or 'default'}
             if kwargs['data'].get('grant_type') != 'client_credentials':
                 body['refresh_token'] = 'refresh-abc'
             return answer(200, body)
@@ -89,6 +94,7 @@ def iots(monkeypatch):
 
     def request(session, method, url, **kwargs):
         return server.request(session, method, url, **kwargs)
+
     monkeypatch.setattr(requests.Session, 'request', request)
     return server
 
@@ -131,14 +137,14 @@ def new_worker():
 
 # ---------------------------------------------------------------------------- grants
 
+
 def test_password_grant_with_client_credentials(iots):
     assert lookup(['perm:b', 'perm:a'], dict(USER, **CLIENT)) == ['access-1']
     assert iots.count('/register') == 0 and iots.count('/token') == 1
     sent = iots.calls[0]
     assert sent['url'] == URL + '/token'
     assert sent['auth'] == ('cid-123', 'csecret-456')
-    assert sent['data'] == {'grant_type': 'password', 'username': 'operator', 'password': 'op-pass-789',
-                            'scope': 'perm:a perm:b'}
+    assert sent['data'] == {'grant_type': 'password', 'username': 'operator', 'password': 'op-pass-789', 'scope': 'perm:a perm:b'}
 
 
 def test_refresh_grant_when_only_a_refresh_token_is_known(iots):
@@ -161,9 +167,13 @@ def test_registers_the_application_when_no_client_credentials_are_given(iots):
     register, grant = iots.calls
     assert register['url'] == URL + '/api-application-registration/register'
     assert register['auth'] == ('operator', 'op-pass-789')
-    assert register['json'] == {'applicationName': 'ansible_iots_bearer', 'tags': ['device_management'],
-                                'supportedGrantTypes': ['password', 'refresh_token', 'client_credentials'],
-                                'tokenType': 'JWT', 'username': 'operator'}
+    assert register['json'] == {
+        'applicationName': 'ansible_iots_bearer',
+        'tags': ['device_management'],
+        'supportedGrantTypes': ['password', 'refresh_token', 'client_credentials'],
+        'tokenType': 'JWT',
+        'username': 'operator',
+    }
     assert grant['auth'] == ('reg-cid', 'reg-secret-000')
 
 
@@ -179,25 +189,30 @@ def test_registration_sends_grant_types_and_token_type(iots):
     assert (body['supportedGrantTypes'], body['tokenType']) == (['refresh_token', 'password'], 'DEFAULT')
 
 
-@pytest.mark.parametrize('variables, words', [
-    ({'iots_grant_types': []}, 'grant_types must not be empty'),
-    ({'iots_grant_types': ['password', 'magic']}, "'magic' is not a grant type"),
-    ({'iots_grant_types': ['authorization_code']}, 'needs a callback URL'),
-    ({'iots_token_type': 'OPAQUE'}, 'token_type'),
-])
+@pytest.mark.parametrize(
+    'variables, words',
+    [
+        ({'iots_grant_types': []}, 'grant_types must not be empty'),
+        ({'iots_grant_types': ['password', 'magic']}, "'magic' is not a grant type"),
+        ({'iots_grant_types': ['authorization_code']}, 'needs a callback URL'),
+        ({'iots_token_type': 'OPAQUE'}, 'token_type'),
+    ],
+)
 def test_bad_registration_fields_fail_before_any_request(iots, variables, words):
     with pytest.raises(AnsibleError, match=words):
         lookup([], dict(USER, **variables))
     assert iots.calls == []
 
 
-@pytest.mark.parametrize('variables, words', [
-    ({'iots_username': 'operator'}, 'needs both username and password, or neither; only username is set'),
-    ({'iots_password': 'x'}, 'only password is set'),
-    ({}, 'needs username and password (to register the application ansible_iots_bearer), or client_id and '
-         'client_secret for the client_credentials grant'),
-    ({'iots_client_id': 'cid-123'}, 'or client_id and client_secret'),
-])
+@pytest.mark.parametrize(
+    'variables, words',
+    [
+        ({'iots_username': 'operator'}, 'needs both username and password, or neither; only username is set'),
+        ({'iots_password': 'x'}, 'only password is set'),
+        ({}, 'needs username and password (to register the application ansible_iots_bearer), or client_id and client_secret for the client_credentials grant'),
+        ({'iots_client_id': 'cid-123'}, 'or client_id and client_secret'),
+    ],
+)
 def test_missing_credentials_fail_before_any_request(iots, variables, words):
     with pytest.raises(AnsibleError) as caught:
         lookup([], variables)
@@ -256,6 +271,7 @@ def test_terms_and_scopes_option_make_one_scope_set(iots):
 
 # ---------------------------------------------------------------------------- options
 
+
 def test_option_precedence_kwargs_then_vars_then_env(iots, monkeypatch):
     monkeypatch.setenv('IOTS_URL', 'https://from-env.example.com')
     variables = dict(USER, **CLIENT)
@@ -265,15 +281,25 @@ def test_option_precedence_kwargs_then_vars_then_env(iots, monkeypatch):
     new_worker()
     plugin = lookup_loader.get('wso2.iots.iots_bearer', loader=DataLoader(), templar=Templar(loader=DataLoader()))
     plugin.run([], variables=variables)
-    assert [c['url'] for c in iots.calls] == ['https://from-kwargs.example.com/token',
-                                              'https://from-vars.example.com/token',
-                                              'https://from-env.example.com/token']
+    assert [c['url'] for c in iots.calls] == [
+        'https://from-kwargs.example.com/token',
+        'https://from-vars.example.com/token',
+        'https://from-env.example.com/token',
+    ]
 
 
 def test_every_connection_option_comes_from_the_environment(iots, monkeypatch):
-    for name, value in (('URL', URL), ('USERNAME', 'operator'), ('PASSWORD', 'op-pass-789'),
-                        ('CLIENT_ID', 'cid-123'), ('CLIENT_SECRET', 'csecret-456'), ('TOKEN_PATH', '/oauth2/token'),
-                        ('VALIDATE_CERTS', 'false'), ('TIMEOUT', '7'), ('SCOPES', 'perm:a,perm:b')):
+    for name, value in (
+        ('URL', URL),
+        ('USERNAME', 'operator'),
+        ('PASSWORD', 'op-pass-789'),
+        ('CLIENT_ID', 'cid-123'),
+        ('CLIENT_SECRET', 'csecret-456'),
+        ('TOKEN_PATH', '/oauth2/token'),
+        ('VALIDATE_CERTS', 'false'),
+        ('TIMEOUT', '7'),
+        ('SCOPES', 'perm:a,perm:b'),
+    ):
         monkeypatch.setenv('IOTS_' + name, value)
     plugin = lookup_loader.get('wso2.iots.iots_bearer', loader=DataLoader(), templar=Templar(loader=DataLoader()))
     plugin.run([], variables={})
@@ -295,25 +321,34 @@ INI_PROBE = textwrap.dedent('''
 ''')
 
 
-@pytest.mark.parametrize('env, variables, direct, expected_url', [
-    ({}, {}, {}, 'https://from-ini.example.com'),
-    ({'IOTS_URL': 'https://from-env.example.com'}, {}, {}, 'https://from-env.example.com'),
-    ({'IOTS_URL': 'https://from-env.example.com'}, {'iots_url': 'https://from-vars.example.com'}, {},
-     'https://from-vars.example.com'),
-    ({'IOTS_URL': 'https://from-env.example.com'}, {'iots_url': 'https://from-vars.example.com'},
-     {'url': 'https://from-kwargs.example.com'}, 'https://from-kwargs.example.com'),
-])
+@pytest.mark.parametrize(
+    'env, variables, direct, expected_url',
+    [
+        ({}, {}, {}, 'https://from-ini.example.com'),
+        ({'IOTS_URL': 'https://from-env.example.com'}, {}, {}, 'https://from-env.example.com'),
+        ({'IOTS_URL': 'https://from-env.example.com'}, {'iots_url': 'https://from-vars.example.com'}, {}, 'https://from-vars.example.com'),
+        (
+            {'IOTS_URL': 'https://from-env.example.com'},
+            {'iots_url': 'https://from-vars.example.com'},
+            {'url': 'https://from-kwargs.example.com'},
+            'https://from-kwargs.example.com',
+        ),
+    ],
+)
 def test_ini_section_is_the_last_source(tmp_path, env, variables, direct, expected_url):
     config = tmp_path / 'ansible.cfg'
-    config.write_text('[wso2_iots]\nurl = https://from-ini.example.com\ncache = persistent\n'
-                      'refresh_before = 120\napplication_name = from_ini\n')
+    config.write_text('[wso2_iots]\nurl = https://from-ini.example.com\ncache = persistent\nrefresh_before = 120\napplication_name = from_ini\n')
     run_env = dict((k, v) for k, v in os.environ.items() if not k.startswith(('IOTS_', 'ANSIBLE_CONFIG')))
     run_env.update(env, ANSIBLE_CONFIG=str(config))
-    probe = subprocess.run([sys.executable, '-c', INI_PROBE, os.path.join(REPO, 'tests'), json.dumps(variables),
-                            json.dumps(direct)], env=run_env, capture_output=True, text=True, check=True)
+    probe = subprocess.run(
+        [sys.executable, '-c', INI_PROBE, os.path.join(REPO, 'tests'), json.dumps(variables), json.dumps(direct)],
+        env=run_env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     options = json.loads(probe.stdout)
-    assert options == {'url': expected_url, 'cache': 'persistent', 'refresh_before': 120,
-                       'application_name': 'from_ini'}
+    assert options == {'url': expected_url, 'cache': 'persistent', 'refresh_before': 120, 'application_name': 'from_ini'}
 
 
 def test_variables_that_are_templates_are_rendered(iots):
@@ -345,6 +380,7 @@ def test_plain_http_warns(iots, warnings):
 
 # ---------------------------------------------------------------------------- scopes
 
+
 def test_missing_scopes_fail_like_iots_token(iots):
     iots.granted = 'perm:devices:view'
     with pytest.raises(AnsibleError) as caught:
@@ -365,6 +401,7 @@ def test_allow_partial_scopes_returns_the_token(iots):
 
 
 # ---------------------------------------------------------------------------- cache use
+
 
 def test_one_token_request_for_many_tasks(iots, isolated):
     variables = dict(USER, **CLIENT)
@@ -400,8 +437,7 @@ def test_force_refresh_fetches_again(iots):
 
 
 def test_a_failing_server_is_asked_once_and_the_message_names_url_status_and_words(iots):
-    iots.token_status, iots.token_body = 400, {'error': 'invalid_grant',
-                                               'error_description': 'Authentication failed for operator@carbon.super'}
+    iots.token_status, iots.token_body = 400, {'error': 'invalid_grant', 'error_description': 'Authentication failed for operator@carbon.super'}
     variables = dict(USER, **CLIENT)
     with pytest.raises(AnsibleError) as first:
         lookup([], variables)
@@ -443,10 +479,13 @@ def test_shared_persistent_dir_is_refused_with_a_warning(iots, tmp_path, warning
     assert len(warnings) == 1 and 'open to group or others (mode 0777)' in warnings[0]
 
 
-@pytest.mark.parametrize('option, value, words', [
-    ('refresh_before', -1, 'refresh_before must be 0 or more'),
-    ('lock_timeout', 0, 'lock_timeout must be a positive number'),
-])
+@pytest.mark.parametrize(
+    'option, value, words',
+    [
+        ('refresh_before', -1, 'refresh_before must be 0 or more'),
+        ('lock_timeout', 0, 'lock_timeout must be a positive number'),
+    ],
+)
 def test_bad_numbers_are_refused(iots, option, value, words):
     with pytest.raises(AnsibleError, match=words):
         lookup([], dict(USER, **CLIENT), **{option: value})
@@ -480,36 +519,55 @@ IMPORT_PROBE = textwrap.dedent('''
 
 
 def run_import_probe(run_tmp):
-    probe = subprocess.run([sys.executable, '-c', IMPORT_PROBE, os.path.join(REPO, 'tests'), run_tmp],
-                           capture_output=True, text=True, check=True)
+    probe = subprocess.run([sys.executable, '-c', IMPORT_PROBE, os.path.join(REPO, 'tests'), run_tmp], capture_output=True, text=True, check=True)
     return json.loads(probe.stdout)
 
 
 def test_a_cache_hit_imports_nothing(isolated):
     key = _token_cache.cache_key(PROBE_URL + '/token', 'password', 'operator', 'cid-123', ['perm:devices:view'])
     directory = _private_files.ensure_private_directory(_token_cache.per_run_directory(isolated))
-    entry = _token_cache.token_entry(key, {'access_token': 'cached-token', 'expires_in': 3600,
-                                           'obtained_at': time.time(), 'scopes': ['perm:devices:view']})
+    entry = _token_cache.token_entry(key, {'access_token': 'cached-token', 'expires_in': 3600, 'obtained_at': time.time(), 'scopes': ['perm:devices:view']})
     _token_cache.DiskTier(directory, 'per-run').write(key, entry)
 
     hit = run_import_probe(isolated)
     assert hit['result'] == ['cached-token']
     assert hit['run'] == []
     # loading the plugin brings its own code and the docs Ansible reads, nothing of the HTTP stack
-    ours = set(m for m in hit['loaded'] if m.startswith('ansible_collections.')
-               and not m.startswith('ansible_collections.wso2.iots.plugins.doc_fragments'))
-    code = set('ansible_collections.wso2.iots.plugins.%s' % name for name in (
-        'lookup.iots_bearer', 'plugin_utils._core_internals', 'plugin_utils._lookup_base', 'plugin_utils._token_cache',
-        'plugin_utils._private_files', 'plugin_utils._vault_secrets', 'module_utils._errors', 'module_utils._urls',
-        'module_utils._oauth', 'module_utils._registration', 'plugin_utils._core_internals._bytecode',
-        'plugin_utils._core_internals._option_definitions', 'plugin_utils._option_rules'))
+    ours = set(m for m in hit['loaded'] if m.startswith('ansible_collections.') and not m.startswith('ansible_collections.wso2.iots.plugins.doc_fragments'))
+    code = set(
+        'ansible_collections.wso2.iots.plugins.%s' % name
+        for name in (
+            'lookup.iots_bearer',
+            'plugin_utils._core_internals',
+            'plugin_utils._lookup_base',
+            'plugin_utils._token_cache',
+            'plugin_utils._private_files',
+            'plugin_utils._vault_secrets',
+            'module_utils._errors',
+            'module_utils._urls',
+            'module_utils._oauth',
+            'module_utils._registration',
+            'plugin_utils._core_internals._bytecode',
+            'plugin_utils._core_internals._option_definitions',
+            'plugin_utils._option_rules',
+        )
+    )
     assert code <= ours
-    assert ours <= code | {'ansible_collections.wso2', 'ansible_collections.wso2.iots',
-                           'ansible_collections.wso2.iots.plugins', 'ansible_collections.wso2.iots.plugins.lookup',
-                           'ansible_collections.wso2.iots.plugins.plugin_utils',
-                           'ansible_collections.wso2.iots.plugins.module_utils'}
-    for heavy in ('requests', 'urllib3', 'http.client', 'ansible_collections.wso2.iots.plugins.module_utils._client',
-                  'ansible_collections.wso2.iots.plugins.module_utils._scopes'):
+    assert ours <= code | {
+        'ansible_collections.wso2',
+        'ansible_collections.wso2.iots',
+        'ansible_collections.wso2.iots.plugins',
+        'ansible_collections.wso2.iots.plugins.lookup',
+        'ansible_collections.wso2.iots.plugins.plugin_utils',
+        'ansible_collections.wso2.iots.plugins.module_utils',
+    }
+    for heavy in (
+        'requests',
+        'urllib3',
+        'http.client',
+        'ansible_collections.wso2.iots.plugins.module_utils._client',
+        'ansible_collections.wso2.iots.plugins.module_utils._scopes',
+    ):
         assert heavy not in hit['all']
 
     # the same probe on a miss does load them: the check above can fail
@@ -549,8 +607,7 @@ WORKER_PROBE = textwrap.dedent('''
 
 
 def run_worker_probe(run_tmp, mode):
-    probe = subprocess.run([sys.executable, '-c', WORKER_PROBE, os.path.join(REPO, 'tests'), run_tmp, mode],
-                           capture_output=True, text=True, check=False)
+    probe = subprocess.run([sys.executable, '-c', WORKER_PROBE, os.path.join(REPO, 'tests'), run_tmp, mode], capture_output=True, text=True, check=False)
     assert probe.returncode == 0, probe.stderr
     return json.loads(probe.stdout)
 
@@ -564,8 +621,7 @@ def cache_probe_token(run_tmp):
     """Put the token the worker probe asks for into the per-run cache, so the probe never calls IoTS."""
     key = _token_cache.cache_key(PROBE_URL + '/token', 'password', 'operator', 'cid-123', ['perm:devices:view'])
     directory = _private_files.ensure_private_directory(_token_cache.per_run_directory(run_tmp))
-    entry = _token_cache.token_entry(key, {'access_token': 'cached-token', 'expires_in': 3600,
-                                           'obtained_at': time.time(), 'scopes': ['perm:devices:view']})
+    entry = _token_cache.token_entry(key, {'access_token': 'cached-token', 'expires_in': 3600, 'obtained_at': time.time(), 'scopes': ['perm:devices:view']})
     _token_cache.DiskTier(directory, 'per-run').write(key, entry)
 
 
@@ -613,6 +669,7 @@ def test_a_damaged_shared_definitions_file_is_ignored(isolated):
 
 def test_the_cache_module_is_one_module_however_it_is_imported():
     from ansible_collections.wso2.iots.plugins.plugin_utils import _token_cache as imported  # pylint: disable=reimported
+
     assert iots_bearer.cache_key.__module__ == imported.__name__
     assert iots_bearer.cache_key is imported.cache_key
     assert imported is sys.modules['ansible_collections.wso2.iots.plugins.plugin_utils._token_cache']

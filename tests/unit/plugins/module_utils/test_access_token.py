@@ -23,8 +23,7 @@ KEYS = {'client_id': 'Ad9iV9VJ9EwyujpmLVzCi59rX8Aa', 'client_secret': 'nboXPDTm9
 
 
 def granted(scope):
-    return answer(200, {'access_token': ACCESS, 'refresh_token': 'r-1234', 'token_type': 'Bearer',
-                        'expires_in': 3600, 'scope': scope})
+    return answer(200, {'access_token': ACCESS, 'refresh_token': 'r-1234', 'token_type': 'Bearer', 'expires_in': 3600, 'scope': scope})
 
 
 @pytest.fixture
@@ -83,13 +82,16 @@ def test_dropped_scope_is_an_error_naming_it(server, client):
     assert access_token(client, dict(KEYS).get, ['devices:view', 'device:enroll'], allow_partial=True) == ACCESS
 
 
-@pytest.mark.parametrize('options, words', [
-    ({}, 'No access token and no client_id or client_secret to get one'),
-    ({'client_id': 'x'}, 'no client_secret'),
-    (dict(KEYS, username='admin'), 'needs both username and password, or neither; only username is set'),
-    (dict(KEYS, password='p'), 'only password is set'),
-    (dict(KEYS, server_flavor='wso2'), 'server_flavor must be one of iots, entgra'),
-])
+@pytest.mark.parametrize(
+    'options, words',
+    [
+        ({}, 'No access token and no client_id or client_secret to get one'),
+        ({'client_id': 'x'}, 'no client_secret'),
+        (dict(KEYS, username='admin'), 'needs both username and password, or neither; only username is set'),
+        (dict(KEYS, password='p'), 'only password is set'),
+        (dict(KEYS, server_flavor='wso2'), 'server_flavor must be one of iots, entgra'),
+    ],
+)
 def test_missing_credentials_fail_before_any_request(server, client, options, words):
     with pytest.raises(IotsOptionError, match=words):
         access_token(client, options.get, ['devices:view'])

@@ -39,17 +39,27 @@ CLIENT_SECRET = 'S3cr3tConsumerSecretValue12'
 AM_FAULT = (
     '<am:fault xmlns:am="http://wso2.org/apimanager"><am:code>101503</am:code>'
     '<am:type>Status report</am:type><am:message>Runtime Error</am:message>'
-    '<am:description>Error connecting to the back end</am:description></am:fault>')
+    '<am:description>Error connecting to the back end</am:description></am:fault>'
+)
 AMS_FAULT = (
     '<ams:fault xmlns:ams="http://wso2.org/apimanager/security"><ams:code>900901</ams:code>'
     '<ams:message>Invalid Credentials</ams:message>'
     '<ams:description>Access failure for API: /api/device-mgt/v1.0, version: 1.0.0 status: (900901) - '
-    'Invalid Credentials. Make sure you have given the correct access token</ams:description></ams:fault>')
-JSON_FAULT = json.dumps({'fault': {
-    'code': 101503, 'type': 'Status report', 'message': 'Runtime Error',
-    'description': 'Error occurred while invoking api application registration endpoint'}})
-TOMCAT_PAGE = ('<html><head><title>Apache Tomcat/7.0.85 - Error report</title></head>'
-               '<body><h1>HTTP Status 500 - java.lang.IllegalArgumentException</h1></body></html>')
+    'Invalid Credentials. Make sure you have given the correct access token</ams:description></ams:fault>'
+)
+JSON_FAULT = json.dumps(
+    {
+        'fault': {
+            'code': 101503,
+            'type': 'Status report',
+            'message': 'Runtime Error',
+            'description': 'Error occurred while invoking api application registration endpoint',
+        }
+    }
+)
+TOMCAT_PAGE = (
+    '<html><head><title>Apache Tomcat/7.0.85 - Error report</title></head><body><h1>HTTP Status 500 - java.lang.IllegalArgumentException</h1></body></html>'
+)
 
 
 class Recorder(object):
@@ -77,26 +87,30 @@ def make_client(sleeps):
     def make(url=BASE, **kwargs):
         kwargs.setdefault('secrets', [PASSWORD])
         return IotsClient(url, sleep=sleeps.append, **kwargs)
+
     return make
 
 
 @pytest.fixture
 def serve(monkeypatch):
     """``serve(*outcomes)`` installs a Recorder as Session.request and returns it."""
+
     def install(*outcomes):
         recorder = Recorder(*outcomes)
 
         def request(session, method, url, **kwargs):
             return recorder(session, method, url, **kwargs)
+
         monkeypatch.setattr(requests.Session, 'request', request)
         return recorder
+
     return install
 
 
 # ---------------------------------------------------------------------------- each kind of answer
 
-class TestAnswers(object):
 
+class TestAnswers(object):
     def test_success_returns_status_headers_and_parsed_json(self, make_client, serve):
         serve(answer(201, '{"client_secret":"%s","client_id":"cid"}' % CLIENT_SECRET))
         response = make_client().post_json(REGISTER, {'applicationName': 'a', 'tags': ['device_management']})
@@ -104,16 +118,21 @@ class TestAnswers(object):
         assert response.url == REGISTER_URL
         assert response.json() == {'client_id': 'cid', 'client_secret': CLIENT_SECRET}
 
-    @pytest.mark.parametrize('status, body, content_type, expected', [
-        (406, 'Tags should not be empty', 'application/json', 'HTTP 406 Tags should not be empty.'),
-        (406, 'APIs(Tags) are not allowed to this user.', 'application/json',
-         'HTTP 406 APIs(Tags) are not allowed to this user.'),
-        (401, 'Failed to authorize incoming request.', 'application/xml',
-         'HTTP 401 Failed to authorize incoming request.'),
-        (401, 'Failed to load an appropriate authenticator to authenticate the request', 'application/json',
-         'HTTP 401 Failed to load an appropriate authenticator to authenticate the request.'),
-        (500, 'Failed to access user space.', 'application/json', 'HTTP 500 Failed to access user space.'),
-    ])
+    @pytest.mark.parametrize(
+        'status, body, content_type, expected',
+        [
+            (406, 'Tags should not be empty', 'application/json', 'HTTP 406 Tags should not be empty.'),
+            (406, 'APIs(Tags) are not allowed to this user.', 'application/json', 'HTTP 406 APIs(Tags) are not allowed to this user.'),
+            (401, 'Failed to authorize incoming request.', 'application/xml', 'HTTP 401 Failed to authorize incoming request.'),
+            (
+                401,
+                'Failed to load an appropriate authenticator to authenticate the request',
+                'application/json',
+                'HTTP 401 Failed to load an appropriate authenticator to authenticate the request.',
+            ),
+            (500, 'Failed to access user space.', 'application/json', 'HTTP 500 Failed to access user space.'),
+        ],
+    )
     def test_plain_text_under_any_label_is_quoted(self, make_client, serve, status, body, content_type, expected):
         serve(answer(status, body, content_type))
         with pytest.raises(IotsError) as info:
@@ -126,13 +145,18 @@ class TestAnswers(object):
 
     def test_json_labelled_text_html_is_parsed(self, make_client, serve):
         # POST /revoke with the wrong secret: an OAuth JSON error under text/html
-        serve(answer(401, '{"error_description":"Client Authentication failed.","error":"unauthorized_client"}',
-                     'text/html', {'WWW-Authenticate': 'Basic realm="localhost"'}))
+        serve(
+            answer(
+                401,
+                '{"error_description":"Client Authentication failed.","error":"unauthorized_client"}',
+                'text/html',
+                {'WWW-Authenticate': 'Basic realm="localhost"'},
+            )
+        )
         with pytest.raises(IotsError) as info:
             make_client().post_form('/revoke', {'token': 'x'}, auth=('cid', CLIENT_SECRET))
         error = info.value
-        assert str(error) == ('POST %s/revoke failed: HTTP 401 unauthorized_client: Client Authentication failed.'
-                              % BASE)
+        assert str(error) == ('POST %s/revoke failed: HTTP 401 unauthorized_client: Client Authentication failed.' % BASE)
         assert error.error == 'unauthorized_client'
         assert error.description == 'Client Authentication failed.'
 
@@ -154,9 +178,11 @@ class TestAnswers(object):
         serve(answer(500, AM_FAULT, 'application/xml'))
         with pytest.raises(IotsError) as info:
             make_client().post_form('/token', {'grant_type': 'password'})
-        assert str(info.value) == ('POST %s/token failed: HTTP 500 101503: Runtime Error: Error connecting to the '
-                                   'back end. IoTS failed on its side; its log (repository/logs/wso2carbon.log) '
-                                   'says why.' % BASE)
+        assert str(info.value) == (
+            'POST %s/token failed: HTTP 500 101503: Runtime Error: Error connecting to the '
+            'back end. IoTS failed on its side; its log (repository/logs/wso2carbon.log) '
+            'says why.' % BASE
+        )
         assert info.value.error == '101503'
 
     def test_xml_ams_fault(self, make_client, serve):
@@ -164,8 +190,7 @@ class TestAnswers(object):
         with pytest.raises(IotsError) as info:
             make_client().request('GET', '/api/device-mgt/v1.0/devices')
         assert info.value.error == '900901'
-        assert str(info.value).startswith(
-            'GET %s/api/device-mgt/v1.0/devices failed: HTTP 401 900901: Invalid Credentials: Access failure' % BASE)
+        assert str(info.value).startswith('GET %s/api/device-mgt/v1.0/devices failed: HTTP 401 900901: Invalid Credentials: Access failure' % BASE)
 
     def test_json_gateway_fault(self, make_client, serve):
         serve(answer(500, JSON_FAULT, 'application/json'))
@@ -173,16 +198,17 @@ class TestAnswers(object):
             make_client().post_json(REGISTER, {})
         assert str(info.value) == (
             'POST %s failed: HTTP 500 101503: Runtime Error: Error occurred while invoking api application '
-            'registration endpoint. IoTS failed on its side; its log (repository/logs/wso2carbon.log) says why.'
-            % REGISTER_URL)
+            'registration endpoint. IoTS failed on its side; its log (repository/logs/wso2carbon.log) says why.' % REGISTER_URL
+        )
 
     def test_html_error_page(self, make_client, serve):
         serve(answer(500, TOMCAT_PAGE, 'text/html'))
         with pytest.raises(IotsError) as info:
             make_client().post_json(REGISTER, {})
-        assert str(info.value) == ('POST %s failed: HTTP 500 HTML page: Apache Tomcat/7.0.85 - Error report. IoTS '
-                                   'failed on its side; its log (repository/logs/wso2carbon.log) says why.'
-                                   % REGISTER_URL)
+        assert str(info.value) == (
+            'POST %s failed: HTTP 500 HTML page: Apache Tomcat/7.0.85 - Error report. IoTS '
+            'failed on its side; its log (repository/logs/wso2carbon.log) says why.' % REGISTER_URL
+        )
 
     def test_unexpected_status_in_the_2xx_range_is_an_error_too(self, make_client, serve):
         serve(answer(302, '', 'text/html', {'Location': 'https://elsewhere/'}))
@@ -201,14 +227,18 @@ class TestAnswers(object):
         assert 'malformed JSON' in message
         assert '6f1c0d2e' not in message and 'refresh_tok' not in message
         assert '\n' not in message
-        assert message.endswith('The answer was cut off or is not from IoTS: run again, and check that url is the '
-                                'IoTS gateway and that no proxy in between changes its answers.')
+        assert message.endswith(
+            'The answer was cut off or is not from IoTS: run again, and check that url is the IoTS gateway and that no proxy in between changes its answers.'
+        )
 
-    @pytest.mark.parametrize('body, content_type, expected', [
-        ('', 'application/json', 'empty body'),
-        ('Service temporarily down', 'text/plain', 'Service temporarily down'),
-        (TOMCAT_PAGE, 'text/html', 'HTML page: Apache Tomcat/7.0.85 - Error report'),
-    ])
+    @pytest.mark.parametrize(
+        'body, content_type, expected',
+        [
+            ('', 'application/json', 'empty body'),
+            ('Service temporarily down', 'text/plain', 'Service temporarily down'),
+            (TOMCAT_PAGE, 'text/html', 'HTML page: Apache Tomcat/7.0.85 - Error report'),
+        ],
+    )
     def test_other_non_json_bodies_on_200_are_errors(self, make_client, serve, body, content_type, expected):
         serve(answer(200, body, content_type))
         with pytest.raises(IotsError) as info:
@@ -229,8 +259,8 @@ class TestAnswers(object):
 
 # ---------------------------------------------------------------------------- what is sent
 
-class TestRequest(object):
 
+class TestRequest(object):
     def test_request_options(self, make_client, serve):
         recorder = serve(answer(201, '{}'))
         make_client(timeout=7).post_json(REGISTER, {'applicationName': 'a'}, auth=('admin', PASSWORD))
@@ -250,12 +280,15 @@ class TestRequest(object):
         assert recorder.calls[0]['data'] == {'grant_type': 'password'}
         assert recorder.calls[0]['json'] is None
 
-    @pytest.mark.parametrize('validate_certs, ca_path, verify', [
-        (True, None, True),
-        (True, 'ca.pem', 'ca.pem'),
-        (False, 'ca.pem', False),
-        (False, None, False),
-    ])
+    @pytest.mark.parametrize(
+        'validate_certs, ca_path, verify',
+        [
+            (True, None, True),
+            (True, 'ca.pem', 'ca.pem'),
+            (False, 'ca.pem', False),
+            (False, None, False),
+        ],
+    )
     def test_tls_verification_setting(self, make_client, serve, tmp_path, validate_certs, ca_path, verify):
         (tmp_path / 'ca.pem').write_text('a CA certificate')
         recorder = serve(answer(200, '{}'))
@@ -270,9 +303,11 @@ class TestRequest(object):
         make_client(ca_path=str(tmp_path / 'missing.pem'), validate_certs=False)  # not used: no error
 
     def test_the_gateways_own_404_is_an_error_even_where_404_means_absent(self, make_client, serve):
-        fault = ('<am:fault xmlns:am="http://wso2.org/apimanager"><am:code>404</am:code><am:type>Status report'
-                 '</am:type><am:message>Not Found</am:message><am:description>The requested resource '
-                 '(/api/device-mgt/v1.0/api/device-mgt/v1.0/devices/a/b) is not available.</am:description></am:fault>')
+        fault = (
+            '<am:fault xmlns:am="http://wso2.org/apimanager"><am:code>404</am:code><am:type>Status report'
+            '</am:type><am:message>Not Found</am:message><am:description>The requested resource '
+            '(/api/device-mgt/v1.0/api/device-mgt/v1.0/devices/a/b) is not available.</am:description></am:fault>'
+        )
         serve(answer(404, fault, 'application/xml'))
         with pytest.raises(IotsError) as info:
             make_client().request('GET', '/api/device-mgt/v1.0/devices/a/b', expected=(200, 404))
@@ -282,16 +317,18 @@ class TestRequest(object):
         serve(answer(404, '{"code":404,"message":"Requested device does not exist"}'))
         assert make_client().request('GET', '/api/device-mgt/v1.0/devices/a/b', expected=(200, 404)).status == 404
 
-    @pytest.mark.parametrize('username, password', [
-        ('admin@tenant.com', PASSWORD),
-        ('j\u00fcrgen@tenant.com', 'p\u20acss-w\u00f6rd'),  # latin-1 and beyond
-    ])
+    @pytest.mark.parametrize(
+        'username, password',
+        [
+            ('admin@tenant.com', PASSWORD),
+            ('j\u00fcrgen@tenant.com', 'p\u20acss-w\u00f6rd'),  # latin-1 and beyond
+        ],
+    )
     def test_basic_credentials_are_sent_as_utf8(self, make_client, serve, username, password):
         recorder = serve(answer(201, '{}'))
         make_client().post_json(REGISTER, {}, auth=(username, password))
         prepared = requests.Request('POST', REGISTER_URL, auth=recorder.calls[0]['auth']).prepare()
-        assert prepared.headers['Authorization'] == requests.auth._basic_auth_str(
-            username.encode('utf-8'), password.encode('utf-8'))
+        assert prepared.headers['Authorization'] == requests.auth._basic_auth_str(username.encode('utf-8'), password.encode('utf-8'))
 
     @pytest.mark.parametrize('timeout', [0, -1, None])
     def test_timeout_must_be_positive(self, timeout):
@@ -308,8 +345,8 @@ class TestRequest(object):
 
 # ---------------------------------------------------------------------------- retries
 
-class TestRetries(object):
 
+class TestRetries(object):
     @pytest.mark.parametrize('status', [502, 503, 504])
     def test_gateway_unavailable_is_retried_then_succeeds(self, make_client, serve, sleeps, status):
         recorder = serve(answer(status, AM_FAULT, 'application/xml'), answer(201, '{}'))
@@ -326,19 +363,23 @@ class TestRetries(object):
         assert len(recorder.calls) == 3
         assert sleeps == [0.5, 1.0]
         # what to do, and that asking again was already tried
-        assert str(info.value).endswith('The gateway could not reach the IoTS backend; check that the IoTS server is '
-                                        'up and not overloaded, then run again. Tried 3 times.')
+        assert str(info.value).endswith(
+            'The gateway could not reach the IoTS backend; check that the IoTS server is up and not overloaded, then run again. Tried 3 times.'
+        )
 
     def test_a_connection_closed_in_the_middle_of_the_answer_says_so(self, make_client, serve, sleeps):
-        serve(requests.exceptions.ChunkedEncodingError(
-            "('Connection broken: IncompleteRead(41 bytes read, 512 more expected)', "
-            "IncompleteRead(41 bytes read, 512 more expected))"))
+        serve(
+            requests.exceptions.ChunkedEncodingError(
+                "('Connection broken: IncompleteRead(41 bytes read, 512 more expected)', IncompleteRead(41 bytes read, 512 more expected))"
+            )
+        )
         with pytest.raises(IotsError) as info:
             make_client().post_form('/token', {'grant_type': 'password'})
         assert str(info.value) == (
             'POST %s/token failed: the connection was closed in the middle of the answer (41 bytes read, 512 more '
             'expected). Check that IoTS is up, and the network and any proxy or load balancer between here and the '
-            'gateway. Tried 3 times.' % BASE)
+            'gateway. Tried 3 times.' % BASE
+        )
 
     @pytest.mark.parametrize('status', [400, 401, 403, 404, 405, 406, 415, 500])
     def test_answers_about_the_request_are_never_retried(self, make_client, serve, sleeps, status):
@@ -349,8 +390,7 @@ class TestRetries(object):
         assert sleeps == []
 
     def test_retry_after_is_honoured_and_capped(self, make_client, serve, sleeps):
-        serve(answer(503, '', headers={'Retry-After': '2'}), answer(503, '', headers={'Retry-After': '3600'}),
-              answer(200, '{}'))
+        serve(answer(503, '', headers={'Retry-After': '2'}), answer(503, '', headers={'Retry-After': '3600'}), answer(200, '{}'))
         make_client().request('GET', '/x')
         assert sleeps == [2.0, _client.MAX_RETRY_AFTER]
 
@@ -361,11 +401,14 @@ class TestRetries(object):
         assert len(recorder.calls) == 1
         assert sleeps == []
 
-    @pytest.mark.parametrize('exception', [
-        requests.exceptions.ConnectionError('Connection aborted. RemoteDisconnected'),
-        requests.exceptions.ConnectTimeout('connect timed out'),
-        requests.exceptions.ChunkedEncodingError('Connection broken: IncompleteRead'),
-    ])
+    @pytest.mark.parametrize(
+        'exception',
+        [
+            requests.exceptions.ConnectionError('Connection aborted. RemoteDisconnected'),
+            requests.exceptions.ConnectTimeout('connect timed out'),
+            requests.exceptions.ChunkedEncodingError('Connection broken: IncompleteRead'),
+        ],
+    )
     def test_connection_failures_are_retried(self, make_client, serve, sleeps, exception):
         recorder = serve(exception, exception, answer(201, '{}'))
         assert make_client().post_json(REGISTER, {}).status == 201
@@ -380,11 +423,14 @@ class TestRetries(object):
         assert sleeps == [0.1, 0.2, 0.4]
         assert 'connection failed' in str(info.value)
 
-    @pytest.mark.parametrize('exception', [
-        requests.exceptions.SSLError('certificate verify failed'),
-        requests.exceptions.ReadTimeout('Read timed out.'),
-        requests.exceptions.InvalidHeader('bad header'),
-    ])
+    @pytest.mark.parametrize(
+        'exception',
+        [
+            requests.exceptions.SSLError('certificate verify failed'),
+            requests.exceptions.ReadTimeout('Read timed out.'),
+            requests.exceptions.InvalidHeader('bad header'),
+        ],
+    )
     def test_tls_failures_and_read_timeouts_are_not_retried(self, make_client, serve, sleeps, exception):
         recorder = serve(exception)
         with pytest.raises(IotsError):
@@ -394,6 +440,7 @@ class TestRetries(object):
 
 
 # ---------------------------------------------------------------------------- real transport failures
+
 
 @pytest.fixture(scope='module')
 def self_signed(tmp_path_factory):
@@ -407,20 +454,23 @@ def self_signed(tmp_path_factory):
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, 'localhost')])
     now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName('localhost'),
-                                                        x509.IPAddress(ipaddress.ip_address('127.0.0.1'))]),
-                           critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName('localhost'), x509.IPAddress(ipaddress.ip_address('127.0.0.1'))]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
     directory = tmp_path_factory.mktemp('tls')
     cert_path = directory / 'cert.pem'
     key_path = directory / 'key.pem'
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
     return str(cert_path), str(key_path)
 
 
@@ -477,8 +527,9 @@ def tls_server(self_signed):
                 with context.wrap_socket(raw, server_side=True) as conn:
                     _read_request(conn)
                     body = b'{"client_id":"cid"}'
-                    conn.sendall(b'HTTP/1.1 201 Created\r\nContent-Type: application/json\r\n'
-                                 b'Content-Length: %d\r\nConnection: close\r\n\r\n%s' % (len(body), body))
+                    conn.sendall(
+                        b'HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s' % (len(body), body)
+                    )
             except (ssl.SSLError, OSError):
                 raw.close()
 
@@ -491,13 +542,11 @@ def tls_server(self_signed):
 
 
 class TestTransport(object):
-
     def test_tls_failure_names_the_cause_and_suggests_ca_path(self, make_client, sleeps, tls_server):
         with pytest.raises(IotsError) as info:
             make_client(tls_server, timeout=5).post_json(REGISTER, {})
         message = str(info.value)
-        assert message.startswith('POST %s%s failed: TLS verification failed (certificate verify failed'
-                                  % (tls_server, REGISTER))
+        assert message.startswith('POST %s%s failed: TLS verification failed (certificate verify failed' % (tls_server, REGISTER))
         assert '(certificate verify failed: self-signed certificate).' in message
         assert message.count('certificate verify failed') == 1
         assert 'ca_path' in message and 'validate_certs: false' in message
@@ -506,9 +555,11 @@ class TestTransport(object):
         assert sleeps == []
 
     def test_hostname_mismatch_does_not_suggest_ca_path(self, make_client, serve, sleeps):
-        serve(requests.exceptions.SSLError(
-            "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: Hostname mismatch, "
-            "certificate is not valid for 'iots.example.com'. (_ssl.c:1000)"))
+        serve(
+            requests.exceptions.SSLError(
+                "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: Hostname mismatch, certificate is not valid for 'iots.example.com'. (_ssl.c:1000)"
+            )
+        )
         with pytest.raises(IotsError) as info:
             make_client(validate_certs=True).post_json(REGISTER, {})
         message = str(info.value)
@@ -536,7 +587,8 @@ class TestTransport(object):
             make_client(url, timeout=5).post_json(REGISTER, {})
         assert str(info.value) == (
             'POST %s%s failed: connection failed (connection refused). Check that url points at the IoTS '
-            'gateway (https port 8243 by default) and that it is up. Tried 3 times.' % (url, REGISTER))
+            'gateway (https port 8243 by default) and that it is up. Tried 3 times.' % (url, REGISTER)
+        )
         assert sleeps == [0.5, 1.0]
 
     def test_timeout_when_the_server_never_answers(self, make_client, sleeps):
@@ -549,9 +601,10 @@ class TestTransport(object):
                 make_client(url, timeout=0.3).post_json(REGISTER, {})
         finally:
             silent.close()
-        assert str(info.value) == ('POST %s%s failed: no answer within 0.3 s (timeout). The gateway took the request '
-                                   'but did not answer: check that IoTS is up and not overloaded, or raise timeout.'
-                                   % (url, REGISTER))
+        assert str(info.value) == (
+            'POST %s%s failed: no answer within 0.3 s (timeout). The gateway took the request '
+            'but did not answer: check that IoTS is up and not overloaded, or raise timeout.' % (url, REGISTER)
+        )
         assert sleeps == []
 
     def test_transport_reason_is_redacted(self, make_client, serve):
@@ -564,16 +617,19 @@ class TestTransport(object):
 
 # ---------------------------------------------------------------------------- URLs
 
-class TestUrls(object):
 
-    @pytest.mark.parametrize('url, expected', [
-        ('https://iots.example.com:8243', 'https://iots.example.com:8243'),
-        ('https://iots.example.com:8243/', 'https://iots.example.com:8243'),
-        ('https://iots.example.com:8243///', 'https://iots.example.com:8243'),
-        ('  https://IOTS.Example.com:8243/gateway/  ', 'https://iots.example.com:8243/gateway'),
-        ('HTTPS://iots.example.com', 'https://iots.example.com'),
-        ('https://[::1]:8243/', 'https://[::1]:8243'),
-    ])
+class TestUrls(object):
+    @pytest.mark.parametrize(
+        'url, expected',
+        [
+            ('https://iots.example.com:8243', 'https://iots.example.com:8243'),
+            ('https://iots.example.com:8243/', 'https://iots.example.com:8243'),
+            ('https://iots.example.com:8243///', 'https://iots.example.com:8243'),
+            ('  https://IOTS.Example.com:8243/gateway/  ', 'https://iots.example.com:8243/gateway'),
+            ('HTTPS://iots.example.com', 'https://iots.example.com'),
+            ('https://[::1]:8243/', 'https://[::1]:8243'),
+        ],
+    )
     def test_normalised_without_trailing_slash(self, url, expected):
         assert normalize_url(url) == (expected, None)
 
@@ -582,19 +638,22 @@ class TestUrls(object):
         assert url == 'http://iots.example.com:8280'
         assert 'plain http' in warning and '8243' in warning
 
-    @pytest.mark.parametrize('url, words', [
-        ('iots.example.com:8243', 'must start with https://'),
-        ('iots.example.com', 'must start with https://'),
-        ('ftp://iots.example.com', 'must start with https://'),
-        ('https://', 'has no host name'),
-        ('https:///token', 'has no host name'),
-        ('https://iots.example.com:8243?x=1', 'must not contain a query'),
-        ('https://iots.example.com:8243#top', 'must not contain a query or fragment'),
-        ('https://iots.example.com:99999', 'invalid port'),
-        ('', 'url is required'),
-        ('   ', 'url is required'),
-        (None, 'url is required'),
-    ])
+    @pytest.mark.parametrize(
+        'url, words',
+        [
+            ('iots.example.com:8243', 'must start with https://'),
+            ('iots.example.com', 'must start with https://'),
+            ('ftp://iots.example.com', 'must start with https://'),
+            ('https://', 'has no host name'),
+            ('https:///token', 'has no host name'),
+            ('https://iots.example.com:8243?x=1', 'must not contain a query'),
+            ('https://iots.example.com:8243#top', 'must not contain a query or fragment'),
+            ('https://iots.example.com:99999', 'invalid port'),
+            ('', 'url is required'),
+            ('   ', 'url is required'),
+            (None, 'url is required'),
+        ],
+    )
     def test_bad_urls_are_option_errors(self, url, words):
         with pytest.raises(IotsOptionError) as info:
             normalize_url(url)
@@ -641,8 +700,9 @@ class TestNonIdempotent(object):
         with pytest.raises(IotsError):
             make_client().request('POST', '/groups', json_body={}, expected=(201,), idempotent=False)
         assert len(recorder.calls) == 1
-        refused = requests.exceptions.ConnectionError(urllib3.exceptions.MaxRetryError(
-            None, '/groups', urllib3.exceptions.NewConnectionError(None, 'Connection refused')))
+        refused = requests.exceptions.ConnectionError(
+            urllib3.exceptions.MaxRetryError(None, '/groups', urllib3.exceptions.NewConnectionError(None, 'Connection refused'))
+        )
         recorder = serve(refused, answer(201, '{}'))
         assert make_client().request('POST', '/groups', json_body={}, expected=(201,), idempotent=False).status == 201
         assert len(recorder.calls) == 2

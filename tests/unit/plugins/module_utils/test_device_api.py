@@ -35,9 +35,14 @@ def instant_operations(emu):
 @pytest.fixture(scope='module')
 def keys(emulator):
     import requests
-    response = requests.post(emulator.url + '/api-application-registration/register', auth=('admin', 'admin'),
-                             json={'applicationName': 'device_api_tests', 'tags': ['device_management']},
-                             verify=emulator.ca_path, timeout=15)
+
+    response = requests.post(
+        emulator.url + '/api-application-registration/register',
+        auth=('admin', 'admin'),
+        json={'applicationName': 'device_api_tests', 'tags': ['device_management']},
+        verify=emulator.ca_path,
+        timeout=15,
+    )
     return response.json()
 
 
@@ -48,8 +53,7 @@ def make_client(emu):
 @pytest.fixture
 def admin_token(emulator, keys):
     """A grant per test: the server hands out the same token until a test expires it."""
-    options = {'url': emulator.url, 'client_id': keys['client_id'], 'client_secret': keys['client_secret'],
-               'username': 'admin', 'password': 'admin'}
+    options = {'url': emulator.url, 'client_id': keys['client_id'], 'client_secret': keys['client_secret'], 'username': 'admin', 'password': 'admin'}
     return access_token(make_client(emulator), options.get, api.scopes_needed(*ALL_CALLS))
 
 
@@ -67,8 +71,7 @@ def ids():
 def test_enrol_get_modify_disenrol(client, admin_token, ids):
     device_id = ids[0]
     assert api.get_device(client, admin_token, 'android', device_id) is None
-    api.enroll_device(client, admin_token, 'android', device_id, name='pump', description='hall',
-                      ownership='BYOD', properties={'site': 'lab', 'floor': '2'})
+    api.enroll_device(client, admin_token, 'android', device_id, name='pump', description='hall', ownership='BYOD', properties={'site': 'lab', 'floor': '2'})
     device = api.get_device(client, admin_token, 'android', device_id)
     assert device['name'] == 'pump' and device['description'] == 'hall'
     assert device['enrolmentInfo']['status'] == 'ACTIVE' and device['enrolmentInfo']['ownership'] == 'BYOD'
@@ -205,8 +208,7 @@ def test_operation_without_valid_device(client, admin_token, ids):
 
 
 def test_missing_scope_names_it_in_both_flavours(client, emu, keys, ids):
-    options = {'client_id': keys['client_id'], 'client_secret': keys['client_secret'],
-               'username': 'admin', 'password': 'admin'}
+    options = {'client_id': keys['client_id'], 'client_secret': keys['client_secret'], 'username': 'admin', 'password': 'admin'}
     token = access_token(client, options.get, ['devices:view'])
     with pytest.raises(IotsError) as caught:
         api.get_device(client, token, 'android', ids[0])

@@ -12,9 +12,14 @@ from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsOptio
 
 
 def device(status='ACTIVE', name='Lobby', description=None, properties=None, ownership='COPE'):
-    found = {'id': 7, 'type': 'virtual_firealarm', 'deviceIdentifier': 'lobby-01', 'name': name,
-             'enrolmentInfo': {'id': 7, 'status': status, 'ownership': ownership, 'owner': 'admin'},
-             'properties': [{'name': k, 'value': v} for k, v in sorted((properties or {}).items())]}
+    found = {
+        'id': 7,
+        'type': 'virtual_firealarm',
+        'deviceIdentifier': 'lobby-01',
+        'name': name,
+        'enrolmentInfo': {'id': 7, 'status': status, 'ownership': ownership, 'owner': 'admin'},
+        'properties': [{'name': k, 'value': v} for k, v in sorted((properties or {}).items())],
+    }
     if description is not None:
         found['description'] = description
     return found
@@ -24,19 +29,22 @@ def wanted(**fields):
     return spec_of.check_device(dict(dict(device_type='virtual_firealarm', device_id='lobby-01'), **fields))
 
 
-@pytest.mark.parametrize('spec, current, action', [
-    (wanted(), None, 'enrolled'),
-    (wanted(), device(status='REMOVED'), 'enrolled'),
-    (wanted(), device(), 'none'),
-    (wanted(name='Lobby'), device(status='INACTIVE'), 'none'),
-    (wanted(name='Other'), device(), 'modified'),
-    (wanted(description='x'), device(), 'modified'),
-    (wanted(properties={'floor': 1}), device(properties={'floor': '1', 'fw': '2'}), 'none'),
-    (wanted(properties={'floor': 2}), device(properties={'floor': '1'}), 'modified'),
-    (wanted(state='absent'), device(), 'disenrolled'),
-    (wanted(state='absent'), device(status='REMOVED'), 'none'),
-    (wanted(state='absent'), None, 'none'),
-])
+@pytest.mark.parametrize(
+    'spec, current, action',
+    [
+        (wanted(), None, 'enrolled'),
+        (wanted(), device(status='REMOVED'), 'enrolled'),
+        (wanted(), device(), 'none'),
+        (wanted(name='Lobby'), device(status='INACTIVE'), 'none'),
+        (wanted(name='Other'), device(), 'modified'),
+        (wanted(description='x'), device(), 'modified'),
+        (wanted(properties={'floor': 1}), device(properties={'floor': '1', 'fw': '2'}), 'none'),
+        (wanted(properties={'floor': 2}), device(properties={'floor': '1'}), 'modified'),
+        (wanted(state='absent'), device(), 'disenrolled'),
+        (wanted(state='absent'), device(status='REMOVED'), 'none'),
+        (wanted(state='absent'), None, 'none'),
+    ],
+)
 def test_plan(spec, current, action):
     assert spec_of.plan(spec, current) == action
 
@@ -56,13 +64,16 @@ def test_bad_device_ids_and_types_are_refused(bad):
         spec_of.validate_device_type(bad)
 
 
-@pytest.mark.parametrize('fields, words', [
-    (dict(properties='floor=1'), 'properties must be a mapping'),
-    (dict(properties={'': 'x'}), 'property names must be non-empty strings'),
-    (dict(properties={'a': [1]}), 'properties.a must be a string, number or boolean'),
-    (dict(ownership='OWNED'), 'ownership must be one of BYOD, COPE'),
-    (dict(device_id='a/b'), 'contains "/"'),
-])
+@pytest.mark.parametrize(
+    'fields, words',
+    [
+        (dict(properties='floor=1'), 'properties must be a mapping'),
+        (dict(properties={'': 'x'}), 'property names must be non-empty strings'),
+        (dict(properties={'a': [1]}), 'properties.a must be a string, number or boolean'),
+        (dict(ownership='OWNED'), 'ownership must be one of BYOD, COPE'),
+        (dict(device_id='a/b'), 'contains "/"'),
+    ],
+)
 def test_bad_device(fields, words):
     with pytest.raises(IotsOptionError, match=words):
         wanted(**fields)

@@ -22,8 +22,10 @@ def client():
     return IotsClient(URL, sleep=lambda seconds: None)
 
 
-@pytest.mark.parametrize('bad, words', [('', 'non-empty'), (None, 'non-empty'), ('air sensor', 'has a space or "/"'),
-                                        ('a/b', 'has a space or "/"'), ('x' * 46, 'longer than 45 characters')])
+@pytest.mark.parametrize(
+    'bad, words',
+    [('', 'non-empty'), (None, 'non-empty'), ('air sensor', 'has a space or "/"'), ('a/b', 'has a space or "/"'), ('x' * 46, 'longer than 45 characters')],
+)
 def test_a_device_type_name_is_checked(bad, words):
     with pytest.raises(IotsOptionError, match=words):
         type_api.validate_name(bad)

@@ -20,28 +20,33 @@ AM_FAULT = (
     '<am:fault xmlns:am="http://wso2.org/apimanager"><am:code>101503</am:code>'
     '<am:type>Status report</am:type><am:message>Runtime Error</am:message>'
     '<am:description>Error occurred while invoking api application registration endpoint</am:description>'
-    '</am:fault>')
+    '</am:fault>'
+)
 AMS_FAULT = (
     '<ams:fault xmlns:ams="http://wso2.org/apimanager/security"><ams:code>900902</ams:code>'
     '<ams:message>Missing Credentials</ams:message>'
-    '<ams:description>Required OAuth credentials not provided.</ams:description></ams:fault>')
+    '<ams:description>Required OAuth credentials not provided.</ams:description></ams:fault>'
+)
 TOMCAT_PAGE = (
     '<!doctype html><html lang="en"><head><title>HTTP Status 500 \u2013 Internal Server Error</title>'
     '<style type="text/css">h1 {color:white}</style></head><body><h1>HTTP Status 500</h1>'
-    '<p>java.lang.IllegalArgumentException: Illegal base64 character</p></body></html>')
+    '<p>java.lang.IllegalArgumentException: Illegal base64 character</p></body></html>'
+)
 
 
 class TestDescribeBody(object):
-
-    @pytest.mark.parametrize('body, expected', [
-        # registration 406: plain text, labelled application/json by the server
-        ('Tags should not be empty', (None, 'Tags should not be empty')),
-        ('APIs(Tags) are not allowed to this user.', (None, 'APIs(Tags) are not allowed to this user.')),
-        # authenticator 401: plain text labelled application/xml
-        ('Failed to authorize incoming request.', (None, 'Failed to authorize incoming request.')),
-        # device service failure: plain text 500
-        ('Failed to access user space.', (None, 'Failed to access user space.')),
-    ])
+    @pytest.mark.parametrize(
+        'body, expected',
+        [
+            # registration 406: plain text, labelled application/json by the server
+            ('Tags should not be empty', (None, 'Tags should not be empty')),
+            ('APIs(Tags) are not allowed to this user.', (None, 'APIs(Tags) are not allowed to this user.')),
+            # authenticator 401: plain text labelled application/xml
+            ('Failed to authorize incoming request.', (None, 'Failed to authorize incoming request.')),
+            # device service failure: plain text 500
+            ('Failed to access user space.', (None, 'Failed to access user space.')),
+        ],
+    )
     def test_plain_text_is_quoted_whatever_the_label(self, body, expected):
         # the parser never sees the Content-Type, so the label cannot mislead it
         assert describe_body(body) == expected
@@ -56,11 +61,14 @@ class TestDescribeBody(object):
         assert description.startswith('false')
         assert 'logs' in description
 
-    @pytest.mark.parametrize('body', [
-        '{"error_description":"Client Authentication failed.","error":"unauthorized_client"}',
-        '{"error":"unauthorized_client","error_description":"Client Authentication failed."}',
-        ' {"error" : "unauthorized_client", "error_description" : "Client Authentication failed."}\n',
-    ])
+    @pytest.mark.parametrize(
+        'body',
+        [
+            '{"error_description":"Client Authentication failed.","error":"unauthorized_client"}',
+            '{"error":"unauthorized_client","error_description":"Client Authentication failed."}',
+            ' {"error" : "unauthorized_client", "error_description" : "Client Authentication failed."}\n',
+        ],
+    )
     def test_oauth_error_is_read_by_member_not_key_order(self, body):
         # revoke 401: JSON labelled text/html
         assert describe_body(body) == ('unauthorized_client', 'Client Authentication failed.')
@@ -69,8 +77,7 @@ class TestDescribeBody(object):
         assert describe_body('{"error":"server_error"}') == ('server_error', None)
 
     def test_xml_gateway_fault(self):
-        assert describe_body(AM_FAULT) == (
-            '101503', 'Runtime Error: Error occurred while invoking api application registration endpoint')
+        assert describe_body(AM_FAULT) == ('101503', 'Runtime Error: Error occurred while invoking api application registration endpoint')
 
     def test_xml_api_security_fault(self):
         assert describe_body(AMS_FAULT) == ('900902', 'Missing Credentials: Required OAuth credentials not provided.')
@@ -82,8 +89,10 @@ class TestDescribeBody(object):
         assert description.startswith('Runtime Error: Error occurred')
 
     def test_json_gateway_fault(self):
-        body = ('{"fault":{"code":900901,"message":"Invalid Credentials","description":"Access failure for API: '
-                '/api/device-mgt/v1.0, version: 1.0.0 status: (900901) - Invalid Credentials."}}')
+        body = (
+            '{"fault":{"code":900901,"message":"Invalid Credentials","description":"Access failure for API: '
+            '/api/device-mgt/v1.0, version: 1.0.0 status: (900901) - Invalid Credentials."}}'
+        )
         code, description = describe_body(body)
         assert code == '900901'
         assert description.startswith('Invalid Credentials: Access failure for API: /api/device-mgt/v1.0')
@@ -123,22 +132,24 @@ class TestDescribeBody(object):
 
 
 class TestIotsError(object):
-
     def test_str_is_the_message_and_the_hint_on_one_line(self):
-        error = IotsError('POST https://h/register failed: HTTP 401 Failed to authorize incoming request.',
-                          url='https://h/register', method='POST', status=401)
+        error = IotsError('POST https://h/register failed: HTTP 401 Failed to authorize incoming request.', url='https://h/register', method='POST', status=401)
         assert str(error) == 'POST https://h/register failed: HTTP 401 Failed to authorize incoming request.'
         assert error.with_hint('Check username and password.') is error
-        assert str(error) == ('POST https://h/register failed: HTTP 401 Failed to authorize incoming request. '
-                              'Check username and password.')
+        assert str(error) == ('POST https://h/register failed: HTTP 401 Failed to authorize incoming request. Check username and password.')
         assert '\n' not in str(error)
 
     def test_to_result_has_only_the_known_fields(self):
-        error = IotsError('m', url='https://h/token', method='POST', status=400, error='invalid_grant',
-                          description='Authentication failed for admin@carbon.super', hint='h')
+        error = IotsError(
+            'm', url='https://h/token', method='POST', status=400, error='invalid_grant', description='Authentication failed for admin@carbon.super', hint='h'
+        )
         assert error.to_result() == {
-            'url': 'https://h/token', 'method': 'POST', 'status': 400, 'error': 'invalid_grant',
-            'description': 'Authentication failed for admin@carbon.super'}
+            'url': 'https://h/token',
+            'method': 'POST',
+            'status': 400,
+            'error': 'invalid_grant',
+            'description': 'Authentication failed for admin@carbon.super',
+        }
         assert IotsError('m').to_result() == {}
 
     def test_scope_error_keeps_the_scope_lists(self):
@@ -153,11 +164,9 @@ class TestIotsError(object):
 
 
 class TestRedact(object):
-
     def test_every_secret_is_masked(self):
         text = 'user admin password s3cr3t-pw secret AbCdEfGh token 1234-5678'
-        assert redact(text, ['s3cr3t-pw', 'AbCdEfGh', '1234-5678']) == (
-            'user admin password %s secret %s token %s' % (MASK, MASK, MASK))
+        assert redact(text, ['s3cr3t-pw', 'AbCdEfGh', '1234-5678']) == ('user admin password %s secret %s token %s' % (MASK, MASK, MASK))
 
     def test_longest_secret_first_so_no_part_survives(self):
         # If "abcd" were replaced first, "abcdefgh" would leave "efgh" behind.

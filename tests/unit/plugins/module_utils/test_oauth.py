@@ -69,18 +69,24 @@ def grant(client, grant_type='password', **kwargs):
 
 # ---------------------------------------------------------------------------- password grant
 
+
 def test_password_grant_sends_sorted_unique_scopes_with_basic_client_auth(server, client):
     server.return_value = answer(200, token_body())
     token = grant(client, scopes=['perm:devices:view', 'perm:device-types:types perm:devices:view'])
 
     method, url, form, auth = sent(server.call_args)
     assert (method, url, auth) == ('POST', URL + '/token', (CLIENT_ID, CLIENT_SECRET))
-    assert form == {'grant_type': 'password', 'username': 'admin', 'password': PASSWORD,
-                    'scope': 'perm:device-types:types perm:devices:view'}
+    assert form == {'grant_type': 'password', 'username': 'admin', 'password': PASSWORD, 'scope': 'perm:device-types:types perm:devices:view'}
     assert token == {
-        'access_token': ACCESS, 'refresh_token': REFRESH, 'token_type': 'Bearer', 'expires_in': 3600,
-        'obtained_at': NOW, 'expires_at': '2023-11-14T23:13:20Z',
-        'scopes': ['perm:device-types:types', 'perm:devices:view'], 'grant_used': 'password'}
+        'access_token': ACCESS,
+        'refresh_token': REFRESH,
+        'token_type': 'Bearer',
+        'expires_in': 3600,
+        'obtained_at': NOW,
+        'expires_at': '2023-11-14T23:13:20Z',
+        'scopes': ['perm:device-types:types', 'perm:devices:view'],
+        'grant_used': 'password',
+    }
 
 
 def test_password_grant_without_scopes_sends_no_scope_and_drops_default(server, client):
@@ -135,11 +141,11 @@ def test_unknown_grant_type_is_refused_before_any_request(server, client):
 
 # ---------------------------------------------------------------------------- refresh grant
 
+
 def test_refresh_never_sends_scope_and_keeps_the_refresh_token_the_server_repeats(server, client):
     # IoTS 3.2.0: new access token, same refresh token (RenewRefreshTokenForRefreshGrant=false).
     server.return_value = answer(200, token_body(access=NEW_ACCESS, refresh=REFRESH))
-    token = grant(client, 'refresh_token', username=None, password=None, refresh_token=REFRESH,
-                  scopes=['perm:devices:view'])
+    token = grant(client, 'refresh_token', username=None, password=None, refresh_token=REFRESH, scopes=['perm:devices:view'])
     assert sent(server.call_args)[2] == {'grant_type': 'refresh_token', 'refresh_token': REFRESH}
     assert (token['access_token'], token['refresh_token'], token['grant_used']) == (NEW_ACCESS, REFRESH, 'refresh_token')
 
@@ -164,6 +170,7 @@ def test_refresh_needs_a_refresh_token(server, client):
 
 # ---------------------------------------------------------------------------- client_credentials
 
+
 def test_client_credentials_sends_no_user_and_gets_no_refresh_token(server, client):
     server.return_value = answer(200, token_body(refresh=None, scope='perm:devices:view'))
     token = grant(client, 'client_credentials', scopes=['perm:devices:view'])
@@ -173,6 +180,7 @@ def test_client_credentials_sends_no_user_and_gets_no_refresh_token(server, clie
 
 
 # ---------------------------------------------------------------------------- grant errors
+
 
 def assert_one_line_without_secrets(error):
     text = str(error)
@@ -212,15 +220,20 @@ def test_rejected_refresh_token_explains_what_to_do(server, client, body):
     assert_one_line_without_secrets(caught.value)
 
 
-@pytest.mark.parametrize('body, words', [
-    ({'error': 'invalid_request', 'error_description': 'Invalid grant_type parameter value'},
-     'HTTP 400 invalid_request: Invalid grant_type parameter value'),
-    ({'error': 'unsupported_grant_type', 'error_description': 'grant type not supported'},
-     'HTTP 400 unsupported_grant_type: grant type not supported'),
-    ({'error': 'unauthorized_client',
-      'error_description': 'The authenticated client is not authorized to use this authorization grant type'},
-     'not allowed the client_credentials grant'),
-])
+@pytest.mark.parametrize(
+    'body, words',
+    [
+        (
+            {'error': 'invalid_request', 'error_description': 'Invalid grant_type parameter value'},
+            'HTTP 400 invalid_request: Invalid grant_type parameter value',
+        ),
+        ({'error': 'unsupported_grant_type', 'error_description': 'grant type not supported'}, 'HTTP 400 unsupported_grant_type: grant type not supported'),
+        (
+            {'error': 'unauthorized_client', 'error_description': 'The authenticated client is not authorized to use this authorization grant type'},
+            'not allowed the client_credentials grant',
+        ),
+    ],
+)
 def test_unsupported_grant_is_reported_in_the_servers_words(server, client, body, words):
     server.return_value = answer(400, body)
     with pytest.raises(IotsError) as caught:
@@ -236,17 +249,27 @@ def test_server_words_that_echo_a_secret_are_redacted(server, client):
     assert_one_line_without_secrets(caught.value)
 
 
-@pytest.mark.parametrize('status, body, content_type, words', [
-    (200, '<html><head><title>Login - WSO2</title></head><body>x</body></html>', 'text/html',
-     'HTTP 200 but its body is not the expected JSON (HTML page: Login - WSO2)'),
-    (200, '{"access_token":"168c5699-56', 'application/json',
-     'HTTP 200 but its body is not the expected JSON (malformed JSON'),
-    (500, '<am:fault xmlns:am="http://wso2.org/apimanager"><am:code>101503</am:code><am:type>Status report</am:type>'
-          '<am:message>Runtime Error</am:message><am:description>Error connecting to the back end</am:description>'
-          '</am:fault>', 'application/xml',
-     'HTTP 500 101503: Runtime Error: Error connecting to the back end'),
-    (200, '', 'application/json', 'HTTP 200 but its body is not the expected JSON (empty body)'),
-])
+@pytest.mark.parametrize(
+    'status, body, content_type, words',
+    [
+        (
+            200,
+            '<html><head><title>Login - WSO2</title></head><body>x</body></html>',
+            'text/html',
+            'HTTP 200 but its body is not the expected JSON (HTML page: Login - WSO2)',
+        ),
+        (200, '{"access_token":"168c5699-56', 'application/json', 'HTTP 200 but its body is not the expected JSON (malformed JSON'),
+        (
+            500,
+            '<am:fault xmlns:am="http://wso2.org/apimanager"><am:code>101503</am:code><am:type>Status report</am:type>'
+            '<am:message>Runtime Error</am:message><am:description>Error connecting to the back end</am:description>'
+            '</am:fault>',
+            'application/xml',
+            'HTTP 500 101503: Runtime Error: Error connecting to the back end',
+        ),
+        (200, '', 'application/json', 'HTTP 200 but its body is not the expected JSON (empty body)'),
+    ],
+)
 def test_malformed_answers_become_one_line_errors(server, client, status, body, content_type, words):
     server.return_value = answer(status, body, content_type)
     with pytest.raises(IotsError) as caught:
@@ -269,8 +292,7 @@ def test_expires_in_that_is_not_a_number_is_an_error(server, client):
 
 
 def test_tls_failure_names_the_url_and_says_what_to_do(server, client):
-    server.side_effect = requests.exceptions.SSLError('[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: '
-                                                      'self-signed certificate (_ssl.c:1000)')
+    server.side_effect = requests.exceptions.SSLError('[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate (_ssl.c:1000)')
     with pytest.raises(IotsError) as caught:
         grant(client)
     assert str(caught.value).startswith('POST %s/token failed: TLS verification failed' % URL)
@@ -280,17 +302,18 @@ def test_tls_failure_names_the_url_and_says_what_to_do(server, client):
 
 # ---------------------------------------------------------------------------- fallback
 
+
 @pytest.mark.parametrize('rejection', [INVALID_GRANT, EXPIRED_REFRESH])
 def test_rejected_refresh_falls_back_to_the_password_grant(server, client, rejection):
     server.side_effect = [answer(400, rejection), answer(200, token_body(access=NEW_ACCESS, refresh=NEW_REFRESH))]
-    token = _oauth.obtain_token(client, 'refresh_token', CLIENT_ID, CLIENT_SECRET, username='admin',
-                                password=PASSWORD, refresh_token=REFRESH, scopes=['perm:devices:view'])
+    token = _oauth.obtain_token(
+        client, 'refresh_token', CLIENT_ID, CLIENT_SECRET, username='admin', password=PASSWORD, refresh_token=REFRESH, scopes=['perm:devices:view']
+    )
     first, second = [sent(call)[2] for call in server.call_args_list]
     assert first == {'grant_type': 'refresh_token', 'refresh_token': REFRESH}
     assert second == {'grant_type': 'password', 'username': 'admin', 'password': PASSWORD, 'scope': 'perm:devices:view'}
     assert (token['grant_used'], token['access_token'], token['refresh_token']) == ('password', NEW_ACCESS, NEW_REFRESH)
-    assert token['fallback_reason'] == 'POST %s/token failed: HTTP 400 %s: %s.' % (
-        URL, rejection['error'], rejection['error_description'].rstrip('.'))
+    assert token['fallback_reason'] == 'POST %s/token failed: HTTP 400 %s: %s.' % (URL, rejection['error'], rejection['error_description'].rstrip('.'))
 
 
 def test_rejected_refresh_without_user_credentials_fails(server, client):
@@ -303,16 +326,14 @@ def test_rejected_refresh_without_user_credentials_fails(server, client):
 def test_wrong_client_secret_on_refresh_does_not_fall_back(server, client):
     server.return_value = answer(401, BAD_CLIENT)
     with pytest.raises(IotsError, match='invalid_client'):
-        _oauth.obtain_token(client, 'refresh_token', CLIENT_ID, CLIENT_SECRET, username='admin',
-                            password=PASSWORD, refresh_token=REFRESH)
+        _oauth.obtain_token(client, 'refresh_token', CLIENT_ID, CLIENT_SECRET, username='admin', password=PASSWORD, refresh_token=REFRESH)
     assert server.call_count == 1
 
 
 def test_failed_fallback_reports_the_password_grant_error(server, client):
     server.side_effect = [answer(400, INVALID_GRANT), answer(400, BAD_USER)]
     with pytest.raises(IotsError, match='Authentication failed for admin@carbon.super'):
-        _oauth.obtain_token(client, 'refresh_token', CLIENT_ID, CLIENT_SECRET, username='admin',
-                            password=PASSWORD, refresh_token=REFRESH)
+        _oauth.obtain_token(client, 'refresh_token', CLIENT_ID, CLIENT_SECRET, username='admin', password=PASSWORD, refresh_token=REFRESH)
 
 
 def test_successful_grant_has_no_fallback_reason(server, client):
@@ -322,6 +343,7 @@ def test_successful_grant_has_no_fallback_reason(server, client):
 
 
 # ---------------------------------------------------------------------------- scope check
+
 
 def granted(*scopes):
     return {'scopes': sorted(scopes)}
@@ -340,8 +362,7 @@ def test_missing_scopes_fail_naming_every_scope_and_the_user():
     error = caught.value
     assert error.missing_scopes == ['perm:admin', 'perm:users:add']
     assert error.granted_scopes == ['perm:devices:view']
-    assert error.message == ('IoTS did not grant 2 of the 3 requested scopes to user operator: perm:admin, '
-                             'perm:users:add. Granted: perm:devices:view.')
+    assert error.message == ('IoTS did not grant 2 of the 3 requested scopes to user operator: perm:admin, perm:users:add. Granted: perm:devices:view.')
     assert 'allow_partial_scopes' in str(error)
     assert token['missing_scopes'] == ['perm:admin', 'perm:users:add']
 
@@ -366,28 +387,35 @@ def test_no_requested_scopes_checks_nothing():
     assert _oauth.check_scopes(granted(), None) == []
 
 
-@pytest.mark.parametrize('scopes, expected', [
-    (None, []),
-    ('', []),
-    ('perm:b  perm:a\tperm:b', ['perm:a', 'perm:b']),
-    (['perm:b', 'perm:a perm:c', 'perm:a'], ['perm:a', 'perm:b', 'perm:c']),
-    (('perm:a',), ['perm:a']),
-])
+@pytest.mark.parametrize(
+    'scopes, expected',
+    [
+        (None, []),
+        ('', []),
+        ('perm:b  perm:a\tperm:b', ['perm:a', 'perm:b']),
+        (['perm:b', 'perm:a perm:c', 'perm:a'], ['perm:a', 'perm:b', 'perm:c']),
+        (('perm:a',), ['perm:a']),
+    ],
+)
 def test_normalize_scopes(scopes, expected):
     assert _oauth.normalize_scopes(scopes) == expected
 
 
-@pytest.mark.parametrize('scopes, words', [
-    (['perm:a', 3], 'scopes must be strings; 3 is a int'),
-    ({'perm:a': True}, 'not a dict'),
-    (['perm:"a"'], 'is not a valid scope'),
-])
+@pytest.mark.parametrize(
+    'scopes, words',
+    [
+        (['perm:a', 3], 'scopes must be strings; 3 is a int'),
+        ({'perm:a': True}, 'not a dict'),
+        (['perm:"a"'], 'is not a valid scope'),
+    ],
+)
 def test_normalize_scopes_rejects_what_is_not_a_scope(scopes, words):
     with pytest.raises(IotsOptionError, match=words):
         _oauth.normalize_scopes(scopes)
 
 
 # ---------------------------------------------------------------------------- revocation
+
 
 def test_revoke_posts_the_token_with_client_auth_and_accepts_the_empty_html_answer(server, client):
     server.return_value = answer(200, '', 'text/html')
@@ -397,19 +425,16 @@ def test_revoke_posts_the_token_with_client_auth_and_accepts_the_empty_html_answ
 
 
 def test_revoke_with_the_wrong_secret_explains_the_json_under_text_html(server, client):
-    server.return_value = answer(401, json.dumps({'error_description': 'Client Authentication failed.',
-                                                  'error': 'unauthorized_client'}), 'text/html')
+    server.return_value = answer(401, json.dumps({'error_description': 'Client Authentication failed.', 'error': 'unauthorized_client'}), 'text/html')
     with pytest.raises(IotsError) as caught:
         _oauth.revoke(client, CLIENT_ID, CLIENT_SECRET, ACCESS)
-    assert str(caught.value).startswith(
-        'POST %s/revoke failed: HTTP 401 unauthorized_client: Client Authentication failed.' % URL)
+    assert str(caught.value).startswith('POST %s/revoke failed: HTTP 401 unauthorized_client: Client Authentication failed.' % URL)
     assert 'belongs to another application' in str(caught.value)
     assert_one_line_without_secrets(caught.value)
 
 
 def test_revoke_answered_invalid_request_is_reported(server, client):
-    server.return_value = answer(400, json.dumps({'error_description': 'Invalid revocation request',
-                                                  'error': 'invalid_request'}), 'text/html')
+    server.return_value = answer(400, json.dumps({'error_description': 'Invalid revocation request', 'error': 'invalid_request'}), 'text/html')
     with pytest.raises(IotsError, match='HTTP 400 invalid_request: Invalid revocation request'):
         _oauth.revoke(client, CLIENT_ID, CLIENT_SECRET, ACCESS)
 

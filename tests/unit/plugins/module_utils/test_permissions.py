@@ -33,11 +33,11 @@ def test_entgra_table_names_every_catalogued_entgra_scope():
 
 
 def test_permissions_for_scopes_and_back():
-    assert perms.permissions_for(['perm:users:add', 'perm:users:delete', 'perm:devices:view']) == [
-        DM + '/devices/owning-device/view', DM + '/users/manage']
+    assert perms.permissions_for(['perm:users:add', 'perm:users:delete', 'perm:devices:view']) == [DM + '/devices/owning-device/view', DM + '/users/manage']
     # a grant on users/manage also yields the other scopes of that permission
-    assert perms.scopes_of([DM + '/users/manage']) == sorted(['perm:users:add', 'perm:users:update', 'perm:users:delete',
-                                                              'perm:users:send-invitation', 'perm:admin-users:view'])
+    assert perms.scopes_of([DM + '/users/manage']) == sorted(
+        ['perm:users:add', 'perm:users:update', 'perm:users:delete', 'perm:users:send-invitation', 'perm:admin-users:view']
+    )
     # a parent covers the paths below it; case counts
     assert 'perm:groups:add' in perms.scopes_of([DM + '/groups'])
     assert perms.scopes_of([DM + '/Groups']) == []
@@ -52,8 +52,7 @@ def test_unknown_scope_names_the_nearest_ones():
     assert 'Entgra' in str(error.value) and 'dm:devices:view' in str(error.value)
 
 
-@pytest.mark.parametrize('path', ['/admin/device-mgt', '/permissions/admin', '/permission/', '/permission//x',
-                                  '/permission/admin device', None])
+@pytest.mark.parametrize('path', ['/admin/device-mgt', '/permissions/admin', '/permission/', '/permission//x', '/permission/admin device', None])
 def test_permission_paths_outside_permission_are_refused(path):
     with pytest.raises(IotsOptionError) as error:
         perms.validate_permission(path)

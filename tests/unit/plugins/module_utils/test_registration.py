@@ -13,15 +13,13 @@ from ansible_collections.wso2.iots.plugins.module_utils import _registration
 
 def test_default_fields_are_the_collections_grants_in_a_stable_order():
     fields = _registration.registration_fields('admin')
-    assert fields == {'supportedGrantTypes': ['password', 'refresh_token', 'client_credentials'],
-                      'tokenType': 'JWT', 'username': 'admin'}
+    assert fields == {'supportedGrantTypes': ['password', 'refresh_token', 'client_credentials'], 'tokenType': 'JWT', 'username': 'admin'}
     # The same list on every call: Entgra 7.x recreates the application when the set changes.
     assert _registration.registration_fields('admin') == fields
 
 
 def test_given_grants_keep_their_order_without_repeats():
-    fields = _registration.registration_fields('ops@tenant.com', ['refresh_token', 'password', 'refresh_token'],
-                                               'default')
+    fields = _registration.registration_fields('ops@tenant.com', ['refresh_token', 'password', 'refresh_token'], 'default')
     assert fields['supportedGrantTypes'] == ['refresh_token', 'password']
     assert fields['tokenType'] == 'DEFAULT'
     assert fields['username'] == 'ops@tenant.com'
@@ -29,8 +27,7 @@ def test_given_grants_keep_their_order_without_repeats():
 
 
 def test_authorization_code_with_a_callback_url_sends_it():
-    fields = _registration.registration_fields('admin', ['authorization_code', 'refresh_token'],
-                                               callback_url='https://app.example.com/cb')
+    fields = _registration.registration_fields('admin', ['authorization_code', 'refresh_token'], callback_url='https://app.example.com/cb')
     assert fields['callbackUrl'] == 'https://app.example.com/cb'
 
 
@@ -38,14 +35,17 @@ def test_the_password_never_goes_into_the_body():
     assert 'password' not in _registration.registration_fields('admin')
 
 
-@pytest.mark.parametrize('grant_types, message', [
-    ([], 'must not be empty'),
-    (['password', 'magic'], "'magic' is not a grant type"),
-    ('password', 'must be a list'),
-    ([None], 'None is not a grant type'),
-    (['authorization_code'], 'authorization_code needs a callback URL'),
-    (['implicit', 'authorization_code'], 'implicit and authorization_code needs a callback URL'),
-])
+@pytest.mark.parametrize(
+    'grant_types, message',
+    [
+        ([], 'must not be empty'),
+        (['password', 'magic'], "'magic' is not a grant type"),
+        ('password', 'must be a list'),
+        ([None], 'None is not a grant type'),
+        (['authorization_code'], 'authorization_code needs a callback URL'),
+        (['implicit', 'authorization_code'], 'implicit and authorization_code needs a callback URL'),
+    ],
+)
 def test_bad_grant_types_are_refused(grant_types, message):
     with pytest.raises(IotsOptionError, match=message):
         _registration.validate_grant_types(grant_types)

@@ -24,15 +24,19 @@ def failure(granted, requested, username='admin'):
 def test_iots_names_dropped_by_an_entgra_server_name_the_entgra_ones():
     error = failure([], ['perm:devices:view', 'perm:device:enroll'])
     assert 'IoTS did not grant 2 of the 2 requested scopes to user admin' in str(error)
-    assert ('These are WSO2 IoTS 3.x scope names; this server may be an Entgra server, which names them '
-            'dm:device:enroll, dm:devices:view (set server_flavor: entgra') in str(error)
+    assert (
+        'These are WSO2 IoTS 3.x scope names; this server may be an Entgra server, which names them '
+        'dm:device:enroll, dm:devices:view (set server_flavor: entgra'
+    ) in str(error)
     assert error.missing_scopes == ['perm:device:enroll', 'perm:devices:view']
 
 
 def test_entgra_names_dropped_by_an_iots_server_name_the_iots_ones():
     error = failure([], ['gm:groups:view', 'dm:devices:view'])
-    assert ('These are Entgra scope names; this server may be WSO2 IoTS 3.x or an Entgra older than 5.0.31, '
-            'which names them perm:devices:view, perm:groups:groups (set server_flavor: iots') in str(error)
+    assert (
+        'These are Entgra scope names; this server may be WSO2 IoTS 3.x or an Entgra older than 5.0.31, '
+        'which names them perm:devices:view, perm:groups:groups (set server_flavor: iots'
+    ) in str(error)
 
 
 def test_no_flavour_hint_when_the_server_knows_that_flavour():

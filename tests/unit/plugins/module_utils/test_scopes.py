@@ -39,8 +39,7 @@ def test_catalogue_is_the_two_tables():
     assert len(_scopes.SCOPES) == 58  # 35 device and group scopes, 10 of device types and policies, 13 of users and roles
     assert all(names['iots'] == 'perm:' + logical for logical, names in _scopes.SCOPES.items())
     # every IoTS name is one the emulated 3.2.0 server grants (but the Entgra-only ones), and no Entgra name repeats
-    assert set(names['iots'] for logical, names in _scopes.SCOPES.items()
-               if logical not in _scopes.ENTGRA_ONLY) <= SCOPE_CATALOGUE
+    assert set(names['iots'] for logical, names in _scopes.SCOPES.items() if logical not in _scopes.ENTGRA_ONLY) <= SCOPE_CATALOGUE
     assert not set(_scopes.SCOPES[logical]['iots'] for logical in _scopes.ENTGRA_ONLY) & SCOPE_CATALOGUE
     assert len(set(names['entgra'] for names in _scopes.SCOPES.values())) == 58
 

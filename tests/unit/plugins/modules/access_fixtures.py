@@ -20,12 +20,18 @@ def register(emu, name, entgra=False):
     body = {'applicationName': name, 'tags': ['device_management']}
     if entgra:
         body['supportedGrantTypes'] = ['password', 'refresh_token']
-    answer = requests.post(emu.url + '/api-application-registration/register', auth=('admin', ADMIN_PASSWORD),
-                           json=body, verify=emu.ca_path, timeout=30)
+    answer = requests.post(emu.url + '/api-application-registration/register', auth=('admin', ADMIN_PASSWORD), json=body, verify=emu.ca_path, timeout=30)
     answer.raise_for_status()
     return answer.json()
 
 
 def connection(emu, keys, flavor='iots'):
-    return dict(url=emu.url, ca_path=emu.ca_path, client_id=keys['client_id'], client_secret=keys['client_secret'],
-                username='admin', password=ADMIN_PASSWORD, server_flavor=flavor)
+    return dict(
+        url=emu.url,
+        ca_path=emu.ca_path,
+        client_id=keys['client_id'],
+        client_secret=keys['client_secret'],
+        username='admin',
+        password=ADMIN_PASSWORD,
+        server_flavor=flavor,
+    )

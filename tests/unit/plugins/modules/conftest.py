@@ -53,6 +53,7 @@ except ImportError:  # ansible-core < 2.19
         with mock.patch.object(basic, '_ANSIBLE_ARGS', to_bytes(json.dumps({'ANSIBLE_MODULE_ARGS': args}))):
             yield
 
+
 # The _ansible_* keys this ansible-core knows. Older releases fail a module on an unknown one
 # (_ansible_inject_invocation exists from 2.21; before it, every result carries its invocation).
 _KNOWN_INTERNAL_ARGS = frozenset('_ansible_%s' % name for name in PASS_VARS)
@@ -60,8 +61,7 @@ _KNOWN_INTERNAL_ARGS = frozenset('_ansible_%s' % name for name in PASS_VARS)
 
 def patch_module_args(args):
     """ansible.module_utils.testing.patch_module_args, for every claimed ansible-core release."""
-    return _patch_module_args(dict((key, value) for key, value in args.items()
-                                   if not key.startswith('_ansible_') or key in _KNOWN_INTERNAL_ARGS))
+    return _patch_module_args(dict((key, value) for key, value in args.items() if not key.startswith('_ansible_') or key in _KNOWN_INTERNAL_ARGS))
 
 
 @pytest.fixture
@@ -123,6 +123,7 @@ def run_module(capsys):
                 module.main()
         stdout = capsys.readouterr().out
         return ModuleRun(exited.value.code, stdout)
+
     return run
 
 
@@ -149,6 +150,7 @@ def retry_sleeps(monkeypatch):
     def client_without_waits(*args, **kwargs):
         kwargs['sleep'] = sleeps.append
         return IotsClient(*args, **kwargs)
+
     monkeypatch.setattr(_client, 'IotsClient', client_without_waits)
     return sleeps
 
@@ -160,8 +162,10 @@ def iots_http(monkeypatch, retry_sleeps):
 
         def request(session, method, url, **kwargs):
             return recorder.request(session, method, url, **kwargs)
+
         monkeypatch.setattr(requests.Session, 'request', request)
         return recorder
+
     return install
 
 
@@ -192,7 +196,7 @@ class Sent(object):
     def __init__(self, method, url, kwargs):
         path = '/' + url.split('://', 1)[-1].split('/', 1)[-1].split('?', 1)[0]
         self.method = method
-        self.path = path[len(API_PATH):] if path.startswith(API_PATH) else path
+        self.path = path[len(API_PATH) :] if path.startswith(API_PATH) else path
         self.data = kwargs.get('data')
         self.json = kwargs.get('json')
 
@@ -209,11 +213,21 @@ class EmulatedIots(object):
         self.triggers = []
         emulator.reset(state=True)
         emulator.configure(operation_pending=DEFAULT_OPERATION_PENDING, operation_in_progress=DEFAULT_OPERATION_IN_PROGRESS)
-        keys = requests.post(emulator.url + '/api-application-registration/register', auth=(ADMIN, ADMIN_PASSWORD),
-                             json={'applicationName': 'device_module_tests', 'tags': ['device_management']},
-                             verify=emulator.ca_path, timeout=30).json()
-        self.args = dict(url=emulator.url, ca_path=emulator.ca_path, client_id=keys['client_id'],
-                         client_secret=keys['client_secret'], username=ADMIN, password=ADMIN_PASSWORD)
+        keys = requests.post(
+            emulator.url + '/api-application-registration/register',
+            auth=(ADMIN, ADMIN_PASSWORD),
+            json={'applicationName': 'device_module_tests', 'tags': ['device_management']},
+            verify=emulator.ca_path,
+            timeout=30,
+        ).json()
+        self.args = dict(
+            url=emulator.url,
+            ca_path=emulator.ca_path,
+            client_id=keys['client_id'],
+            client_secret=keys['client_secret'],
+            username=ADMIN,
+            password=ADMIN_PASSWORD,
+        )
         emulator.reset()  # the registration is not the test's request
 
     # ------------------------------------------------------------------ what the modules sent
@@ -233,8 +247,7 @@ class EmulatedIots(object):
     def token_requests(self):
         """The logical scope names (``_scopes``) of each token request, in the order sent."""
         requests_sent = [sent for sent in self.sent if sent.path == '/token']
-        return [sorted(LOGICAL_SCOPE[name] for name in dict(sent.data).get('scope', '').split())
-                for sent in requests_sent]
+        return [sorted(LOGICAL_SCOPE[name] for name in dict(sent.data).get('scope', '').split()) for sent in requests_sent]
 
     def after(self, method, path, count, action):
         """Call ``action()`` once the ``count``-th ``method path`` request (path below the API context) was answered."""
@@ -292,6 +305,7 @@ def iots(emu, monkeypatch, retry_sleeps, no_iots_environment):
         response = real_request(session, method, url, **kwargs)
         server.record(method, url, kwargs)
         return response
+
     monkeypatch.setattr(requests.Session, 'request', request)
     return server
 

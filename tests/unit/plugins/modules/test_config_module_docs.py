@@ -32,11 +32,21 @@ def asked(module, resource, runs):
     return scopes
 
 
-@pytest.mark.parametrize('module, resource, runs', [
-    (iots_device_type, iots_device_type.DeviceType, [{'state': 'present'}, {'state': 'absent'}]),
-    (iots_policy, iots_policy.Policy, [{'state': 'present', 'groups': ['g'], 'priority': 1, 'roles': ['r'], 'apply_changes': True},
-                                       {'state': 'absent', 'groups': None, 'priority': None}]),
-    (iots_policy_info, iots_policy_info.PolicyList, [{}]),
-], ids=['iots_device_type', 'iots_policy', 'iots_policy_info'])
+@pytest.mark.parametrize(
+    'module, resource, runs',
+    [
+        (iots_device_type, iots_device_type.DeviceType, [{'state': 'present'}, {'state': 'absent'}]),
+        (
+            iots_policy,
+            iots_policy.Policy,
+            [
+                {'state': 'present', 'groups': ['g'], 'priority': 1, 'roles': ['r'], 'apply_changes': True},
+                {'state': 'absent', 'groups': None, 'priority': None},
+            ],
+        ),
+        (iots_policy_info, iots_policy_info.PolicyList, [{}]),
+    ],
+    ids=['iots_device_type', 'iots_policy', 'iots_policy_info'],
+)
 def test_documented_scopes_are_the_ones_asked_for(module, resource, runs):
     assert set(SCOPE_IN_DOCS.findall(module.DOCUMENTATION)) == asked(module, resource, runs)

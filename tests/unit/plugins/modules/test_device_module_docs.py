@@ -29,10 +29,16 @@ def scopes(resource_class, spec, params=None, check_mode=False):
 
 # Every scope a module may ask for: the union of its scopes over runs that make every call.
 USED = {
-    iots_device: [scope for devices in ([], None) for check_mode in (True, False)
-                  for scope in scopes(iots_device.Device, PRESENT_AND_ABSENT, {'devices': devices}, check_mode)],
-    iots_device_info: (scopes(iots_device_info.DeviceInfo, {'device_id': 'a', 'group': None, 'device_type': 't'})
-                       + scopes(iots_device_info.DeviceInfo, {'device_id': None, 'group': 'g', 'device_type': 't'})),
+    iots_device: [
+        scope
+        for devices in ([], None)
+        for check_mode in (True, False)
+        for scope in scopes(iots_device.Device, PRESENT_AND_ABSENT, {'devices': devices}, check_mode)
+    ],
+    iots_device_info: (
+        scopes(iots_device_info.DeviceInfo, {'device_id': 'a', 'group': None, 'device_type': 't'})
+        + scopes(iots_device_info.DeviceInfo, {'device_id': None, 'group': 'g', 'device_type': 't'})
+    ),
     iots_group: (scopes(iots_group.Group, {'state': 'absent'}) + scopes(iots_group.Group, GROUP_PRESENT)),
     iots_operation: scopes(iots_operation.Operation, {'wait': True}),
 }

@@ -32,8 +32,7 @@ PERMISSION = '/permission/admin/device-mgt/device/api/subscribe'
 
 KEYS = {'client_secret': CLIENT_SECRET, 'client_id': CLIENT_ID}
 # What every registration adds for Entgra 6.x/7.x (IoTS 3.2.0 ignores unknown keys).
-ENTGRA_FIELDS = {'supportedGrantTypes': ['password', 'refresh_token', 'client_credentials'], 'tokenType': 'JWT',
-                 'username': 'admin'}
+ENTGRA_FIELDS = {'supportedGrantTypes': ['password', 'refresh_token', 'client_credentials'], 'tokenType': 'JWT', 'username': 'admin'}
 
 
 @pytest.fixture(autouse=True)
@@ -50,6 +49,7 @@ def run(run_module):
         options.update(args)
         options = dict((k, v) for k, v in options.items() if v is not None)
         return run_module(iots_app_register, options, check_mode=check_mode, diff=diff)
+
     return run_register
 
 
@@ -69,15 +69,14 @@ def assert_one_line_failure(result, *words):
 
 # ---------------------------------------------------------------------------- registration and changed
 
-class TestRegistration(object):
 
+class TestRegistration(object):
     def test_first_registration_is_a_change_and_returns_the_keys(self, run, iots_http):
         http = iots_http((201, KEYS))
         result = run()
         assert result.exit_code == 0
         assert result['changed'] is True
-        assert (result['client_id'], result['client_secret'], result['application_name']) == (
-            CLIENT_ID, CLIENT_SECRET, NAME)
+        assert (result['client_id'], result['client_secret'], result['application_name']) == (CLIENT_ID, CLIENT_SECRET, NAME)
         assert len(http.calls) == 1
         call = http.calls[0]
         assert (call['method'], call['url']) == ('POST', REGISTER_URL)
@@ -130,8 +129,8 @@ class TestRegistration(object):
         http = iots_http((201, KEYS))
         run(allowed_to_all_domains=False, validity_period=7200, tags=[' android', 'device_management', 'android'])
         assert sent_body(http.calls[0]) == dict(
-            ENTGRA_FIELDS, applicationName=NAME, tags=['android', 'device_management'],
-            isAllowedToAllDomains=False, validityPeriod='7200')
+            ENTGRA_FIELDS, applicationName=NAME, tags=['android', 'device_management'], isAllowedToAllDomains=False, validityPeriod='7200'
+        )
 
     def test_tenant_user_logs_in_with_its_domain(self, run, iots_http):
         http = iots_http((201, KEYS))
@@ -179,8 +178,8 @@ class TestRegistration(object):
 
 # ---------------------------------------------------------------------------- secrets in the output
 
-class TestSecrets(object):
 
+class TestSecrets(object):
     def test_password_never_appears_and_echoed_arguments_are_masked(self, run, iots_http):
         iots_http((201, KEYS))
         result = run(client_id=CLIENT_ID)
@@ -202,7 +201,8 @@ class TestSecrets(object):
         assert CLIENT_SECRET not in json.dumps(result['diff'])
         assert result['diff'] == {
             'before': {'application_name': NAME, 'tags': ['device_management'], 'client_id': OLD_CLIENT_ID},
-            'after': {'application_name': NAME, 'tags': ['device_management'], 'client_id': CLIENT_ID}}
+            'after': {'application_name': NAME, 'tags': ['device_management'], 'client_id': CLIENT_ID},
+        }
 
     def test_diff_without_known_client_id_starts_empty(self, run, iots_http):
         iots_http((201, KEYS))
@@ -223,8 +223,8 @@ class TestSecrets(object):
 
 # ---------------------------------------------------------------------------- check mode
 
-class TestCheckMode(object):
 
+class TestCheckMode(object):
     def test_sends_nothing_and_predicts_a_change_without_client_id(self, run, iots_http):
         http = iots_http((201, KEYS))
         result = run(check_mode=True, diff=True)
@@ -233,8 +233,7 @@ class TestCheckMode(object):
         assert result['client_id'] is None
         assert 'client_secret' not in result
         assert result['diff']['before'] == {}
-        assert result['diff']['after'] == {'application_name': NAME, 'tags': ['device_management'],
-                                           'client_id': iots_app_register.UNKNOWN_CLIENT_ID}
+        assert result['diff']['after'] == {'application_name': NAME, 'tags': ['device_management'], 'client_id': iots_app_register.UNKNOWN_CLIENT_ID}
 
     def test_predicts_no_change_with_client_id(self, run, iots_http):
         http = iots_http((201, KEYS))
@@ -253,12 +252,22 @@ class TestCheckMode(object):
 
 # ---------------------------------------------------------------------------- input validation
 
-class TestValidation(object):
 
-    @pytest.mark.parametrize('name', [
-        '', ' ', 'two words', "app'; DROP TABLE AM_APPLICATION;--", 'app%', '_leading', '-leading', 'x' * 71,
-        'caf\u00e9',
-    ])
+class TestValidation(object):
+    @pytest.mark.parametrize(
+        'name',
+        [
+            '',
+            ' ',
+            'two words',
+            "app'; DROP TABLE AM_APPLICATION;--",
+            'app%',
+            '_leading',
+            '-leading',
+            'x' * 71,
+            'caf\u00e9',
+        ],
+    )
     def test_unsafe_application_names_fail_before_any_request(self, run, iots_http, name):
         http = iots_http((201, KEYS))
         result = run(application_name=name)
@@ -270,24 +279,30 @@ class TestValidation(object):
         iots_http((201, KEYS))
         assert run(application_name=name)['application_name'] == name
 
-    @pytest.mark.parametrize('tags, words', [
-        ([], 'tags must not be empty'),
-        ([''], 'non-empty strings'),
-        (['device_management', '  '], 'non-empty strings'),
-    ])
+    @pytest.mark.parametrize(
+        'tags, words',
+        [
+            ([], 'tags must not be empty'),
+            ([''], 'non-empty strings'),
+            (['device_management', '  '], 'non-empty strings'),
+        ],
+    )
     def test_bad_tags_fail_before_any_request(self, run, iots_http, tags, words):
         http = iots_http((201, KEYS))
         assert_one_line_failure(run(tags=tags), words)
         assert http.calls == []
 
-    @pytest.mark.parametrize('args, words', [
-        ({'grant_types': []}, 'grant_types must not be empty'),
-        ({'grant_types': ['password', 'magic']}, 'grant_types'),
-        ({'grant_types': ['authorization_code']}, 'authorization_code needs a callback URL'),
-        ({'token_type': 'OPAQUE'}, 'token_type'),
-        ({'token_type': 'jwt'}, 'token_type'),
-        ({'server_flavor': 'entgra7'}, 'server_flavor'),
-    ])
+    @pytest.mark.parametrize(
+        'args, words',
+        [
+            ({'grant_types': []}, 'grant_types must not be empty'),
+            ({'grant_types': ['password', 'magic']}, 'grant_types'),
+            ({'grant_types': ['authorization_code']}, 'authorization_code needs a callback URL'),
+            ({'token_type': 'OPAQUE'}, 'token_type'),
+            ({'token_type': 'jwt'}, 'token_type'),
+            ({'server_flavor': 'entgra7'}, 'server_flavor'),
+        ],
+    )
     def test_bad_entgra_fields_fail_before_any_request(self, run, iots_http, args, words):
         http = iots_http((201, KEYS))
         assert_one_line_failure(run(**args), words)
@@ -315,11 +330,14 @@ class TestValidation(object):
         assert 'missing required arguments: %s' % option in result['msg']
         assert http.calls == []
 
-    @pytest.mark.parametrize('url, words', [
-        ('iots.example.com:8243', 'must start with https://'),
-        ('https://', 'no host name'),
-        ('https://admin:%s@iots.example.com:8243' % PASSWORD, 'must not contain user:password@'),
-    ])
+    @pytest.mark.parametrize(
+        'url, words',
+        [
+            ('iots.example.com:8243', 'must start with https://'),
+            ('https://', 'no host name'),
+            ('https://admin:%s@iots.example.com:8243' % PASSWORD, 'must not contain user:password@'),
+        ],
+    )
     def test_bad_url_fails_before_any_request(self, run, iots_http, url, words):
         http = iots_http((201, KEYS))
         assert_one_line_failure(run(url=url), words)
@@ -347,23 +365,22 @@ class TestValidation(object):
 
 # ---------------------------------------------------------------------------- every error branch
 
-class TestErrors(object):
 
+class TestErrors(object):
     def test_wrong_password(self, run, iots_http):
         # The authenticator answers plain text under application/xml (or the Accept sent).
         iots_http((401, 'Failed to authorize incoming request.', 'application/xml', {'WWW-Authenticate': 'Basic'}))
         result = run()
         assert_one_line_failure(
-            result, 'POST %s failed: HTTP 401 Failed to authorize incoming request.' % REGISTER_URL,
-            'Check username and password', 'user@tenant.com')
+            result, 'POST %s failed: HTTP 401 Failed to authorize incoming request.' % REGISTER_URL, 'Check username and password', 'user@tenant.com'
+        )
         assert (result['status'], result['url'], result['method']) == (401, REGISTER_URL, 'POST')
         assert result['description'] == 'Failed to authorize incoming request.'
 
     def test_missing_permission_names_it(self, run, iots_http):
         iots_http((403, ''))
         result = run(username='guest')
-        assert_one_line_failure(result, 'POST %s failed: HTTP 403 empty body.' % REGISTER_URL,
-                                'User guest', PERMISSION, 'admin role')
+        assert_one_line_failure(result, 'POST %s failed: HTTP 403 empty body.' % REGISTER_URL, 'User guest', PERMISSION, 'admin role')
         assert result['status'] == 403
 
     def test_rejected_tags_quote_the_server(self, run, iots_http):
@@ -385,16 +402,21 @@ class TestErrors(object):
         assert result['status'] == 500
 
     def test_gateway_fault_when_the_backend_is_down(self, run, iots_http):
-        fault = {'fault': {'code': 101503, 'type': 'Status report', 'message': 'Runtime Error',
-                           'description': 'Error occurred while invoking api application registration endpoint'}}
+        fault = {
+            'fault': {
+                'code': 101503,
+                'type': 'Status report',
+                'message': 'Runtime Error',
+                'description': 'Error occurred while invoking api application registration endpoint',
+            }
+        }
         iots_http((500, fault))
         result = run()
         assert_one_line_failure(result, 'HTTP 500 101503: Runtime Error: Error occurred while invoking api')
         assert result['error'] == '101503'
 
     def test_gateway_unavailable_is_retried_then_reported(self, run, iots_http, retry_sleeps):
-        fault = ('<am:fault xmlns:am="http://wso2.org/apimanager"><am:code>503</am:code>'
-                 '<am:message>Service Unavailable</am:message></am:fault>')
+        fault = '<am:fault xmlns:am="http://wso2.org/apimanager"><am:code>503</am:code><am:message>Service Unavailable</am:message></am:fault>'
         http = iots_http((503, fault, 'application/xml'))
         result = run()
         assert_one_line_failure(result, 'HTTP 503 Service Unavailable')
@@ -408,22 +430,28 @@ class TestErrors(object):
         assert len(http.calls) == 2
 
     def test_tls_verification_failure_suggests_ca_path(self, run, iots_http):
-        iots_http(requests.exceptions.SSLError(
-            "HTTPSConnectionPool(host='iots.example.com', port=8243): Max retries exceeded (Caused by "
-            "SSLError(SSLCertVerificationError(1, '[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: "
-            "self-signed certificate (_ssl.c:1000)')))"))
+        iots_http(
+            requests.exceptions.SSLError(
+                "HTTPSConnectionPool(host='iots.example.com', port=8243): Max retries exceeded (Caused by "
+                "SSLError(SSLCertVerificationError(1, '[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: "
+                "self-signed certificate (_ssl.c:1000)')))"
+            )
+        )
         result = run()
-        assert_one_line_failure(result, 'POST %s failed: TLS verification failed' % REGISTER_URL,
-                                'certificate verify failed', 'ca_path', 'validate_certs: false')
+        assert_one_line_failure(
+            result, 'POST %s failed: TLS verification failed' % REGISTER_URL, 'certificate verify failed', 'ca_path', 'validate_certs: false'
+        )
         assert 'status' not in result
 
     def test_connection_refused(self, run, iots_http, retry_sleeps):
-        http = iots_http(requests.exceptions.ConnectionError(
-            "HTTPSConnectionPool(host='127.0.0.1', port=9): Max retries exceeded (Caused by NewConnectionError("
-            "'Failed to establish a new connection: [Errno 111] Connection refused'))"))
+        http = iots_http(
+            requests.exceptions.ConnectionError(
+                "HTTPSConnectionPool(host='127.0.0.1', port=9): Max retries exceeded (Caused by NewConnectionError("
+                "'Failed to establish a new connection: [Errno 111] Connection refused'))"
+            )
+        )
         result = run()
-        assert_one_line_failure(result, 'POST %s failed: connection failed (connection refused).' % REGISTER_URL,
-                                'Check that url points at the IoTS gateway')
+        assert_one_line_failure(result, 'POST %s failed: connection failed (connection refused).' % REGISTER_URL, 'Check that url points at the IoTS gateway')
         assert len(http.calls) == 3
 
     def test_timeout(self, run, iots_http):
@@ -457,8 +485,8 @@ class TestErrors(object):
 
 # ---------------------------------------------------------------------------- documentation
 
-class TestDocumentation(object):
 
+class TestDocumentation(object):
     @pytest.fixture(scope='class')
     @classmethod
     def docs(cls):
@@ -468,8 +496,7 @@ class TestDocumentation(object):
         module test in this process reports warnings.
         """
         ansible_doc = os.path.join(os.path.dirname(sys.executable), 'ansible-doc')
-        completed = subprocess.run([ansible_doc, '-t', 'module', '--json', 'wso2.iots.iots_app_register'],
-                                   capture_output=True, text=True, check=True)
+        completed = subprocess.run([ansible_doc, '-t', 'module', '--json', 'wso2.iots.iots_app_register'], capture_output=True, text=True, check=True)
         rendered = json.loads(completed.stdout)['wso2.iots.iots_app_register']
         return rendered['doc'], yaml.safe_load(rendered['examples']), rendered['return']
 

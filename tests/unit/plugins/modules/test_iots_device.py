@@ -20,6 +20,7 @@ DISENROL = 'DELETE /device/agent/enroll/{type}/{id}'
 def run(run_module, iots):
     def run_device(check_mode=False, diff=False, **args):
         return run_module(iots_device, dict(iots.args, **args), check_mode=check_mode, diff=diff)
+
     return run_device
 
 
@@ -32,7 +33,6 @@ def properties(device):
 
 
 class TestOneDevice(object):
-
     def test_unknown_device_is_enrolled_with_defaults_then_left_alone(self, run, iots):
         result = run(**lobby())
         assert result.exit_code == 0, result.result
@@ -99,9 +99,19 @@ class TestOneDevice(object):
 
     def test_given_token_is_used_and_never_shown(self, run, iots):
         iots.seed(FIREALARM, 'lobby-01')
-        token = requests.post(iots.args['url'] + '/token', verify=iots.args['ca_path'], timeout=30, data=dict(
-            grant_type='password', username=iots.args['username'], password=iots.args['password'], client_id=iots.args['client_id'],
-            client_secret=iots.args['client_secret'], scope='perm:devices:details perm:device:modify')).json()['access_token']
+        token = requests.post(
+            iots.args['url'] + '/token',
+            verify=iots.args['ca_path'],
+            timeout=30,
+            data=dict(
+                grant_type='password',
+                username=iots.args['username'],
+                password=iots.args['password'],
+                client_id=iots.args['client_id'],
+                client_secret=iots.args['client_secret'],
+                scope='perm:devices:details perm:device:modify',
+            ),
+        ).json()['access_token']
         iots.emu.reset()
         result = run(token=token, diff=True, **lobby(name='New'))
         assert result.exit_code == 0 and result['changed'] is True
@@ -110,7 +120,6 @@ class TestOneDevice(object):
 
 
 class TestCheckAndDiff(object):
-
     def test_check_mode_sends_no_write_and_predicts_the_device(self, run, iots):
         result = run(check_mode=True, **lobby(name='Lobby', properties={'floor': 2}))
         assert result['changed'] is True and result['action'] == 'enrolled'
@@ -138,18 +147,20 @@ class TestCheckAndDiff(object):
 
 
 class TestBadInput(object):
-
-    @pytest.mark.parametrize('args, words', [
-        (lobby(device_id='a/b'), "device_id 'a/b' contains \"/\""),
-        (lobby(device_id=''), 'device_id must be a non-empty string'),
-        (lobby(device_id=' x'), 'has leading or trailing white space'),
-        (lobby(properties=['floor', '2']), 'properties must be a mapping of property name to value'),
-        (lobby(properties='floor=2'), 'properties must be a mapping'),
-        (lobby(properties={'floor': {'level': 2}}), 'properties.floor must be a string, number or boolean'),
-        (dict(devices=[lobby(), lobby(name='again')]), 'devices[1] names device virtual_firealarm/lobby-01 again'),
-        (dict(devices=[lobby(device_id='x/y')]), 'devices[0].device_id'),
-        (dict(devices=[lobby(properties=[1])]), 'devices[0].properties must be a mapping'),
-    ])
+    @pytest.mark.parametrize(
+        'args, words',
+        [
+            (lobby(device_id='a/b'), "device_id 'a/b' contains \"/\""),
+            (lobby(device_id=''), 'device_id must be a non-empty string'),
+            (lobby(device_id=' x'), 'has leading or trailing white space'),
+            (lobby(properties=['floor', '2']), 'properties must be a mapping of property name to value'),
+            (lobby(properties='floor=2'), 'properties must be a mapping'),
+            (lobby(properties={'floor': {'level': 2}}), 'properties.floor must be a string, number or boolean'),
+            (dict(devices=[lobby(), lobby(name='again')]), 'devices[1] names device virtual_firealarm/lobby-01 again'),
+            (dict(devices=[lobby(device_id='x/y')]), 'devices[0].device_id'),
+            (dict(devices=[lobby(properties=[1])]), 'devices[0].properties must be a mapping'),
+        ],
+    )
     def test_rejected_before_any_request(self, run, iots, args, words):
         result = run(**args)
         assert result.failed and words in result['msg'], result['msg']
@@ -163,8 +174,9 @@ class TestBadInput(object):
     def test_unknown_device_type_fails_before_any_write_listing_the_known_types(self, run, iots):
         result = run(devices=[lobby(), dict(device_type='firealarm', device_id='x')])
         assert result.failed
-        assert result['msg'] == ("IoTS has no device type 'firealarm' (no device-type plugin is installed for it). "
-                                 "The types it knows: android, virtual_firealarm.")
+        assert result['msg'] == (
+            "IoTS has no device type 'firealarm' (no device-type plugin is installed for it). The types it knows: android, virtual_firealarm."
+        )
         assert iots.writes == 0
 
     def test_unknown_type_of_a_device_to_disenrol_is_no_change(self, run, iots):
@@ -189,7 +201,6 @@ class TestBadInput(object):
 
 
 class TestBulk(object):
-
     def fleet(self, count, **extra):
         return [dict(device_type=FIREALARM, device_id='alarm-%04d' % n, **extra) for n in range(count)]
 
@@ -204,12 +215,15 @@ class TestBulk(object):
         result = run(devices=devices)
         assert result['changed'] is True
         assert [(d['device_id'], d['action'], d['changed']) for d in result['devices']] == [
-            ('alarm-0000', 'none', False), ('alarm-0001', 'modified', True), ('alarm-0002', 'enrolled', True),
-            ('alarm-0003', 'enrolled', True), ('phone-1', 'disenrolled', True)]
+            ('alarm-0000', 'none', False),
+            ('alarm-0001', 'modified', True),
+            ('alarm-0002', 'enrolled', True),
+            ('alarm-0003', 'enrolled', True),
+            ('phone-1', 'disenrolled', True),
+        ]
         assert result['summary'] == {'enrolled': 2, 'modified': 1, 'disenrolled': 1, 'none': 1}
         assert iots.count('GET /devices') == 2 and iots.count('GET /devices/{type}/{id}') == 0
-        assert iots.token_requests == [['device-types:types', 'device:disenroll', 'device:enroll', 'device:modify',
-                                        'devices:view']]
+        assert iots.token_requests == [['device-types:types', 'device:disenroll', 'device:enroll', 'device:modify', 'devices:view']]
         assert iots.writes == 4
         assert iots.device(FIREALARM, 'alarm-0001')['name'] == 'new name'
         assert iots.status('android', 'phone-1') == 'REMOVED'
@@ -244,10 +258,12 @@ class TestBulk(object):
         result = run(devices=self.fleet(5))
         assert result.failed and result['status'] == 503
         assert 'HTTP 503' in result['msg']
-        assert '2 of 5 device(s) changed before this failure (enrolled 2, modified 0, disenrolled 0, none 0); ' \
-               '2 not attempted' in result['msg']
+        assert '2 of 5 device(s) changed before this failure (enrolled 2, modified 0, disenrolled 0, none 0); 2 not attempted' in result['msg']
         assert [(d['device_id'], d['changed'], d.get('failed', False)) for d in result['devices']] == [
-            ('alarm-0000', True, False), ('alarm-0001', True, False), ('alarm-0002', False, True)]
+            ('alarm-0000', True, False),
+            ('alarm-0001', True, False),
+            ('alarm-0002', False, True),
+        ]
         assert [d['device_id'] for d in result['pending']] == ['alarm-0003', 'alarm-0004']
         assert result['summary']['enrolled'] == 2
 
@@ -257,6 +273,5 @@ class TestBulk(object):
 
     def test_type_and_id_are_short_for_device_type_and_device_id(self, run, iots):
         result = run(devices=[{'type': FIREALARM, 'id': 'alarm-0000', 'name': 'Alarm'}])
-        assert result['devices'] == [{'device_type': FIREALARM, 'device_id': 'alarm-0000', 'action': 'enrolled',
-                                      'changed': True}]
+        assert result['devices'] == [{'device_type': FIREALARM, 'device_id': 'alarm-0000', 'action': 'enrolled', 'changed': True}]
         assert iots.device(FIREALARM, 'alarm-0000')['name'] == 'Alarm'

@@ -27,6 +27,7 @@ def devices(iots):
 def run(run_module, iots):
     def run_info(check_mode=False, **args):
         return run_module(iots_device_info, dict(iots.args, **args), check_mode=check_mode)
+
     return run_info
 
 
@@ -49,14 +50,17 @@ def test_an_unknown_device_is_an_empty_list(run, devices):
     assert result['devices'] == [] and result['count'] == 0
 
 
-@pytest.mark.parametrize('filters, expected', [
-    ({}, ['lobby-01', 'lab-02', 'phone-1']),
-    ({'device_type': FIREALARM, 'status': 'ACTIVE'}, ['lobby-01']),
-    ({'ownership': 'BYOD'}, ['phone-1']),
-    ({'owner': 'alice'}, ['phone-1']),
-    ({'name': 'Lab'}, ['lab-02']),
-    ({'group_id': LOBBY_GROUP}, ['lobby-01']),
-])
+@pytest.mark.parametrize(
+    'filters, expected',
+    [
+        ({}, ['lobby-01', 'lab-02', 'phone-1']),
+        ({'device_type': FIREALARM, 'status': 'ACTIVE'}, ['lobby-01']),
+        ({'ownership': 'BYOD'}, ['phone-1']),
+        ({'owner': 'alice'}, ['phone-1']),
+        ({'name': 'Lab'}, ['lab-02']),
+        ({'group_id': LOBBY_GROUP}, ['lobby-01']),
+    ],
+)
 def test_filters_go_to_the_list(run, devices, filters, expected):
     iots = devices
     filters = dict((key, iots.lobby_group if value is LOBBY_GROUP else value) for key, value in filters.items())
@@ -99,14 +103,17 @@ def test_unknown_device_type_is_an_error_naming_the_known_ones(run, devices):
     assert iots.count('GET /devices') == 0
 
 
-@pytest.mark.parametrize('args, words', [
-    ({'device_id': 'lobby-01'}, 'device_type'),
-    ({'device_type': FIREALARM, 'device_id': 'a/b'}, 'contains "/"'),
-    ({'device_type': FIREALARM, 'device_id': 'lobby-01', 'status': 'ACTIVE'}, 'mutually exclusive'),
-    ({'group': 'lobby', 'group_id': 1}, 'mutually exclusive'),
-    ({'group_id': 0}, 'group_id must be a positive group id'),
-    ({'status': 'GONE'}, 'status'),
-])
+@pytest.mark.parametrize(
+    'args, words',
+    [
+        ({'device_id': 'lobby-01'}, 'device_type'),
+        ({'device_type': FIREALARM, 'device_id': 'a/b'}, 'contains "/"'),
+        ({'device_type': FIREALARM, 'device_id': 'lobby-01', 'status': 'ACTIVE'}, 'mutually exclusive'),
+        ({'group': 'lobby', 'group_id': 1}, 'mutually exclusive'),
+        ({'group_id': 0}, 'group_id must be a positive group id'),
+        ({'status': 'GONE'}, 'status'),
+    ],
+)
 def test_bad_options_fail_before_any_request(run, iots, args, words):
     result = run(**args)
     assert result.failed and words in result['msg'], result['msg']

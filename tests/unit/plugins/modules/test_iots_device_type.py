@@ -44,9 +44,17 @@ def flavor(request, emu):
 @pytest.fixture
 def run(run_module, emu, keys, flavor):
     def run_type(check_mode=False, diff=False, **args):
-        base = dict(url=emu.url, ca_path=emu.ca_path, client_id=keys['client_id'], client_secret=keys['client_secret'],
-                    username='admin', password='admin', server_flavor=flavor)
+        base = dict(
+            url=emu.url,
+            ca_path=emu.ca_path,
+            client_id=keys['client_id'],
+            client_secret=keys['client_secret'],
+            username='admin',
+            password='admin',
+            server_flavor=flavor,
+        )
         return run_module(iots_device_type, dict(base, **args), check_mode=check_mode, diff=diff)
+
     return run_type
 
 
@@ -55,8 +63,12 @@ def writes(emu):
 
 
 def sensor(**extra):
-    args = dict(name='sensor_%s' % uuid.uuid4().hex[:8], description='air sensor', properties=['building', 'floor'],
-                features=[dict(code='calibrate', name='Calibrate', description='recalibrates')])
+    args = dict(
+        name='sensor_%s' % uuid.uuid4().hex[:8],
+        description='air sensor',
+        properties=['building', 'floor'],
+        features=[dict(code='calibrate', name='Calibrate', description='recalibrates')],
+    )
     args.update(extra)
     return args
 
@@ -64,8 +76,7 @@ def sensor(**extra):
 def test_device_types_reads_both_list_shapes(emu, keys, flavor):
     """Item 4: IoTS answers {count, deviceTypes: [names]}, Entgra a list of DeviceType objects; one reader for both."""
     client = IotsClient(emu.url, ca_path=emu.ca_path)
-    options = dict(url=emu.url, client_id=keys['client_id'], client_secret=keys['client_secret'], username='admin',
-                   password='admin', server_flavor=flavor)
+    options = dict(url=emu.url, client_id=keys['client_id'], client_secret=keys['client_secret'], username='admin', password='admin', server_flavor=flavor)
     token = access_token(client, options.get, ['device-types:types'])
     assert _device_api.device_types(client, token)[:2] == ['android', 'virtual_firealarm']
 
@@ -108,13 +119,16 @@ def test_devices_of_a_new_type_can_be_enrolled(run, emu):
     emu.seed_devices(args['name'], ['d1'])
 
 
-@pytest.mark.parametrize('args, words', [
-    (dict(name='air sensor'), 'has a space or "/"'),
-    (dict(name='air/sensor'), 'has a space or "/"'),
-    (dict(properties=['a', 'a']), "properties repeats 'a'"),
-    (dict(features=[dict(code='x'), dict(code='x')]), "features (code) repeats 'x'"),
-    (dict(state='absent'), None),
-])
+@pytest.mark.parametrize(
+    'args, words',
+    [
+        (dict(name='air sensor'), 'has a space or "/"'),
+        (dict(name='air/sensor'), 'has a space or "/"'),
+        (dict(properties=['a', 'a']), "properties repeats 'a'"),
+        (dict(features=[dict(code='x'), dict(code='x')]), "features (code) repeats 'x'"),
+        (dict(state='absent'), None),
+    ],
+)
 def test_bad_input_fails_before_any_request(run, emu, flavor, args, words):
     result = run(**sensor(**args))
     assert result.failed

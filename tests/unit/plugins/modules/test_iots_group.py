@@ -34,6 +34,7 @@ def devices(iots):
 def run(run_module, iots):
     def run_group(check_mode=False, diff=False, **args):
         return run_module(iots_group, dict(iots.args, **args), check_mode=check_mode, diff=diff)
+
     return run_group
 
 
@@ -42,7 +43,6 @@ def members_of(iots, name):
 
 
 class TestGroup(object):
-
     def test_a_failure_after_the_group_was_created_reports_the_change(self, run, devices):
         # IoTS creates the group, then loses its back end before the members are added.
         iots = devices
@@ -123,12 +123,12 @@ class TestGroup(object):
     def test_check_mode_and_diff_send_no_write(self, run, devices):
         iots = devices
         iots.emu.seed_group('lobby', members=[A])
-        result = run(check_mode=True, diff=True, name='lobby', description='new', devices=[member(B)],
-                     purge_devices=True)
+        result = run(check_mode=True, diff=True, name='lobby', description='new', devices=[member(B)], purge_devices=True)
         assert result['changed'] is True and iots.writes == 0
         assert result['diff'] == {
             'before': {'name': 'lobby', 'description': '', 'devices': [FIREALARM + '/alarm-a']},
-            'after': {'name': 'lobby', 'description': 'new', 'devices': [FIREALARM + '/alarm-b']}}
+            'after': {'name': 'lobby', 'description': 'new', 'devices': [FIREALARM + '/alarm-b']},
+        }
         assert iots.token_requests == [['devices:view', 'groups:devices', 'groups:groups']]
         assert members_of(iots, 'lobby') == [A]
 
@@ -141,26 +141,31 @@ class TestGroup(object):
     def test_scopes_of_a_full_run(self, run, devices):
         iots = devices
         run(name='lobby', description='x', devices=[member(A)], purge_devices=True)
-        assert iots.token_requests == [['devices:view', 'groups:add', 'groups:devices', 'groups:devices-add',
-                                        'groups:devices-remove', 'groups:groups', 'groups:update']]
+        assert iots.token_requests == [
+            ['devices:view', 'groups:add', 'groups:devices', 'groups:devices-add', 'groups:devices-remove', 'groups:groups', 'groups:update']
+        ]
 
 
 class TestBadInput(object):
-
     def test_member_not_enrolled_fails_before_any_write(self, run, devices):
         iots = devices
         result = run(name='lobby', devices=[member(A), member((FIREALARM, 'gone')), member((FIREALARM, 'never'))])
         assert result.failed
-        assert result['msg'] == ("Cannot add to group 'lobby': IoTS has no enrolled device virtual_firealarm/gone, "
-                                 "virtual_firealarm/never. Enrol them first (wso2.iots.iots_device).")
+        assert result['msg'] == (
+            "Cannot add to group 'lobby': IoTS has no enrolled device virtual_firealarm/gone, "
+            "virtual_firealarm/never. Enrol them first (wso2.iots.iots_device)."
+        )
         assert iots.writes == 0 and iots.group('lobby') is None
 
-    @pytest.mark.parametrize('args, words', [
-        (dict(name=''), 'name must be a non-empty group name'),
-        (dict(name='g', devices=[member(A), member(A)]), 'devices[1] names device virtual_firealarm/alarm-a again'),
-        (dict(name='g', devices=[member((FIREALARM, 'a/b'))]), 'devices[0].device_id'),
-        (dict(name='g', devices=[{'device_id': 'x'}]), 'device_type'),
-    ])
+    @pytest.mark.parametrize(
+        'args, words',
+        [
+            (dict(name=''), 'name must be a non-empty group name'),
+            (dict(name='g', devices=[member(A), member(A)]), 'devices[1] names device virtual_firealarm/alarm-a again'),
+            (dict(name='g', devices=[member((FIREALARM, 'a/b'))]), 'devices[0].device_id'),
+            (dict(name='g', devices=[{'device_id': 'x'}]), 'device_type'),
+        ],
+    )
     def test_rejected_before_any_request(self, run, iots, args, words):
         result = run(**args)
         assert result.failed and words in result['msg'], result['msg']

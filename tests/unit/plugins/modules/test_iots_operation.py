@@ -36,6 +36,7 @@ def run(run_module, iots):
         options = dict(iots.args, device_type=FIREALARM, device_ids=['a', 'b'], code='BUZZ')
         options.update(args)
         return run_module(iots_operation, options, check_mode=check_mode)
+
     return run_operation
 
 
@@ -75,8 +76,7 @@ def test_wait_timeout_names_the_devices_not_completed(run, devices, clock):
     result = run(wait=True, wait_timeout=10, poll_interval=4)
     assert result.failed and result['changed'] is True
     activity = result['activity']['id']
-    assert result['msg'] == ('Operation BUZZ (activity %s) did not complete within 10 s on 1 of 2 '
-                             'device(s): b (IN_PROGRESS).' % activity)
+    assert result['msg'] == ('Operation BUZZ (activity %s) did not complete within 10 s on 1 of 2 device(s): b (IN_PROGRESS).' % activity)
     assert result['pending_devices'] == ['b']
     assert clock.sleeps == [4, 4, 2] and iots.count(POLL) == 3
 
@@ -93,8 +93,7 @@ def test_error_status_fails_with_the_devices_words(run, devices):
 def test_invalid_devices_fail_naming_them(run, devices):
     result = run(device_ids=['a', 'gone', 'never'])
     assert result.failed and result['changed'] is True
-    assert 'IoTS marked 2 of 3 device(s) INVALID (unknown or disenrolled) for operation BUZZ: gone, never.' \
-        in result['msg']
+    assert 'IoTS marked 2 of 3 device(s) INVALID (unknown or disenrolled) for operation BUZZ: gone, never.' in result['msg']
     assert result['invalid_devices'] == ['gone', 'never']
 
 
@@ -112,16 +111,19 @@ def test_no_valid_device_at_all(run, devices):
     assert iots.count(SEND) == 1  # an operation is never sent twice
 
 
-@pytest.mark.parametrize('args, words', [
-    (dict(wait_timeout=0), 'wait_timeout must be a positive number of seconds, got 0'),
-    (dict(wait_timeout=-5, wait=True), 'wait_timeout must be a positive'),
-    (dict(poll_interval=0), 'poll_interval must be a positive'),
-    (dict(device_ids=[]), 'device_ids must name at least one device'),
-    (dict(device_ids=['a', 'a']), 'device_ids[1] names device virtual_firealarm/a again'),
-    (dict(device_ids=['a/b']), "device_ids[0] 'a/b' contains \"/\""),
-    (dict(code=' '), 'code must be a non-empty operation code'),
-    (dict(operation_type='POLICY'), 'operation_type'),
-])
+@pytest.mark.parametrize(
+    'args, words',
+    [
+        (dict(wait_timeout=0), 'wait_timeout must be a positive number of seconds, got 0'),
+        (dict(wait_timeout=-5, wait=True), 'wait_timeout must be a positive'),
+        (dict(poll_interval=0), 'poll_interval must be a positive'),
+        (dict(device_ids=[]), 'device_ids must name at least one device'),
+        (dict(device_ids=['a', 'a']), 'device_ids[1] names device virtual_firealarm/a again'),
+        (dict(device_ids=['a/b']), "device_ids[0] 'a/b' contains \"/\""),
+        (dict(code=' '), 'code must be a non-empty operation code'),
+        (dict(operation_type='POLICY'), 'operation_type'),
+    ],
+)
 def test_bad_input_fails_before_any_request(run, iots, args, words):
     result = run(**args)
     assert result.failed and words in result['msg'], result['msg']

@@ -49,14 +49,22 @@ def flavor(request, emu):
 
 @pytest.fixture
 def connection(emu, keys, flavor):
-    return dict(url=emu.url, ca_path=emu.ca_path, client_id=keys['client_id'], client_secret=keys['client_secret'],
-                username='admin', password='admin', server_flavor=flavor)
+    return dict(
+        url=emu.url,
+        ca_path=emu.ca_path,
+        client_id=keys['client_id'],
+        client_secret=keys['client_secret'],
+        username='admin',
+        password='admin',
+        server_flavor=flavor,
+    )
 
 
 @pytest.fixture
 def run(run_module, connection):
     def run_policy(check_mode=False, diff=False, module=iots_policy, **args):
         return run_module(module, dict(connection, **args), check_mode=check_mode, diff=diff)
+
     return run_policy
 
 
@@ -71,8 +79,7 @@ def policy(**extra):
 
 
 def test_normal_content_is_gsons():
-    assert _policy_api.normal_content({'a': 5, 'b': None, 'c': [1, {'d': None}], 'e': '5', 'f': True}) == \
-        {'a': 5.0, 'c': [1.0, {}], 'e': '5', 'f': True}
+    assert _policy_api.normal_content({'a': 5, 'b': None, 'c': [1, {'d': None}], 'e': '5', 'f': True}) == {'a': 5.0, 'c': [1.0, {}], 'e': '5', 'f': True}
     assert _policy_api.shown_content(_policy_api.parsed_content('{"a":5.0,"b":5.5}')) == {'a': 5, 'b': 5.5}
 
 
@@ -82,8 +89,10 @@ def test_create_then_second_run_sends_nothing(run, emu):
     assert created['changed'] is True and created['applied'] is True, created.result
     shown = created['policy']
     assert shown['active'] is True and isinstance(shown['id'], int)
-    assert shown['features'] == [dict(code='ENCRYPT_STORAGE', content={'encrypted': True}),
-                                 dict(code='PASSCODE_POLICY', content={'allowSimple': False, 'minLength': 6})]
+    assert shown['features'] == [
+        dict(code='ENCRYPT_STORAGE', content={'encrypted': True}),
+        dict(code='PASSCODE_POLICY', content={'allowSimple': False, 'minLength': 6}),
+    ]
     counts = emu.counts()
     assert counts['POST /policies'] == 1 and counts['PUT /policies/apply-changes'] >= 1  # a pending task: retried
     assert counts['PUT /policies/{id}'] == 0
@@ -156,10 +165,12 @@ def test_priority_renumbers_only_when_the_rank_differs(run, emu):
 
 def test_unknown_group_and_bad_input_fail_before_any_write(run, emu):
     assert 'no device group' in run(**policy(groups=['nope']))['msg']
-    for args, words in ((dict(priority=0), 'priority must be 1'),
-                        (dict(features=[dict(code='X', content='5')]), 'must be a mapping'),
-                        (dict(features=[PASSCODE, PASSCODE]), 'repeats code'),
-                        (dict(device_type='a/b'), 'contains "/"')):
+    for args, words in (
+        (dict(priority=0), 'priority must be 1'),
+        (dict(features=[dict(code='X', content='5')]), 'must be a mapping'),
+        (dict(features=[PASSCODE, PASSCODE]), 'repeats code'),
+        (dict(device_type='a/b'), 'contains "/"'),
+    ):
         result = run(**policy(**args))
         assert result.failed and words in result['msg'], result.result
     assert writes(emu) == 0

@@ -33,6 +33,7 @@ def run(run_module, emu, keys):
     def run_role(check_mode=False, diff=False, flavor='iots', client=None, **args):
         options = dict(connection(emu, client or keys, flavor), **args)
         return run_module(iots_role, options, check_mode=check_mode, diff=diff)
+
     return run_role
 
 
@@ -60,8 +61,7 @@ def test_check_mode_and_diff_send_no_write(run, emu, name):
     add_user(emu, 'm' + name)
     result = run(name=name, permissions=[DM + '/groups/view'], users=['m' + name], check_mode=True, diff=True)
     assert result['changed'] is True and writes(emu) == 0
-    assert result['diff'] == {'before': {}, 'after': {'name': name, 'permissions': [DM + '/groups/view'],
-                                                      'users': ['m' + name]}}
+    assert result['diff'] == {'before': {}, 'after': {'name': name, 'permissions': [DM + '/groups/view'], 'users': ['m' + name]}}
 
 
 def test_update_permissions_and_exact_members(run, emu, name):
@@ -90,18 +90,21 @@ def test_absent_deletes_then_no_change(run, emu, name):
     assert emu.counts()['DELETE /roles/{roleName}'] == 1
 
 
-@pytest.mark.parametrize('args, words', [
-    (dict(name='admin', state='absent'), 'Role admin cannot be deleted'),
-    (dict(name='Internal/everyone', state='absent'), 'cannot be deleted'),
-    (dict(name='admin', scopes=['perm:devices:view']), 'does not change its permissions'),
-    (dict(name='admin', users=['alice']), 'must keep the user admin'),
-    (dict(name='two words'), 'not a valid role name'),
-    (dict(name='ab'), 'not a valid role name'),
-    (dict(name='a/b'), 'not a valid role name'),
-    (dict(name='okname', scopes=['perm:devices:veiw']), 'nearest: perm:devices:view'),
-    (dict(name='okname', permissions=['/admin/device-mgt']), 'is not a permission path'),
-    (dict(name='okname', users=['alice', 'ALICE']), 'twice'),
-])
+@pytest.mark.parametrize(
+    'args, words',
+    [
+        (dict(name='admin', state='absent'), 'Role admin cannot be deleted'),
+        (dict(name='Internal/everyone', state='absent'), 'cannot be deleted'),
+        (dict(name='admin', scopes=['perm:devices:view']), 'does not change its permissions'),
+        (dict(name='admin', users=['alice']), 'must keep the user admin'),
+        (dict(name='two words'), 'not a valid role name'),
+        (dict(name='ab'), 'not a valid role name'),
+        (dict(name='a/b'), 'not a valid role name'),
+        (dict(name='okname', scopes=['perm:devices:veiw']), 'nearest: perm:devices:view'),
+        (dict(name='okname', permissions=['/admin/device-mgt']), 'is not a permission path'),
+        (dict(name='okname', users=['alice', 'ALICE']), 'twice'),
+    ],
+)
 def test_bad_input_fails_before_any_request(run, emu, args, words):
     result = run(**args)
     assert result.failed and words in result['msg'], result.result
@@ -143,6 +146,7 @@ def test_entgra_flavour_waits_for_async_permissions(run, emu, name):
 
 def test_documentation_parses_and_matches_the_argspec():
     import yaml
+
     doc = yaml.safe_load(iots_role.DOCUMENTATION)
     spec = iots_role.argument_spec()
     assert set(doc['options']) == set(spec)

@@ -79,8 +79,10 @@ class Run(object):
 def clean_warnings():
     """Warnings are module-global in ansible-core; start every run without the previous run's."""
     from ansible.module_utils.common import warnings
-    patches = [mock.patch.object(warnings, name, type(getattr(warnings, name))())
-               for name in ('_global_warnings', '_global_deprecations') if hasattr(warnings, name)]
+
+    patches = [
+        mock.patch.object(warnings, name, type(getattr(warnings, name))()) for name in ('_global_warnings', '_global_deprecations') if hasattr(warnings, name)
+    ]
     stack = contextlib.ExitStack()
     for patch in patches:
         stack.enter_context(patch)
@@ -90,15 +92,22 @@ def clean_warnings():
 @pytest.fixture
 def run_module(capsys, module_args):
     def run(check_mode=False, **args):
-        arguments = dict(url=URL, client_id=CLIENT_ID, client_secret=CLIENT_SECRET,
-                         username='operator', password=PASSWORD, _ansible_check_mode=check_mode,
-                         _ansible_inject_invocation=True)
+        arguments = dict(
+            url=URL,
+            client_id=CLIENT_ID,
+            client_secret=CLIENT_SECRET,
+            username='operator',
+            password=PASSWORD,
+            _ansible_check_mode=check_mode,
+            _ansible_inject_invocation=True,
+        )
         arguments.update(args)
         arguments = dict((k, v) for k, v in arguments.items() if v is not None)
         with module_args(arguments), clean_warnings():
             with pytest.raises(SystemExit):
                 iots_token.main()
         return Run(capsys.readouterr().out)
+
     return run
 
 
@@ -112,6 +121,7 @@ def assert_no_secret(run, allowed=()):
 
 
 # ---------------------------------------------------------------------------- password grant
+
 
 def test_password_grant_returns_the_token_and_changes_nothing(server, run_module):
     server.return_value = answer(200, token_body())
@@ -128,8 +138,7 @@ def test_password_grant_returns_the_token_and_changes_nothing(server, run_module
     assert run['grant_used'] == 'password'
     assert len(run['expires_at']) == 20 and run['expires_at'].endswith('Z')
     assert urls(server) == [URL + '/token']
-    assert forms(server) == [{'grant_type': 'password', 'username': 'operator', 'password': PASSWORD,
-                              'scope': GRANTED}]
+    assert forms(server) == [{'grant_type': 'password', 'username': 'operator', 'password': PASSWORD, 'scope': GRANTED}]
     assert_no_secret(run, allowed=(ACCESS, REFRESH))
 
 
@@ -212,9 +221,11 @@ def test_missing_scopes_fail_naming_them_and_the_user(server, run_module):
     server.return_value = answer(200, token_body(scope=PARTIAL))
     run = run_module(scopes=SCOPES + ['perm:admin', 'perm:users:add'])
     assert run['failed'] is True
-    assert run['msg'].startswith('IoTS did not grant 2 of the 5 requested scopes to user operator: perm:admin, '
-                                 'perm:users:add. Granted: perm:device-types:types, perm:devices:details, '
-                                 'perm:devices:view.')
+    assert run['msg'].startswith(
+        'IoTS did not grant 2 of the 5 requested scopes to user operator: perm:admin, '
+        'perm:users:add. Granted: perm:device-types:types, perm:devices:details, '
+        'perm:devices:view.'
+    )
     assert run['missing_scopes'] == ['perm:admin', 'perm:users:add']
     assert run['scopes'] == ['perm:device-types:types', 'perm:devices:details', 'perm:devices:view']
     assert 'access_token' not in run.result
@@ -247,11 +258,11 @@ def test_client_credentials_scope_failure_names_the_application(server, run_modu
 
 # ---------------------------------------------------------------------------- refresh grant
 
+
 def test_refresh_returns_the_unchanged_refresh_token_unmasked(server, run_module):
     # IoTS 3.2.0 returns the refresh token it was given; Ansible would mask it as equal to a no_log input.
     server.return_value = answer(200, token_body(access=NEW_ACCESS, refresh=REFRESH))
-    run = run_module(grant_type='refresh_token', refresh_token=REFRESH, username=None, password=None,
-                     scopes=SCOPES)
+    run = run_module(grant_type='refresh_token', refresh_token=REFRESH, username=None, password=None, scopes=SCOPES)
     assert run['refresh_token'] == REFRESH
     assert run['access_token'] == NEW_ACCESS
     assert run['grant_used'] == 'refresh_token'
@@ -290,8 +301,10 @@ def test_rejected_refresh_falls_back_to_the_password_grant_and_says_so(server, r
     run = run_module(grant_type='refresh_token', refresh_token=REFRESH, scopes=SCOPES)
     assert run['grant_used'] == 'password'
     assert run['access_token'] == NEW_ACCESS and run['refresh_token'] == NEW_REFRESH
-    assert run['msg'] == ('The refresh token was rejected, so the password grant was used instead: POST %s/token '
-                          'failed: HTTP 400 invalid_grant: Provided Authorization Grant is invalid.' % URL)
+    assert run['msg'] == (
+        'The refresh token was rejected, so the password grant was used instead: POST %s/token '
+        'failed: HTTP 400 invalid_grant: Provided Authorization Grant is invalid.' % URL
+    )
     assert [form['grant_type'] for form in forms(server)] == ['refresh_token', 'password']
     assert forms(server)[1]['scope'] == GRANTED
     assert_no_secret(run, allowed=(NEW_ACCESS, NEW_REFRESH))
@@ -301,8 +314,9 @@ def test_rejected_refresh_without_user_credentials_fails(server, run_module):
     server.return_value = answer(400, INVALID_GRANT)
     run = run_module(grant_type='refresh_token', refresh_token=REFRESH, username=None, password=None)
     assert run['failed'] is True
-    assert run['msg'].startswith('POST %s/token failed: HTTP 400 invalid_grant: Provided Authorization Grant is '
-                                 'invalid. The refresh token is unknown, revoked or expired' % URL)
+    assert run['msg'].startswith(
+        'POST %s/token failed: HTTP 400 invalid_grant: Provided Authorization Grant is invalid. The refresh token is unknown, revoked or expired' % URL
+    )
     assert (run['status'], run['error'], run['url']) == (400, 'invalid_grant', URL + '/token')
     assert server.call_count == 1
     assert_no_secret(run)
@@ -316,6 +330,7 @@ def test_refresh_grant_needs_a_refresh_token(server, run_module):
 
 # ---------------------------------------------------------------------------- client_credentials
 
+
 def test_client_credentials_returns_no_refresh_token(server, run_module):
     server.return_value = answer(200, token_body(refresh=None, scope='perm:devices:view'))
     run = run_module(grant_type='client_credentials', scopes=['perm:devices:view'])
@@ -326,33 +341,56 @@ def test_client_credentials_returns_no_refresh_token(server, run_module):
 
 # ---------------------------------------------------------------------------- errors
 
-XML_FAULT = ('<am:fault xmlns:am="http://wso2.org/apimanager"><am:code>101503</am:code><am:type>Status report'
-             '</am:type><am:message>Runtime Error</am:message><am:description>Error connecting to the back end'
-             '</am:description></am:fault>')
+XML_FAULT = (
+    '<am:fault xmlns:am="http://wso2.org/apimanager"><am:code>101503</am:code><am:type>Status report'
+    '</am:type><am:message>Runtime Error</am:message><am:description>Error connecting to the back end'
+    '</am:description></am:fault>'
+)
 
 
-@pytest.mark.parametrize('status, body, content_type, start, status_field', [
-    (401, BAD_CLIENT, 'application/json',
-     'POST %s/token failed: HTTP 401 invalid_client: Client Authentication failed. Check client_id' % URL, 401),
-    (401, {'error_description': 'Oauth application is not in active state.', 'error': 'invalid_client'},
-     'application/json',
-     'POST %s/token failed: HTTP 401 invalid_client: Oauth application is not in active state.' % URL, 401),
-    (400, {'error_description': 'Authentication failed for operator@carbon.super', 'error': 'invalid_grant'},
-     'application/json',
-     'POST %s/token failed: HTTP 400 invalid_grant: Authentication failed for operator@carbon.super. '
-     'Check username and password of operator.' % URL, 400),
-    (400, {'error_description': 'Invalid grant_type parameter value', 'error': 'invalid_request'}, 'application/json',
-     'POST %s/token failed: HTTP 400 invalid_request: Invalid grant_type parameter value.' % URL, 400),
-    (500, XML_FAULT, 'application/xml',
-     'POST %s/token failed: HTTP 500 101503: Runtime Error: Error connecting to the back end.' % URL, 500),
-    (200, '<html><head><title>Error 404 - Not Found</title></head></html>', 'text/html',
-     'POST %s/token answered HTTP 200 but its body is not the expected JSON (HTML page: Error 404 - Not Found).'
-     % URL, 200),
-    (200, '{"access_token":"168c56', 'application/json',
-     'POST %s/token answered HTTP 200 but its body is not the expected JSON (malformed JSON' % URL, 200),
-])
-def test_server_errors_fail_with_one_line_naming_url_status_and_words(
-        server, run_module, status, body, content_type, start, status_field):
+@pytest.mark.parametrize(
+    'status, body, content_type, start, status_field',
+    [
+        (401, BAD_CLIENT, 'application/json', 'POST %s/token failed: HTTP 401 invalid_client: Client Authentication failed. Check client_id' % URL, 401),
+        (
+            401,
+            {'error_description': 'Oauth application is not in active state.', 'error': 'invalid_client'},
+            'application/json',
+            'POST %s/token failed: HTTP 401 invalid_client: Oauth application is not in active state.' % URL,
+            401,
+        ),
+        (
+            400,
+            {'error_description': 'Authentication failed for operator@carbon.super', 'error': 'invalid_grant'},
+            'application/json',
+            'POST %s/token failed: HTTP 400 invalid_grant: Authentication failed for operator@carbon.super. Check username and password of operator.' % URL,
+            400,
+        ),
+        (
+            400,
+            {'error_description': 'Invalid grant_type parameter value', 'error': 'invalid_request'},
+            'application/json',
+            'POST %s/token failed: HTTP 400 invalid_request: Invalid grant_type parameter value.' % URL,
+            400,
+        ),
+        (500, XML_FAULT, 'application/xml', 'POST %s/token failed: HTTP 500 101503: Runtime Error: Error connecting to the back end.' % URL, 500),
+        (
+            200,
+            '<html><head><title>Error 404 - Not Found</title></head></html>',
+            'text/html',
+            'POST %s/token answered HTTP 200 but its body is not the expected JSON (HTML page: Error 404 - Not Found).' % URL,
+            200,
+        ),
+        (
+            200,
+            '{"access_token":"168c56',
+            'application/json',
+            'POST %s/token answered HTTP 200 but its body is not the expected JSON (malformed JSON' % URL,
+            200,
+        ),
+    ],
+)
+def test_server_errors_fail_with_one_line_naming_url_status_and_words(server, run_module, status, body, content_type, start, status_field):
     server.return_value = answer(status, body, content_type)
     run = run_module(scopes=SCOPES)
     assert run['failed'] is True
@@ -365,14 +403,17 @@ def test_server_errors_fail_with_one_line_naming_url_status_and_words(
 
 
 def test_unsupported_grant_for_the_application(server, run_module):
-    server.return_value = answer(400, {'error': 'unauthorized_client', 'error_description':
-                                       'The authenticated client is not authorized to use this authorization grant type'})
+    server.return_value = answer(
+        400, {'error': 'unauthorized_client', 'error_description': 'The authenticated client is not authorized to use this authorization grant type'}
+    )
     run = run_module(grant_type='client_credentials')
-    assert run['msg'] == ('POST %s/token failed: HTTP 400 unauthorized_client: The authenticated client is not '
-                          'authorized to use this authorization grant type. The application is not allowed the '
-                          'client_credentials grant. An Entgra server allows only the grant types an application '
-                          'was registered with: add it to grant_types and register again (Entgra then recreates '
-                          'the application with new keys).' % URL)
+    assert run['msg'] == (
+        'POST %s/token failed: HTTP 400 unauthorized_client: The authenticated client is not '
+        'authorized to use this authorization grant type. The application is not allowed the '
+        'client_credentials grant. An Entgra server allows only the grant types an application '
+        'was registered with: add it to grant_types and register again (Entgra then recreates '
+        'the application with new keys).' % URL
+    )
     assert run['error'] == 'unauthorized_client'
 
 
@@ -380,7 +421,8 @@ def test_tls_failure_fails_with_a_hint(server, run_module):
     server.side_effect = requests.exceptions.SSLError(
         "HTTPSConnectionPool(host='iots.example.com', port=8243): Max retries exceeded (Caused by "
         "SSLError(SSLCertVerificationError(1, '[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: "
-        "self-signed certificate (_ssl.c:1000)')))")
+        "self-signed certificate (_ssl.c:1000)')))"
+    )
     run = run_module()
     assert run['msg'].startswith('POST %s/token failed: TLS verification failed (certificate verify failed' % URL)
     assert 'ca_path' in run['msg']
@@ -398,6 +440,7 @@ def test_connection_refused_fails_after_retries(server, run_module, retry_sleeps
 
 
 # ---------------------------------------------------------------------------- revocation
+
 
 def test_absent_revokes_the_token_and_reports_a_change(server, run_module):
     server.return_value = answer(200, '', 'text/html')
@@ -423,16 +466,15 @@ def test_absent_needs_a_token(server, run_module):
 
 
 def test_revoke_with_the_wrong_secret_fails(server, run_module):
-    server.return_value = answer(401, json.dumps({'error_description': 'Client Authentication failed.',
-                                                  'error': 'unauthorized_client'}), 'text/html')
+    server.return_value = answer(401, json.dumps({'error_description': 'Client Authentication failed.', 'error': 'unauthorized_client'}), 'text/html')
     run = run_module(state='absent', token=ACCESS)
     assert run['failed'] is True
-    assert run['msg'].startswith('POST %s/revoke failed: HTTP 401 unauthorized_client: Client Authentication failed.'
-                                 % URL)
+    assert run['msg'].startswith('POST %s/revoke failed: HTTP 401 unauthorized_client: Client Authentication failed.' % URL)
     assert_no_secret(run)
 
 
 # ---------------------------------------------------------------------------- documentation
+
 
 def test_documented_options_match_the_argument_spec():
     import yaml

@@ -34,6 +34,7 @@ def run(run_module, emu, keys):
     def run_user(check_mode=False, diff=False, flavor='iots', client=None, **args):
         options = dict(connection(emu, client or keys, flavor), **args)
         return run_module(iots_user, options, check_mode=check_mode, diff=diff)
+
     return run_user
 
 
@@ -43,6 +44,7 @@ def person(name, **extra):
 
 def add_role(emu, role, members=()):
     from iots_emulator.users import Role
+
     emu.state.access.tenant('carbon.super').roles[role] = Role(role, [], [m.lower() for m in members])
 
 
@@ -64,8 +66,7 @@ def test_create_sets_the_password_then_no_change(run, emu, name):
     add_role(emu, 'ops' + name[:6])
     result = run(user_password=PASSWORD, roles=['ops' + name[:6]], diff=True, **person(name))
     assert result['changed'] is True, result.result
-    assert result['user'] == dict(name=name, first_name='Ada', last_name='King', email='%s@example.com' % name,
-                                  roles=['ops' + name[:6]])
+    assert result['user'] == dict(name=name, first_name='Ada', last_name='King', email='%s@example.com' % name, roles=['ops' + name[:6]])
     assert result['diff']['before'] == {} and 'user_password' not in result['diff']['after']
     counts = emu.counts()
     assert counts['POST /users'] == 1 and counts['POST /admin/users/{username}/credentials'] == 1
@@ -83,8 +84,7 @@ def test_update_resends_every_field_and_keeps_roles(run, emu, name):
     assert result['changed'] is True
     assert result['diff']['before']['last_name'] == 'King' and result['diff']['after']['last_name'] == 'Lovelace'
     # the PUT re-sent the first name, the e-mail and the role, which IoTS would otherwise clear
-    assert result['user'] == dict(name=name, first_name='Ada', last_name='Lovelace', email='%s@example.com' % name,
-                                  roles=['ro' + name[:6]])
+    assert result['user'] == dict(name=name, first_name='Ada', last_name='Lovelace', email='%s@example.com' % name, roles=['ro' + name[:6]])
     from_server = emu.state.access.tenant('carbon.super')
     assert sorted(from_server.roles_of(name)) == ['Internal/devicemgt-user', 'ro' + name[:6]]
     assert from_server.profiles[name].first == 'Ada'
@@ -125,17 +125,20 @@ def test_absent_deletes_then_no_change(run, emu, name):
     assert emu.counts()['DELETE /users/{username}'] == 1
 
 
-@pytest.mark.parametrize('args, words', [
-    (dict(name='two words'), 'not a valid user name'),
-    (dict(name='a/b'), 'not a valid user name'),
-    (dict(name='x' * 31), 'not a valid user name'),
-    (dict(name='okname', user_password='four'), 'user_password must be 5 to 30 characters'),
-    (dict(name='okname', user_password='has blank'), 'user_password must be 5 to 30 characters'),
-    (dict(name='admin', state='absent'), 'User admin cannot be deleted'),
-    (dict(name='okname', email='no-at-sign'), 'not an e-mail address'),
-    (dict(users=[dict(name='alice1'), dict(name='ALICE1')]), 'names ALICE1 twice'),
-    (dict(name='okname', users=[dict(name='alice1')]), 'mutually exclusive'),
-])
+@pytest.mark.parametrize(
+    'args, words',
+    [
+        (dict(name='two words'), 'not a valid user name'),
+        (dict(name='a/b'), 'not a valid user name'),
+        (dict(name='x' * 31), 'not a valid user name'),
+        (dict(name='okname', user_password='four'), 'user_password must be 5 to 30 characters'),
+        (dict(name='okname', user_password='has blank'), 'user_password must be 5 to 30 characters'),
+        (dict(name='admin', state='absent'), 'User admin cannot be deleted'),
+        (dict(name='okname', email='no-at-sign'), 'not an e-mail address'),
+        (dict(users=[dict(name='alice1'), dict(name='ALICE1')]), 'names ALICE1 twice'),
+        (dict(name='okname', users=[dict(name='alice1')]), 'mutually exclusive'),
+    ],
+)
 def test_bad_input_fails_before_any_request(run, emu, args, words):
     result = run(**args)
     assert result.failed and words in result['msg'], result.result
@@ -199,14 +202,14 @@ def test_bulk_fault_reports_what_was_done_and_what_is_pending(run, emu, name):
         if user == people[2]['name']:
             raise RuntimeError('boom')
         return original(user, *args, **kwargs)
+
     emu.state.access.tenant('carbon.super').add_user = fail_second
     try:
         result = run(users=people[1:] + [person('%s99' % name)])
     finally:
         del emu.state.access.tenant('carbon.super').add_user
     assert result.failed and '1 of 3 user(s) changed before this failure' in result['msg'], result['msg']
-    assert [(r['name'], r['action'], r['changed']) for r in result['users']] == [
-        (people[1]['name'], 'created', True), (people[2]['name'], 'created', False)]
+    assert [(r['name'], r['action'], r['changed']) for r in result['users']] == [(people[1]['name'], 'created', True), (people[2]['name'], 'created', False)]
     assert result['users'][1]['failed'] is True
     assert result['pending'] == [{'name': '%s99' % name, 'action': 'created', 'changed': True}]
 
@@ -225,6 +228,7 @@ def test_entgra_honours_the_password_and_uses_query_paths(run, emu, name):
 
 def test_documentation_parses_and_matches_the_argspec():
     import yaml
+
     doc = yaml.safe_load(iots_user.DOCUMENTATION)
     spec = iots_user.argument_spec()
     assert set(doc['options']) == set(spec)

@@ -27,11 +27,17 @@ from ansible_collections.wso2.iots.plugins.plugin_utils._core_internals import _
 HERE = os.path.dirname(os.path.abspath(__file__))
 TESTS = os.path.abspath(os.path.join(HERE, '..', '..', '..'))
 LOOKUP = 'ansible_collections.wso2.iots.plugins.lookup.iots_bearer'
-OWN_MODULES = ('plugin_utils._token_cache', 'plugin_utils._lookup_base', 'module_utils._oauth',
-               'plugin_utils._core_internals._bytecode', 'plugin_utils._core_internals._option_definitions')
+OWN_MODULES = (
+    'plugin_utils._token_cache',
+    'plugin_utils._lookup_base',
+    'module_utils._oauth',
+    'plugin_utils._core_internals._bytecode',
+    'plugin_utils._core_internals._option_definitions',
+)
 
 # What a worker does, reported as JSON: how the definitions and our modules were obtained.
-PROBE = textwrap.dedent('''
+PROBE = textwrap.dedent(
+    '''
     import json, os, sys
     sys.path.insert(0, sys.argv[1])
     import conftest  # the collection finder
@@ -57,13 +63,14 @@ PROBE = textwrap.dedent('''
         loaders[name] = type(module.__spec__.loader).__name__
     print(json.dumps({'parsed': bool(parsed), 'loaders': loaders,
                       'options': dict((k, v) for k, v in plugin.get_options().items())}, default=str))
-''' % (OWN_MODULES,))
+'''
+    % (OWN_MODULES,)
+)
 
 
 def run_probe(ansible_home, **environ):
     env = dict(os.environ, **environ)
-    probe = subprocess.run([sys.executable, '-c', PROBE, TESTS, str(ansible_home)], env=env,
-                           capture_output=True, text=True, check=False)
+    probe = subprocess.run([sys.executable, '-c', PROBE, TESTS, str(ansible_home)], env=env, capture_output=True, text=True, check=False)
     assert probe.returncode == 0, probe.stderr
     return json.loads(probe.stdout)
 
@@ -152,6 +159,7 @@ def test_a_worker_with_saved_definitions_gets_the_options_a_parse_gives(tmp_path
 
 # ---------------------------------------------------------------------------- the switch
 
+
 def test_the_switch_turns_both_shortcuts_off(tmp_path):
     on = run_probe(tmp_path / 'home')
     assert set(on['loaders'].values()) == {'SourceFileLoader'}
@@ -166,13 +174,15 @@ def test_with_the_switch_off_nothing_is_saved(tmp_path):
     assert saved_files(tmp_path / 'home') == []
 
 
-@pytest.mark.parametrize('value, enabled', [('', True), ('true', True), ('1', True), ('false', False),
-                                            ('False', False), ('no', False), ('off', False), ('0', False)])
+@pytest.mark.parametrize(
+    'value, enabled', [('', True), ('true', True), ('1', True), ('false', False), ('False', False), ('no', False), ('off', False), ('0', False)]
+)
 def test_switch_values(value, enabled):
     assert _core_internals.enabled({_core_internals.SWITCH: value}) is enabled
 
 
 # ---------------------------------------------------------------------------- fallbacks
+
 
 def test_an_unwritable_ansible_home_costs_only_the_speed(tmp_path):
     blocker = tmp_path / 'home'
@@ -186,6 +196,7 @@ def test_an_unwritable_ansible_home_costs_only_the_speed(tmp_path):
 def test_any_exception_in_the_config_calls_falls_back_to_the_parse(monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError('an ansible-core that changed')
+
     monkeypatch.setattr(C.config, 'has_configuration_definition', broken, raising=False)
     definitions = _option_definitions.SavedOptionDefinitions('lookup', LOOKUP + '_probe', 'options: {}')
     assert definitions.register() is False
@@ -209,8 +220,7 @@ BROKEN_FILE_LOADER = textwrap.dedent('''
 
 
 def test_the_package_imports_its_modules_as_usual_when_the_file_loader_fails():
-    probe = subprocess.run([sys.executable, '-c', BROKEN_FILE_LOADER, TESTS], capture_output=True, text=True,
-                           check=False)
+    probe = subprocess.run([sys.executable, '-c', BROKEN_FILE_LOADER, TESTS], capture_output=True, text=True, check=False)
     assert probe.returncode == 0, probe.stderr
     assert 'SourceFileLoader' not in json.loads(probe.stdout).values()
 
@@ -218,6 +228,7 @@ def test_the_package_imports_its_modules_as_usual_when_the_file_loader_fails():
 def test_the_code_compiled_from_source_in_every_worker_stays_short():
     """The collection loader compiles the package's __init__ from source in each worker: only the loader is there."""
     import ast
+
     with open(_core_internals.__file__) as handle:
         tree = ast.parse(handle.read())
     code = [node for node in tree.body if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant))]
@@ -227,6 +238,7 @@ def test_the_code_compiled_from_source_in_every_worker_stays_short():
 
 def test_a_module_that_cannot_be_loaded_from_its_file_is_imported_as_usual(monkeypatch):
     import importlib
+
     monkeypatch.setattr(_bytecode, 'PLUGINS_DIR', '/nonexistent')
     name = 'ansible_collections.wso2.iots.plugins.module_utils._errors'
     package = importlib.import_module('ansible_collections.wso2.iots.plugins.module_utils')
@@ -241,8 +253,7 @@ def test_definitions_of_other_code_are_pruned_after_a_day(tmp_path, monkeypatch)
     monkeypatch.setattr(C, 'ANSIBLE_HOME', str(tmp_path))
     directory = tmp_path.joinpath(*_option_definitions.DEFINITIONS_DIR)
     directory.mkdir(parents=True, mode=0o700)
-    stale, recent, foreign = (directory / 'iots_bearer-0000.json', directory / 'iots_bearer-1111.json',
-                              directory / 'other-2222.json')
+    stale, recent, foreign = (directory / 'iots_bearer-0000.json', directory / 'iots_bearer-1111.json', directory / 'other-2222.json')
     for path in (stale, recent, foreign):
         path.write_text('{}')
     old = time.time() - 2 * _option_definitions.STALE_DEFINITIONS_AGE
@@ -269,6 +280,7 @@ BUNDLED = ('module_utils._urls', 'module_utils._registration')
 def bundle_dir(tmp_path, monkeypatch):
     """A fresh BUNDLE_DIR, and the bundled modules unloaded (this session's copies come back afterwards)."""
     import importlib
+
     monkeypatch.setattr(_bytecode, 'BUNDLE_DIR', str(tmp_path / 'bundles'))
     package = importlib.import_module('ansible_collections.wso2.iots.plugins.module_utils')
     for name in BUNDLED:
@@ -300,12 +312,14 @@ def test_several_modules_are_loaded_from_one_bundle_made_by_the_first_load(bundl
 
 def test_the_bundle_is_written_by_the_one_atomic_write_as_code_not_as_a_secret(bundle_dir, monkeypatch):
     from ansible_collections.wso2.iots.plugins.plugin_utils import _private_files
+
     writes = []
     real = _private_files.replace_file
 
     def spy(directory, name, data, mode, *args):
         writes.append((directory, mode))
         return real(directory, name, data, mode, *args)
+
     monkeypatch.setattr(_private_files, 'replace_file', spy)
     _core_internals.load_modules(BUNDLED)
     assert writes == [(str(bundle_dir), 0o644)]
@@ -323,6 +337,7 @@ def test_a_changed_source_file_makes_a_new_bundle(bundle_dir, monkeypatch):
         if str(path).endswith('_urls.py'):
             return os.stat_result(result[:8] + (result.st_mtime + 1, result.st_ctime))
         return result
+
     monkeypatch.setattr(_bytecode.os, 'stat', touched)
     compiled = []
     real_compile = _bytecode._compile

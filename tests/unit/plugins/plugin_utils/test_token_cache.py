@@ -27,9 +27,15 @@ IS_ROOT = os.geteuid() == 0
 
 
 def token(access='tok-1', expires_in=3600, obtained_at=1000.0, scopes=('perm:a',), refresh='refresh-secret'):
-    return {'access_token': access, 'token_type': 'Bearer', 'expires_in': expires_in,
-            'obtained_at': obtained_at, 'scopes': list(scopes), 'grant_used': 'password',
-            'refresh_token': refresh}
+    return {
+        'access_token': access,
+        'token_type': 'Bearer',
+        'expires_in': expires_in,
+        'obtained_at': obtained_at,
+        'scopes': list(scopes),
+        'grant_used': 'password',
+        'refresh_token': refresh,
+    }
 
 
 class Clock(object):
@@ -72,10 +78,8 @@ def fork_context():
 
 def per_run_cache(run_tmp, clock=None, memory=False, warnings=None):
     """A cache with the per-run tier only; memory off so every read goes to disk."""
-    tier = tc.DiskTier(files.ensure_private_directory(tc.per_run_directory(run_tmp)), 'per-run',
-                       remembers_failures=True)
-    return tc.TokenCache([tier], memory=memory, clock=clock or Clock(),
-                         warn=(warnings.append if warnings is not None else None))
+    tier = tc.DiskTier(files.ensure_private_directory(tc.per_run_directory(run_tmp)), 'per-run', remembers_failures=True)
+    return tc.TokenCache([tier], memory=memory, clock=clock or Clock(), warn=(warnings.append if warnings is not None else None))
 
 
 def get(cache, key, fetch, refresh_before=300, not_before=None, lock_timeout=5):
@@ -87,32 +91,34 @@ def get(cache, key, fetch, refresh_before=300, not_before=None, lock_timeout=5):
 
 # ---------------------------------------------------------------------------- key
 
+
 def test_key_ignores_url_spelling_scope_order_and_duplicates():
     base = tc.cache_key(URL, 'password', 'admin', 'cid', ['perm:b', 'perm:a'])
-    assert base == tc.cache_key('HTTPS://IOTS.example.com:8243/token/', 'password', 'admin', 'cid',
-                                ['perm:a', 'perm:b', 'perm:a'])
-    assert (tc.cache_key('https://iots.example.com/token', 'password', 'admin', 'cid', [])
-            == tc.cache_key('https://iots.example.com:443/token', 'password', 'admin', 'cid', []))
+    assert base == tc.cache_key('HTTPS://IOTS.example.com:8243/token/', 'password', 'admin', 'cid', ['perm:a', 'perm:b', 'perm:a'])
+    assert tc.cache_key('https://iots.example.com/token', 'password', 'admin', 'cid', []) == tc.cache_key(
+        'https://iots.example.com:443/token', 'password', 'admin', 'cid', []
+    )
     assert len(base) == 64 and int(base, 16) >= 0
 
 
 def test_super_tenant_user_names_share_a_key():
-    assert (tc.cache_key(URL, 'password', 'admin', 'cid', [])
-            == tc.cache_key(URL, 'password', 'admin@carbon.super', 'cid', []))
-    assert (tc.cache_key(URL, 'password', 'admin', 'cid', [])
-            != tc.cache_key(URL, 'password', 'admin@tenant.com', 'cid', []))
+    assert tc.cache_key(URL, 'password', 'admin', 'cid', []) == tc.cache_key(URL, 'password', 'admin@carbon.super', 'cid', [])
+    assert tc.cache_key(URL, 'password', 'admin', 'cid', []) != tc.cache_key(URL, 'password', 'admin@tenant.com', 'cid', [])
 
 
-@pytest.mark.parametrize('change', [
-    dict(token_url='https://other.example.com:8243/token'),
-    dict(token_url='https://iots.example.com:9443/token'),
-    dict(token_url='https://iots.example.com:8243/oauth2/token'),
-    dict(grant_type='client_credentials'),
-    dict(username='operator'),
-    dict(client_id='other-client'),
-    dict(scopes=['perm:a', 'perm:c']),
-    dict(scopes=[]),
-])
+@pytest.mark.parametrize(
+    'change',
+    [
+        dict(token_url='https://other.example.com:8243/token'),
+        dict(token_url='https://iots.example.com:9443/token'),
+        dict(token_url='https://iots.example.com:8243/oauth2/token'),
+        dict(grant_type='client_credentials'),
+        dict(username='operator'),
+        dict(client_id='other-client'),
+        dict(scopes=['perm:a', 'perm:c']),
+        dict(scopes=[]),
+    ],
+)
 def test_every_part_of_the_key_matters(change):
     parts = dict(token_url=URL, grant_type='password', username='admin', client_id='cid', scopes=['perm:a'])
     before = tc.cache_key(**parts)
@@ -129,6 +135,7 @@ def test_file_names_reveal_neither_user_nor_scopes(run_tmp):
 
 
 # ---------------------------------------------------------------------------- expiry rule
+
 
 def test_token_is_reused_until_refresh_before_its_expiry():
     assert tc.usable_until(1000, 3600, 300) == 1000 + 3600 - 300
@@ -187,6 +194,7 @@ def test_refresh_token_is_never_stored(run_tmp):
 
 # ---------------------------------------------------------------------------- negative cache
 
+
 def test_failed_fetch_is_remembered_for_30_seconds(run_tmp):
     clock = Clock(1000)
     cache = per_run_cache(run_tmp, clock)
@@ -224,8 +232,7 @@ def test_force_refresh_ignores_an_older_failure(run_tmp):
 
 
 def test_failures_are_not_kept_in_the_persistent_tier(tmp_path):
-    persistent = tc.DiskTier(files.ensure_private_directory(str(tmp_path / 'p')), 'persistent',
-                             vault=_vault_secrets.VaultCodec([]))
+    persistent = tc.DiskTier(files.ensure_private_directory(str(tmp_path / 'p')), 'persistent', vault=_vault_secrets.VaultCodec([]))
     cache = tc.TokenCache([persistent], memory=False, clock=Clock())
     key = tc.cache_key(URL, 'password', 'admin', 'cid', [])
     with pytest.raises(tc.FetchError):
@@ -234,6 +241,7 @@ def test_failures_are_not_kept_in_the_persistent_tier(tmp_path):
 
 
 # ---------------------------------------------------------------------------- files
+
 
 def test_entries_are_private_files_in_a_private_directory(run_tmp):
     cache = per_run_cache(run_tmp)
@@ -255,6 +263,7 @@ def test_a_failed_write_keeps_the_old_entry_and_leaves_no_temp_file(run_tmp, mon
 
     def broken_fsync(fd):
         raise OSError(28, 'No space left on device')
+
     monkeypatch.setattr(tc.os, 'fsync', broken_fsync)
     with pytest.raises(OSError):
         tier.write(key, tc.token_entry(key, token('tok-new')))
@@ -271,6 +280,7 @@ def _write_then_hang(path, key, ready):
         real_fsync(fd)
         os.write(ready, b'x')
         time.sleep(60)
+
     os.fsync = hang
     tier.write(key, tc.token_entry(key, token('tok-half-written')))
 
@@ -280,8 +290,7 @@ def test_a_writer_killed_mid_write_leaves_the_old_entry_readable(run_tmp):
     key = tc.cache_key(URL, 'password', 'admin', 'cid', [])
     get(cache, key, Fetcher(Clock()))
     read_end, write_end = os.pipe()
-    worker = fork_context().Process(
-        target=_write_then_hang, args=(cache.tiers[0].path, key, write_end))
+    worker = fork_context().Process(target=_write_then_hang, args=(cache.tiers[0].path, key, write_end))
     worker.start()
     assert os.read(read_end, 1) == b'x'  # the new content is written and synced, not yet renamed
     os.kill(worker.pid, signal.SIGKILL)
@@ -310,15 +319,22 @@ def test_the_next_write_removes_what_killed_writers_left_once_it_is_old(run_tmp)
     assert tier.read(key)['access_token'] == 'tok-2'
 
 
-@pytest.mark.parametrize('content', [
-    b'', b'{', b'\x00\xff garbage', b'[]', b'null',
-    json.dumps({'v': 1, 'key': 'another-key', 'access_token': 'x', 'obtained_at': 1e12, 'expires_in': 10}).encode(),
-    json.dumps({'v': 99, 'key': '@KEY@', 'access_token': 'x', 'obtained_at': 1e12, 'expires_in': 10}).encode(),
-    json.dumps({'v': 1, 'key': '@KEY@', 'access_token': 'x', 'obtained_at': '1', 'expires_in': 10}).encode(),
-    b'$ANSIBLE_VAULT;1.1;AES256\nnot-really',
-    b' ' * (files.MAX_FILE_BYTES + 1),
-], ids=['empty', 'truncated', 'binary', 'list', 'null', 'other-key', 'other-schema', 'bad-types',
-        'bad-vault', 'oversized'])
+@pytest.mark.parametrize(
+    'content',
+    [
+        b'',
+        b'{',
+        b'\x00\xff garbage',
+        b'[]',
+        b'null',
+        json.dumps({'v': 1, 'key': 'another-key', 'access_token': 'x', 'obtained_at': 1e12, 'expires_in': 10}).encode(),
+        json.dumps({'v': 99, 'key': '@KEY@', 'access_token': 'x', 'obtained_at': 1e12, 'expires_in': 10}).encode(),
+        json.dumps({'v': 1, 'key': '@KEY@', 'access_token': 'x', 'obtained_at': '1', 'expires_in': 10}).encode(),
+        b'$ANSIBLE_VAULT;1.1;AES256\nnot-really',
+        b' ' * (files.MAX_FILE_BYTES + 1),
+    ],
+    ids=['empty', 'truncated', 'binary', 'list', 'null', 'other-key', 'other-schema', 'bad-types', 'bad-vault', 'oversized'],
+)
 def test_corrupt_entries_are_misses_and_get_replaced(run_tmp, content):
     clock = Clock()
     cache = per_run_cache(run_tmp, clock)
@@ -365,6 +381,7 @@ def test_an_entry_owned_by_another_user_is_a_miss(run_tmp):
 
 
 # ---------------------------------------------------------------------------- directories
+
 
 def test_private_directory_is_created_0700(tmp_path):
     path = str(tmp_path / 'a' / 'b' / 'cache')
@@ -421,6 +438,7 @@ def test_write_failure_in_persistent_tier_warns_once_and_keeps_per_run(run_tmp, 
         if kwargs.get('dir') == persistent.path:
             raise OSError(30, 'Read-only file system')
         return real_mkstemp(*args, **kwargs)
+
     monkeypatch.setattr(files.tempfile, 'mkstemp', read_only)
     key = tc.cache_key(URL, 'password', 'admin', 'cid', [])
     assert get(cache, key, Fetcher(Clock()))['access_token'] == 'tok-1'
@@ -459,14 +477,21 @@ def test_memory_tier_serves_repeated_calls_in_one_process(run_tmp):
 
 # ---------------------------------------------------------------------------- persistent + vault
 
+
 def secret(password):
     return VaultSecret(password.encode())
 
 
 def persistent_cache(run_tmp, directory, secrets=(), vault_id=None, encrypt='auto', warnings=None, clock=None):
-    cache = tc.open_cache('persistent', run_tmp, cache_dir=directory, vault_secrets=list(secrets),
-                          cache_vault_id=vault_id, encrypt=encrypt,
-                          warn=(warnings.append if warnings is not None else None))
+    cache = tc.open_cache(
+        'persistent',
+        run_tmp,
+        cache_dir=directory,
+        vault_secrets=list(secrets),
+        cache_vault_id=vault_id,
+        encrypt=encrypt,
+        warn=(warnings.append if warnings is not None else None),
+    )
     cache.memory = False
     cache._clock = clock or Clock(time.time())
     return cache
@@ -542,12 +567,10 @@ def test_plaintext_entry_is_upgraded_to_encrypted_by_a_run_with_a_secret(run_tmp
 
 def test_several_vault_ids_and_no_choice_persist_nothing(run_tmp, tmp_path):
     warnings = []
-    cache = persistent_cache(run_tmp, str(tmp_path / 'p'), [('dev', secret('a')), ('prod', secret('b'))],
-                             warnings=warnings)
+    cache = persistent_cache(run_tmp, str(tmp_path / 'p'), [('dev', secret('a')), ('prod', secret('b'))], warnings=warnings)
     assert [t.name for t in cache.all_tiers()] == ['per-run']
     assert '2 vault ids are loaded (dev, prod) and none is chosen' in warnings[0]
-    chosen = persistent_cache(run_tmp, str(tmp_path / 'p'), [('dev', secret('a')), ('prod', secret('b'))],
-                              vault_id='prod')
+    chosen = persistent_cache(run_tmp, str(tmp_path / 'p'), [('dev', secret('a')), ('prod', secret('b'))], vault_id='prod')
     assert chosen.all_tiers()[1].vault.encrypt_with[0] == 'prod'
 
 
@@ -572,6 +595,7 @@ def test_choose_vault_secret_order():
 
 # ---------------------------------------------------------------------------- single-flight
 
+
 def _racer(run_tmp, key, log_path, result_path, start_at):
     """One fork as Ansible would run it: a fresh cache object, then read or fetch."""
     tc.forget_memory()
@@ -581,6 +605,7 @@ def _racer(run_tmp, key, log_path, result_path, start_at):
             log.write('%d\n' % os.getpid())
         time.sleep(0.3)
         return token('tok-%d' % os.getpid(), obtained_at=time.time())
+
     while time.time() < start_at:
         time.sleep(0.001)
     cache = tc.open_cache('per_run', run_tmp)
@@ -594,8 +619,7 @@ def test_one_fetch_for_many_forked_processes(run_tmp, tmp_path):
     log_path, result_path = str(tmp_path / 'fetches'), str(tmp_path / 'results')
     context = fork_context()
     start_at = time.time() + 0.5
-    workers = [context.Process(target=_racer, args=(run_tmp, key, log_path, result_path, start_at))
-               for _worker in range(12)]
+    workers = [context.Process(target=_racer, args=(run_tmp, key, log_path, result_path, start_at)) for _worker in range(12)]
     for worker in workers:
         worker.start()
     for worker in workers:
@@ -664,6 +688,7 @@ def test_a_lock_file_that_cannot_be_made_drops_the_tier_and_still_fetches(run_tm
 
     def no_lock(*args, **kwargs):
         raise OSError(errno.ENOSPC, 'No space left on device')
+
     monkeypatch.setattr(tier, 'lock', no_lock)
     fetch = Fetcher(Clock())
     entry = cache.fetch(tc.cache_key(URL, 'password', 'admin', 'cid', []), fetch)
@@ -678,8 +703,7 @@ def test_a_dead_lock_holder_leaves_no_stale_lock(run_tmp):
     os.kill(holder.pid, signal.SIGKILL)
     holder.join()
     waits = RecordedWaits()
-    cache = tc.TokenCache([tc.DiskTier(directory, 'per-run')], memory=False, clock=Clock(),
-                          monotonic=waits.now, sleep=waits.sleep)
+    cache = tc.TokenCache([tc.DiskTier(directory, 'per-run')], memory=False, clock=Clock(), monotonic=waits.now, sleep=waits.sleep)
     assert cache.fetch(key, Fetcher(Clock()), lock_timeout=5)['access_token'] == 'tok-1'
     assert waits.slept == []  # the lock was free at the first try: the kernel dropped the dead holder's
 
@@ -706,6 +730,7 @@ def test_a_token_written_by_the_lock_holder_is_used_after_a_lock_timeout(run_tmp
 
 
 # ---------------------------------------------------------------------------- a failure never hides a usable token
+
 
 def test_a_failed_forced_refresh_keeps_the_usable_token_for_everyone_else(run_tmp):
     clock = Clock(1000)
@@ -756,6 +781,7 @@ def test_the_failure_beside_a_token_ends_with_the_token(run_tmp):
 
 # ---------------------------------------------------------------------------- the persistent tier only on a per-run miss
 
+
 def test_a_per_run_hit_never_touches_the_persistent_tier(run_tmp, tmp_path):
     key = tc.cache_key(URL, 'password', 'admin', 'cid', [])
     get(tc.open_cache('per_run', run_tmp), key, Fetcher(Clock(time.time())))
@@ -766,6 +792,7 @@ def test_a_per_run_hit_never_touches_the_persistent_tier(run_tmp, tmp_path):
     def secrets():
         asked.append(True)
         return [('iots', secret('s3cret'))]
+
     cache = tc.open_cache('persistent', run_tmp, cache_dir=str(directory), vault_secrets=secrets)
     assert cache.read(key)['access_token'] == 'tok-1'
     assert not (tmp_path / 'never').exists() and asked == []
@@ -793,8 +820,7 @@ def test_a_failure_record_in_the_persistent_tier_is_a_miss(run_tmp, tmp_path):
     directory.mkdir(mode=0o700)
     key = tc.cache_key(URL, 'password', 'admin', 'cid', [])
     now = time.time()
-    files.write_private_file(str(directory), key + '.json', json.dumps(
-        tc.failure_entry(key, 'HTTP 500 from another day', now)).encode('utf-8'))
+    files.write_private_file(str(directory), key + '.json', json.dumps(tc.failure_entry(key, 'HTTP 500 from another day', now)).encode('utf-8'))
     cache = persistent_cache(run_tmp, str(directory), clock=Clock(now + 1))
     assert cache.read(key) is None
     assert get(cache, key, Fetcher(Clock(now + 1)))['access_token'] == 'tok-1'

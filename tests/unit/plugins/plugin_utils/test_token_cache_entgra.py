@@ -36,8 +36,7 @@ def jwt(serial):
 
 
 def token(access, client_id=None, application=None, scopes=('dm:devices:view',)):
-    data = {'access_token': access, 'token_type': 'Bearer', 'expires_in': 3600, 'obtained_at': time.time(),
-            'scopes': list(scopes), 'grant_used': 'password'}
+    data = {'access_token': access, 'token_type': 'Bearer', 'expires_in': 3600, 'obtained_at': time.time(), 'scopes': list(scopes), 'grant_used': 'password'}
     if client_id:
         data.update(client_id=client_id, application=application)
     return data
@@ -46,8 +45,7 @@ def token(access, client_id=None, application=None, scopes=('dm:devices:view',))
 def caches(run_tmp, tmp_path):
     """A per-run cache and a vault-encrypted persistent one, as the lookup opens them."""
     per_run = tc.open_cache('per_run', run_tmp)
-    persistent = tc.open_cache('persistent', run_tmp, cache_dir=str(tmp_path / 'persist'),
-                               vault_secrets=[('iots', VaultSecret(b's3cret'))])
+    persistent = tc.open_cache('persistent', run_tmp, cache_dir=str(tmp_path / 'persist'), vault_secrets=[('iots', VaultSecret(b's3cret'))])
     return per_run, persistent
 
 
@@ -79,8 +77,7 @@ def test_tokens_of_replaced_keys_are_forgotten_in_every_tier(run_tmp, tmp_path):
     other_app = tc.cache_key(URL, 'password', 'admin', 'application:b', ['dm:devices:view'])
     explicit = tc.cache_key(URL, 'client_credentials', None, 'cid-explicit', ['dm:devices:view'])
     persistent.fetch(old_view, lambda: token(jwt('1'), 'cid-old', APPLICATION), lock_timeout=5)
-    persistent.fetch(old_enrol, lambda: token(jwt('2'), 'cid-old', APPLICATION, ['dm:device:enroll']),
-                     lock_timeout=5)
+    persistent.fetch(old_enrol, lambda: token(jwt('2'), 'cid-old', APPLICATION, ['dm:device:enroll']), lock_timeout=5)
     persistent.fetch(other_app, lambda: token(jwt('3'), 'cid-other', URL + ' carbon.super b'), lock_timeout=5)
     persistent.fetch(explicit, lambda: token(jwt('4')), lock_timeout=5)
 
@@ -113,8 +110,7 @@ def test_forgetting_in_a_directory_that_cannot_be_listed_is_harmless(tmp_path):
 def test_entries_carry_no_secret_beyond_the_access_token(run_tmp):
     cache = tc.open_cache('per_run', run_tmp)
     key = tc.cache_key(URL, 'password', 'admin', 'application:a', [])
-    cache.fetch(key, lambda: dict(token(jwt('6'), 'cid-new', APPLICATION), refresh_token='r-secret',
-                                  client_secret='c-secret'), lock_timeout=5)
+    cache.fetch(key, lambda: dict(token(jwt('6'), 'cid-new', APPLICATION), refresh_token='r-secret', client_secret='c-secret'), lock_timeout=5)
     raw = files.read_private_file(os.path.join(tc.per_run_directory(run_tmp), key + '.json'))
     assert b'r-secret' not in raw and b'c-secret' not in raw
     assert json.loads(raw.decode())['client_id'] == 'cid-new'
