@@ -81,7 +81,8 @@ def _load_bundle(fullnames):
         if not _write_bundle(bundle, marshal.dumps([stamp, codes])):
             return  # each module from its own bytecode, which a read-only install may ship
     for fullname, path, code in zip(fullnames, paths, codes):
-        module = sys.modules[fullname] = importlib.util.module_from_spec(importlib.util.spec_from_file_location(fullname, path))  # type: ignore[arg-type]  # a file spec
+        spec = importlib.util.spec_from_file_location(fullname, path)
+        module = sys.modules[fullname] = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]  # a file spec
         try:
             exec(code, module.__dict__)  # pylint: disable=exec-used
         except BaseException:
