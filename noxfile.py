@@ -200,7 +200,8 @@ JAVA_17 = '/usr/lib/jvm/java-17-openjdk-amd64'
 EDA_PYTHON = '3.12'  # the Python ansible-rulebook 1.3.2 and drools_jpy were proven with here (eda.md section 7)
 EDA_PLUGINS = 'extensions/eda/plugins'
 # ansible/eda-partner-testing (tox.ini): the checks Red Hat runs on certified EDA content.
-RUFF_IGNORE = 'INP001,FA102,UP001,UP010,I001,FA100,PLR0913,E501'
+# D203 and D213 contradict D211 and D212, which ruff keeps, and ruff warned on every run about each pair.
+RUFF_IGNORE = 'INP001,FA102,UP001,UP010,I001,FA100,PLR0913,E501,D203,D213'
 PYLINT_DISABLE = 'R0801,E0401,C0103,R0913,R0902,R0903'
 
 
