@@ -267,5 +267,5 @@ if __name__ == "__main__":
                 "interval": 5,
                 "max_polls": 2,
             },
-        )
+        ),
     )
