@@ -20,27 +20,9 @@ count and wall time. The module's second run should send no write and no apply-c
 """
 
 import argparse
-import json
 import os
-import shutil
-import sys
-import tempfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(HERE)
-sys.path.insert(0, os.path.join(REPO, 'tests', 'emulator'))
-sys.path.insert(0, os.path.join(REPO, 'tests', 'harness'))
-
-# pylint: disable=wrong-import-position
-from bench_lookup import ensure_collection_tree  # noqa: E402
-from iots_emulator import Emulator  # noqa: E402
-from playbook_harness import (  # noqa: E402
-    ansible_environment,
-    play_recap,
-    register_application,
-    run_ansible_playbook,
-    write_inventory,
-)
+from playbook_bench import HERE, chosen_ways, emulator_in, text_table, Way
 
 PLAYBOOKS = {
     'module': os.path.join(HERE, 'playbooks', 'policies_module.yml'),
@@ -71,33 +53,18 @@ def pushed(emulator):
 
 
 def run_way(way, emulator, work, count, devices):
+    """Two runs of one way from an emulator with ``devices`` android devices and no policy."""
     emulator.reset(state=True)
     emulator.state.policies.apply_delay = 0.05
     emulator.seed_devices('android', ['phone-%04d' % n for n in range(devices)])
-    keys = register_application(emulator, 'ansible_bench_policies')
-    folder = os.path.join(work, way)
-    os.makedirs(os.path.join(folder, 'home'))
-    os.makedirs(os.path.join(folder, 'tmp'))
-    credentials = os.path.join(folder, 'credentials.json')
-    with open(credentials, 'w') as handle:
-        json.dump({'iots_url': emulator.url, 'iots_client_id': keys['client_id'], 'iots_client_secret': keys['client_secret']}, handle)
+    job = Way(emulator, work, way, 'ansible_bench_policies')
     variables = {
         'iots_ca_path': emulator.ca_path,
-        'iots_credentials_file': credentials,
+        'iots_credentials_file': job.credentials,
         'iots_scopes': SCOPES,
         'bench_policies': [{'name': 'bench-%03d' % n, 'minLength': 4 + n % 8} for n in range(count)],
     }
-    env = ansible_environment(os.path.join(folder, 'home'), os.path.join(folder, 'tmp'))
-    inventory = write_inventory(os.path.join(folder, 'inventory.ini'))
-    runs = []
-    for number in (1, 2):
-        emulator.reset()
-        result = run_ansible_playbook(PLAYBOOKS[way], inventory, env, variables=variables, vars_file=os.path.join(folder, 'vars.json'), timeout=7200)
-        runs.append((emulator.counts(), pushed(emulator), play_recap(result.output), result.rc, result.seconds))
-        print('  %s run %d: rc=%d, %.1f s' % (way, number, result.rc, result.seconds), file=sys.stderr)
-        if result.rc:
-            print('    ' + '\n    '.join(result.output.strip().splitlines()[-6:]), file=sys.stderr)
-    return runs
+    return job.run_twice(PLAYBOOKS[way], variables, measure=pushed, tail=6)
 
 
 def table(results, count):
@@ -121,10 +88,7 @@ def table(results, count):
                     '%.1f' % seconds,
                 ]
             )
-    widths = [max(len(row[i]) for row in [header] + rows) for i in range(len(header))]
-    lines = ['  '.join(cell.ljust(width) if i in (0, 1) else cell.rjust(width) for i, (cell, width) in enumerate(zip(row, widths))) for row in [header] + rows]
-    lines.insert(1, '  '.join('-' * width for width in widths))
-    return '\n'.join(lines)
+    return text_table(header, rows, left=(0, 1))
 
 
 def main():
@@ -133,18 +97,9 @@ def main():
     parser.add_argument('--devices', type=int, default=200, help='enrolled android devices (default 200)')
     parser.add_argument('--ways', default='module,uri', help='which ways, comma-separated (default both)')
     args = parser.parse_args()
-    ways = [way.strip() for way in args.ways.split(',') if way.strip()]
-    unknown = [way for way in ways if way not in PLAYBOOKS]
-    if unknown:
-        parser.error('unknown way %s; choose from %s' % (', '.join(unknown), ', '.join(PLAYBOOKS)))
-    ensure_collection_tree()
-    work = tempfile.mkdtemp(prefix='bench-policies-')
-    emulator = Emulator(port=0, state_dir=os.path.join(work, 'emulator')).start()
-    try:
+    ways = chosen_ways(parser, args.ways, PLAYBOOKS)
+    with emulator_in('bench-policies-') as (emulator, work):
         results = [(way, run_way(way, emulator, work, args.policies, args.devices)) for way in ways]
-    finally:
-        emulator.stop()
-        shutil.rmtree(work, ignore_errors=True)
     print('%d policies, %d android devices' % (args.policies, args.devices))
     print(table(results, args.policies))
     print(
