@@ -25,7 +25,9 @@ description:
     (push them to the devices). IoTS answers that call with HTTP 500 while a previous one is still pending; the
     module tries again until the O(timeout) has passed.
   - O(state=absent) deactivates the policy, applies the changes, waits until IoTS shows them applied (so the devices
-    lose the policy), then removes it. IoTS itself would remove it without revoking it from the devices.
+    lose the policy), then removes it. IoTS itself would remove it without revoking it from the devices. An
+    inactive policy whose changes IoTS has not yet pushed (it shows it as updated, for example after an earlier run
+    whose apply-changes failed) gets the same apply and wait before it is removed; RV(applied) says so.
 author:
   - wso2.iots contributors (@wso2-iots)
 extends_documentation_fragment:
@@ -225,7 +227,10 @@ policy:
            features: [{code: ENCRYPT_STORAGE, content: {encrypted: true}}], roles: [field-staff], users: [],
            groups: [lobby-phones]}
 applied:
-  description: Whether the module asked IoTS to apply the changes (push them to the devices).
+  description:
+    - Whether the module asked IoTS to apply the changes (push them to the devices).
+    - With O(state=absent), whether it pushed the policy's deactivation (or a change still pending from an earlier
+      run) to the devices before it removed the policy.
   returned: success
   type: bool
 '''
@@ -406,7 +411,10 @@ class Policy(Resource):
         ranks = dict((p['id'], index + 1) for index, p in enumerate(policies))
         before: dict = policy_view(match, ranks, spec['flavor']) if match else {}
         if spec['state'] == 'absent':
-            return [Change(spec['name'], DELETED if match else NONE, before, None, spec=spec)]
+            # IoTS's ``updated``: a change (such as a deactivation whose apply-changes failed) not yet pushed.
+            pending = bool(match and (match.get('active') or match.get('updated')))
+            steps = dict(deactivate=bool(match and match.get('active')), push=pending, timeout=self.params['timeout'] or 30)
+            return [Change(spec['name'], DELETED if match else NONE, before, None, spec=steps)]
         if match is None and spec['features'] is None:
             raise IotsOptionError('features is required to create policy %r: IoTS needs at least one feature.' % spec['name'])
         base = before or dict(id=None, description='', roles=['ANY'], users=[], groups=[], features=[], priority=len(policies) + 1)
@@ -437,13 +445,7 @@ class Policy(Resource):
         steps = change.spec
         timeout = steps.get('timeout') or self.params['timeout'] or 30
         if change.action == DELETED:
-            policy_id = change.before['id']
-            if change.before['active']:
-                api(policy_api.deactivate_policies, [policy_id])
-                self._apply_changes(api, change, timeout, 'deactivated policy %d' % policy_id)
-                api(policy_api.wait_applied, policy_id, timeout, POLL)
-            api(policy_api.remove_policies, [policy_id])
-            return None
+            return self._remove(api, change, timeout)
         after = change.after
         done = []
         if change.action == CREATED:
@@ -469,23 +471,50 @@ class Policy(Resource):
             raise self._after_write(exc, done)
         return dict(after, id=policy_id) if written is None else self._view_written(written, after)
 
+    def _remove(self, api, change, timeout):
+        """Deactivate (when active), push that to the devices and wait for it, then remove. A policy that is
+        inactive but still marked updated (its deactivation never pushed, e.g. after a failed apply-changes) is
+        pushed first too: IoTS's remove revokes nothing, so the devices would keep it."""
+        steps, policy_id = change.spec, change.before['id']
+        done = []
+        if steps['deactivate']:
+            api(policy_api.deactivate_policies, [policy_id])
+            done.append('deactivated policy %d' % policy_id)
+        if steps['push']:
+            self._apply_changes(api, change, timeout, ', '.join(done))
+            try:
+                api(policy_api.wait_applied, policy_id, timeout, POLL)
+            except IotsError as exc:
+                raise self._after_write(exc, done + ['asked IoTS to apply the changes'], removing=True)
+        try:
+            api(policy_api.remove_policies, [policy_id])
+        except IotsError as exc:
+            raise self._after_write(exc, done + (['pushed the changes to the devices'] if steps['push'] else []), removing=True)
+        return None
+
     def _apply_changes(self, api, change, timeout, done):
         try:
             api(policy_api.apply_changes, timeout, POLL)
         except IotsError as exc:
-            raise self._after_write(exc, [done])
+            raise self._after_write(exc, [done], removing=change.action == DELETED)
         change.spec['applied'] = True
 
     @staticmethod
-    def _after_write(exc, done):
+    def _after_write(exc, done, removing=False):
         if exc.details.get('changed'):
             return exc
         what = '; '.join(item for item in done if item)
-        exc.message = (
-            '%s The run had %s; the change is not yet pushed to devices (apply-changes has not run). A new '
-            'run of this task finds nothing to change and will not push it: apply the changes in the console '
-            '(Policies, Apply changes) or with PUT /policies/apply-changes.' % (exc.message, what or 'written nothing')
-        )
+        if removing:
+            exc.message = (
+                '%s The run had %s; the policy is not removed. Run the task again: it pushes any change IoTS has '
+                'not yet applied (so the devices lose the policy) before it removes the policy.' % (exc.message, what or 'written nothing')
+            )
+        else:
+            exc.message = (
+                '%s The run had %s; the change is not yet pushed to devices (apply-changes has not run). A new '
+                'run of this task finds nothing to change and will not push it: apply the changes in the console '
+                '(Policies, Apply changes) or with PUT /policies/apply-changes.' % (exc.message, what or 'written nothing')
+            )
         exc.details = dict(exc.details, changed=bool(what))
         return exc
 
