@@ -23,7 +23,7 @@ description:
   - IoTS ignores O(active) on an update; the module activates or deactivates with their own calls.
   - When anything changed and O(apply_changes=true), the module asks IoTS once, at the end, to apply the changes
     (push them to the devices). IoTS answers that call with HTTP 500 while a previous one is still pending; the
-    module tries again until the O(timeout) has passed.
+    module tries again until O(apply_timeout) has passed.
   - O(state=absent) deactivates the policy, applies the changes, waits until IoTS shows them applied (so the devices
     lose the policy), then removes it. IoTS itself would remove it without revoking it from the devices. An
     inactive policy whose changes IoTS has not yet pushed (it shows it as updated, for example after an earlier run
@@ -121,6 +121,14 @@ options:
         change waits for the next apply-changes (another task, or the console's "Apply changes").
     type: bool
     default: true
+  apply_timeout:
+    description:
+      - Seconds to wait for IoTS's apply-changes task, which IoTS runs some time after it is asked for: the module
+        retries the request while IoTS answers HTTP 500 for a task still pending, and with O(state=absent) waits
+        until IoTS shows the change pushed before it removes the policy.
+      - O(timeout) stays the limit of each single request.
+    type: int
+    default: 120
   policy_type:
     description: Entgra only (O(server_flavor=entgra)). Only V(GENERAL) policies apply to devices.
     type: str
@@ -250,6 +258,8 @@ DELETED = 'deleted'
 # The parts of a view a PUT sets (active has its own calls, priority its own call).
 PUT_FIELDS = ('name', 'device_type', 'description', 'ownership', 'compliance', 'features', 'roles', 'users', 'groups', 'policy_type')
 POLL = 0.5
+# Seconds to wait for IoTS's apply-changes task (its 500 while one is pending, and the push before a removal).
+DEFAULT_APPLY_TIMEOUT = 120
 
 
 def argument_spec():
@@ -274,6 +284,7 @@ def argument_spec():
         active=dict(type='bool', default=True),
         priority=dict(type='int'),
         apply_changes=dict(type='bool', default=True),
+        apply_timeout=dict(type='int', default=DEFAULT_APPLY_TIMEOUT),
         policy_type=dict(type='str', choices=list(policy_api.POLICY_TYPES), default='GENERAL'),
         state=dict(type='str', choices=['present', 'absent'], default='present'),
     )
@@ -335,6 +346,8 @@ class Policy(Resource):
         validate_device_type(params['device_type'])
         if params['priority'] is not None and params['priority'] < 1:
             raise IotsOptionError('priority must be 1 (the highest precedence) or more, not %d.' % params['priority'])
+        if params['apply_timeout'] < 1:
+            raise IotsOptionError('apply_timeout must be 1 second or more, not %d.' % params['apply_timeout'])
         if params['policy_id'] is not None and params['policy_id'] < 1:
             raise IotsOptionError('policy_id must be a positive policy id, not %d.' % params['policy_id'])
         spec['features'] = None if params['features'] is None else check_features(params['features'])
@@ -413,7 +426,7 @@ class Policy(Resource):
         if spec['state'] == 'absent':
             # IoTS's ``updated``: a change (such as a deactivation whose apply-changes failed) not yet pushed.
             pending = bool(match and (match.get('active') or match.get('updated')))
-            steps = dict(deactivate=bool(match and match.get('active')), push=pending, timeout=self.params['timeout'] or 30)
+            steps = dict(deactivate=bool(match and match.get('active')), push=pending, timeout=spec['apply_timeout'])
             return [Change(spec['name'], DELETED if match else NONE, before, None, spec=steps)]
         if match is None and spec['features'] is None:
             raise IotsOptionError('features is required to create policy %r: IoTS needs at least one feature.' % spec['name'])
@@ -433,7 +446,7 @@ class Policy(Resource):
             order = _order(policies, match['id'] if match else None, spec['priority'])
             if order is not None:
                 after['priority'] = order.index(match['id'] if match else None) + 1
-        steps = dict(order=order, group_ids=current['group_ids'], flavor=spec['flavor'], apply=spec['apply_changes'], timeout=self.params['timeout'] or 30)
+        steps = dict(order=order, group_ids=current['group_ids'], flavor=spec['flavor'], apply=spec['apply_changes'], timeout=spec['apply_timeout'])
         if match is None:
             return [Change(spec['name'], CREATED, None, after, spec=dict(steps, put=False, active=None))]
         steps['put'] = any(policy_api.normal_content(after.get(k)) != policy_api.normal_content(before.get(k)) for k in PUT_FIELDS)
@@ -443,7 +456,7 @@ class Policy(Resource):
 
     def apply(self, api, change):
         steps = change.spec
-        timeout = steps.get('timeout') or self.params['timeout'] or 30
+        timeout = steps['timeout']
         if change.action == DELETED:
             return self._remove(api, change, timeout)
         after = change.after

@@ -227,7 +227,7 @@ def test_absent_whose_apply_fails_says_a_new_run_pushes_first(run, emu):
     args = policy()
     run(**args)
     emu.state.policies.apply_delay = 30  # the task never runs within the wait
-    failed = run(timeout=1, name=args['name'], device_type='android', state='absent')
+    failed = run(apply_timeout=1, name=args['name'], device_type='android', state='absent')
     assert failed.failed and failed['changed'] is True
     assert 'deactivated policy' in failed['msg'] and 'Run the task again' in failed['msg'], failed['msg']
     emu.state.policies.task_due = None
@@ -248,10 +248,26 @@ def test_apply_changes_pending_500_is_retried(run, emu):
 def test_failure_before_apply_changes_says_what_was_done(run, emu):
     emu.state.policies.apply_delay = 30
     run(**policy())
-    result = run(timeout=1, **policy())
+    result = run(apply_timeout=1, **policy())
     assert result.failed and result['changed'] is True
     assert 'created policy' in result['msg'] and 'not yet pushed to devices' in result['msg'], result['msg']
     emu.state.policies.task_due = None
+
+
+def test_apply_timeout_is_the_wait_and_timeout_stays_per_request(run, emu, monkeypatch):
+    waits = []
+    real = _policy_api.apply_changes
+
+    def recorded(client, token, timeout, *args, **kwargs):
+        waits.append((timeout, client.timeout))
+        return real(client, token, timeout, *args, **kwargs)
+
+    monkeypatch.setattr(_policy_api, 'apply_changes', recorded)
+    run(timeout=7, **policy())
+    run(timeout=7, apply_timeout=45, **policy())
+    assert waits == [(120, 7), (45, 7)]
+    bad = run(apply_timeout=0, **policy())
+    assert bad.failed and 'apply_timeout must be 1' in bad['msg']
 
 
 def test_info_lists_with_content_as_mappings(run, emu):
