@@ -34,7 +34,8 @@ attributes:
   check_mode:
     support: full
     details:
-      - Check mode reads the users and roles and sends no write request.
+      - Check mode reads the users and roles and sends no write request. It does not try a login for
+        O(update_password=always) (a login creates a token on the server), so such a password counts as a change.
   diff_mode:
     support: full
     details:
@@ -66,6 +67,9 @@ options:
         login with it fails (IoTS cannot show a password, so the module tries a password grant as the user, with
         the connection's O(client_id) and O(client_secret)). With only a O(token) it cannot try, and sets the
         password on every run, reporting a change.
+      - The login check's grant creates an access token of the user on the server (with a C(device_) scope of
+        its own, so that IoTS does not hand back a token the user already has); the module revokes it at once.
+        Check mode makes no such grant (it makes no write), and counts the password as a change, with a warning.
     type: str
     choices: [on_create, always]
     default: on_create
@@ -355,6 +359,12 @@ class User(Resource):
         for item in items:
             info = users.get(item['name'].lower())
             if info and item['state'] == 'present' and item['always'] and item['password'] is not None:
+                if self.check_mode:
+                    # A login stores a token on the server: a write, which check mode never makes.
+                    self.module.warn(
+                        'Check mode does not try the password of user %s (a login creates a token on the server): it counts as a change.' % info['username']
+                    )
+                    continue
                 logins[info['username'].lower()] = user_api.login_works(
                     api.client, params['client_id'], params['client_secret'], info['username'], item['password'], params.get('token_path')
                 )

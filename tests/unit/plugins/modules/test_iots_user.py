@@ -112,6 +112,38 @@ def test_update_password_always_sets_it_when_the_login_fails(run, emu, name):
     assert run(name=name, user_password=PASSWORD)['changed'] is False and login(emu, name, NEW_PASSWORD)
 
 
+def user_tokens(emu, name):
+    """The states of the tokens IoTS holds for user ``name``."""
+    return [row.state for row in emu.state.tokens_by_access.values() if row.user.name.lower() == name.lower()]
+
+
+def test_login_check_revokes_its_token_and_check_mode_makes_none(run, emu, name):
+    run(user_password=PASSWORD, **person(name))
+    # check mode: no grant as the user (a token on the server is a write); the password counts as a change
+    checked = run(name=name, user_password=PASSWORD, update_password='always', check_mode=True)
+    assert checked['changed'] is True and user_tokens(emu, name) == [], checked.result
+    assert any('does not try the password of user %s' % name in text for text in checked.warnings), checked.warnings
+    assert_no_secret(checked)
+    # a real run logs in as the user, and revokes that token at once
+    again = run(name=name, user_password=PASSWORD, update_password='always')
+    assert again['changed'] is False
+    assert user_tokens(emu, name) == ['REVOKED']
+
+
+def test_login_check_leaves_the_users_own_token_alone(run, emu, keys, name):
+    import requests
+
+    run(user_password=PASSWORD, **person(name))
+    own = requests.post(
+        emu.url + '/token',
+        data=dict(grant_type='password', username=name, password=PASSWORD),
+        auth=(keys['client_id'], keys['client_secret']),
+        verify=emu.ca_path,
+    ).json()['access_token']
+    assert run(name=name, user_password=PASSWORD, update_password='always')['changed'] is False
+    assert emu.state.tokens_by_access[own].state == 'ACTIVE'
+
+
 def test_check_mode_sends_no_write(run, emu, name):
     result = run(user_password=PASSWORD, check_mode=True, diff=True, **person(name))
     assert result['changed'] is True and result['diff']['after']['name'] == name
