@@ -206,6 +206,20 @@ def test_bulk_reads_once_and_writes_only_what_differs(run, emu, name):
     assert run(users=people)['changed'] is False and emu.counts()['api:write'] == 0
 
 
+def test_bulk_update_reads_the_roles_it_resends_before_any_write(run, emu, name):
+    add_role(emu, 'bm' + name[:6])
+    people = [person('%s%02d' % (name, n), roles=['bm' + name[:6]]) for n in range(3)]
+    run(users=people)
+    changed = [dict(people[0], last_name='Other', roles=None), dict(people[1], roles=None), dict(people[2], roles=None)]
+    emu.reset()
+    checked = run(users=changed, check_mode=True, diff=True)
+    assert emu.counts()['GET /users/{username}/roles'] == 1  # only the user whose update re-sends them
+    applied = run(users=changed, diff=True)
+    assert checked['diff'] == applied['diff'] and applied['diff']['after'][people[0]['name']]['roles'] == ['bm' + name[:6]], applied['diff']
+    assert checked['users'] == applied['users'] and emu.counts()['GET /users/{username}/roles'] == 2
+    assert sorted(emu.state.access.tenant('carbon.super').roles_of(people[0]['name'])) == ['Internal/devicemgt-user', 'bm' + name[:6]]
+
+
 def test_bulk_beyond_the_100_name_list_looks_users_up_one_by_one(run, emu, name):
     access = emu.state.access.tenant('carbon.super')
     filler = ['%sf%03d' % (name[:5], n) for n in range(100)]
