@@ -228,7 +228,7 @@ def test_absent_whose_apply_fails_says_a_new_run_pushes_first(run, emu):
     run(**args)
     emu.state.policies.apply_delay = 30  # the task never runs within the wait
     failed = run(apply_timeout=1, name=args['name'], device_type='android', state='absent')
-    assert failed.failed and failed['changed'] is True
+    assert failed.failed and failed['changed'] is True, failed.result
     assert 'deactivated policy' in failed['msg'] and 'Run the task again' in failed['msg'], failed['msg']
     emu.state.policies.task_due = None
     emu.state.policies.apply_delay = 0.05

@@ -11,7 +11,7 @@ import pytest
 
 from ansible_collections.wso2.iots.plugins.modules import iots_user
 
-from access_fixtures import USERS, connection, register
+from access_fixtures import ADMIN_PASSWORD, USERS, connection, register
 from playbook_harness import emulator_fixtures
 
 PASSWORD = 'Us3r-secret'
@@ -218,6 +218,46 @@ def test_bulk_update_reads_the_roles_it_resends_before_any_write(run, emu, name)
     assert checked['diff'] == applied['diff'] and applied['diff']['after'][people[0]['name']]['roles'] == ['bm' + name[:6]], applied['diff']
     assert checked['users'] == applied['users'] and emu.counts()['GET /users/{username}/roles'] == 2
     assert sorted(emu.state.access.tenant('carbon.super').roles_of(people[0]['name'])) == ['Internal/devicemgt-user', 'bm' + name[:6]]
+
+
+def expiring_after(monkeypatch, emu, creations):
+    """Every token expires once ``creations`` users were created (a long bulk run outliving its token)."""
+    from ansible_collections.wso2.iots.plugins.module_utils import _user_api
+
+    real, done = _user_api.create_user, []
+
+    def create_user(client, token, *args):
+        real(client, token, *args)
+        done.append(args)
+        if len(done) == creations:
+            emu.expire_tokens()
+
+    monkeypatch.setattr(_user_api, 'create_user', create_user)
+
+
+def test_bulk_renews_a_token_it_got_itself_once_it_expires(run, emu, name, monkeypatch):
+    people = [person('%s%02d' % (name, n)) for n in range(3)]
+    expiring_after(monkeypatch, emu, 1)
+    emu.reset()
+    result = run(users=people)
+    assert not result.failed and result['summary']['created'] == 3, result.result
+    assert emu.counts()['token'] == 2  # the first grant, and one when IoTS refused it
+
+
+def test_a_given_token_that_expires_says_so(run, emu, keys, name, monkeypatch):
+    import requests
+
+    token = requests.post(
+        emu.url + '/token',
+        data=dict(grant_type='password', username='admin', password=ADMIN_PASSWORD, scope='perm:users:details perm:users:user-details perm:users:add'),
+        auth=(keys['client_id'], keys['client_secret']),
+        verify=emu.ca_path,
+    ).json()['access_token']
+    expiring_after(monkeypatch, emu, 1)
+    emu.reset()
+    result = run(users=[person('%s%02d' % (name, n)) for n in range(2)], token=token, client_id=None, client_secret=None, username=None, password=None)
+    assert result.failed and 'HTTP 401' in result['msg'] and 'expired' in result['msg'] and 'lacks' not in result['msg'], result['msg']
+    assert emu.counts()['token'] == 0
 
 
 def test_bulk_beyond_the_100_name_list_looks_users_up_one_by_one(run, emu, name):
