@@ -225,7 +225,8 @@ def test_absent_pushes_a_deactivation_left_unapplied_before_removing(run, emu):
 
 def test_absent_whose_apply_fails_says_a_new_run_pushes_first(run, emu):
     args = policy()
-    run(**args)
+    created = run(**args)
+    assert created['changed'] is True and not created.failed, created.result
     emu.state.policies.apply_delay = 30  # the task never runs within the wait
     failed = run(apply_timeout=1, name=args['name'], device_type='android', state='absent')
     assert failed.failed and failed['changed'] is True, failed.result
