@@ -19,6 +19,9 @@ options:
       - >-
         When not set, a token with exactly the needed scopes is requested with O(client_id) and O(client_secret):
         the password grant when O(username) and O(password) are given, else the client_credentials grant.
+        When IoTS refuses that token during the run as expired or revoked (HTTP 401, fault code 900901; for
+        example in a long bulk run), the same grant gets a new one and the refused request is sent again with
+        it. A given O(token) is not renewed: the task fails saying the token is missing, expired or revoked.
       - Modules also read the E(IOTS_TOKEN) environment variable.
     type: str
 '''

@@ -21,7 +21,9 @@ Interface (modules and the inventory plugin alike):
   are given, else client_credentials; both need client_id and client_secret. The scopes asked for are
   the flavour's (``server_flavor`` option; unset or undefined means ``iots``); a grant without all of
   them raises ``IotsScopeError`` (``_oauth.check_scopes``) unless ``allow_partial``. The token is added
-  to the client's secrets, so no message can show it.
+  to the client's secrets, so no message can show it. A granted token is renewed by the same grant once
+  per refusal when IoTS refuses it as expired or revoked (``IotsClient.renew_bearer_with``); a given
+  ``token`` is not.
 * ``server_flavor(get_option) -> 'iots' | 'entgra'``.
 """
 
@@ -68,15 +70,22 @@ def access_token(client, get_option, needs, allow_partial=False):
         raise IotsOptionError('No access token and no %s to get one: %s.' % (' or '.join(missing), NO_CREDENTIALS))
     grant_type, _registers = _oauth.choose_grant(username=username, password=password, client_id=client_id, client_secret=client_secret)
     scopes = scopes_for(needs, flavor)
-    granted = _oauth.grant(
-        client,
-        grant_type,
-        client_id,
-        client_secret,
-        username=username,
-        password=password,
-        scopes=scopes,
-        token_path=_option(get_option, 'token_path') or _oauth.DEFAULT_TOKEN_PATH,
-    )
-    _oauth.check_scopes(granted, scopes, username=username, allow_partial=allow_partial)
-    return granted['access_token']
+
+    def obtain():
+        granted = _oauth.grant(
+            client,
+            grant_type,
+            client_id,
+            client_secret,
+            username=username,
+            password=password,
+            scopes=scopes,
+            token_path=_option(get_option, 'token_path') or _oauth.DEFAULT_TOKEN_PATH,
+        )
+        _oauth.check_scopes(granted, scopes, username=username, allow_partial=allow_partial)
+        return granted['access_token']
+
+    token = obtain()
+    # A long run may outlive the token (IoTS's last 1 hour): the client gets a new one when IoTS refuses it.
+    client.renew_bearer_with(obtain)
+    return token

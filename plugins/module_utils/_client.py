@@ -46,6 +46,8 @@ except ImportError:
 # Statuses that mean "the gateway or a backend is briefly unavailable". Never a 4xx: those
 # are answers about the request itself and a retry would only repeat them.
 RETRY_STATUSES = (502, 503, 504)
+# The gateway's 401 "Invalid Credentials": an expired, revoked or unknown access token (never sent to the backend).
+REFUSED_TOKEN_FAULT = '900901'
 DEFAULT_TIMEOUT = 30
 DEFAULT_RETRIES = 2
 DEFAULT_BACKOFF = 0.5
@@ -126,6 +128,9 @@ class IotsClient(object):
         # Requests other than GET and HEAD that IoTS answered as expected: a task that fails after one of
         # them has changed something (_resource reads it around each object's writes).
         self.writes_answered = 0
+        # renew_bearer(): a new access token when IoTS refuses the one the task got as expired or revoked.
+        self._renew_bearer = None
+        self._renewed = {}  # an access token IoTS refused -> the one that replaced it
         self._session = requests.Session()
         self._session.headers['User-Agent'] = USER_AGENT
         # Proxies and CA bundles from the environment, as ansible.builtin.uri honours them.
@@ -135,6 +140,28 @@ class IotsClient(object):
         """Seconds that ``requests`` requests may take with every retry: each attempt's timeout plus the pauses."""
         pause = max(MAX_RETRY_AFTER, self.backoff * 2 ** max(self.retries - 1, 0))
         return requests * ((self.retries + 1) * self.timeout + self.retries * pause)
+
+    def renew_bearer_with(self, obtain):
+        """``obtain()`` gives a new access token, for the task that got its token itself (from credentials).
+
+        A request that IoTS answers 401 900901 (the gateway's "Invalid Credentials": the token expired or was
+        revoked; the request never reached the backend, so sending it again is safe) then gets a new token
+        once and is sent again with it; later requests with the old token use the new one.
+        """
+        self._renew_bearer = obtain
+
+    def _renew(self, bearer):
+        """The token that replaces ``bearer``, which IoTS refused as expired or revoked."""
+        try:
+            new = self._renew_bearer()
+        except IotsError as exc:
+            raise exc.with_hint('IoTS had refused the task\'s access token (expired or revoked) during the run, and getting a new one failed.')
+        self.add_secret(new)
+        for old, replaced in list(self._renewed.items()):
+            if replaced == bearer:
+                self._renewed[old] = new
+        self._renewed[bearer] = new
+        return new
 
     def add_secret(self, value):
         if value:
@@ -172,9 +199,11 @@ class IotsClient(object):
         send_headers = {'Accept': 'application/json'}
         if bearer:
             self.add_secret(bearer)
+            bearer = self._renewed.get(bearer, bearer)
             send_headers['Authorization'] = 'Bearer ' + bearer
         send_headers.update(headers or {})
         attempt = 0
+        renewed = False
         while True:
             try:
                 with warnings.catch_warnings():
@@ -197,6 +226,15 @@ class IotsClient(object):
                     if method not in ('GET', 'HEAD'):
                         self.writes_answered += 1
                     return IotsResponse(method, url, response.status_code, response.headers, text)
+                if bearer and response.status_code == 401 and self._renew_bearer is not None:
+                    error = self._http_error(method, url, response.status_code, text, attempt + 1)
+                    if str(error.error or '') != REFUSED_TOKEN_FAULT:
+                        raise error
+                    if renewed:
+                        raise error.with_hint('IoTS refused also the new access token the task got when the first one had expired.')
+                    bearer, renewed = self._renew(bearer), True
+                    send_headers = dict(send_headers, Authorization='Bearer ' + bearer)
+                    continue
                 retryable = response.status_code in (RETRY_STATUSES if idempotent else (503,))
                 if not retryable or attempt >= retries:
                     raise self._http_error(method, url, response.status_code, text, attempt + 1)

@@ -183,7 +183,7 @@ def apply_changes(client, token, timeout, poll=1.0, sleep=time.sleep, clock=time
                 if exc.status == 500:
                     exc.with_hint(
                         'IoTS answers 500 while the apply-changes task it scheduled before has not run yet; '
-                        'it still had not after %s s (the timeout option).' % timeout
+                        'it still had not after %s s (the apply_timeout option).' % timeout
                     )
                 raise
         sleep(poll)

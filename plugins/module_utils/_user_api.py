@@ -191,17 +191,33 @@ def set_password(client, token, flavor, name, password):
     _call(client, token, 'set_password', 'POST', path, query=query, body={'newPassword': password})
 
 
-def login_works(client, client_id, client_secret, name, password, token_path=None):
-    """Whether ``name`` logs in with ``password``: a password grant with no scope (the token is not kept).
+# A whitelisted scope (^device_.*, granted to anyone) of the login check's own: IoTS hands out again the active
+# token of the same client, user and scopes, so a check without it could get (and revoke) a token the user uses.
+LOGIN_CHECK_SCOPE = 'device_wso2_iots_login_check'
 
-    IoTS cannot show a password, so this is how ``update_password=always`` tells whether it differs.
+
+def login_works(client, client_id, client_secret, name, password, token_path=None):
+    """Whether ``name`` logs in with ``password``: a password grant, whose token is revoked at once.
+
+    IoTS cannot show a password, so this is how ``update_password=always`` tells whether it differs. The
+    grant stores a token on the server (a write: never in check mode), hence the revocation.
     """
     try:
-        _oauth.grant(client, 'password', client_id, client_secret, username=name, password=password, token_path=token_path or _oauth.DEFAULT_TOKEN_PATH)
+        token = _oauth.grant(
+            client,
+            'password',
+            client_id,
+            client_secret,
+            username=name,
+            password=password,
+            scopes=[LOGIN_CHECK_SCOPE],
+            token_path=token_path or _oauth.DEFAULT_TOKEN_PATH,
+        )
     except IotsError as exc:
         if exc.status in (400, 401) and str(exc.error or '') == 'invalid_grant':
             return False
         raise
+    _oauth.revoke(client, client_id, client_secret, token['access_token'])
     return True
 
 

@@ -23,9 +23,11 @@ description:
   - IoTS ignores O(active) on an update; the module activates or deactivates with their own calls.
   - When anything changed and O(apply_changes=true), the module asks IoTS once, at the end, to apply the changes
     (push them to the devices). IoTS answers that call with HTTP 500 while a previous one is still pending; the
-    module tries again until the O(timeout) has passed.
+    module tries again until O(apply_timeout) has passed.
   - O(state=absent) deactivates the policy, applies the changes, waits until IoTS shows them applied (so the devices
-    lose the policy), then removes it. IoTS itself would remove it without revoking it from the devices.
+    lose the policy), then removes it. IoTS itself would remove it without revoking it from the devices. An
+    inactive policy whose changes IoTS has not yet pushed (it shows it as updated, for example after an earlier run
+    whose apply-changes failed) gets the same apply and wait before it is removed; RV(applied) says so.
 author:
   - wso2.iots contributors (@wso2-iots)
 extends_documentation_fragment:
@@ -119,6 +121,14 @@ options:
         change waits for the next apply-changes (another task, or the console's "Apply changes").
     type: bool
     default: true
+  apply_timeout:
+    description:
+      - Seconds to wait for IoTS's apply-changes task, which IoTS runs some time after it is asked for: the module
+        retries the request while IoTS answers HTTP 500 for a task still pending, and with O(state=absent) waits
+        until IoTS shows the change pushed before it removes the policy.
+      - O(timeout) stays the limit of each single request.
+    type: int
+    default: 120
   policy_type:
     description: Entgra only (O(server_flavor=entgra)). Only V(GENERAL) policies apply to devices.
     type: str
@@ -225,7 +235,10 @@ policy:
            features: [{code: ENCRYPT_STORAGE, content: {encrypted: true}}], roles: [field-staff], users: [],
            groups: [lobby-phones]}
 applied:
-  description: Whether the module asked IoTS to apply the changes (push them to the devices).
+  description:
+    - Whether the module asked IoTS to apply the changes (push them to the devices).
+    - With O(state=absent), whether it pushed the policy's deactivation (or a change still pending from an earlier
+      run) to the devices before it removed the policy.
   returned: success
   type: bool
 '''
@@ -245,6 +258,8 @@ DELETED = 'deleted'
 # The parts of a view a PUT sets (active has its own calls, priority its own call).
 PUT_FIELDS = ('name', 'device_type', 'description', 'ownership', 'compliance', 'features', 'roles', 'users', 'groups', 'policy_type')
 POLL = 0.5
+# Seconds to wait for IoTS's apply-changes task (its 500 while one is pending, and the push before a removal).
+DEFAULT_APPLY_TIMEOUT = 120
 
 
 def argument_spec():
@@ -269,6 +284,7 @@ def argument_spec():
         active=dict(type='bool', default=True),
         priority=dict(type='int'),
         apply_changes=dict(type='bool', default=True),
+        apply_timeout=dict(type='int', default=DEFAULT_APPLY_TIMEOUT),
         policy_type=dict(type='str', choices=list(policy_api.POLICY_TYPES), default='GENERAL'),
         state=dict(type='str', choices=['present', 'absent'], default='present'),
     )
@@ -330,6 +346,8 @@ class Policy(Resource):
         validate_device_type(params['device_type'])
         if params['priority'] is not None and params['priority'] < 1:
             raise IotsOptionError('priority must be 1 (the highest precedence) or more, not %d.' % params['priority'])
+        if params['apply_timeout'] < 1:
+            raise IotsOptionError('apply_timeout must be 1 second or more, not %d.' % params['apply_timeout'])
         if params['policy_id'] is not None and params['policy_id'] < 1:
             raise IotsOptionError('policy_id must be a positive policy id, not %d.' % params['policy_id'])
         spec['features'] = None if params['features'] is None else check_features(params['features'])
@@ -406,7 +424,10 @@ class Policy(Resource):
         ranks = dict((p['id'], index + 1) for index, p in enumerate(policies))
         before: dict = policy_view(match, ranks, spec['flavor']) if match else {}
         if spec['state'] == 'absent':
-            return [Change(spec['name'], DELETED if match else NONE, before, None, spec=spec)]
+            # IoTS's ``updated``: a change (such as a deactivation whose apply-changes failed) not yet pushed.
+            pending = bool(match and (match.get('active') or match.get('updated')))
+            steps = dict(deactivate=bool(match and match.get('active')), push=pending, timeout=spec['apply_timeout'])
+            return [Change(spec['name'], DELETED if match else NONE, before, None, spec=steps)]
         if match is None and spec['features'] is None:
             raise IotsOptionError('features is required to create policy %r: IoTS needs at least one feature.' % spec['name'])
         base = before or dict(id=None, description='', roles=['ANY'], users=[], groups=[], features=[], priority=len(policies) + 1)
@@ -425,7 +446,7 @@ class Policy(Resource):
             order = _order(policies, match['id'] if match else None, spec['priority'])
             if order is not None:
                 after['priority'] = order.index(match['id'] if match else None) + 1
-        steps = dict(order=order, group_ids=current['group_ids'], flavor=spec['flavor'], apply=spec['apply_changes'], timeout=self.params['timeout'] or 30)
+        steps = dict(order=order, group_ids=current['group_ids'], flavor=spec['flavor'], apply=spec['apply_changes'], timeout=spec['apply_timeout'])
         if match is None:
             return [Change(spec['name'], CREATED, None, after, spec=dict(steps, put=False, active=None))]
         steps['put'] = any(policy_api.normal_content(after.get(k)) != policy_api.normal_content(before.get(k)) for k in PUT_FIELDS)
@@ -435,15 +456,9 @@ class Policy(Resource):
 
     def apply(self, api, change):
         steps = change.spec
-        timeout = steps.get('timeout') or self.params['timeout'] or 30
+        timeout = steps['timeout']
         if change.action == DELETED:
-            policy_id = change.before['id']
-            if change.before['active']:
-                api(policy_api.deactivate_policies, [policy_id])
-                self._apply_changes(api, change, timeout, 'deactivated policy %d' % policy_id)
-                api(policy_api.wait_applied, policy_id, timeout, POLL)
-            api(policy_api.remove_policies, [policy_id])
-            return None
+            return self._remove(api, change, timeout)
         after = change.after
         done = []
         if change.action == CREATED:
@@ -469,23 +484,50 @@ class Policy(Resource):
             raise self._after_write(exc, done)
         return dict(after, id=policy_id) if written is None else self._view_written(written, after)
 
+    def _remove(self, api, change, timeout):
+        """Deactivate (when active), push that to the devices and wait for it, then remove. A policy that is
+        inactive but still marked updated (its deactivation never pushed, e.g. after a failed apply-changes) is
+        pushed first too: IoTS's remove revokes nothing, so the devices would keep it."""
+        steps, policy_id = change.spec, change.before['id']
+        done = []
+        if steps['deactivate']:
+            api(policy_api.deactivate_policies, [policy_id])
+            done.append('deactivated policy %d' % policy_id)
+        if steps['push']:
+            self._apply_changes(api, change, timeout, ', '.join(done))
+            try:
+                api(policy_api.wait_applied, policy_id, timeout, POLL)
+            except IotsError as exc:
+                raise self._after_write(exc, done + ['asked IoTS to apply the changes'], removing=True)
+        try:
+            api(policy_api.remove_policies, [policy_id])
+        except IotsError as exc:
+            raise self._after_write(exc, done + (['pushed the changes to the devices'] if steps['push'] else []), removing=True)
+        return None
+
     def _apply_changes(self, api, change, timeout, done):
         try:
             api(policy_api.apply_changes, timeout, POLL)
         except IotsError as exc:
-            raise self._after_write(exc, [done])
+            raise self._after_write(exc, [done], removing=change.action == DELETED)
         change.spec['applied'] = True
 
     @staticmethod
-    def _after_write(exc, done):
+    def _after_write(exc, done, removing=False):
         if exc.details.get('changed'):
             return exc
         what = '; '.join(item for item in done if item)
-        exc.message = (
-            '%s The run had %s; the change is not yet pushed to devices (apply-changes has not run). A new '
-            'run of this task finds nothing to change and will not push it: apply the changes in the console '
-            '(Policies, Apply changes) or with PUT /policies/apply-changes.' % (exc.message, what or 'written nothing')
-        )
+        if removing:
+            exc.message = (
+                '%s The run had %s; the policy is not removed. Run the task again: it pushes any change IoTS has '
+                'not yet applied (so the devices lose the policy) before it removes the policy.' % (exc.message, what or 'written nothing')
+            )
+        else:
+            exc.message = (
+                '%s The run had %s; the change is not yet pushed to devices (apply-changes has not run). A new '
+                'run of this task finds nothing to change and will not push it: apply the changes in the console '
+                '(Policies, Apply changes) or with PUT /policies/apply-changes.' % (exc.message, what or 'written nothing')
+            )
         exc.details = dict(exc.details, changed=bool(what))
         return exc
 

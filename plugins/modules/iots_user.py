@@ -34,7 +34,8 @@ attributes:
   check_mode:
     support: full
     details:
-      - Check mode reads the users and roles and sends no write request.
+      - Check mode reads the users and roles and sends no write request. It does not try a login for
+        O(update_password=always) (a login creates a token on the server), so such a password counts as a change.
   diff_mode:
     support: full
     details:
@@ -66,6 +67,9 @@ options:
         login with it fails (IoTS cannot show a password, so the module tries a password grant as the user, with
         the connection's O(client_id) and O(client_secret)). With only a O(token) it cannot try, and sets the
         password on every run, reporting a change.
+      - The login check's grant creates an access token of the user on the server (with a C(device_) scope of
+        its own, so that IoTS does not hand back a token the user already has); the module revokes it at once.
+        Check mode makes no such grant (it makes no write), and counts the password as a change, with a warning.
     type: str
     choices: [on_create, always]
     default: on_create
@@ -263,6 +267,15 @@ def checked_item(item, option):
     )
 
 
+def updated_info(item, info):
+    """The BasicUserInfo ``info`` with the names and e-mail address the item gives."""
+    new = dict(info)
+    for key, field in FIELDS:
+        if item['fields'][key] is not None:
+            new[field] = item['fields'][key]
+    return new
+
+
 def shown(info, roles):
     """A user as the module shows it: BasicUserInfo's fields under the option names, and its roles."""
     if not info:
@@ -340,8 +353,9 @@ class User(Resource):
         roles = {}
         for item in items:
             info = users.get(item['name'].lower())
-            # One user's roles are always read (its update must re-send them); in bulk only when compared.
-            if info and item['state'] == 'present' and (item['roles'] is not None or not self.bulk):
+            # One user's roles are always read (its update must re-send them); in bulk when compared, or when
+            # the names or e-mail differ (the PUT must re-send them, and check mode and the diff must show them).
+            if info and item['state'] == 'present' and (item['roles'] is not None or not self.bulk or updated_info(item, info) != info):
                 key = info['username'].lower()
                 roles[key] = members.get(key, []) if members is not None else api(user_api.user_roles, flavor, info['username'])
         return dict(users=users, roles=roles, known_roles=known_roles, logins=self._logins(api, items, users))
@@ -355,6 +369,12 @@ class User(Resource):
         for item in items:
             info = users.get(item['name'].lower())
             if info and item['state'] == 'present' and item['always'] and item['password'] is not None:
+                if self.check_mode:
+                    # A login stores a token on the server: a write, which check mode never makes.
+                    self.module.warn(
+                        'Check mode does not try the password of user %s (a login creates a token on the server): it counts as a change.' % info['username']
+                    )
+                    continue
                 logins[info['username'].lower()] = user_api.login_works(
                     api.client, params['client_id'], params['client_secret'], info['username'], item['password'], params.get('token_path')
                 )
@@ -404,10 +424,7 @@ class User(Resource):
             new.update((field, item['fields'][key]) for key, field in FIELDS)
             change_spec['password'] = item['password'] is not None
             return Change(item['name'], CREATED, None, dict(info=new, roles=item['roles'] or []), spec=change_spec)
-        new = dict(info)
-        for key, field in FIELDS:
-            if item['fields'][key] is not None:
-                new[field] = item['fields'][key]
+        new = updated_info(item, info)
         new_roles = item['roles'] if item['roles'] is not None else roles
         change_spec['fields'] = new != info or (item['roles'] is not None and sorted(roles or []) != item['roles'])
         change_spec['password'] = item['always'] and item['password'] is not None and not current['logins'].get(info['username'].lower(), False)
@@ -429,11 +446,8 @@ class User(Resource):
                 self._password(api, flavor, info['username'], item['password'])
             return None
         if change.spec['fields']:
-            roles = change.after['roles']
-            if roles is None:
-                roles = api(user_api.user_roles, flavor, info['username'])  # a PUT without them would drop them
-                change.after['roles'] = roles
-            api(user_api.update_user, flavor, info['username'], dict(info, roles=roles))
+            # read() read the roles of every user whose fields differ: a PUT without them would drop them.
+            api(user_api.update_user, flavor, info['username'], dict(info, roles=change.after['roles']))
         if change.spec['password']:
             self._password(api, flavor, info['username'], item['password'])
         return None

@@ -5,11 +5,13 @@
 
 """The iots_devices inventory plugin: source files, options, host and group names, unsafe values, cache.
 
-The server is a fake of the shared device API (_device_api, _access_token, _options), put where
-the plugin imports them on a cache miss; every call to it is recorded.
+The server is the in-process IoTS emulator (the ``iots`` fixture of tests/unit/plugins/conftest.py),
+the model of IoTS the module tests use too; ``iots.sent`` records every request. Answers the emulator
+cannot give (a device row without a type) come from ``http_fakes`` at the HTTP layer.
 """
 
 import pytest
+import requests
 import yaml
 
 import ansible.plugins.inventory as inventory_base
@@ -20,19 +22,20 @@ from ansible.plugins.loader import inventory_loader
 from ansible.template import Templar
 
 from ansible_collections.wso2.iots.plugins.inventory import iots_devices
-from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsError
 
-URL = 'https://iots.example.com:8243'
-SECRET = 'client-secret-4711'
+from http_fakes import answer  # pylint: disable=import-error
+
 EVIL = "{{ lookup('pipe', 'id') }}"
+OMIT = object()  # a parse() option left out of the source file
 
 
-def device(device_type, identifier, status='ACTIVE', name=None, owner='admin', ownership='COPE', properties=None, number=1, updated=1000):
+def device(device_type, identifier, name=None, owner='admin', properties=None):
+    """A Device row as GET /devices gives it, for the tests of the plugin's own functions."""
     data = {
-        'id': number,
+        'id': 1,
         'type': device_type,
         'deviceIdentifier': identifier,
-        'enrolmentInfo': {'id': number, 'dateOfEnrolment': 1, 'dateOfLastUpdate': updated, 'status': status, 'owner': owner, 'ownership': ownership},
+        'enrolmentInfo': {'id': 1, 'dateOfEnrolment': 1, 'dateOfLastUpdate': 1000, 'status': 'ACTIVE', 'owner': owner, 'ownership': 'COPE'},
         'properties': [{'name': k, 'value': v} for k, v in (properties or {}).items()],
     }
     if name is not None:
@@ -40,60 +43,37 @@ def device(device_type, identifier, status='ACTIVE', name=None, owner='admin', o
     return data
 
 
-class FakeServer(object):
-    """The shared device API as the plugin calls it, answering from lists; records every call."""
-
-    def __init__(self, devices=(), groups=None, fail=None):
-        self.devices = list(devices)
-        self.groups = groups or {}  # name -> (owner, [(type, id)])
-        self.fail = fail
-        self.types = ['android', 'virtual_firealarm']
-        self.calls = []
-        self.options = {}
-
-    # _options
-    def client_from_options(self, option):
-        self.options = dict((name, option(name)) for name in ('url', 'ca_path', 'password', 'client_id', 'client_secret', 'token'))
-        self.calls.append(('client',))
-        return type('Client', (), {'warning': None})()
-
-    # _access_token
-    def access_token(self, client, option, scopes):
-        self.calls.append(('token', tuple(scopes)))
-        return option('token') or 'bearer-1'
-
-    # _device_api
-    def list_devices(self, client, token, device_type=None, status=None, ownership=None, owner=None, **kwargs):
-        self.calls.append(('devices', device_type, status, ownership, owner))
-        if self.fail:
-            raise self.fail
-        wanted = {'type': device_type, 'status': status, 'ownership': ownership, 'owner': owner}
-        return [d for d in self.devices if all(value is None or dict(d, **d.get('enrolmentInfo', {})).get(key) == value for key, value in wanted.items())]
-
-    def device_types(self, client, token):
-        self.calls.append(('types',))
-        return list(self.types)
-
-    def list_groups(self, client, token, **kwargs):
-        self.calls.append(('groups',))
-        return [
-            {'id': index + 1, 'name': name, 'description': '', 'owner': owner} for index, (name, (owner, members)) in enumerate(sorted(self.groups.items()))
-        ]
-
-    def group_devices(self, client, token, group_id, **kwargs):
-        self.calls.append(('members', group_id))
-        name = sorted(self.groups)[group_id - 1]
-        return [{'type': t, 'deviceIdentifier': i, 'id': 0} for t, i in self.groups[name][1]]
-
-    def requests(self, kind=None):
-        return [call for call in self.calls if call[0] != 'client' and (kind is None or call[0] == kind)]
+def seed(iots, device_type, identifier, **fields):
+    """One device of the emulated IoTS (owner admin, COPE, ACTIVE unless given); its numeric id."""
+    return iots.emu.seed_devices(device_type, [identifier], **fields)[0]
 
 
-@pytest.fixture
-def server(monkeypatch):
-    fake = FakeServer()
-    monkeypatch.setattr(iots_devices, '_http_modules', lambda: (fake, fake, fake))
-    return fake
+def asked_devices(iots):
+    """(type, status, ownership, user) of each GET /devices the plugin sent."""
+    return [
+        tuple(sent.query.get(key) for key in ('type', 'status', 'ownership', 'user')) for sent in iots.sent if (sent.method, sent.path) == ('GET', '/devices')
+    ]
+
+
+def sent_to(iots, path):
+    return [sent for sent in iots.sent if sent.path == path]
+
+
+def member_reads(iots):
+    """The group ids whose members the plugin read."""
+    return sorted(int(sent.path.split('/')[3]) for sent in iots.sent if sent.path.startswith('/groups/id/') and sent.path.endswith('/devices'))
+
+
+def register_app(iots, name):
+    answer_ = requests.post(
+        iots.emu.url + '/api-application-registration/register',
+        auth=(iots.args['username'], iots.args['password']),
+        json={'applicationName': name, 'tags': ['device_management']},
+        verify=iots.emu.ca_path,
+        timeout=30,
+    )
+    answer_.raise_for_status()
+    return answer_.json()
 
 
 @pytest.fixture
@@ -105,12 +85,13 @@ def extra_vars(monkeypatch):
 
 
 @pytest.fixture
-def parse(tmp_path, server, extra_vars):
-    """Write a source file, parse it with a fresh plugin, return the inventory."""
+def parse(tmp_path, iots, extra_vars):
+    """Write a source file (connected to the emulator), parse it with a fresh plugin, return the inventory."""
 
     def run(config=None, name='iots_devices.yml', cache=True, **options):
-        source = dict({'plugin': 'wso2.iots.iots_devices', 'url': URL, 'client_id': 'cid', 'client_secret': SECRET}, **(config or {}))
+        source = dict(dict(iots.args, plugin='wso2.iots.iots_devices'), **(config or {}))
         source.update(options)
+        source = dict((key, value) for key, value in source.items() if value is not OMIT)
         path = tmp_path / name
         path.write_text(yaml.safe_dump(source))
         inventory = InventoryData()
@@ -159,20 +140,18 @@ def test_verify_file_refuses_a_missing_file(tmp_path):
     assert not inventory_loader.get('wso2.iots.iots_devices').verify_file(str(tmp_path / 'iots_devices.yml'))
 
 
-def test_another_plugin_name_is_not_ours(parse, server):
+def test_another_plugin_name_is_not_ours(parse, iots):
     with pytest.raises(AnsibleError, match='Incorrect plugin name'):
         parse(plugin='community.general.other')
-    assert server.requests() == []
+    assert iots.sent == []
 
 
 # ---------------------------------------------------------------------------- hosts, variables, groups
 
 
-def test_each_device_is_a_host_with_its_variables_and_groups(parse, server):
-    server.devices = [
-        device('android', 'a1', name='Lobby tablet', properties={'model': 'T5', 'osVersion': '13'}),
-        device('virtual_firealarm', 'f1', owner='alice', ownership='BYOD', number=2),
-    ]
+def test_each_device_is_a_host_with_its_variables_and_groups(parse, iots):
+    seed(iots, 'android', 'a1', name='Lobby tablet', properties={'model': 'T5', 'osVersion': '13'})
+    seed(iots, 'virtual_firealarm', 'f1', owner='alice', ownership='BYOD')
     inventory = parse()
     assert sorted(inventory.hosts) == ['android_a1', 'virtual_firealarm_f1']
     variables = host_vars(inventory, 'android_a1')
@@ -183,7 +162,7 @@ def test_each_device_is_a_host_with_its_variables_and_groups(parse, server):
     assert variables['iots_device_owner'] == 'admin'
     assert variables['iots_device_ownership'] == 'COPE'
     assert variables['iots_device_properties'] == {'model': 'T5', 'osVersion': '13'}
-    assert variables['iots_device'] == server.devices[0]
+    assert variables['iots_device']['deviceIdentifier'] == 'a1' and variables['iots_device']['enrolmentInfo']['owner'] == 'admin'
     assert variables['ansible_connection'] == 'local'
     assert 'iots_device_groups' not in variables  # groups were not read
     assert hosts_of(inventory, 'iots_type_android') == ['android_a1']
@@ -192,26 +171,27 @@ def test_each_device_is_a_host_with_its_variables_and_groups(parse, server):
     assert host_vars(inventory, 'virtual_firealarm_f1')['iots_device_owner'] == 'alice'
 
 
-def test_the_default_reads_active_devices_of_every_type_with_one_token(parse, server):
+def test_the_default_reads_active_devices_of_every_type_with_one_token(parse, iots):
     parse()
-    assert server.requests() == [('token', ('devices:view',)), ('devices', None, 'ACTIVE', None, None)]
-    assert server.options['client_secret'] == SECRET
+    assert iots.token_requests == [['devices:view']]
+    assert asked_devices(iots) == [(None, 'ACTIVE', None, None)]
+    assert [sent.path for sent in iots.sent] == ['/token', '/devices']
 
 
-def test_filters_reach_the_server_once_per_type_and_status(parse, server):
+def test_filters_reach_the_server_once_per_type_and_status(parse, iots):
     parse(device_types=['android', 'virtual_firealarm'], statuses=['active', 'INACTIVE'], owner='alice', ownership='byod')
-    assert server.requests('devices') == [
-        ('devices', 'android', 'ACTIVE', 'BYOD', 'alice'),
-        ('devices', 'android', 'INACTIVE', 'BYOD', 'alice'),
-        ('devices', 'virtual_firealarm', 'ACTIVE', 'BYOD', 'alice'),
-        ('devices', 'virtual_firealarm', 'INACTIVE', 'BYOD', 'alice'),
+    assert asked_devices(iots) == [
+        ('android', 'ACTIVE', 'BYOD', 'alice'),
+        ('android', 'INACTIVE', 'BYOD', 'alice'),
+        ('virtual_firealarm', 'ACTIVE', 'BYOD', 'alice'),
+        ('virtual_firealarm', 'INACTIVE', 'BYOD', 'alice'),
     ]
 
 
-def test_an_empty_status_list_means_every_status(parse, server):
-    server.devices = [device('android', 'a1', status='REMOVED')]
+def test_an_empty_status_list_means_every_status(parse, iots):
+    seed(iots, 'android', 'a1', status='REMOVED')
     inventory = parse(statuses=[])
-    assert server.requests('devices') == [('devices', None, None, None, None)]
+    assert asked_devices(iots) == [(None, None, None, None)]
     assert hosts_of(inventory, 'iots_status_removed') == ['android_a1']
 
 
@@ -224,21 +204,20 @@ def test_an_empty_status_list_means_every_status(parse, server):
         ({'device_types': ['android', '']}, 'device_types must be a list of non-empty names'),
     ],
 )
-def test_bad_filters_fail_before_any_request_naming_the_source(parse, server, tmp_path, options, words):
+def test_bad_filters_fail_before_any_request_naming_the_source(parse, iots, tmp_path, options, words):
     with pytest.raises(AnsibleError) as caught:
         parse(**options)
     message = str(caught.value)
     assert 'wso2.iots.iots_devices inventory source %s: ' % (tmp_path / 'iots_devices.yml') in message
     assert words in message
-    assert server.requests() == []
+    assert iots.sent == []
 
 
-def test_a_re_enrolled_device_is_one_host_in_its_latest_enrolment(parse, server):
-    server.devices = [
-        device('android', 'a1', status='REMOVED', owner='bob', number=1, updated=500),
-        device('android', 'a1', status='ACTIVE', owner='alice', number=1, updated=900),
-        device('android', 'a2', number=2),
-    ]
+def test_a_re_enrolled_device_is_one_host_in_its_latest_enrolment(parse, iots):
+    seed(iots, 'android', 'a1', status='REMOVED', owner='bob')
+    with iots.emu.state.lock:  # enrolled again by another owner: a second enrolment row of the same device
+        iots.emu.state.devices.enrol('carbon.super', 'android', 'a1', 'alice', 'COPE', iots.emu.state.now() + 10)
+    seed(iots, 'android', 'a2')
     inventory = parse(statuses=[])
     assert sorted(inventory.hosts) == ['android_a1', 'android_a2']
     assert host_vars(inventory, 'android_a1')['iots_device_owner'] == 'alice'
@@ -275,35 +254,47 @@ def test_safe_group_name(prefix, value, expected):
     assert iots_devices.safe_group_name(prefix, value) == expected
 
 
-def test_device_identifiers_are_made_safe_host_names(parse, server):
-    server.devices = [device('android', '00:1A:2B:3C'), device('android', 'room 4/b', number=2)]
+def test_device_identifiers_are_made_safe_host_names(parse, iots):
+    seed(iots, 'android', '00:1A:2B:3C')
+    seed(iots, 'android', 'room 4/b')
     assert sorted(parse().hosts) == ['android_00_1A_2B_3C', 'android_room_4_b']
 
 
-def test_hostname_template_renders_with_the_host_variables(parse, server):
-    server.devices = [device('android', 'a1', name='Lobby tablet'), device('android', 'a2', number=2)]
+def test_hostname_template_renders_with_the_host_variables(parse, iots):
+    seed(iots, 'android', 'a1', name='Lobby tablet')
+    seed(iots, 'android', 'a2')
     inventory = parse(hostname_template='{{ iots_device_name | default(iots_device_id, true) }}')
     assert sorted(inventory.hosts) == ['Lobby_tablet', 'a2']
 
 
-def test_two_devices_with_one_host_name_are_both_kept_with_a_warning(parse, server, capsys):
-    server.devices = [device('android', 'a:1', number=7), device('android', 'a_1', number=8)]
+def test_two_devices_with_one_host_name_are_both_kept_with_a_warning(parse, iots, capsys):
+    seed(iots, 'android', 'a:1')
+    second = seed(iots, 'android', 'a_1')
     inventory = parse()
-    assert sorted(inventory.hosts) == ['android_a_1', 'android_a_1_8']
-    assert host_vars(inventory, 'android_a_1_8')['iots_device_id'] == 'a_1'
+    assert sorted(inventory.hosts) == ['android_a_1', 'android_a_1_%d' % second]
+    assert host_vars(inventory, 'android_a_1_%d' % second)['iots_device_id'] == 'a_1'
     assert 'two devices make the host name android_a_1' in capsys.readouterr().err
 
 
-def test_a_device_without_type_or_identifier_is_left_out(parse, server):
-    server.devices = [{'id': 1, 'type': 'android'}, device('android', 'a2', number=2)]
-    assert sorted(parse().hosts) == ['android_a2']
+def test_a_device_without_type_or_identifier_is_left_out(tmp_path, server, extra_vars):
+    """An answer the emulator never gives: a device row without its type or identifier."""
+    row = {'id': 2, 'type': 'android', 'deviceIdentifier': 'a2', 'enrolmentInfo': {'id': 2, 'status': 'ACTIVE', 'owner': 'admin', 'ownership': 'COPE'}}
+    server.side_effect = [
+        answer(200, {'access_token': 'bearer-1', 'refresh_token': 'r', 'scope': 'perm:devices:view', 'token_type': 'Bearer', 'expires_in': 3600}),
+        answer(200, {'devices': [{'id': 1, 'type': 'android'}, row], 'count': 2}),
+    ]
+    path = tmp_path / 'iots_devices.yml'
+    path.write_text(yaml.safe_dump({'plugin': 'wso2.iots.iots_devices', 'url': 'https://iots.example.com:8243', 'client_id': 'cid', 'client_secret': 'cs'}))
+    inventory = InventoryData()
+    inventory_loader.get('wso2.iots.iots_devices').parse(inventory, DataLoader(), str(path), cache=False)
+    assert sorted(inventory.hosts) == ['android_a2']
 
 
 # ---------------------------------------------------------------------------- unsafe values
 
 
-def test_server_values_are_never_evaluated_as_templates(parse, server):
-    server.devices = [device('android', 'a1', name=EVIL, owner=EVIL, properties={EVIL: EVIL})]
+def test_server_values_are_never_evaluated_as_templates(parse, iots):
+    seed(iots, 'android', 'a1', name=EVIL, owner=EVIL, properties={EVIL: EVIL})
     inventory = parse(hostname_template='{{ iots_device_name }}')
     host = inventory.get_host('___lookup__pipe____id_____')
     templar = Templar(loader=DataLoader(), variables=host.get_vars())
@@ -327,23 +318,26 @@ def _trusted(text):
 
 # ---------------------------------------------------------------------------- groups
 
-GROUPS = {
-    'Lobby': ('admin', [('android', 'a1'), ('android', 'a2')]),
-    'warehouse': ('admin', [('android', 'a2')]),
-    'COPE': ('wso2.system.user', [('android', 'a1'), ('android', 'a2'), ('android', 'a3')]),
-}
+
+def three_devices_in_groups(iots):
+    """a1, a2, a3 (COPE devices) and the groups Lobby (a1, a2), warehouse (a2) and the system's own COPE
+    group (IoTS puts every COPE device in it); the group ids."""
+    for n in (1, 2, 3):
+        seed(iots, 'android', 'a%d' % n)
+    ids = dict((group['name'].lower(), group['id']) for group in iots.emu.groups())
+    ids.update(
+        lobby=iots.emu.seed_group('Lobby', members=[('android', 'a1'), ('android', 'a2')]),
+        warehouse=iots.emu.seed_group('warehouse', members=[('android', 'a2')]),
+    )
+    return ids
 
 
-def three_devices():
-    return [device('android', 'a%d' % n, number=n) for n in (1, 2, 3)]
-
-
-def test_with_groups_reads_each_group_once_and_skips_system_groups(parse, server):
-    server.devices, server.groups = three_devices(), GROUPS
+def test_with_groups_reads_each_group_once_and_skips_system_groups(parse, iots):
+    ids = three_devices_in_groups(iots)
     inventory = parse(with_groups=True)
-    assert server.requests('groups') == [('groups',)]
-    assert sorted(call[1] for call in server.requests('members')) == [2, 3]  # Lobby, warehouse; not COPE
-    assert server.requests('token') == [('token', ('devices:view', 'groups:devices', 'groups:groups'))]
+    assert len(sent_to(iots, '/groups')) == 1
+    assert member_reads(iots) == sorted([ids['lobby'], ids['warehouse']])  # not COPE
+    assert iots.token_requests == [['devices:view', 'groups:devices', 'groups:groups']]
     assert hosts_of(inventory, 'iots_group_lobby') == ['android_a1', 'android_a2']
     assert hosts_of(inventory, 'iots_group_warehouse') == ['android_a2']
     assert 'iots_group_cope' not in inventory.groups
@@ -351,28 +345,29 @@ def test_with_groups_reads_each_group_once_and_skips_system_groups(parse, server
     assert host_vars(inventory, 'android_a3')['iots_device_groups'] == []
 
 
-def test_device_groups_keeps_the_members_of_the_named_groups(parse, server):
-    server.devices, server.groups = three_devices(), GROUPS
+def test_device_groups_keeps_the_members_of_the_named_groups(parse, iots):
+    ids = three_devices_in_groups(iots)
     inventory = parse(device_groups=['warehouse', 'COPE'])
-    assert sorted(call[1] for call in server.requests('members')) == [1, 3]
+    assert member_reads(iots) == sorted([ids['warehouse'], ids['cope']])
     assert sorted(inventory.hosts) == ['android_a1', 'android_a2', 'android_a3']
     inventory = parse(device_groups=['warehouse'])
     assert sorted(inventory.hosts) == ['android_a2']
     assert hosts_of(inventory, 'iots_group_warehouse') == ['android_a2']
 
 
-def test_an_unknown_group_fails_before_the_devices_are_read(parse, server):
-    server.devices, server.groups = three_devices(), GROUPS
+def test_an_unknown_group_fails_before_the_devices_are_read(parse, iots):
+    three_devices_in_groups(iots)
     with pytest.raises(AnsibleError, match="device_groups: no IoTS group named 'lobby'; the groups this user can see are: Lobby, warehouse"):
         parse(device_groups=['lobby'])
-    assert server.requests('devices') == []
+    assert asked_devices(iots) == []
 
 
 # ---------------------------------------------------------------------------- constructed
 
 
-def test_compose_groups_and_keyed_groups_work_on_the_device_variables(parse, server):
-    server.devices = [device('android', 'a1', properties={'model': 'T5'}), device('android', 'a2', ownership='BYOD', number=2)]
+def test_compose_groups_and_keyed_groups_work_on_the_device_variables(parse, iots):
+    seed(iots, 'android', 'a1', properties={'model': 'T5'})
+    seed(iots, 'android', 'a2', ownership='BYOD')
     inventory = parse(
         compose={'model': "iots_device_properties.model | default('none')", 'ansible_connection': "'ssh'"},
         groups={'tablets': "iots_device_properties.model is defined"},
@@ -386,8 +381,8 @@ def test_compose_groups_and_keyed_groups_work_on_the_device_variables(parse, ser
     assert hosts_of(inventory, 'ownership_byod') == ['android_a2']
 
 
-def test_strict_makes_a_bad_compose_expression_an_error(parse, server):
-    server.devices = [device('android', 'a1')]
+def test_strict_makes_a_bad_compose_expression_an_error(parse, iots):
+    seed(iots, 'android', 'a1')
     assert 'x' not in host_vars(parse(compose={'x': 'no_such_variable + 1'}), 'android_a1')
     with pytest.raises(AnsibleError, match='inventory source .*Could not set x for host android_a1'):
         parse(compose={'x': 'no_such_variable + 1'}, strict=True)
@@ -396,56 +391,58 @@ def test_strict_makes_a_bad_compose_expression_an_error(parse, server):
 # ---------------------------------------------------------------------------- templated options
 
 
-def test_options_may_be_templates_of_extra_variables(parse, server, extra_vars):
-    extra_vars.update(vault_secret=SECRET, vault_url=URL, kinds=['android'])
+def test_options_may_be_templates_of_extra_variables(parse, iots, extra_vars):
+    extra_vars.update(vault_secret=iots.args['client_secret'], vault_url=iots.args['url'], kinds=['android'])
     parse(url='{{ vault_url }}', client_secret='{{ vault_secret }}', device_types='{{ kinds }}')
-    assert server.options['client_secret'] == SECRET
-    assert server.options['url'] == URL
-    assert server.requests('devices') == [('devices', 'android', 'ACTIVE', None, None)]
+    assert len(iots.token_requests) == 1  # the rendered secret and URL reached the token endpoint
+    assert asked_devices(iots) == [('android', 'ACTIVE', None, None)]
 
 
-def test_an_undefined_variable_in_an_option_is_named_without_its_value(parse, server):
+def test_an_undefined_variable_in_an_option_is_named_without_its_value(parse, iots):
     with pytest.raises(AnsibleError) as caught:
         parse(client_secret='{{ vault_missing }}')
     assert 'option client_secret: cannot render its template' in str(caught.value)
     assert 'vault_missing' in str(caught.value)
-    assert server.requests() == []
+    assert iots.sent == []
 
 
-def test_an_empty_ca_path_variable_means_the_system_cas(parse, server, monkeypatch):
-    # AWX sets every variable of a credential's injector, an empty field as "".
+def test_an_empty_ca_path_variable_means_the_system_cas(parse, iots, monkeypatch):
+    # AWX sets every variable of a credential's injector, an empty field as "". The system CAs do not
+    # know the emulator's CA, so TLS verification fails; a named file that does not exist fails by name.
+    def failure(**options):
+        with pytest.raises(AnsibleError) as caught:
+            parse(**options)
+        return str(caught.value)
+
     monkeypatch.setenv('IOTS_CA_PATH', '')
-    parse()
-    assert server.options['ca_path'] is None
+    assert 'TLS verification failed' in failure(ca_path=OMIT)
     monkeypatch.setenv('IOTS_CA_PATH', '/etc/pki/iots.pem')
-    parse()
-    assert server.options['ca_path'] == '/etc/pki/iots.pem'
-    parse(ca_path='')
-    assert server.options['ca_path'] is None
+    assert 'ca_path /etc/pki/iots.pem does not exist' in failure(ca_path=OMIT)
+    assert 'TLS verification failed' in failure(ca_path='')
     monkeypatch.setenv('IOTS_CA_PATH', '')
-    parse(ca_path='/etc/pki/other.pem')  # the file wins over the environment
-    assert server.options['ca_path'] == '/etc/pki/other.pem'
+    assert 'ca_path /etc/pki/other.pem does not exist' in failure(ca_path='/etc/pki/other.pem')  # the file wins over the environment
+    monkeypatch.setenv('IOTS_CA_PATH', iots.args['ca_path'])
+    parse(ca_path=OMIT)
 
 
-def test_a_given_token_is_passed_to_the_token_code(parse, server):
-    parse(token='abc-token')
-    assert server.options['token'] == 'abc-token'
+def test_a_given_token_is_used_without_a_grant(parse, iots):
+    with pytest.raises(AnsibleError) as caught:
+        parse(token='abc-token')
+    assert iots.token_requests == [] and 'HTTP 401' in str(caught.value) and 'abc-token' not in str(caught.value)
 
 
 # ---------------------------------------------------------------------------- errors
 
 
-def test_a_server_error_is_one_line_naming_the_source_without_the_secret(parse, server, tmp_path):
-    server.fail = IotsError(
-        'GET %s/api/device-mgt/v1.0/devices failed: HTTP 500 Internal server error.' % URL, hint='IoTS failed on its side; its log says why.'
-    )
+def test_a_server_error_is_one_line_naming_the_source_without_the_secret(parse, iots, tmp_path):
+    iots.emu.set_fault('api', 'status', status=500, times=1)
     with pytest.raises(AnsibleError) as caught:
         parse()
     message = str(caught.value)
     assert message.startswith('wso2.iots.iots_devices inventory source %s: GET ' % (tmp_path / 'iots_devices.yml'))
-    assert 'HTTP 500 Internal server error. IoTS failed on its side' in message
-    assert SECRET not in message
-    assert 'Traceback' not in message
+    assert '/api/device-mgt/v1.0/devices' in message and 'HTTP 500' in message
+    assert iots.args['client_secret'] not in message and iots.args['password'] not in message
+    assert 'Traceback' not in message and '\n' not in message
 
 
 # ---------------------------------------------------------------------------- cache
@@ -456,62 +453,74 @@ def cached(tmp_path):
     return {'cache': True, 'cache_plugin': 'ansible.builtin.jsonfile', 'cache_connection': str(tmp_path / 'cache')}
 
 
-def test_a_cache_hit_asks_nothing_and_builds_the_same_inventory(parse, server, cached):
-    server.devices, server.groups = three_devices(), GROUPS
+def test_a_cache_hit_asks_nothing_and_builds_the_same_inventory(parse, iots, cached):
+    three_devices_in_groups(iots)
     first = parse(cached, with_groups=True, keyed_groups=[{'key': 'iots_device_id', 'prefix': 'id'}])
-    asked = len(server.requests())
-    server.devices, server.groups = [], {}
+    asked = len(iots.sent)
+    iots.emu.reset(state=True)  # the server forgets everything: only the cache can answer
     second = parse(cached, with_groups=True, keyed_groups=[{'key': 'iots_device_id', 'prefix': 'id'}])
-    assert len(server.requests()) == asked
+    assert len(iots.sent) == asked
     assert sorted(second.hosts) == sorted(first.hosts) == ['android_a1', 'android_a2', 'android_a3']
     assert hosts_of(second, 'iots_group_lobby') == ['android_a1', 'android_a2']
     assert hosts_of(second, 'id_a3') == ['android_a3']
 
 
-def test_flush_cache_reads_the_server_again(parse, server, cached):
-    server.devices = three_devices()
+def test_flush_cache_reads_the_server_again(parse, iots, cached):
+    for n in (1, 2, 3):
+        seed(iots, 'android', 'a%d' % n)
     parse(cached)
-    server.devices = three_devices()[:1]
+    for n in (2, 3):
+        iots.emu.set_device_status('android', 'a%d' % n, 'INACTIVE')
     inventory = parse(cached, cache=False)  # what --flush-cache passes
     assert sorted(inventory.hosts) == ['android_a1']
-    assert len(server.requests('devices')) == 2
+    assert len(asked_devices(iots)) == 2
     assert sorted(parse(cached).hosts) == ['android_a1']  # the refreshed entry
-    assert len(server.requests('devices')) == 2
+    assert len(asked_devices(iots)) == 2
 
 
-def test_a_cache_entry_for_other_filters_is_not_used(parse, server, cached):
-    server.devices = three_devices()
+def test_a_cache_entry_for_other_filters_or_another_client_or_user_is_not_used(parse, iots, cached):
+    # Other users see other devices: who asks is part of what an entry answers.
+    seed(iots, 'android', 'a1')
     parse(cached)
+    parse(cached)
+    assert len(iots.token_requests) == 1
     parse(cached, statuses=['ACTIVE', 'INACTIVE'])
-    parse(cached, client_id='other-client')
-    assert len(server.requests('token')) == 3
+    assert len(iots.token_requests) == 2
+    other = register_app(iots, 'inventory_other_client')
+    parse(cached, client_id=other['client_id'], client_secret=other['client_secret'])
+    assert len(iots.token_requests) == 3
+    iots.emu.state.access.tenant('carbon.super').add_user('alice', 'alice-pass', 'Alice', 'L', 'alice@example.com')
+    with pytest.raises(AnsibleError):  # alice may not list devices; what matters is that she was asked for
+        parse(cached, client_id=other['client_id'], client_secret=other['client_secret'], username='alice', password='alice-pass')
+    assert len(iots.token_requests) == 4
 
 
-def test_without_cache_every_parse_asks(parse, server):
+def test_without_cache_every_parse_asks(parse, iots):
     parse()
     parse()
-    assert len(server.requests('token')) == 2
+    assert len(iots.token_requests) == 2
 
 
 # ---------------------------------------------------------------------------- words instead of an empty inventory
 
 
-def test_an_unknown_device_type_is_an_error_naming_the_known_ones(parse, server):
-    server.devices = three_devices()
+def test_an_unknown_device_type_is_an_error_naming_the_known_ones(parse, iots):
+    seed(iots, 'android', 'a1')
     with pytest.raises(AnsibleError) as caught:
         parse(device_types=['android', 'andriod'])
     message = str(caught.value)
     assert "device_types: 'andriod' is not a device type of this server; it knows: android, virtual_firealarm." in message
-    assert server.requests('devices') == []  # before the long part
-    assert server.requests('token') == [('token', ('devices:view', 'device-types:types'))]
+    assert asked_devices(iots) == []  # before the long part
+    assert iots.token_requests == [['device-types:types', 'devices:view']]
 
 
-def test_known_device_types_cost_one_type_list(parse, server):
-    server.devices = three_devices()
+def test_known_device_types_cost_one_type_list(parse, iots):
+    for n in (1, 2, 3):
+        seed(iots, 'android', 'a%d' % n)
     assert sorted(parse(device_types=['android']).hosts) == ['android_a1', 'android_a2', 'android_a3']
-    assert server.requests('types') == [('types',)]
+    assert len(sent_to(iots, '/device-types')) == 1
     parse()
-    assert server.requests('types') == [('types',)]  # no filter, no type list
+    assert len(sent_to(iots, '/device-types')) == 1  # no filter, no type list
 
 
 @pytest.mark.parametrize(
@@ -522,31 +531,17 @@ def test_known_device_types_cost_one_type_list(parse, server):
         ('zzz', 'zzz is no option of this plugin; its options: ansible-doc -t inventory wso2.iots.iots_devices'),
     ],
 )
-def test_an_unknown_key_in_the_source_is_an_error_naming_it(parse, server, key, words):
+def test_an_unknown_key_in_the_source_is_an_error_naming_it(parse, iots, key, words):
     with pytest.raises(AnsibleError) as caught:
         parse(**{key: ['android']})
     assert words in ' '.join(str(caught.value).split())
-    assert server.requests() == []
+    assert iots.sent == []
 
 
 # ---------------------------------------------------------------------------- breaks that once went unseen
 
 
-def test_a_cache_entry_of_another_user_or_client_is_not_used(parse, server, cached):
-    # Other users see other devices: who asks is part of what an entry answers.
-    server.devices = three_devices()
-    parse(cached)
-    parse(cached)
-    assert len(server.requests('token')) == 1
-    parse(cached, client_id='other-client')
-    assert len(server.requests('token')) == 2
-    parse(cached, client_id='other-client', username='alice', password='pw')
-    assert len(server.requests('token')) == 3
-    parse(cached, client_id='other-client', username='alice', password='pw')
-    assert len(server.requests('token')) == 3
-
-
-def test_no_server_value_is_a_trusted_template(server):
+def test_no_server_value_is_a_trusted_template():
     """2.16 to 2.18 template every str that is not AnsibleUnsafe: the plugin's wrap_var is what keeps a
     device's {{ ... }} text there, and this fails without it. 2.19+ template only what is tagged trusted;
     there wrap_var only removes that tag, which no server value has, so removing it changes nothing

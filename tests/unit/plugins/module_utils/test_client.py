@@ -706,3 +706,47 @@ class TestNonIdempotent(object):
         recorder = serve(refused, answer(201, '{}'))
         assert make_client().request('POST', '/groups', json_body={}, expected=(201,), idempotent=False).status == 201
         assert len(recorder.calls) == 2
+
+
+class TestBearerRenewal:
+    """A token the task got itself is renewed once per refusal (401 900901); a given one never."""
+
+    API = '/api/device-mgt/v1.0/devices'
+
+    def test_a_refused_token_is_renewed_once_and_later_requests_use_the_new_one(self, make_client, serve):
+        recorder = serve(answer(401, AMS_FAULT, 'application/xml'), answer(201, {}), answer(200, {}))
+        client = make_client()
+        client.renew_bearer_with(lambda: 'new-token')
+        assert client.request('POST', self.API, json_body={}, bearer='old-token', expected=(201,), idempotent=False).status == 201
+        client.request('GET', self.API, bearer='old-token')
+        assert [call['headers']['Authorization'] for call in recorder.calls] == ['Bearer old-token', 'Bearer new-token', 'Bearer new-token']
+
+    def test_a_renewed_token_refused_again_fails_saying_so(self, make_client, serve):
+        serve(answer(401, AMS_FAULT, 'application/xml'))
+        client = make_client()
+        client.renew_bearer_with(lambda: 'new-token')
+        with pytest.raises(IotsError) as info:
+            client.request('GET', self.API, bearer='old-token')
+        assert 'IoTS refused also the new access token' in str(info.value) and 'new-token' not in str(info.value)
+
+    def test_a_failed_renewal_and_other_401s_are_errors(self, make_client, serve):
+        serve(answer(401, AMS_FAULT, 'application/xml'))
+        client = make_client()
+
+        def refused():
+            raise IotsError('POST %s/token failed: HTTP 400 invalid_grant' % BASE, status=400)
+
+        client.renew_bearer_with(refused)
+        with pytest.raises(IotsError) as info:
+            client.request('GET', self.API, bearer='old-token')
+        assert 'getting a new one failed' in str(info.value)
+        recorder = serve(answer(401, {'fault': {'code': 900902, 'message': 'Missing Credentials'}}))
+        with pytest.raises(IotsError) as info:
+            client.request('GET', self.API, bearer='old-token')
+        assert info.value.status == 401 and len(recorder.calls) == 1
+
+    def test_without_a_renewer_a_refused_token_fails_at_once(self, make_client, serve):
+        recorder = serve(answer(401, AMS_FAULT, 'application/xml'))
+        with pytest.raises(IotsError) as info:
+            make_client().request('GET', self.API, bearer='given-token')
+        assert info.value.status == 401 and len(recorder.calls) == 1

@@ -204,6 +204,40 @@ def test_absent_deactivates_applies_waits_then_removes(run, emu):
     assert run(name=args['name'], device_type='android', state='absent')['changed'] is False
 
 
+def test_absent_pushes_a_deactivation_left_unapplied_before_removing(run, emu):
+    # An earlier run deactivated the policy but its apply-changes never ran: IoTS still shows it updated.
+    args = policy(apply_changes=False)  # (no apply-changes task of its own that could run meanwhile)
+    run(**args)
+    run(**dict(args, active=False))
+    store = emu.state.policies
+    pending = [p for p in store.by_id.values() if p['policyName'] == args['name']]
+    assert pending[0]['active'] is False and pending[0]['updated'] is True
+    tasks = store.applied
+    emu.reset()
+    gone = run(name=args['name'], device_type='android', state='absent')
+    assert gone['changed'] is True and gone['applied'] is True, gone.result
+    counts = emu.counts()
+    assert counts['POST /policies/deactivate-policy'] == 0 and counts['PUT /policies/apply-changes'] >= 1
+    assert counts['POST /policies/remove-policy'] == 1
+    assert store.applied > tasks  # the devices were told before the policy went
+    assert all(p['policyName'] != args['name'] for p in store.by_id.values())
+
+
+def test_absent_whose_apply_fails_says_a_new_run_pushes_first(run, emu):
+    args = policy()
+    created = run(**args)
+    assert created['changed'] is True and not created.failed, created.result
+    emu.state.policies.apply_delay = 30  # the task never runs within the wait
+    failed = run(apply_timeout=1, name=args['name'], device_type='android', state='absent')
+    assert failed.failed and failed['changed'] is True, failed.result
+    assert 'deactivated policy' in failed['msg'] and 'Run the task again' in failed['msg'], failed['msg']
+    emu.state.policies.task_due = None
+    emu.state.policies.apply_delay = 0.05
+    emu.reset()
+    gone = run(name=args['name'], device_type='android', state='absent')
+    assert gone['changed'] is True and gone['applied'] is True and emu.counts()['POST /policies/remove-policy'] == 1
+
+
 def test_apply_changes_pending_500_is_retried(run, emu):
     emu.state.policies.apply_delay = 0.3
     run(**policy())  # schedules a task that is still pending
@@ -215,10 +249,26 @@ def test_apply_changes_pending_500_is_retried(run, emu):
 def test_failure_before_apply_changes_says_what_was_done(run, emu):
     emu.state.policies.apply_delay = 30
     run(**policy())
-    result = run(timeout=1, **policy())
+    result = run(apply_timeout=1, **policy())
     assert result.failed and result['changed'] is True
     assert 'created policy' in result['msg'] and 'not yet pushed to devices' in result['msg'], result['msg']
     emu.state.policies.task_due = None
+
+
+def test_apply_timeout_is_the_wait_and_timeout_stays_per_request(run, emu, monkeypatch):
+    waits = []
+    real = _policy_api.apply_changes
+
+    def recorded(client, token, timeout, *args, **kwargs):
+        waits.append((timeout, client.timeout))
+        return real(client, token, timeout, *args, **kwargs)
+
+    monkeypatch.setattr(_policy_api, 'apply_changes', recorded)
+    run(timeout=7, **policy())
+    run(timeout=7, apply_timeout=45, **policy())
+    assert waits == [(120, 7), (45, 7)]
+    bad = run(apply_timeout=0, **policy())
+    assert bad.failed and 'apply_timeout must be 1' in bad['msg']
 
 
 def test_info_lists_with_content_as_mappings(run, emu):

@@ -11,7 +11,7 @@ import pytest
 
 from ansible_collections.wso2.iots.plugins.modules import iots_user
 
-from access_fixtures import USERS, connection, register
+from access_fixtures import ADMIN_PASSWORD, USERS, connection, register
 from playbook_harness import emulator_fixtures
 
 PASSWORD = 'Us3r-secret'
@@ -112,6 +112,38 @@ def test_update_password_always_sets_it_when_the_login_fails(run, emu, name):
     assert run(name=name, user_password=PASSWORD)['changed'] is False and login(emu, name, NEW_PASSWORD)
 
 
+def user_tokens(emu, name):
+    """The states of the tokens IoTS holds for user ``name``."""
+    return [row.state for row in emu.state.tokens_by_access.values() if row.user.name.lower() == name.lower()]
+
+
+def test_login_check_revokes_its_token_and_check_mode_makes_none(run, emu, name):
+    run(user_password=PASSWORD, **person(name))
+    # check mode: no grant as the user (a token on the server is a write); the password counts as a change
+    checked = run(name=name, user_password=PASSWORD, update_password='always', check_mode=True)
+    assert checked['changed'] is True and user_tokens(emu, name) == [], checked.result
+    assert any('does not try the password of user %s' % name in text for text in checked.warnings), checked.warnings
+    assert_no_secret(checked)
+    # a real run logs in as the user, and revokes that token at once
+    again = run(name=name, user_password=PASSWORD, update_password='always')
+    assert again['changed'] is False
+    assert user_tokens(emu, name) == ['REVOKED']
+
+
+def test_login_check_leaves_the_users_own_token_alone(run, emu, keys, name):
+    import requests
+
+    run(user_password=PASSWORD, **person(name))
+    own = requests.post(
+        emu.url + '/token',
+        data=dict(grant_type='password', username=name, password=PASSWORD),
+        auth=(keys['client_id'], keys['client_secret']),
+        verify=emu.ca_path,
+    ).json()['access_token']
+    assert run(name=name, user_password=PASSWORD, update_password='always')['changed'] is False
+    assert emu.state.tokens_by_access[own].state == 'ACTIVE'
+
+
 def test_check_mode_sends_no_write(run, emu, name):
     result = run(user_password=PASSWORD, check_mode=True, diff=True, **person(name))
     assert result['changed'] is True and result['diff']['after']['name'] == name
@@ -172,6 +204,60 @@ def test_bulk_reads_once_and_writes_only_what_differs(run, emu, name):
     assert counts['GET /users'] == 1 and counts['GET /users/{username}'] == 0 and counts['api:write'] == 2
     emu.reset()
     assert run(users=people)['changed'] is False and emu.counts()['api:write'] == 0
+
+
+def test_bulk_update_reads_the_roles_it_resends_before_any_write(run, emu, name):
+    add_role(emu, 'bm' + name[:6])
+    people = [person('%s%02d' % (name, n), roles=['bm' + name[:6]]) for n in range(3)]
+    run(users=people)
+    changed = [dict(people[0], last_name='Other', roles=None), dict(people[1], roles=None), dict(people[2], roles=None)]
+    emu.reset()
+    checked = run(users=changed, check_mode=True, diff=True)
+    assert emu.counts()['GET /users/{username}/roles'] == 1  # only the user whose update re-sends them
+    applied = run(users=changed, diff=True)
+    assert checked['diff'] == applied['diff'] and applied['diff']['after'][people[0]['name']]['roles'] == ['bm' + name[:6]], applied['diff']
+    assert checked['users'] == applied['users'] and emu.counts()['GET /users/{username}/roles'] == 2
+    assert sorted(emu.state.access.tenant('carbon.super').roles_of(people[0]['name'])) == ['Internal/devicemgt-user', 'bm' + name[:6]]
+
+
+def expiring_after(monkeypatch, emu, creations):
+    """Every token expires once ``creations`` users were created (a long bulk run outliving its token)."""
+    from ansible_collections.wso2.iots.plugins.module_utils import _user_api
+
+    real, done = _user_api.create_user, []
+
+    def create_user(client, token, *args):
+        real(client, token, *args)
+        done.append(args)
+        if len(done) == creations:
+            emu.expire_tokens()
+
+    monkeypatch.setattr(_user_api, 'create_user', create_user)
+
+
+def test_bulk_renews_a_token_it_got_itself_once_it_expires(run, emu, name, monkeypatch):
+    people = [person('%s%02d' % (name, n)) for n in range(3)]
+    expiring_after(monkeypatch, emu, 1)
+    emu.reset()
+    result = run(users=people)
+    assert not result.failed and result['summary']['created'] == 3, result.result
+    assert emu.counts()['token'] == 2  # the first grant, and one when IoTS refused it
+
+
+def test_a_given_token_that_expires_says_so(run, emu, keys, name, monkeypatch):
+    import requests
+
+    token = requests.post(
+        emu.url + '/token',
+        data=dict(grant_type='password', username='admin', password=ADMIN_PASSWORD, scope='perm:users:details perm:users:user-details perm:users:add'),
+        auth=(keys['client_id'], keys['client_secret']),
+        verify=emu.ca_path,
+    ).json()['access_token']
+    expiring_after(monkeypatch, emu, 1)
+    emu.reset()
+    result = run(users=[person('%s%02d' % (name, n)) for n in range(2)], token=token, client_id=None, client_secret=None, username=None, password=None)
+    assert result.failed and 'HTTP 401' in result['msg'] and 'expired' in result['msg'] and 'lacks' not in result['msg'], result['msg']
+    assert emu.counts()['token'] == 0
 
 
 def test_bulk_beyond_the_100_name_list_looks_users_up_one_by_one(run, emu, name):
