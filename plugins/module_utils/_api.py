@@ -19,9 +19,11 @@ Interface:
 * ``request(client, token, scopes, method, path, query=None, body=None, expected=(200,), retries=None,
   idempotent=True) -> IotsResponse``: ``scopes`` are the logical scopes of the call; ``query`` pairs whose
   value is None are left out
+* ``scopes_of(scope_lists) -> sorted list``: the scopes of some calls, each once
 * ``segment(value)``: a name as one URL path segment
 * ``with_hint(exc, scopes) -> exc``: the hint of the gateway's token, scope and subscription faults
-* ``json_of(response, kind=dict)``: the answer's JSON, which must be a ``kind``
+* ``json_of(response, kind=dict)``: the answer's JSON, which must be a ``kind``; ``json_or_none(response,
+  absent=404)``: None for the status that means "no such object"
 * ``page_answers(client, token, scopes, path, key, ...)``: (response, data) of each page of a paged list;
   ``pages(...)``: the items of every page
 """
@@ -33,6 +35,11 @@ from ansible_collections.wso2.iots.plugins.module_utils._scopes import SCOPES
 
 API = '/api/device-mgt/v1.0'
 MAX_PAGE_SIZE = 100  # a larger limit is 400 (RequestValidationUtil)
+
+
+def scopes_of(scope_lists):
+    """The logical scopes of some calls (each a list of them), sorted, each once: what a token for them needs."""
+    return sorted(set(scope for scopes in scope_lists for scope in scopes))
 
 
 def segment(value):
@@ -81,6 +88,11 @@ def json_of(response, kind=dict):
             hint=BROKEN_ANSWER_HINT,
         )
     return data
+
+
+def json_or_none(response, absent=404):
+    """None when the answer's status is ``absent`` (no such object), else its JSON, which must be there."""
+    return None if response.status == absent else json_of(response)
 
 
 def page_answers(client, token, scopes, path, key, query=(), page_size=MAX_PAGE_SIZE, until_count=True, min_count=0, expected=(200,)):

@@ -55,7 +55,7 @@ CALL_SCOPES = {
 
 def scopes_needed(*function_names):
     """The logical scopes the named functions of this file need, sorted."""
-    return sorted(set(scope for name in function_names for scope in CALL_SCOPES[name]))
+    return _api.scopes_of(CALL_SCOPES[name] for name in function_names)
 
 
 # ---------------------------------------------------------------------------- the calls
@@ -100,7 +100,7 @@ def properties_dict(device):
 def get_device(client, token, device_type, device_id):
     path = '/devices/%s/%s' % (_api.segment(device_type), _api.segment(device_id))
     response = _api.request(client, token, CALL_SCOPES['get_device'], 'GET', path, expected=(200, 404))
-    return None if response.status == 404 else _api.json_of(response)
+    return _api.json_or_none(response)
 
 
 def properties_body(properties):

@@ -39,7 +39,7 @@ CALL_SCOPES: dict = {
 
 def scopes_needed(flavor, *function_names):
     """The logical scopes the named functions need on a ``flavor`` server, sorted."""
-    return sorted(set(scope for name in function_names for scope in CALL_SCOPES[name][flavor]))
+    return _api.scopes_of(CALL_SCOPES[name][flavor] for name in function_names)
 
 
 def _scopes(call, flavor):
@@ -51,9 +51,7 @@ def get_device_type(client, token, flavor, name):
     validate_device_type(name, 'name')
     path = ('/admin/device-types/%s' if flavor == 'entgra' else '/device-types/config/%s') % _api.segment(name)
     response = _api.request(client, token, _scopes('get_device_type', flavor), 'GET', path, expected=(200, 204))
-    if response.status == 204:
-        return None
-    return _api.json_of(response)  # an empty 200 is a broken answer, never "no such type"
+    return _api.json_or_none(response, 204)  # an empty 200 is a broken answer, never "no such type"
 
 
 def add_device_type(client, token, flavor, name, meta):

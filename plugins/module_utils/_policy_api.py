@@ -57,7 +57,7 @@ CALL_SCOPES = {
 
 
 def scopes_needed(*function_names):
-    return sorted(set(scope for name in function_names for scope in CALL_SCOPES[name]))
+    return _api.scopes_of(CALL_SCOPES[name] for name in function_names)
 
 
 # ---------------------------------------------------------------------------- content
@@ -118,7 +118,7 @@ def list_policies(client, token, page_size=_api.MAX_PAGE_SIZE):
 
 def get_policy(client, token, policy_id):
     response = _api.request(client, token, CALL_SCOPES['get_policy'], 'GET', _path_id(policy_id), expected=(200, 404))
-    return None if response.status == 404 else _api.json_of(response)
+    return _api.json_or_none(response)
 
 
 def add_policy(client, token, body):

@@ -63,7 +63,7 @@ CALL_SCOPES = {
 
 
 def scopes_needed(*function_names):
-    return sorted(set(scope for name in function_names for scope in CALL_SCOPES[name]))
+    return _api.scopes_of(CALL_SCOPES[name] for name in function_names)
 
 
 def validate_name(value, option, what):
@@ -110,7 +110,7 @@ def list_users(client, token, flavor):
 def get_user(client, token, flavor, name):
     path, query = _user_path(flavor, name)
     response = _api.request(client, token, CALL_SCOPES['get_user'], 'GET', path, query=query, expected=(200, 404))
-    return None if response.status == 404 else _api.json_of(response)
+    return _api.json_or_none(response)
 
 
 def user_roles(client, token, flavor, name):
@@ -184,7 +184,7 @@ def list_roles(client, token, flavor):
 def get_role(client, token, flavor, name):
     path, query = _role_path(name)
     response = _api.request(client, token, CALL_SCOPES['get_role'], 'GET', path, query=query, expected=(200, 404))
-    return None if response.status == 404 else _api.json_of(response)
+    return _api.json_or_none(response)
 
 
 def _nodes(node):
