@@ -10,7 +10,7 @@
 """The IoTS device-management API, one function per call, over the shared client and a bearer token.
 
 Each function returns parsed data or raises ``IotsError`` (URL, HTTP status, the server's words, and
-a hint where the answer has a known meaning). The arguments are sent as they are given: the modules
+a hint where the answer has a known meaning); requests, JSON and pages go through ``_api``. The arguments are sent as they are given: the modules
 check them at their boundary with the rules of ``_device_state``. Facts: tests/emulator/README.md and
 iots-device-api.md.
 

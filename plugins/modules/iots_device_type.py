@@ -179,9 +179,9 @@ device_type:
 
 from ansible_collections.wso2.iots.plugins.module_utils import _device_type_api as type_api
 from ansible_collections.wso2.iots.plugins.module_utils._access_token import server_flavor
+from ansible_collections.wso2.iots.plugins.module_utils._device_state import validate_device_type
 from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsOptionError
 from ansible_collections.wso2.iots.plugins.module_utils._resource import NONE, Change, Resource, run
-from ansible_collections.wso2.iots.plugins.module_utils._device_state import validate_device_type
 from ansible_collections.wso2.iots.plugins.module_utils._unique import check_unique
 
 CREATED = 'created'
