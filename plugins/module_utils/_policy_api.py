@@ -38,7 +38,6 @@ from ansible_collections.wso2.iots.plugins.module_utils import _api
 from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsError, IotsOptionError
 
 COMPLIANCES = ('enforce', 'warn', 'monitor')
-OWNERSHIPS = ('BYOD', 'COPE')
 POLICY_TYPES = ('GENERAL', 'CORRECTIVE')  # Entgra's PolicyManagementConstants
 MAX_NAME = 45  # @Size(max = 45) policyName
 
