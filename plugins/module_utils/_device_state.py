@@ -20,11 +20,13 @@ import copy
 
 from ansible_collections.wso2.iots.plugins.module_utils._device_api import OWNERSHIPS, properties_body, properties_dict
 from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsOptionError
+from ansible_collections.wso2.iots.plugins.module_utils._unique import check_unique
 
 STATES = ('present', 'absent')
 DEFAULT_STATE = 'present'
 DEFAULT_OWNERSHIP = 'COPE'
 REMOVED = 'REMOVED'
+MAX_TYPE_NAME = 45  # @Size(max = 45) of the path parameters that carry a device type name
 
 ENROLLED = 'enrolled'
 MODIFIED = 'modified'
@@ -49,7 +51,14 @@ def validate_device_id(value, option='device_id'):
 
 
 def validate_device_type(value, option='device_type'):
-    return _identifier(value, option, 'device type')
+    """The one device type name rule: a name IoTS accepts (``^[^ /]+$``, DeviceTypeManagementAdminServiceImpl
+    .addDeviceType) and can address (at most 45 characters, the @Size of the path parameters that carry it)."""
+    _identifier(value, option, 'device type')
+    if ' ' in value:
+        raise IotsOptionError('%s %r has a space: IoTS accepts device type names matching ^[^ /]+$.' % (option, value))
+    if len(value) > MAX_TYPE_NAME:
+        raise IotsOptionError('%s %r is longer than %d characters, the longest device type name IoTS can address.' % (option, value, MAX_TYPE_NAME))
+    return value
 
 
 def property_text(value, option):
@@ -99,16 +108,6 @@ def check_device(item, where='', defaults=None):
     return spec
 
 
-def check_unique(keys, option):
-    """The one duplicate check: a device named twice in a list is an error (which one would win?)."""
-    seen = {}
-    for index, key in enumerate(keys):
-        if key in seen:
-            raise IotsOptionError('%s[%d] names device %s again (first in %s[%d]); give each device once.' % (option, index, '/'.join(key), option, seen[key]))
-        seen[key] = index
-    return keys
-
-
 def check_device_keys(items, option='devices'):
     """The checked (type, id) keys of a list of {device_type, device_id}, each once."""
     keys = []
@@ -117,13 +116,13 @@ def check_device_keys(items, option='devices'):
         if not isinstance(item, dict):
             raise IotsOptionError('%s must be a mapping with device_type and device_id.' % where)
         keys.append((validate_device_type(item.get('device_type'), where + '.device_type'), validate_device_id(item.get('device_id'), where + '.device_id')))
-    return check_unique(keys, option)
+    return check_unique(keys, option, 'device', '/'.join)
 
 
 def check_devices(items, option='devices', defaults=None):
     """Every device of a bulk run, checked, each once."""
     specs = [check_device(item, '%s[%d]' % (option, index), defaults) for index, item in enumerate(items)]
-    check_unique([device_key(spec) for spec in specs], option)
+    check_unique([device_key(spec) for spec in specs], option, 'device', '/'.join)
     return specs
 
 

@@ -18,24 +18,15 @@ replaces the whole definition (3.2.0: /admin/device-types, name from the body; E
 Interface (``flavor`` is the server flavour, ``iots`` or ``entgra``):
 
 * ``CALL_SCOPES``: function name -> {flavour: logical scopes}; ``scopes_needed(flavor, *function_names)``
-* ``api_call(client, token, scopes, method, path, query=None, body=None, expected=(200,), idempotent=True)``:
-  one device-mgt API request; a missing scope's 403 names ``scopes`` in both flavours
-* ``validate_name(value, option='name')``: a name IoTS accepts (no space, no "/", at most 45 characters)
+* names are checked with ``_device_state.validate_device_type`` (the one device type name rule) before any request
 * ``get_device_type(client, token, flavor, name) -> DeviceType or None``
 * ``add_device_type(client, token, flavor, name, meta)``; ``update_device_type(client, token, flavor, name, meta)``
 * ``delete_device_type(client, token, flavor, name) -> bool`` (Entgra only; False when unknown)
 """
 
-import re
-
-from ansible.module_utils.six.moves.urllib.parse import quote, urlencode
-
-from ansible_collections.wso2.iots.plugins.module_utils import _device_api as device_api
+from ansible_collections.wso2.iots.plugins.module_utils import _api
+from ansible_collections.wso2.iots.plugins.module_utils._device_state import validate_device_type
 from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsError, IotsOptionError
-from ansible_collections.wso2.iots.plugins.module_utils._scopes import SCOPES
-
-NAME_PATTERN = re.compile(r'^[^ /]+$')  # DeviceTypeManagementAdminServiceImpl.addDeviceType
-MAX_NAME = 45  # @Size(max = 45) of the path parameters that carry a type name
 
 _ADMIN = ('admin:device-type',)
 CALL_SCOPES: dict = {
@@ -48,32 +39,7 @@ CALL_SCOPES: dict = {
 
 def scopes_needed(flavor, *function_names):
     """The logical scopes the named functions need on a ``flavor`` server, sorted."""
-    return sorted(set(scope for name in function_names for scope in CALL_SCOPES[name][flavor]))
-
-
-def api_call(client, token, scopes, method, path, query=None, body=None, expected=(200,), idempotent=True):
-    """One request to the device-mgt API; ``scopes`` (logical) are named when the token lacks one."""
-    pairs = [(key, value) for key, value in query or [] if value is not None]
-    if pairs:
-        path = '%s?%s' % (path, urlencode(pairs))
-    try:
-        return client.request(method, device_api.API + path, json_body=body, bearer=token, expected=expected, idempotent=idempotent)
-    except IotsError as exc:
-        if exc.status == 403 and str(exc.error or '') == '900910':
-            names = ['%s (Entgra: %s)' % (SCOPES[s]['iots'], SCOPES[s]['entgra']) for s in scopes]
-            raise exc.with_hint('The access token lacks the scope this call needs: %s.' % ', '.join(names))
-        # The token and subscription faults mean the same for every call.
-        raise device_api._hint(exc, 'device_types')
-
-
-def validate_name(value, option='name'):
-    if not isinstance(value, str) or not value:
-        raise IotsOptionError('%s must be a non-empty device type name; got %r.' % (option, value))
-    if not NAME_PATTERN.match(value):
-        raise IotsOptionError('%s %r has a space or "/": IoTS accepts device type names matching ^[^ /]+$.' % (option, value))
-    if len(value) > MAX_NAME:
-        raise IotsOptionError('%s %r is longer than %d characters, the longest device type name IoTS can address.' % (option, value, MAX_NAME))
-    return value
+    return _api.scopes_of(CALL_SCOPES[name][flavor] for name in function_names)
 
 
 def _scopes(call, flavor):
@@ -82,18 +48,16 @@ def _scopes(call, flavor):
 
 def get_device_type(client, token, flavor, name):
     """The stored DeviceType {id, name, deviceTypeMetaDefinition}, or None (IoTS answers 204, not 404)."""
-    validate_name(name)
-    path = ('/admin/device-types/%s' if flavor == 'entgra' else '/device-types/config/%s') % quote(name, safe='')
-    response = api_call(client, token, _scopes('get_device_type', flavor), 'GET', path, expected=(200, 204))
-    if response.status == 204:
-        return None
-    return device_api._json(response)  # an empty 200 is a broken answer, never "no such type"
+    validate_device_type(name, 'name')
+    path = ('/admin/device-types/%s' if flavor == 'entgra' else '/device-types/config/%s') % _api.segment(name)
+    response = _api.request(client, token, _scopes('get_device_type', flavor), 'GET', path, expected=(200, 204))
+    return _api.json_or_none(response, 204)  # an empty 200 is a broken answer, never "no such type"
 
 
 def add_device_type(client, token, flavor, name, meta):
-    body = {'name': validate_name(name), 'deviceTypeMetaDefinition': meta}
+    body = {'name': validate_device_type(name, 'name'), 'deviceTypeMetaDefinition': meta}
     try:
-        api_call(client, token, _scopes('add_device_type', flavor), 'POST', '/admin/device-types', body=body, idempotent=False)
+        _api.request(client, token, _scopes('add_device_type', flavor), 'POST', '/admin/device-types', body=body, idempotent=False)
     except IotsError as exc:
         if exc.status == 409:
             exc.with_hint('A device type named %r exists already (a built-in type, or one created meanwhile): run the task again to update it.' % name)
@@ -102,10 +66,10 @@ def add_device_type(client, token, flavor, name, meta):
 
 def update_device_type(client, token, flavor, name, meta):
     """PUT the full definition: IoTS replaces every field, so ``meta`` must be complete."""
-    body = {'name': validate_name(name), 'deviceTypeMetaDefinition': meta}
-    path = '/admin/device-types/%s' % quote(name, safe='') if flavor == 'entgra' else '/admin/device-types'
+    body = {'name': validate_device_type(name, 'name'), 'deviceTypeMetaDefinition': meta}
+    path = '/admin/device-types/%s' % _api.segment(name) if flavor == 'entgra' else '/admin/device-types'
     try:
-        api_call(client, token, _scopes('update_device_type', flavor), 'PUT', path, body=body)
+        _api.request(client, token, _scopes('update_device_type', flavor), 'PUT', path, body=body)
     except IotsError as exc:
         if exc.status == 500:
             exc.with_hint(
@@ -118,6 +82,6 @@ def delete_device_type(client, token, flavor, name):
     """DELETE /admin/device-types/{type} (Entgra 4.1.11 and later): deletes every device of the type too."""
     if flavor != 'entgra':
         raise IotsOptionError('IoTS 3.2 has no API to delete a device type.')
-    path = '/admin/device-types/%s' % quote(validate_name(name), safe='')
-    response = api_call(client, token, _scopes('delete_device_type', flavor), 'DELETE', path, expected=(200, 202, 404))
+    path = '/admin/device-types/%s' % _api.segment(validate_device_type(name, 'name'))
+    response = _api.request(client, token, _scopes('delete_device_type', flavor), 'DELETE', path, expected=(200, 202, 404))
     return response.status != 404

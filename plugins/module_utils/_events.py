@@ -30,9 +30,8 @@ import time
 import uuid
 
 from ansible.module_utils.parsing.convert_bool import boolean
-from ansible.module_utils.six.moves.urllib.parse import quote
 
-from ansible_collections.wso2.iots.plugins.module_utils import _access_token, _device_api
+from ansible_collections.wso2.iots.plugins.module_utils import _access_token, _api, _device_api
 from ansible_collections.wso2.iots.plugins.module_utils._client import DEFAULT_TIMEOUT, client_from_options
 from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsError, IotsOptionError, IotsScopeError
 from ansible_collections.wso2.iots.plugins.module_utils._oauth import DEFAULT_TOKEN_PATH
@@ -278,29 +277,25 @@ class Poller(object):
 
     def _activities(self, since):
         """Every row of GET /activities updated after ``since`` (epoch s) and the server's time."""
-        rows, offset, limit, now = [], 0, _device_api.MAX_PAGE_SIZE, None
-        while True:
-            path = '%s/activities?since=%s&offset=%d&limit=%d' % (_device_api.API, quote(http_date(since), safe=''), offset, limit)
-            try:
-                response = self.client.request('GET', path, bearer=self.token, expected=(200, 304))
-            except IotsError as exc:
-                exc = _device_api._hint(exc, 'get_activity')  # the token and scope faults, as for every call
-                if exc.status == 401 and ADMIN_ONLY in (exc.description or ''):
-                    exc.hint = (
-                        'operation events need a user with the admin role (GET /activities is admin only): '
-                        'use an admin account, or leave operation_completed and operation_failed out of '
-                        'events.'
-                    )
-                raise
-            if now is None:
-                now = server_time(response, self.clock())
-            data = _device_api._json(response) if response.status == 200 else {}
-            for activity in data.get('activities') or []:
-                for entry in activity.get('activityStatus') or []:
-                    rows.append((activity, entry))
-            offset += limit
-            if offset >= (data.get('count') or 0) or not data.get('activities'):
-                return rows, now
+        rows, now = [], None
+        scopes = _device_api.CALL_SCOPES['get_activity']
+        query = [('since', http_date(since))]
+        try:
+            for response, data in _api.page_answers(self.client, self.token, scopes, '/activities', 'activities', query, expected=(200, 304)):
+                if now is None:
+                    now = server_time(response, self.clock())
+                for activity in data.get('activities') or []:
+                    for entry in activity.get('activityStatus') or []:
+                        rows.append((activity, entry))
+        except IotsError as exc:
+            if exc.status == 401 and ADMIN_ONLY in (exc.description or ''):
+                exc.hint = (
+                    'operation events need a user with the admin role (GET /activities is admin only): '
+                    'use an admin account, or leave operation_completed and operation_failed out of '
+                    'events.'
+                )
+            raise
+        return rows, now
 
     def _scan_operations(self, baseline):
         if baseline:

@@ -122,48 +122,55 @@ _IOTS = (
     (_DM + '/authorization/verify', ('perm:authorization:verify',)),
 )
 
-# Entgra 7: the user and role scopes, each with its own permission.
+# Entgra 7: the user and role scopes, each with its own permission (iots-users-roles.md section 6). A scope of
+# the catalogue is named by its logical name (_scopes.SCOPES holds its Entgra name: each name is written once);
+# one the collection never asks for, by its Entgra name (um:..., rm:...).
 _ENTGRA_ACCESS = (
-    (_DM + '/users/add', ('um:users:add',)),
-    (_DM + '/users/details/view', ('um:users:details:view',)),
-    (_DM + '/users/update', ('um:users:update',)),
-    (_DM + '/users/delete', ('um:users:delete',)),
-    (_DM + '/users/roles/view', ('um:roles:view',)),
-    (_DM + '/users/view', ('um:users:user-details:view',)),
+    (_DM + '/users/add', ('users:add',)),
+    (_DM + '/users/details/view', ('users:details',)),
+    (_DM + '/users/update', ('users:update',)),
+    (_DM + '/users/delete', ('users:delete',)),
+    (_DM + '/users/roles/view', ('users:roles',)),
+    (_DM + '/users/view', ('users:user-details',)),
     (_DM + '/users/count', ('um:users:count',)),
     (_DM + '/users/existence/view', ('um:users:is-exist',)),
     (_DM + '/users/search', ('um:users:search',)),
     (_DM + '/users/password/update', ('um:users:cred:change',)),
     (_DM + '/users/invite', ('um:users:invite',)),
     (_ADMIN + '/login', ('um:users:permission:view',)),
-    (_DM + '/admin/users/view', ('um:admin:users:view',)),
-    (_DM + '/roles/view', ('rm:roles:view',)),
+    (_DM + '/admin/users/view', ('admin-users:view',)),
+    (_DM + '/roles/view', ('roles:view',)),
     (_DM + '/roles/view-permissions', ('rm:roles:permissions:view',)),
-    (_DM + '/roles/view-details', ('rm:roles:details:view',)),
-    (_DM + '/roles/add', ('rm:roles:add',)),
-    (_DM + '/roles/update', ('rm:roles:update',)),
-    (_DM + '/roles/delete', ('rm:roles:delete',)),
-    (_DM + '/roles/assign-user', ('rm:users:add',)),
+    (_DM + '/roles/view-details', ('roles:details',)),
+    (_DM + '/roles/add', ('roles:add',)),
+    (_DM + '/roles/update', ('roles:update',)),
+    (_DM + '/roles/delete', ('roles:delete',)),
+    (_DM + '/roles/assign-user', ('roles:add-users',)),
     (_DM + '/roles/combined-role/add', ('rm:roles:combined:add',)),
 )
 
 
-# Scopes Entgra 7 added where IoTS 3.2.0 has none: reading a device type's definition
+# Scopes Entgra 7 added where IoTS 3.2.0 has none, by logical name: reading a device type's definition
 # (iots-policies-device-types.md section 4; the permission is the admin device-type one, inferred).
 _ENTGRA_ADDED: dict = {
-    _DM + '/admin/device-type': ('dm:admin:device-type:view',),
+    _DM + '/admin/device-type': ('admin:device-type:view',),
 }
+
+
+def _entgra_name(name):
+    """The Entgra name of a logical name of the catalogue; any other name is one already."""
+    return SCOPES[name]['entgra'] if name in SCOPES else name
 
 
 def _entgra_table():
     """The user/role rows, then each IoTS device or group row with the scopes Entgra renamed (_scopes.SCOPES)
     and those it added (_ENTGRA_ADDED)."""
     renamed = dict((names['iots'], names['entgra']) for names in SCOPES.values())
-    rows = list(_ENTGRA_ACCESS)
+    rows = [(permission, tuple(_entgra_name(name) for name in names)) for permission, names in _ENTGRA_ACCESS]
     for permission, scopes in _IOTS:
         if permission.startswith((_DM + '/users/', _DM + '/roles/')) or permission == _ADMIN + '/login':
             continue
-        entgra = tuple(renamed[scope] for scope in scopes if scope in renamed) + _ENTGRA_ADDED.get(permission, ())
+        entgra = tuple(renamed[scope] for scope in scopes if scope in renamed) + tuple(_entgra_name(name) for name in _ENTGRA_ADDED.get(permission, ()))
         if entgra:
             rows.append((permission, entgra))
     return tuple(rows)

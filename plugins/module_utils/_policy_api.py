@@ -34,13 +34,10 @@ Interface:
 import json
 import time
 
-from ansible_collections.wso2.iots.plugins.module_utils import _device_api as device_api
-from ansible_collections.wso2.iots.plugins.module_utils._device_type_api import api_call
+from ansible_collections.wso2.iots.plugins.module_utils import _api
 from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsError, IotsOptionError
 
-MAX_PAGE_SIZE = 100
 COMPLIANCES = ('enforce', 'warn', 'monitor')
-OWNERSHIPS = ('BYOD', 'COPE')
 POLICY_TYPES = ('GENERAL', 'CORRECTIVE')  # Entgra's PolicyManagementConstants
 MAX_NAME = 45  # @Size(max = 45) policyName
 
@@ -59,7 +56,7 @@ CALL_SCOPES = {
 
 
 def scopes_needed(*function_names):
-    return sorted(set(scope for name in function_names for scope in CALL_SCOPES[name]))
+    return _api.scopes_of(CALL_SCOPES[name] for name in function_names)
 
 
 # ---------------------------------------------------------------------------- content
@@ -112,30 +109,21 @@ def _ids(ids):
     return [int(_path_id(policy_id).rsplit('/', 1)[1]) for policy_id in ids]
 
 
-def list_policies(client, token, page_size=MAX_PAGE_SIZE):
+def list_policies(client, token, page_size=_api.MAX_PAGE_SIZE):
     """Every policy, all pages: ``limit`` always given (IoTS 3.2.0 answers an empty page without it)."""
-    if not 1 <= page_size <= MAX_PAGE_SIZE:
-        raise IotsOptionError('page_size must be 1 to %d, not %r' % (MAX_PAGE_SIZE, page_size))
-    policies, offset = [], 0
-    while True:
-        response = api_call(client, token, CALL_SCOPES['list_policies'], 'GET', '/policies', query=[('offset', offset), ('limit', page_size)])
-        data = device_api._json(response)
-        page = data.get('policies') or []
-        policies.extend(page)
-        offset += page_size
-        if len(page) < page_size or offset >= (data.get('count') or 0):
-            return sorted(policies, key=lambda p: (p.get('priorityId') or 0, p.get('id') or 0))
+    policies = _api.pages(client, token, CALL_SCOPES['list_policies'], '/policies', 'policies', page_size=page_size)
+    return sorted(policies, key=lambda p: (p.get('priorityId') or 0, p.get('id') or 0))
 
 
 def get_policy(client, token, policy_id):
-    response = api_call(client, token, CALL_SCOPES['get_policy'], 'GET', _path_id(policy_id), expected=(200, 404))
-    return None if response.status == 404 else device_api._json(response)
+    response = _api.request(client, token, CALL_SCOPES['get_policy'], 'GET', _path_id(policy_id), expected=(200, 404))
+    return _api.json_or_none(response)
 
 
 def add_policy(client, token, body):
     """POST /policies (201): the id of the new policy. Its body's priorityId is always 0: read it again."""
-    response = api_call(client, token, CALL_SCOPES['add_policy'], 'POST', '/policies', body=body, expected=(200, 201), idempotent=False)
-    data = device_api._json(response)
+    response = _api.request(client, token, CALL_SCOPES['add_policy'], 'POST', '/policies', body=body, expected=(200, 201), idempotent=False)
+    data = _api.json_of(response)
     if not isinstance(data.get('id'), int):
         raise IotsError(
             'POST %s answered HTTP %s without the new policy\'s id.' % (response.url, response.status), url=response.url, method='POST', status=response.status
@@ -145,20 +133,20 @@ def add_policy(client, token, body):
 
 def update_policy(client, token, policy_id, body):
     """PUT /policies/{id} with the full body (it ignores ``active``, and marks the policy updated)."""
-    api_call(client, token, CALL_SCOPES['update_policy'], 'PUT', _path_id(policy_id), body=body)
+    _api.request(client, token, CALL_SCOPES['update_policy'], 'PUT', _path_id(policy_id), body=body)
 
 
 def activate_policies(client, token, ids):
-    api_call(client, token, CALL_SCOPES['activate_policies'], 'POST', '/policies/activate-policy', body=_ids(ids))
+    _api.request(client, token, CALL_SCOPES['activate_policies'], 'POST', '/policies/activate-policy', body=_ids(ids))
 
 
 def deactivate_policies(client, token, ids):
-    api_call(client, token, CALL_SCOPES['deactivate_policies'], 'POST', '/policies/deactivate-policy', body=_ids(ids))
+    _api.request(client, token, CALL_SCOPES['deactivate_policies'], 'POST', '/policies/deactivate-policy', body=_ids(ids))
 
 
 def remove_policies(client, token, ids):
     try:
-        api_call(client, token, CALL_SCOPES['remove_policies'], 'POST', '/policies/remove-policy', body=_ids(ids))
+        _api.request(client, token, CALL_SCOPES['remove_policies'], 'POST', '/policies/remove-policy', body=_ids(ids))
     except IotsError as exc:
         if exc.status == 400:
             exc.with_hint('IoTS deletes nothing when one of the ids is unknown; another client may have removed the policy meanwhile: run the task again.')
@@ -168,7 +156,7 @@ def remove_policies(client, token, ids):
 def set_priorities(client, token, priorities):
     """PUT /policies/priorities with [{id, priority}] (each listed policy is marked updated)."""
     body = [{'id': policy_id, 'priority': priority} for policy_id, priority in priorities]
-    api_call(client, token, CALL_SCOPES['set_priorities'], 'PUT', '/policies/priorities', body=body)
+    _api.request(client, token, CALL_SCOPES['set_priorities'], 'PUT', '/policies/priorities', body=body)
 
 
 def apply_changes(client, token, timeout, poll=1.0, sleep=time.sleep, clock=time.monotonic):
@@ -176,7 +164,7 @@ def apply_changes(client, token, timeout, poll=1.0, sleep=time.sleep, clock=time
     deadline = clock() + timeout
     while True:
         try:
-            api_call(client, token, CALL_SCOPES['apply_changes'], 'PUT', '/policies/apply-changes')
+            _api.request(client, token, CALL_SCOPES['apply_changes'], 'PUT', '/policies/apply-changes')
             return
         except IotsError as exc:
             if exc.status != 500 or clock() + poll > deadline:
@@ -197,7 +185,7 @@ def wait_applied(client, token, policy_id, timeout, poll=1.0, sleep=time.sleep, 
         if policy is None or not policy.get('updated'):
             return policy
         if clock() + poll > deadline:
-            url = client.url(device_api.API + _path_id(policy_id))
+            url = client.url(_api.API + _path_id(policy_id))
             raise IotsError(
                 'GET %s still shows the policy as updated (not pushed to devices) after %s s: the apply-changes task has not run.' % (url, timeout),
                 url=url,

@@ -13,14 +13,15 @@
   compliance, active, priority, features: [{code, content}], roles, users, groups[, policy_type]}, features sorted
   by code with their content parsed (``_policy_api.parsed_content``/``shown_content``), lists sorted;
   ``ranks`` maps ids to their rank (1 first), else the stored ``priorityId`` is shown
-* ``check_features(features) -> [{code, content}]`` sorted by code; a repeated code, or a content that is not a
-  mapping, is an ``IotsOptionError``
+* ``check_features(features) -> [{code, content}]`` sorted by code; a content that is not a mapping, or a
+  repeated code (``_unique``), is an ``IotsOptionError``
 """
 
 from collections.abc import Mapping
 
 from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsOptionError
 from ansible_collections.wso2.iots.plugins.module_utils._policy_api import parsed_content, shown_content
+from ansible_collections.wso2.iots.plugins.module_utils._unique import check_unique
 
 
 def policy_view(policy, ranks, flavor):
@@ -46,16 +47,14 @@ def policy_view(policy, ranks, flavor):
 
 
 def check_features(features):
-    codes, checked = set(), []
+    checked = []
     for feature in features:
         code = feature.get('code')
         if not isinstance(code, str) or not code.strip():
             raise IotsOptionError('features: each needs a non-empty code.')
-        if code in codes:
-            raise IotsOptionError('features repeats code %r: each feature code must appear once.' % code)
-        codes.add(code)
         content = feature.get('content')
         if not isinstance(content, Mapping):
             raise IotsOptionError('features: the content of %r must be a mapping of settings, not %s %r.' % (code, type(content).__name__, content))
         checked.append(dict(code=code, content=dict(content)))
+    check_unique([feature['code'] for feature in checked], 'features', 'feature code')
     return sorted(checked, key=lambda f: f['code'])

@@ -35,16 +35,13 @@ and, on create, ``password``.
 
 import re
 
-from ansible.module_utils.six.moves.urllib.parse import quote, urlencode
-
-from ansible_collections.wso2.iots.plugins.module_utils import _oauth
-from ansible_collections.wso2.iots.plugins.module_utils._device_api import API, _json
+from ansible_collections.wso2.iots.plugins.module_utils import _api, _oauth
 from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsError, IotsOptionError
 from ansible_collections.wso2.iots.plugins.module_utils._permissions import top_most
-from ansible_collections.wso2.iots.plugins.module_utils._scopes import SCOPES
 
 LIST_CAP = 100
-PAGE_SIZE = 100
+# The note of a repeated user name (``_unique.check_unique``): IoTS compares user names without case.
+CASELESS = '; IoTS compares user names without case'
 # user-mgt.xml of product-iots 3.2.0: UsernameJavaRegEx, RolenameJavaRegEx ^[\S]{3,30}$, PasswordJavaRegEx ^[\S]{5,30}$
 _NAME = re.compile(r'^\S{3,30}$')
 _PASSWORD = re.compile(r'^\S{5,30}$')
@@ -66,7 +63,7 @@ CALL_SCOPES = {
 
 
 def scopes_needed(*function_names):
-    return sorted(set(scope for name in function_names for scope in CALL_SCOPES[name]))
+    return _api.scopes_of(CALL_SCOPES[name] for name in function_names)
 
 
 def validate_name(value, option, what):
@@ -83,52 +80,23 @@ def validate_password(value, option):
     return value
 
 
-def _hint(exc, call):
-    if exc.status == 403 and str(exc.error or '') == '900910':
-        names = ['%s (Entgra: %s)' % (SCOPES[s]['iots'], SCOPES[s]['entgra']) for s in CALL_SCOPES[call]]
-        return exc.with_hint('The access token lacks the scope this call needs: %s.' % ', '.join(names))
-    if exc.status == 401 and str(exc.error or '') in ('900901', '900902'):
-        return exc.with_hint('The access token is missing, expired or revoked: get a new one.')
-    return exc
-
-
-def _call(client, token, call, method, path, query=(), body=None, expected=(200,), idempotent=True):
-    pairs = [(key, value) for key, value in query if value is not None]
-    if pairs:
-        path = '%s?%s' % (path, urlencode(pairs))
-    try:
-        return client.request(method, API + path, json_body=body, bearer=token, expected=expected, idempotent=idempotent)
-    except IotsError as exc:
-        raise _hint(exc, call)
-
-
-def _segment(value):
-    return quote(value, safe='')
-
-
 def _user_path(flavor, name, suffix=''):
     """(path, query) of one user: IoTS puts the name in the path, Entgra (5.0.11 on) in ?username=."""
     if flavor == 'entgra':
         return '/users' + suffix, [('username', name)]
-    return '/users/%s%s' % (_segment(name), suffix), []
+    return '/users/%s%s' % (_api.segment(name), suffix), []
 
 
 def _role_path(name, suffix=''):
     """(path, query): ``Internal/x`` is ``/roles/x?user-store=Internal``; a PRIMARY role has no store."""
     store, sep, bare = name.rpartition('/')
-    return '/roles/%s%s' % (_segment(bare), suffix), ([('user-store', store)] if sep else [])
+    return '/roles/%s%s' % (_api.segment(bare), suffix), ([('user-store', store)] if sep else [])
 
 
 def _listed(client, token, call, path, key):
-    """Every name of a capped list: pages of 100 until a short page (IoTS never lists more than 100)."""
-    items, offset = [], 0
-    while True:
-        data = _json(_call(client, token, call, 'GET', path, query=[('offset', offset), ('limit', PAGE_SIZE)]))
-        page = data.get(key) or []
-        items.extend(page)
-        offset += PAGE_SIZE
-        if len(page) < PAGE_SIZE or offset >= max(data.get('count') or 0, LIST_CAP):
-            return items, len(items) >= LIST_CAP
+    """([every name], capped) of a capped list: IoTS never lists more than LIST_CAP, so a full list may miss some."""
+    items = _api.pages(client, token, CALL_SCOPES[call], path, key, min_count=LIST_CAP)
+    return items, len(items) >= LIST_CAP
 
 
 # ---------------------------------------------------------------------------- users
@@ -141,20 +109,20 @@ def list_users(client, token, flavor):
 
 def get_user(client, token, flavor, name):
     path, query = _user_path(flavor, name)
-    response = _call(client, token, 'get_user', 'GET', path, query=query, expected=(200, 404))
-    return None if response.status == 404 else _json(response)
+    response = _api.request(client, token, CALL_SCOPES['get_user'], 'GET', path, query=query, expected=(200, 404))
+    return _api.json_or_none(response)
 
 
 def user_roles(client, token, flavor, name):
     path, query = _user_path(flavor, name, '/roles')
-    return sorted(_json(_call(client, token, 'user_roles', 'GET', path, query=query)).get('roles') or [])
+    return sorted(_api.json_of(_api.request(client, token, CALL_SCOPES['user_roles'], 'GET', path, query=query)).get('roles') or [])
 
 
 def create_user(client, token, flavor, info):
     """POST /users. IoTS ignores ``password`` (set it with ``set_password``); a 409 names the user."""
     client.add_secret(info.get('password'))  # Entgra honours it: no message may show it
     try:
-        _call(client, token, 'create_user', 'POST', '/users', body=info, expected=(200, 201), idempotent=False)
+        _api.request(client, token, CALL_SCOPES['create_user'], 'POST', '/users', body=info, expected=(200, 201), idempotent=False)
     except IotsError as exc:
         if exc.status == 409:
             exc.with_hint(
@@ -167,14 +135,14 @@ def create_user(client, token, flavor, info):
 def update_user(client, token, flavor, name, info):
     """PUT: the body replaces the names, the e-mail and the non-Internal roles, so send them all."""
     path, query = _user_path(flavor, name)
-    _call(client, token, 'update_user', 'PUT', path, query=query, body=info)
+    _api.request(client, token, CALL_SCOPES['update_user'], 'PUT', path, query=query, body=info)
 
 
 def delete_user(client, token, flavor, name):
     """DELETE: IoTS first sets the user's devices to REMOVED; Entgra refuses (409) while the user has devices."""
     path, query = _user_path(flavor, name)
     try:
-        return _call(client, token, 'delete_user', 'DELETE', path, query=query, expected=(200, 204, 404)).status != 404
+        return _api.request(client, token, CALL_SCOPES['delete_user'], 'DELETE', path, query=query, expected=(200, 204, 404)).status != 404
     except IotsError as exc:
         if exc.status == 409:
             exc.with_hint('Disenrol the devices of user %s first (wso2.iots.iots_device state=absent).' % name)
@@ -187,8 +155,8 @@ def set_password(client, token, flavor, name, password):
     if flavor == 'entgra':
         path, query = '/admin/users/credentials', [('username', name)]
     else:
-        path, query = '/admin/users/%s/credentials' % _segment(name), []
-    _call(client, token, 'set_password', 'POST', path, query=query, body={'newPassword': password})
+        path, query = '/admin/users/%s/credentials' % _api.segment(name), []
+    _api.request(client, token, CALL_SCOPES['set_password'], 'POST', path, query=query, body={'newPassword': password})
 
 
 # A whitelisted scope (^device_.*, granted to anyone) of the login check's own: IoTS hands out again the active
@@ -231,8 +199,8 @@ def list_roles(client, token, flavor):
 
 def get_role(client, token, flavor, name):
     path, query = _role_path(name)
-    response = _call(client, token, 'get_role', 'GET', path, query=query, expected=(200, 404))
-    return None if response.status == 404 else _json(response)
+    response = _api.request(client, token, CALL_SCOPES['get_role'], 'GET', path, query=query, expected=(200, 404))
+    return _api.json_or_none(response)
 
 
 def _nodes(node):
@@ -277,7 +245,9 @@ def _role_body(name, permissions, users, removed=None):
 def create_role(client, token, flavor, name, permissions, users=None):
     """POST /roles. IoTS answers an existing role with 500 (Entgra: 409): read it first."""
     try:
-        _call(client, token, 'create_role', 'POST', '/roles', body=_role_body(name, permissions, users), expected=(200, 201), idempotent=False)
+        _api.request(
+            client, token, CALL_SCOPES['create_role'], 'POST', '/roles', body=_role_body(name, permissions, users), expected=(200, 201), idempotent=False
+        )
     except IotsError as exc:
         if exc.status == 409 or (exc.status == 500 and flavor != 'entgra'):
             exc.with_hint('Role %s may exist already (IoTS answers 500 for an existing role) or a member is not a user.' % name)
@@ -287,9 +257,9 @@ def create_role(client, token, flavor, name, permissions, users=None):
 def update_role(client, token, flavor, name, permissions=None, users=None, removed=None):
     """PUT /roles/{name}: ``permissions`` and ``users`` left None stay as they are; the full name avoids a rename."""
     path, query = _role_path(name)
-    _call(client, token, 'update_role', 'PUT', path, query=query, body=_role_body(name, permissions, users, removed))
+    _api.request(client, token, CALL_SCOPES['update_role'], 'PUT', path, query=query, body=_role_body(name, permissions, users, removed))
 
 
 def delete_role(client, token, flavor, name):
     path, query = _role_path(name)
-    return _call(client, token, 'delete_role', 'DELETE', path, query=query, expected=(200, 204, 404)).status != 404
+    return _api.request(client, token, CALL_SCOPES['delete_role'], 'DELETE', path, query=query, expected=(200, 204, 404)).status != 404

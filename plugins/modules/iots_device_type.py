@@ -179,8 +179,10 @@ device_type:
 
 from ansible_collections.wso2.iots.plugins.module_utils import _device_type_api as type_api
 from ansible_collections.wso2.iots.plugins.module_utils._access_token import server_flavor
+from ansible_collections.wso2.iots.plugins.module_utils._device_state import validate_device_type
 from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsOptionError
 from ansible_collections.wso2.iots.plugins.module_utils._resource import NONE, Change, Resource, run
+from ansible_collections.wso2.iots.plugins.module_utils._unique import check_unique
 
 CREATED = 'created'
 UPDATED = 'updated'
@@ -217,16 +219,6 @@ def argument_spec():
         state=dict(type='str', choices=['present', 'absent'], default='present'),
         force=dict(type='bool', default=False),
     )
-
-
-def _unique(values, option):
-    seen, repeated = set(), []
-    for value in values:
-        if value in seen and value not in repeated:
-            repeated.append(value)
-        seen.add(value)
-    if repeated:
-        raise IotsOptionError('%s repeats %s: each must appear once.' % (option, ', '.join(repr(v) for v in repeated)))
 
 
 def managed(meta):
@@ -281,14 +273,14 @@ class DeviceType(Resource):
         params = self.params
         spec = dict(params)
         spec['flavor'] = server_flavor(params.get)
-        type_api.validate_name(params['name'])
+        validate_device_type(params['name'], 'name')
         if params['properties'] is not None:
             for value in params['properties']:
                 if not value or not value.strip():
                     raise IotsOptionError('properties must be non-empty names.')
-            _unique(params['properties'], 'properties')
+            check_unique(params['properties'], 'properties', 'property')
         if params['features'] is not None:
-            _unique([f['code'] for f in params['features']], 'features (code)')
+            check_unique([f['code'] for f in params['features']], 'features', 'feature code')
         if params['state'] == 'absent':
             if spec['flavor'] != 'entgra':
                 raise IotsOptionError(

@@ -157,9 +157,10 @@ msg:
 import time
 
 from ansible_collections.wso2.iots.plugins.module_utils import _device_api as device_api
-from ansible_collections.wso2.iots.plugins.module_utils._device_state import check_unique, validate_device_id, validate_device_type
+from ansible_collections.wso2.iots.plugins.module_utils._device_state import validate_device_id, validate_device_type
 from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsError, IotsOptionError
 from ansible_collections.wso2.iots.plugins.module_utils._resource import Change, Resource, run
+from ansible_collections.wso2.iots.plugins.module_utils._unique import check_unique
 
 COMPLETED = 'COMPLETED'
 ERROR = 'ERROR'
@@ -224,7 +225,10 @@ class Operation(Resource):
         if not params['device_ids']:
             raise IotsOptionError('device_ids must name at least one device.')
         check_unique(
-            [(device_type, validate_device_id(device_id, 'device_ids[%d]' % index)) for index, device_id in enumerate(params['device_ids'])], 'device_ids'
+            [(device_type, validate_device_id(device_id, 'device_ids[%d]' % index)) for index, device_id in enumerate(params['device_ids'])],
+            'device_ids',
+            'device',
+            '/'.join,
         )
         if not params['code'] or not params['code'].strip():
             raise IotsOptionError('code must be a non-empty operation code, e.g. BUZZ or DEVICE_RING.')

@@ -156,6 +156,7 @@ from ansible_collections.wso2.iots.plugins.module_utils._access_token import ser
 from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsOptionError
 from ansible_collections.wso2.iots.plugins.module_utils._permissions import permissions_for, top_most, validate_permission
 from ansible_collections.wso2.iots.plugins.module_utils._resource import NONE, Change, Resource, run
+from ansible_collections.wso2.iots.plugins.module_utils._unique import check_unique
 
 CREATED = 'created'
 UPDATED = 'updated'
@@ -179,13 +180,9 @@ def argument_spec():
 
 def unique_users(users, option):
     """The names, checked, without a repeat in any letter case (IoTS compares user names so)."""
-    seen = {}
     for user in users:
         user_api.validate_name(user, option, 'user')
-        if user.lower() in seen:
-            raise IotsOptionError('%s names %r twice (user names are compared without case).' % (option, user))
-        seen[user.lower()] = user
-    return sorted(seen.values(), key=str.lower)
+    return sorted(check_unique(users, option, 'user', fold=str.lower, note=user_api.CASELESS), key=str.lower)
 
 
 def role_state(role):

@@ -222,6 +222,7 @@ from ansible_collections.wso2.iots.plugins.module_utils import _user_api as user
 from ansible_collections.wso2.iots.plugins.module_utils._access_token import server_flavor
 from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsError, IotsOptionError
 from ansible_collections.wso2.iots.plugins.module_utils._resource import NONE, Change, Resource, run
+from ansible_collections.wso2.iots.plugins.module_utils._unique import check_unique
 
 CREATED = 'created'
 UPDATED = 'updated'
@@ -298,15 +299,8 @@ class User(Resource):
         self.bulk = params['users'] is not None
         flavor = server_flavor(params.get)
         if self.bulk:
-            items, seen = [], {}
-            for index, item in enumerate(params['users']):
-                spec = checked_item(item, 'users[%d].' % index)
-                if spec['name'].lower() in seen:
-                    raise IotsOptionError(
-                        'users names %s twice (items %d and %d; IoTS compares user names without case).' % (spec['name'], seen[spec['name'].lower()], index)
-                    )
-                seen[spec['name'].lower()] = index
-                items.append(spec)
+            items = [checked_item(item, 'users[%d].' % index) for index, item in enumerate(params['users'])]
+            check_unique([spec['name'] for spec in items], 'users', 'user', fold=str.lower, note=user_api.CASELESS)
         else:
             items = [checked_item(params, '')]
         refused = [spec['name'] for spec in items if spec['state'] == 'absent' and spec['name'].lower() == 'admin']

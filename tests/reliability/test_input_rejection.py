@@ -87,10 +87,20 @@ def module_cases(emu, app):
         ('iots_token', 'no client credentials', without(token, 'client_id', 'client_secret'), r'needs client_id, client_secret'),
         ('iots_token', 'state absent without token', dict(token, state='absent'), r'state is absent but all of the following are missing: token'),
         # configuration as code (issue 22): each refused before any request
-        ('iots_device_type', 'a type name with a space', dict(token, name='air sensor'), r'has a space or "/"'),
-        ('iots_device_type', 'a type name with a slash', dict(token, name='air/sensor'), r'has a space or "/"'),
-        ('iots_device_type', 'a property twice', dict(token, name='airsensor', properties=['floor', 'floor']), r"properties repeats 'floor'"),
-        ('iots_device_type', 'a feature code twice', dict(token, name='airsensor', features=[{'code': 'x'}, {'code': 'x'}]), r"features \(code\) repeats 'x'"),
+        ('iots_device_type', 'a type name with a space', dict(token, name='air sensor'), r"name 'air sensor' has a space"),
+        ('iots_device_type', 'a type name with a slash', dict(token, name='air/sensor'), r"name 'air/sensor' contains \"/\""),
+        (
+            'iots_device_type',
+            'a property twice',
+            dict(token, name='airsensor', properties=['floor', 'floor']),
+            r"properties\[1\] names property 'floor' again \(first in properties\[0\]\)",
+        ),
+        (
+            'iots_device_type',
+            'a feature code twice',
+            dict(token, name='airsensor', features=[{'code': 'x'}, {'code': 'x'}]),
+            r"features\[1\] names feature code 'x' again",
+        ),
         ('iots_device_type', 'absent on IoTS 3.2', dict(token, name='airsensor', state='absent', force=True), r'IoTS 3\.2 has no API to delete a device type'),
         ('iots_device_type', 'absent on Entgra without force', dict(token, name='airsensor', state='absent', server_flavor='entgra'), r'set force: true'),
         (
@@ -103,7 +113,7 @@ def module_cases(emu, app):
             'iots_policy',
             'a feature code twice',
             dict(token, name='p', device_type='android', features=[{'code': 'CAMERA', 'content': {}}, {'code': 'CAMERA', 'content': {}}]),
-            r"repeats code 'CAMERA'",
+            r"features\[1\] names feature code 'CAMERA' again",
         ),
         ('iots_policy', 'priority 0', dict(token, name='p', device_type='android', priority=0), r'priority must be 1 \(the highest precedence\) or more'),
         # access as code: refused in the module's own checks, before the token request
@@ -114,7 +124,12 @@ def module_cases(emu, app):
         ('iots_user', 'a user name with "/"', dict(token, name='rel/user'), r"name 'rel/user' is not a valid user name"),
         ('iots_user', 'a user name of 31 characters', dict(token, name='u' * 31), r'is not a valid user name'),
         ('iots_user', 'a password of 4 characters', dict(token, name='rel_user', user_password='abcd'), r'^user_password must be 5 to 30 characters'),
-        ('iots_user', 'a user named twice', dict(token, users=[{'name': 'rel_user'}, {'name': 'REL_USER'}]), r'users names REL_USER twice'),
+        (
+            'iots_user',
+            'a user named twice',
+            dict(token, users=[{'name': 'rel_user'}, {'name': 'REL_USER'}]),
+            r"users\[1\] names user 'REL_USER' again \(first in users\[0\]; IoTS compares user names without case\)",
+        ),
         # tolerated: they must work
         ('iots_app_register', 'url with a trailing slash', dict(register, url=emu.url + '/'), None),
         ('iots_app_register', 'tags as one string', dict(register, tags='device_management'), None),

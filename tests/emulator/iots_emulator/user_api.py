@@ -83,21 +83,27 @@ def _name_of(request, path_name):
     return request.query_value('username') if path_name is None else path_name
 
 
-def get_user(state, request, caller, name=None):
+def _target(state, request, caller, path_name):
+    """(the caller's tenant, the user name asked for, its User or None) of a route about one user: IoTS names
+    the user in the path, Entgra in ?username=."""
     access = _access(state, caller)
-    user = access.user(_name_of(request, name))
+    name = _name_of(request, path_name)
+    return access, name, access.user(name)
+
+
+def get_user(state, request, caller, name=None):
+    access, name, user = _target(state, request, caller, name)
     if user is None:
         if entgra.active(state):
-            return _entgra_text(404, "User by username: %s does not exist." % _name_of(request, name))
+            return _entgra_text(404, "User by username: %s does not exist." % name)
         return _message(404, "User doesn't exist.")
     return Reply.json(200, _basic(access, user))
 
 
 def user_roles(state, request, caller, name=None):
-    access = _access(state, caller)
-    user = access.user(_name_of(request, name))
+    access, name, user = _target(state, request, caller, name)
     if user is None:
-        return _message(404, 'User by username: %s does not exist for role retrieval.' % _name_of(request, name))
+        return _message(404, 'User by username: %s does not exist for role retrieval.' % name)
     roles = [r for r in access.roles_of(user.name) if not r.startswith(('Internal/', 'Authentication/'))]
     return Reply.json(200, {'count': 0, 'roles': roles})
 
@@ -148,9 +154,7 @@ def update_user(state, request, caller, name=None):
     spec, error = json_body(request)
     if error is not None:
         return error
-    access = _access(state, caller)
-    name = _name_of(request, name)
-    user = access.user(name)
+    access, name, user = _target(state, request, caller, name)
     if user is None:
         return _message(404, "User by username: %s doesn't  exist." % name)
     spec = spec or {}
@@ -174,9 +178,7 @@ def update_user(state, request, caller, name=None):
 
 
 def delete_user(state, request, caller, name=None):
-    access = _access(state, caller)
-    name = _name_of(request, name)
-    user = access.user(name)
+    access, name, user = _target(state, request, caller, name)
     if user is None:
         if entgra.active(state):
             return _entgra_text(404, 'User by username: %s does not exist for removal.' % name)
@@ -196,9 +198,7 @@ def set_password(state, request, caller, name=None):
     spec, error = json_body(request)
     if error is not None:
         return error
-    access = _access(state, caller)
-    name = _name_of(request, name)
-    user = access.user(name)
+    _tenant, name, user = _target(state, request, caller, name)
     if user is None:
         return _message(400, 'No user found with the username %s' % name)
     password = (spec or {}).get('newPassword')

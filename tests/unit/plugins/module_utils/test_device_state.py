@@ -65,6 +65,16 @@ def test_bad_device_ids_and_types_are_refused(bad):
 
 
 @pytest.mark.parametrize(
+    'bad, words',
+    [('', 'non-empty'), (None, 'non-empty'), ('air sensor', 'has a space'), ('a/b', 'contains "/"'), ('x' * 46, 'longer than 45 characters')],
+)
+def test_the_one_device_type_name_rule(bad, words):
+    with pytest.raises(IotsOptionError, match=words):
+        spec_of.validate_device_type(bad, 'name')
+    assert spec_of.validate_device_type('x' * 45) == 'x' * 45
+
+
+@pytest.mark.parametrize(
     'fields, words',
     [
         (dict(properties='floor=1'), 'properties must be a mapping'),

@@ -24,11 +24,12 @@ def client():
 
 @pytest.mark.parametrize(
     'bad, words',
-    [('', 'non-empty'), (None, 'non-empty'), ('air sensor', 'has a space or "/"'), ('a/b', 'has a space or "/"'), ('x' * 46, 'longer than 45 characters')],
+    [('', 'non-empty'), (None, 'non-empty'), ('air sensor', 'has a space'), ('a/b', 'contains "/"'), ('x' * 46, 'longer than 45 characters')],
 )
-def test_a_device_type_name_is_checked(bad, words):
+def test_a_device_type_name_is_checked_before_any_request(server, client, bad, words):
     with pytest.raises(IotsOptionError, match=words):
-        type_api.validate_name(bad)
+        type_api.get_device_type(client, 'tok', 'iots', bad)
+    assert not server.called
 
 
 def test_a_missing_scope_is_named_in_both_flavours(server, client):

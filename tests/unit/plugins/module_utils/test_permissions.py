@@ -32,6 +32,14 @@ def test_entgra_table_names_every_catalogued_entgra_scope():
     assert perms.permissions_for(['dm:devices:view'], 'entgra') == [DM + '/devices/owning-device/view']
 
 
+def test_an_entgra_scope_name_is_written_once():
+    # the Entgra-only rows name a catalogued scope by its logical name, never again by its Entgra name
+    catalogued = set(names['entgra'] for names in SCOPES.values())
+    written = [name for _path, names in perms._ENTGRA_ACCESS for name in names] + [n for names in perms._ENTGRA_ADDED.values() for n in names]
+    assert not catalogued & set(written)
+    assert ('/permission/admin/device-mgt/users/count', ('um:users:count',)) in perms.TABLE['entgra']
+
+
 def test_permissions_for_scopes_and_back():
     assert perms.permissions_for(['perm:users:add', 'perm:users:delete', 'perm:devices:view']) == [DM + '/devices/owning-device/view', DM + '/users/manage']
     # a grant on users/manage also yields the other scopes of that permission

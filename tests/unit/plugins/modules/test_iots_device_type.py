@@ -122,10 +122,10 @@ def test_devices_of_a_new_type_can_be_enrolled(run, emu):
 @pytest.mark.parametrize(
     'args, words',
     [
-        (dict(name='air sensor'), 'has a space or "/"'),
-        (dict(name='air/sensor'), 'has a space or "/"'),
-        (dict(properties=['a', 'a']), "properties repeats 'a'"),
-        (dict(features=[dict(code='x'), dict(code='x')]), "features (code) repeats 'x'"),
+        (dict(name='air sensor'), 'has a space'),
+        (dict(name='air/sensor'), 'contains "/"'),
+        (dict(properties=['a', 'a']), "properties[1] names property 'a' again (first in properties[0])"),
+        (dict(features=[dict(code='x'), dict(code='x')]), "features[1] names feature code 'x' again"),
         (dict(state='absent'), None),
     ],
 )

@@ -168,7 +168,7 @@ def test_unknown_group_and_bad_input_fail_before_any_write(run, emu):
     for args, words in (
         (dict(priority=0), 'priority must be 1'),
         (dict(features=[dict(code='X', content='5')]), 'must be a mapping'),
-        (dict(features=[PASSCODE, PASSCODE]), 'repeats code'),
+        (dict(features=[PASSCODE, PASSCODE]), 'names feature code'),
         (dict(device_type='a/b'), 'contains "/"'),
     ):
         result = run(**policy(**args))

@@ -102,7 +102,7 @@ def test_absent_deletes_then_no_change(run, emu, name):
         (dict(name='a/b'), 'not a valid role name'),
         (dict(name='okname', scopes=['perm:devices:veiw']), 'nearest: perm:devices:view'),
         (dict(name='okname', permissions=['/admin/device-mgt']), 'is not a permission path'),
-        (dict(name='okname', users=['alice', 'ALICE']), 'twice'),
+        (dict(name='okname', users=['alice', 'ALICE']), "users[1] names user 'ALICE' again (first in users[0]; IoTS compares"),
     ],
 )
 def test_bad_input_fails_before_any_request(run, emu, args, words):

@@ -167,7 +167,10 @@ def test_absent_deletes_then_no_change(run, emu, name):
         (dict(name='okname', user_password='has blank'), 'user_password must be 5 to 30 characters'),
         (dict(name='admin', state='absent'), 'User admin cannot be deleted'),
         (dict(name='okname', email='no-at-sign'), 'not an e-mail address'),
-        (dict(users=[dict(name='alice1'), dict(name='ALICE1')]), 'names ALICE1 twice'),
+        (
+            dict(users=[dict(name='alice1'), dict(name='ALICE1')]),
+            "users[1] names user 'ALICE1' again (first in users[0]; IoTS compares user names without case)",
+        ),
         (dict(name='okname', users=[dict(name='alice1')]), 'mutually exclusive'),
     ],
 )
