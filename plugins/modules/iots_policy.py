@@ -268,7 +268,7 @@ def argument_spec():
         device_type=dict(type='str', required=True),
         policy_id=dict(type='int'),
         description=dict(type='str'),
-        ownership=dict(type='str', choices=['ANY', 'BYOD', 'COPE'], default='ANY'),
+        ownership=dict(type='str', choices=['ANY'] + list(device_api.OWNERSHIPS), default='ANY'),
         compliance=dict(type='str', choices=list(policy_api.COMPLIANCES), default='enforce'),
         features=dict(
             type='list',
