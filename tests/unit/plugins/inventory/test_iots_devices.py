@@ -427,6 +427,28 @@ def test_an_empty_ca_path_variable_means_the_system_cas(parse, server, monkeypat
     assert server.options['ca_path'] == '/etc/pki/other.pem'
 
 
+def test_an_empty_ca_path_reaches_the_client_as_unset(parse, server, monkeypatch):
+    """The shared client_from_options, not the fake's, makes the client: what IotsClient gets."""
+    from ansible_collections.wso2.iots.plugins.module_utils import _client
+
+    seen = []
+
+    def recording_client(url, **kwargs):
+        seen.append(kwargs['ca_path'])
+        return type('Client', (), {'warning': None})()
+
+    monkeypatch.setattr(_client, 'IotsClient', recording_client)
+    monkeypatch.setattr(server, 'client_from_options', _client.client_from_options)
+    monkeypatch.setenv('IOTS_CA_PATH', '')
+    parse()
+    parse(ca_path='')
+    monkeypatch.setenv('IOTS_CA_PATH', '/etc/pki/iots.pem')
+    parse(ca_path='')  # the file's empty value wins over the environment
+    assert seen == [None, None, None]
+    parse(ca_path='/etc/pki/other.pem')
+    assert seen[-1] == '/etc/pki/other.pem'
+
+
 def test_a_given_token_is_passed_to_the_token_code(parse, server):
     parse(token='abc-token')
     assert server.options['token'] == 'abc-token'
