@@ -67,7 +67,8 @@ class OptionAdapter(object):
         """The options of a controller plugin (lookup, inventory) after its ``set_options``.
 
         ``written``: the options as the plugin received them before conversion, by option name (an
-        inventory source's file); an option there is empty by its written value. Any other is
+        inventory source's file); an option there is empty by its written value (its origin cannot
+        tell: ansible-core 2.16 to 2.18 report it without the source file's settings). Any other is
         empty when its value came from an environment variable that is set to ``""``.
         ``getter``: what reads an option instead of ``plugin.get_option`` (the inventory's rendered
         templates); it raises ``KeyError`` for an option the plugin does not define.
