@@ -172,6 +172,7 @@ import re
 from ansible.errors import AnsibleError, AnsibleParserError
 from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
+from ansible.utils.path import unfrackpath
 from ansible.utils.unsafe_proxy import wrap_var
 
 # Pure functions over data; the HTTP side (and requests with it) is imported on a cache miss only.
@@ -443,14 +444,18 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         self._rendered = {}
         self.templar.available_variables = self._vars or {}
         for name in TEMPLATED_OPTIONS:
-            value = self.get_option(name)
+            # As written in the file: Ansible's path type has made "{{ ca }}" of ca_path "<cwd>/{{ ca }}".
+            value = self._config[name] if name in self._config else self.get_option(name)
             if not self.templar.is_template(value):
                 continue
             try:
-                self._rendered[name] = self.templar.template(value)
+                rendered = self.templar.template(value)
             except Exception as exc:  # pylint: disable=broad-exception-caught
                 # The template text is in the file; its value (perhaps a password) is never shown.
                 raise AnsibleError('option %s: cannot render its template: %s' % (name, _message(exc))) from None
+            if rendered and self.option_definitions[name].get('type') == 'path':
+                rendered = unfrackpath(rendered, follow=False)  # what the path type does to a plain value
+            self._rendered[name] = rendered
 
     def _rendered_option(self, name):
         """An option's value, rendered; KeyError for an option this ansible-core or collection does not define."""

@@ -404,6 +404,18 @@ def test_options_may_be_templates_of_extra_variables(parse, server, extra_vars):
     assert server.requests('devices') == [('devices', 'android', 'ACTIVE', None, None)]
 
 
+def test_a_templated_ca_path_is_the_rendered_path(parse, server, extra_vars, monkeypatch, tmp_path):
+    """Not "<cwd>/" + the rendered text: the template is the one written in the file."""
+    monkeypatch.setenv('HOME', str(tmp_path))
+    extra_vars.update(iots_ca='/etc/pki/iots.pem', home_ca='~/ca.pem', no_ca='')
+    parse(ca_path='{{ iots_ca }}')
+    assert server.options['ca_path'] == '/etc/pki/iots.pem'
+    parse(ca_path='{{ home_ca }}')
+    assert server.options['ca_path'] == str(tmp_path / 'ca.pem')  # as the path type expands a plain value
+    parse(ca_path='{{ no_ca }}')
+    assert server.options['ca_path'] is None
+
+
 def test_an_undefined_variable_in_an_option_is_named_without_its_value(parse, server):
     with pytest.raises(AnsibleError) as caught:
         parse(client_secret='{{ vault_missing }}')
