@@ -172,12 +172,13 @@ import re
 from ansible.errors import AnsibleError, AnsibleParserError
 from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
+from ansible.utils.path import unfrackpath
 from ansible.utils.unsafe_proxy import wrap_var
 
 # Pure functions over data; the HTTP side (and requests with it) is imported on a cache miss only.
 from ansible_collections.wso2.iots.plugins.module_utils import _device_api
 from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsError
-from ansible_collections.wso2.iots.plugins.plugin_utils._option_rules import EMPTY_MEANS_UNSET
+from ansible_collections.wso2.iots.plugins.module_utils._option_adapter import OptionAdapter
 
 SOURCE_NAMES = ('iots_devices.yml', 'iots_devices.yaml')
 SOURCE_SUFFIXES = tuple('.' + name for name in SOURCE_NAMES)
@@ -397,6 +398,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         super(InventoryModule, self).__init__()
         self._config = {}
         self._rendered = {}
+        self.options = None  # the OptionAdapter of a parsed source
 
     def verify_file(self, path):
         if not super(InventoryModule, self).verify_file(path):
@@ -413,7 +415,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             self._config = self._read_config_data(path)
             self._check_keys()
             self._render_options()
-            query = Query(self.option)
+            self.options = OptionAdapter.from_ansible_plugin(self, written=self._config, getter=self._rendered_option)
+            query = Query(self.options)
             data = self._server_data(path, query, cache)
             self._populate(data, query)
         except (AnsibleError, IotsError) as exc:
@@ -441,34 +444,24 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         self._rendered = {}
         self.templar.available_variables = self._vars or {}
         for name in TEMPLATED_OPTIONS:
-            value = self.get_option(name)
+            # As written in the file: Ansible's path type has made "{{ ca }}" of ca_path "<cwd>/{{ ca }}".
+            value = self._config[name] if name in self._config else self.get_option(name)
             if not self.templar.is_template(value):
                 continue
             try:
-                self._rendered[name] = self.templar.template(value)
+                rendered = self.templar.template(value)
             except Exception as exc:  # pylint: disable=broad-exception-caught
                 # The template text is in the file; its value (perhaps a password) is never shown.
                 raise AnsibleError('option %s: cannot render its template: %s' % (name, _message(exc))) from None
+            if rendered and self.option_definitions[name].get('type') == 'path':
+                rendered = unfrackpath(rendered, follow=False)  # what the path type does to a plain value
+            self._rendered[name] = rendered
 
-    def option(self, name):
-        """An option's value, rendered; None for an option this ansible-core or collection does not define."""
+    def _rendered_option(self, name):
+        """An option's value, rendered; KeyError for an option this ansible-core or collection does not define."""
         if name in self._rendered:
             return self._rendered[name]
-        if name in EMPTY_MEANS_UNSET and self._empty(name):
-            return None
-        try:
-            return self.get_option(name)
-        except KeyError:
-            return None
-
-    def _empty(self, name):
-        """Whether the option is "" where it is set: in the source file, else in its environment variable.
-
-        (Its origin cannot tell: ansible-core 2.16 to 2.18 report it without the source file's settings.)
-        """
-        if name in self._config:
-            return self._config[name] in ('', None)
-        return any(os.environ.get(entry['name']) == '' for entry in self.option_definitions[name].get('env') or ())
+        return self.get_option(name)
 
     # ------------------------------------------------------------------ data
 
@@ -484,7 +477,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             if _answers(data, query):
                 self.display.vvv('wso2.iots.iots_devices: %s served from the inventory cache' % path)
                 return data
-        data = read_server(query, self.option, self.display.warning)
+        data = read_server(query, self.options, self.display.warning)
         if use_cache:
             self._cache[key] = data
         return data

@@ -311,7 +311,7 @@ _option_definitions = _core_internals.load_modules(
         'plugin_utils._private_files',
         'plugin_utils._vault_secrets',
         'plugin_utils._token_cache',
-        'plugin_utils._option_rules',
+        'module_utils._option_adapter',
         'plugin_utils._lookup_base',
     )
 )[0]
@@ -396,7 +396,7 @@ class LookupModule(IotsLookupBase):
         self.set_own_options(variables, kwargs)
         OPTION_DEFINITIONS.save(self)
         with lookup_errors():
-            request = TokenRequest(self.get_option, terms)
+            request = TokenRequest(self.options, terms)
             refresh_before = _number(self.get_option('refresh_before'), 'refresh_before', 0, '0 or more seconds')
             not_before = time.time() if self.get_option('force_refresh') else None
             cache = self.open_token_cache()
@@ -416,7 +416,7 @@ class LookupModule(IotsLookupBase):
         # requests and the HTTP stack (about 35 ms for every fresh worker otherwise).
         from ansible_collections.wso2.iots.plugins.module_utils._client import client_from_options
 
-        client = client_from_options(self.get_option)
+        client = client_from_options(self.options)
         if client.warning:
             display.warning(client.warning)
         return client

@@ -14,9 +14,9 @@ Interface (modules and the inventory plugin alike):
 * ``TOKEN_ARGSPEC = dict(token=dict(type='str', no_log=True, fallback=(env_fallback, ['IOTS_TOKEN'])))``;
   a module's spec is ``connection_argspec(...)`` plus ``TOKEN_ARGSPEC`` plus its own options; the
   doc fragment is ``wso2.iots.access_token`` (with ``wso2.iots.access_token.plugins`` for plugins).
-* ``access_token(client, get_option, needs, allow_partial=False) -> str``: ``get_option`` is
-  ``module.params.get`` or a plugin's ``get_option`` (an option the plugin does not define counts as
-  unset); ``needs`` are logical scope names of ``_scopes`` (e.g. ``('devices:view', 'device:enroll')``).
+* ``access_token(client, options, needs, allow_partial=False) -> str``: ``options`` is an
+  ``_option_adapter.OptionAdapter`` (or what its ``wrap`` takes: ``module.params``, a plugin's
+  ``get_option``); ``needs`` are logical scope names of ``_scopes`` (e.g. ``('devices:view', 'device:enroll')``).
   ``token`` given: returned as it is, no request. Else the password grant when username and password
   are given, else client_credentials; both need client_id and client_secret. The scopes asked for are
   the flavour's (``server_flavor`` option; unset or undefined means ``iots``); a grant without all of
@@ -24,13 +24,14 @@ Interface (modules and the inventory plugin alike):
   to the client's secrets, so no message can show it. A granted token is renewed by the same grant once
   per refusal when IoTS refuses it as expired or revoked (``IotsClient.renew_bearer_with``); a given
   ``token`` is not.
-* ``server_flavor(get_option) -> 'iots' | 'entgra'``.
+* ``server_flavor(options) -> 'iots' | 'entgra'``.
 """
 
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.wso2.iots.plugins.module_utils import _oauth
 from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsOptionError
+from ansible_collections.wso2.iots.plugins.module_utils._option_adapter import OptionAdapter
 from ansible_collections.wso2.iots.plugins.module_utils._scopes import scopes_for, validate_flavor
 
 TOKEN_ARGSPEC = dict(
@@ -44,27 +45,20 @@ NO_CREDENTIALS = (
 )
 
 
-def _option(get_option, name):
-    """An option's value; None when unset, or when a plugin does not define the option (KeyError)."""
-    try:
-        return get_option(name)
-    except KeyError:
-        return None
+def server_flavor(options):
+    return validate_flavor(OptionAdapter.wrap(options).get_option('server_flavor'))
 
 
-def server_flavor(get_option):
-    return validate_flavor(_option(get_option, 'server_flavor'))
-
-
-def access_token(client, get_option, needs, allow_partial=False):
+def access_token(client, options, needs, allow_partial=False):
     """A bearer token for the logical scopes ``needs`` (see the module docstring)."""
-    token = _option(get_option, 'token')
+    options = OptionAdapter.wrap(options)
+    token = options.get_option('token')
     if token:
         client.add_secret(token)
         return token
-    flavor = server_flavor(get_option)
-    client_id, client_secret = _option(get_option, 'client_id'), _option(get_option, 'client_secret')
-    username, password = _option(get_option, 'username'), _option(get_option, 'password')
+    flavor = server_flavor(options)
+    client_id, client_secret = options.get_option('client_id'), options.get_option('client_secret')
+    username, password = options.get_option('username'), options.get_option('password')
     if not (client_id and client_secret):
         missing = [name for name, value in (('client_id', client_id), ('client_secret', client_secret)) if not value]
         raise IotsOptionError('No access token and no %s to get one: %s.' % (' or '.join(missing), NO_CREDENTIALS))
@@ -80,7 +74,7 @@ def access_token(client, get_option, needs, allow_partial=False):
             username=username,
             password=password,
             scopes=scopes,
-            token_path=_option(get_option, 'token_path') or _oauth.DEFAULT_TOKEN_PATH,
+            token_path=options.get_option('token_path') or _oauth.DEFAULT_TOKEN_PATH,
         )
         _oauth.check_scopes(granted, scopes, username=username, allow_partial=allow_partial)
         return granted['access_token']

@@ -31,6 +31,7 @@ from ansible_collections.wso2.iots.plugins.module_utils._errors import (
     is_gateway_fault,
     redact,
 )
+from ansible_collections.wso2.iots.plugins.module_utils._option_adapter import OptionAdapter
 from ansible_collections.wso2.iots.plugins.module_utils._urls import join_url, normalize_url
 
 REQUESTS_IMPORT_ERROR = None
@@ -113,8 +114,8 @@ class IotsClient(object):
             raise IotsOptionError('timeout must be a positive number of seconds, got %r' % (timeout,))
         self.timeout = timeout
         self.validate_certs = validate_certs
-        # An empty ca_path (IOTS_CA_PATH="", the role's default) means the system CAs.
-        self.ca_path = ca_path or None
+        # None means the system CAs (an empty ca_path option reads as None: _option_adapter).
+        self.ca_path = ca_path
         if self.validate_certs and self.ca_path and not os.path.exists(self.ca_path):
             # requests would fail each request with an OSError that names no option
             raise IotsOptionError(
@@ -400,8 +401,9 @@ def _missing_requests_message():
 SECRET_OPTION_NAMES = ('password', 'client_secret')
 
 
-def client_from_options(get_option):
-    """The client for module params or plugin options: ``module.params.get`` or a plugin's ``get_option``."""
+def client_from_options(options):
+    """The client for a task's connection options: an ``OptionAdapter``, or what ``OptionAdapter.wrap`` takes."""
+    get_option = OptionAdapter.wrap(options).get_option
     return IotsClient(
         get_option('url'),
         validate_certs=get_option('validate_certs'),

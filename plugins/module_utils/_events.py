@@ -35,6 +35,7 @@ from ansible_collections.wso2.iots.plugins.module_utils import _access_token, _a
 from ansible_collections.wso2.iots.plugins.module_utils._client import DEFAULT_TIMEOUT, client_from_options
 from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsError, IotsOptionError, IotsScopeError
 from ansible_collections.wso2.iots.plugins.module_utils._oauth import DEFAULT_TOKEN_PATH
+from ansible_collections.wso2.iots.plugins.module_utils._option_adapter import OptionAdapter
 from ansible_collections.wso2.iots.plugins.module_utils._scopes import FLAVORS
 
 DEVICE_KINDS = ('enrolled', 'status_changed', 'disenrolled')
@@ -212,7 +213,8 @@ class Poller(object):
 
     def __init__(self, args, client=None, clock=time.time):
         self.args = args
-        self.client = client or client_from_options(self._option)
+        self.options = OptionAdapter.from_dict(args)
+        self.client = client or client_from_options(self.options)
         self.clock = clock
         self.kinds = set(args['events'])
         self.watch_devices = bool(self.kinds & set(DEVICE_KINDS))
@@ -227,14 +229,9 @@ class Poller(object):
         self.seen = {}  # (activity id, type, device id, status) -> server time first seen
         self.polls = 0
 
-    def _option(self, name):
-        if name not in self.args:
-            raise KeyError(name)
-        return self.args[name]
-
     def new_token(self):
         """A token for exactly the scopes the chosen events need, through the collection's OAuth code."""
-        self.token = _access_token.access_token(self.client, self._option, self.needs)
+        self.token = _access_token.access_token(self.client, self.options, self.needs)
         return self.token
 
     def poll(self):

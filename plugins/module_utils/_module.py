@@ -17,6 +17,7 @@ from ansible_collections.wso2.iots.plugins.module_utils._client import (
     client_from_options,
 )
 from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsError
+from ansible_collections.wso2.iots.plugins.module_utils._option_adapter import OptionAdapter
 
 
 # Ansible's own placeholder for no_log values in the echoed module arguments.
@@ -26,18 +27,20 @@ NO_LOG_PLACEHOLDER = 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER'
 class IotsModule(AnsibleModule):
     """An AnsibleModule with the requests check, the shared client and one way to fail.
 
-    Pass ``argument_spec=connection_argspec(...)`` plus the module's own options.
+    Pass ``argument_spec=connection_argspec(...)`` plus the module's own options; read the
+    connection options through ``self.options`` (an ``OptionAdapter`` of the params).
     """
 
     def __init__(self, *args, **kwargs):
         super(IotsModule, self).__init__(*args, **kwargs)
+        self.options = OptionAdapter.from_ansible_module(self)
         if not HAS_REQUESTS:
             self.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
 
     def client(self):
         """The shared client for this task's options; bad options fail the task before any request."""
         try:
-            client = client_from_options(self.params.get)
+            client = client_from_options(self.options)
         except IotsError as exc:
             self.fail_iots(exc)
         if client.warning:

@@ -176,7 +176,7 @@ class ResourceModule(IotsModule):
         """The Api for the logical scope names ``needs``; a failed grant fails the task."""
         client = self.client()
         try:
-            return Api(client, access_token(client, self.params.get, sorted(set(needs))))
+            return Api(client, access_token(client, self.options, sorted(set(needs))))
         except IotsScopeError as exc:
             # The grant's own hint names allow_partial_scopes, which these modules do not have.
             self.fail_iots(exc.with_hint(SCOPE_HINT), missing_scopes=exc.missing_scopes)

@@ -15,7 +15,6 @@ ansible-core releases that pass them raw), turns the collection's errors into
 """
 
 import contextlib
-import os
 
 from ansible import constants as C
 from ansible.errors import AnsibleLookupError
@@ -23,7 +22,7 @@ from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
 
 from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsError
-from ansible_collections.wso2.iots.plugins.plugin_utils._option_rules import EMPTY_MEANS_UNSET
+from ansible_collections.wso2.iots.plugins.module_utils._option_adapter import OptionAdapter
 from ansible_collections.wso2.iots.plugins.plugin_utils._token_cache import TokenCacheError, open_cache
 from ansible_collections.wso2.iots.plugins.plugin_utils._vault_secrets import loader_vault_secrets
 
@@ -49,26 +48,22 @@ def lookup_errors():
 class IotsLookupBase(LookupBase):
     """LookupBase with the collection's option handling and token cache."""
 
-    _unset_options = frozenset()
+    options = None
 
     def set_own_options(self, variables, direct):
-        """set_options from the variables this lookup reads and the keyword arguments.
+        """set_options from the variables this lookup reads and the keyword arguments; then ``self.options``.
 
-        An empty value of an EMPTY_MEANS_UNSET option, given as a keyword, a variable or an
-        environment variable, counts as not given. A keyword that is no option is an error: Ansible
-        would drop it silently, and ``scope=`` for ``scopes=`` would ask for no scope at all.
+        ``self.options`` (an ``OptionAdapter``) reads the connection options: an empty ``ca_path``,
+        given as a keyword, a variable or an environment variable, counts as not given. A keyword
+        that is no option is an error: Ansible would drop it silently, and ``scope=`` for ``scopes=``
+        would ask for no scope at all.
         """
         unknown = sorted(set(direct) - set(self.option_definitions))
         if unknown:
             raise AnsibleLookupError(self._unknown_options_message(unknown))
-        direct = dict((name, value) for name, value in direct.items() if not (name in EMPTY_MEANS_UNSET and value == ''))
-        own = self._own_variables(variables)
-        for option in EMPTY_MEANS_UNSET:
-            for entry in self.option_definitions.get(option, {}).get('vars') or ():
-                if own.get(entry['name']) == '':
-                    del own[entry['name']]
+        direct, own = OptionAdapter.without_empty(self.option_definitions, direct, self._own_variables(variables))
         self.set_options(var_options=own, direct=direct)
-        self._unset_options = frozenset(option for option in EMPTY_MEANS_UNSET if self._from_empty_env(option))
+        self.options = OptionAdapter.from_ansible_plugin(self)
 
     def _unknown_options_message(self, unknown):
         import difflib  # the error path only
@@ -79,15 +74,6 @@ class IotsLookupBase(LookupBase):
             close = difflib.get_close_matches(option, list(self.option_definitions), n=1)
             words.append('%s%s' % (option, ' (did you mean %s?)' % close[0] if close else ''))
         return 'lookup %s has no option %s; its options: ansible-doc -t lookup %s' % (name, ', '.join(words), name)
-
-    def _from_empty_env(self, option):
-        origin = self.get_option_and_origin(option)[1]
-        return isinstance(origin, str) and origin.startswith('env: ') and os.environ.get(origin[5:].strip()) == ''
-
-    def get_option(self, option, hostvars=None):
-        if option in self._unset_options:
-            return None
-        return super(IotsLookupBase, self).get_option(option, hostvars=hostvars)
 
     def _own_variables(self, variables):
         """The variables this lookup reads, each templated.

@@ -10,6 +10,8 @@ the model of IoTS the module tests use too; ``iots.sent`` records every request.
 cannot give (a device row without a type) come from ``http_fakes`` at the HTTP layer.
 """
 
+import shutil
+
 import pytest
 import requests
 import yaml
@@ -398,6 +400,18 @@ def test_options_may_be_templates_of_extra_variables(parse, iots, extra_vars):
     assert asked_devices(iots) == [('android', 'ACTIVE', None, None)]
 
 
+def test_a_templated_ca_path_is_the_rendered_path(parse, iots, extra_vars, monkeypatch, tmp_path):
+    """Not "<cwd>/" + the rendered text: the template is the one written in the file."""
+    monkeypatch.setenv('HOME', str(tmp_path))
+    shutil.copy(iots.args['ca_path'], str(tmp_path / 'ca.pem'))
+    extra_vars.update(iots_ca=iots.args['ca_path'], home_ca='~/ca.pem', no_ca='')
+    parse(ca_path='{{ iots_ca }}')
+    parse(ca_path='{{ home_ca }}')  # as the path type expands a plain value
+    with pytest.raises(AnsibleError) as caught:
+        parse(ca_path='{{ no_ca }}')  # empty: the system CAs, which do not know the emulator's CA
+    assert 'TLS verification failed' in str(caught.value)
+
+
 def test_an_undefined_variable_in_an_option_is_named_without_its_value(parse, iots):
     with pytest.raises(AnsibleError) as caught:
         parse(client_secret='{{ vault_missing }}')
@@ -423,6 +437,30 @@ def test_an_empty_ca_path_variable_means_the_system_cas(parse, iots, monkeypatch
     assert 'ca_path /etc/pki/other.pem does not exist' in failure(ca_path='/etc/pki/other.pem')  # the file wins over the environment
     monkeypatch.setenv('IOTS_CA_PATH', iots.args['ca_path'])
     parse(ca_path=OMIT)
+
+
+def test_an_empty_ca_path_reaches_the_client_as_unset(parse, iots, monkeypatch):
+    """What the shared client_from_options hands IotsClient, not only what TLS then does with it."""
+    from ansible_collections.wso2.iots.plugins.module_utils import _client
+
+    seen = []
+    real = _client.IotsClient
+
+    def recording_client(url, **kwargs):
+        seen.append(kwargs['ca_path'])
+        return real(url, **kwargs)
+
+    monkeypatch.setattr(_client, 'IotsClient', recording_client)
+    monkeypatch.setenv('IOTS_CA_PATH', '')
+    for options in ({'ca_path': OMIT}, {'ca_path': ''}):
+        with pytest.raises(AnsibleError):
+            parse(**options)
+    monkeypatch.setenv('IOTS_CA_PATH', '/etc/pki/iots.pem')
+    with pytest.raises(AnsibleError):
+        parse(ca_path='')  # the file's empty value wins over the environment
+    assert seen == [None, None, None]
+    parse(ca_path=iots.args['ca_path'])
+    assert seen[-1] == iots.args['ca_path']
 
 
 def test_a_given_token_is_used_without_a_grant(parse, iots):

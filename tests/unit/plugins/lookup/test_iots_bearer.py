@@ -227,8 +227,23 @@ def test_a_token_path_with_a_trailing_slash_is_used_as_written(iots):
     assert [call['url'] for call in iots.calls] == [URL + '/o/token/']
 
 
+@pytest.fixture
+def client_ca_paths(monkeypatch):
+    """The ca_path each IotsClient is made with."""
+    from ansible_collections.wso2.iots.plugins.module_utils import _client
+
+    seen, real = [], _client.IotsClient
+
+    def recording(*args, **kwargs):
+        seen.append(kwargs.get('ca_path'))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(_client, 'IotsClient', recording)
+    return seen
+
+
 @pytest.mark.parametrize('where', ['variable', 'keyword', 'environment'])
-def test_an_empty_ca_path_means_the_system_cas(iots, monkeypatch, where):
+def test_an_empty_ca_path_means_the_system_cas(iots, monkeypatch, client_ca_paths, where):
     """Ansible's path type would turn "" into the current directory, and TLS would fail confusingly."""
     variables, keywords = dict(USER, **CLIENT), {}
     if where == 'variable':
@@ -239,12 +254,14 @@ def test_an_empty_ca_path_means_the_system_cas(iots, monkeypatch, where):
         monkeypatch.setenv('IOTS_CA_PATH', '')
     assert lookup([], variables, **keywords) == ['access-1']
     assert iots.calls[0]['verify'] is True
+    assert client_ca_paths == [None]  # the client gets it as unset (OptionAdapter's rule)
 
 
-def test_a_ca_path_is_used_for_verification(iots, tmp_path):
+def test_a_ca_path_is_used_for_verification(iots, tmp_path, client_ca_paths):
     (tmp_path / 'ca.pem').write_text('a CA certificate')
     lookup([], dict(USER, iots_ca_path=str(tmp_path / 'ca.pem'), **CLIENT))
     assert iots.calls[0]['verify'] == str(tmp_path / 'ca.pem')
+    assert client_ca_paths == [str(tmp_path / 'ca.pem')]
 
 
 def test_a_keyword_that_is_no_option_fails_naming_the_one_meant(iots):
@@ -549,7 +566,7 @@ def test_a_cache_hit_imports_nothing(isolated):
             'module_utils._registration',
             'plugin_utils._core_internals._bytecode',
             'plugin_utils._core_internals._option_definitions',
-            'plugin_utils._option_rules',
+            'module_utils._option_adapter',
         )
     )
     assert code <= ours

@@ -118,3 +118,26 @@ def test_bad_options_fail_before_any_request(run, iots, args, words):
     result = run(**args)
     assert result.failed and words in result['msg'], result['msg']
     assert iots.requests == 0 and not iots.sent
+
+
+@pytest.mark.parametrize('where', ['given', 'option', 'environment'])
+def test_an_empty_ca_path_reaches_the_client_as_unset(run_module, iots, monkeypatch, where):
+    """ca_path "" (the credentials role's default, AWX's empty field) is no CA file: the system CAs."""
+    from ansible_collections.wso2.iots.plugins.module_utils import _client
+
+    seen, real = [], _client.IotsClient
+
+    def recording(*args, **kwargs):
+        seen.append(kwargs.get('ca_path'))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(_client, 'IotsClient', recording)
+    args = dict(iots.args, validate_certs=False)  # the emulator's certificate is no system CA's
+    if where == 'option':
+        args['ca_path'] = ''
+    elif where == 'environment':
+        del args['ca_path']
+        monkeypatch.setenv('IOTS_CA_PATH', '')
+    result = run_module(iots_device_info, args)
+    assert not result.failed, result['msg']
+    assert seen == [iots.args['ca_path'] if where == 'given' else None]
