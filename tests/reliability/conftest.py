@@ -41,11 +41,6 @@ CATEGORY_ORDER = (
 
 def pytest_configure(config):
     config.addinivalue_line('markers', 'reliability: the reliability and security suite (tests/reliability)')
-    # tests/pytest-suites.txt runs this suite whole with the newest ansible-core, and only these
-    # tests with the older ones (noxfile.py adds -m every_core there).
-    config.addinivalue_line(
-        'markers', 'every_core: checks what differs by ansible-core release (warnings, -vvvv output, inventory building, role argument checks)'
-    )
 
 
 # ---------------------------------------------------------------------------- the summary table
