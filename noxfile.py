@@ -367,7 +367,7 @@ def shellcheck(session):
 
 
 # The smallest sizes that still run every benchmark and print its numbers, one round or run of each
-# (about 30 s on 2 cores; the set_fact benchmark's default 7 rounds took 80 s of CI; --quick takes 4 min).
+# (about 70 s of CPU, measured; the set_fact benchmark's default 7 rounds took about 150 s of CPU more; --quick takes 4 min).
 BENCHMARK_SMOKE = ['--hosts', '4', '--tasks', '2', '--forks', '2', '--rounds', '1', '--set-fact-rounds', '1', '--scale-hosts', '10', '--scale-repeats', '1']
 
 
