@@ -65,9 +65,19 @@ import pythons  # noqa: E402  pylint: disable=wrong-import-position  # scripts/p
 # ---------------------------------------------------------------------------- pytest suites
 
 
+# The pytest marker of the tests that a "marked" suite runs in every tests-X session: those whose
+# behaviour differs by ansible-core release (how it shows warnings, masks secrets at -vvvv, builds an
+# inventory, validates a role's arguments); the rest of such a suite runs with the newest release only.
+EVERY_CORE_MARK = 'every_core'
+# And the marker of the tests of an "all" suite that run with the newest release only: the second
+# server flavour of a test that runs for both, where the flavours differ in the collection's code and
+# not in how ansible-core runs it.
+NEWEST_CORE_MARK = 'newest_core'
+
+
 def pytest_suites(core=None):
-    """[(folder, workers)] from tests/pytest-suites.txt, the one list of what runs; with ``core``,
-    the suites that release's tests session runs (its cores column)."""
+    """[(folder, workers, pytest arguments)] from tests/pytest-suites.txt, the one list of what runs;
+    with ``core``, the suites that release's tests session runs (its cores column)."""
     every_core = os.environ.get('IOTS_TEST_ALL_SUITES') == '1'
     suites = []
     with open(SUITES) as listing:
@@ -75,9 +85,14 @@ def pytest_suites(core=None):
             fields = line.split('#', 1)[0].split()
             if not fields:
                 continue
+            folder, workers = fields[0], int(fields[1]) if len(fields) > 1 else 1
             cores = fields[2] if len(fields) > 2 else 'all'
-            if core is None or cores == 'all' or every_core or core == NEWEST:
-                suites.append((fields[0], int(fields[1]) if len(fields) > 1 else 1))
+            if core is None or every_core or core == NEWEST:
+                suites.append((folder, workers, []))
+            elif cores == 'all':
+                suites.append((folder, workers, ['-m', 'not ' + NEWEST_CORE_MARK]))
+            elif cores == 'marked':
+                suites.append((folder, workers, ['-m', EVERY_CORE_MARK]))
     return suites
 
 
@@ -131,15 +146,17 @@ def run_suites(session, suites, core=None):
     suite prints its ten slowest tests; the unit suite of the newest release measures coverage."""
     args = list(session.posargs)
     chosen = []
-    while args and args[0].rstrip('/') in dict(suites):
+    while args and args[0].rstrip('/') in [suite[0] for suite in suites]:
         chosen.append(args.pop(0).rstrip('/'))
     failed = []
-    for folder, workers in suites:
+    for folder, workers, marks in suites:
         if chosen and folder not in chosen:
             continue
         workers = int(os.environ.get('IOTS_TEST_WORKERS', workers))
         xdist = ['-n', str(workers)] if workers > 1 else []
         coverage = coverage_args(folder, core, args)
+        if marks:  # a -m among the pytest arguments comes later and wins
+            print('%s with ansible-core %s: pytest %s (the whole suite runs with %s)' % (folder, core, ' '.join(marks), NEWEST))
         try:
             session.run(
                 'python',
@@ -151,6 +168,7 @@ def run_suites(session, suites, core=None):
                 *xdist,
                 *coverage,
                 folder,
+                *marks,
                 *args,
                 env={'PYTHONDONTWRITEBYTECODE': '1', 'ANSIBLE_NOCOLOR': '1', 'PY_COLORS': '0'},
             )
@@ -169,10 +187,12 @@ def make_tests_session(core, python):
         session.run('python', '-c', 'import ansible, sys; print("ansible-core", ansible.__version__, "on Python", sys.version.split()[0])')
         run_suites(session, [suite for suite in pytest_suites(core) if not suite[0].startswith(('tests/awx', 'tests/eda'))], core)
 
-    tests.__doc__ = 'Unit, integration (ansible-playbook over HTTPS) and reliability suites with ansible-core %s on Python %s%s' % (
+    tests.__doc__ = 'Unit and integration (ansible-playbook over HTTPS) suites with ansible-core %s on Python %s%s' % (
         core,
         python,
-        ', and the emulator conformance suite' if core == NEWEST else ' (the emulator too with IOTS_TEST_ALL_SUITES=1)',
+        ', the reliability suite and the emulator conformance suite'
+        if core == NEWEST
+        else ', the reliability tests marked %s (all of them, and the emulator suite, with IOTS_TEST_ALL_SUITES=1)' % EVERY_CORE_MARK,
     )
     return tests
 
@@ -223,7 +243,7 @@ def eda(session):
     session.run('ruff', 'check', '--select', 'ALL', '--ignore', RUFF_IGNORE, EDA_PLUGINS)
     session.run('darglint', '-s', 'numpy', '-z', 'full', *glob.glob(os.path.join(EDA_PLUGINS, '*', '*.py')))
     session.run('pylint', '--disable', PYLINT_DISABLE, EDA_PLUGINS)
-    run_suites(session, [(folder, workers) for folder, workers in pytest_suites() if folder == 'tests/eda'])
+    run_suites(session, [suite for suite in pytest_suites() if suite[0] == 'tests/eda'])
 
 
 # ---------------------------------------------------------------------------- sanity (--venv)
@@ -347,8 +367,9 @@ def shellcheck(session):
     session.run('shellcheck', '-x', 'scripts/test', 'scripts/demo', 'scripts/bootstrap.bash', '.ci/run')
 
 
-# The smallest sizes that still run every benchmark (about 45 s on 2 cores; --quick takes 4 min).
-BENCHMARK_SMOKE = ['--hosts', '4', '--tasks', '2', '--forks', '2', '--rounds', '1', '--scale-hosts', '10']
+# The smallest sizes that still run every benchmark and print its numbers, one round or run of each
+# (about 70 s of CPU, measured; the set_fact benchmark's default 7 rounds took about 150 s of CPU more; --quick takes 4 min).
+BENCHMARK_SMOKE = ['--hosts', '4', '--tasks', '2', '--forks', '2', '--rounds', '1', '--set-fact-rounds', '1', '--scale-hosts', '10', '--scale-repeats', '1']
 
 
 @nox.session(python=MATRIX[NEWEST])

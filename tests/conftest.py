@@ -38,3 +38,17 @@ def _install_collection_finder(path):
 _install_collection_finder(_collection_tree())
 sys.path.insert(0, os.path.join(REPO, 'tests', 'emulator'))
 sys.path.insert(0, os.path.join(REPO, 'tests', 'harness'))  # shared by the playbook suites
+
+
+def pytest_configure(config):
+    # noxfile.py picks tests by these markers for the older ansible-core releases (tests/pytest-suites.txt).
+    config.addinivalue_line(
+        'markers',
+        'every_core: in a suite that runs whole with the newest ansible-core only, a test of what differs by release '
+        '(warnings, -vvvv output and no_log masking, inventory building, role and lookup option checks); it runs with every release',
+    )
+    config.addinivalue_line(
+        'markers',
+        'newest_core: in a suite that runs with every ansible-core release, a test run with the newest only '
+        '(the second server flavour of a test: the flavours differ in the collection, not in ansible-core)',
+    )

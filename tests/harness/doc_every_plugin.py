@@ -79,6 +79,39 @@ def problems_in(result):
     return None
 
 
+def _documented(collections_path, doc_type, plugins):
+    """{plugin: (problem or None, short description)} from one JSON and one text run of ansible-doc
+    for all of ``plugins``; None when several were asked for and a run was not clean as a whole."""
+    as_json = run_ansible_doc(collections_path, ['-t', doc_type, '--json'] + plugins)
+    problem = problems_in(as_json)
+    docs = {}
+    if not problem:
+        try:
+            docs = json.loads(as_json.stdout)
+        except ValueError as exc:
+            problem = 'invalid JSON: %s' % exc
+    if not problem:
+        as_text = run_ansible_doc(collections_path, ['-t', doc_type] + plugins)
+        problem = problems_in(as_text)
+        if not problem:
+            shown = as_text.stdout.lower()
+            unshown = [plugin for plugin in plugins if plugin.lower() not in shown]
+            problem = 'the text output does not show %s' % ', '.join(unshown) if unshown else None
+    if problem and len(plugins) > 1:
+        return None
+    results = {}
+    for plugin in plugins:
+        doc = docs.get(plugin) or {}
+        if doc_type == 'role':
+            entry_points = doc.get('entry_points') or {}
+            summary = (entry_points.get('main') or {}).get('short_description', '')
+            results[plugin] = (problem or (None if entry_points else 'no entry points (meta/argument_specs.yml)'), summary)
+        else:
+            summary = (doc.get('doc') or {}).get('short_description', '')
+            results[plugin] = (problem or (None if summary else 'no short_description'), summary)
+    return results
+
+
 def check(collections_path, collection='wso2.iots'):
     """Return (lines to print, number of plugins and roles documented, number of failures)."""
     namespace, name = collection.split('.')
@@ -101,32 +134,20 @@ def check(collections_path, collection='wso2.iots'):
         entries.extend((doc_type, plugin) for plugin in names)
     entries.extend(('role', '%s.%s' % (collection, role)) for role in roles_of(collection_dir))
 
-    for doc_type, plugin in entries:
-        checked += 1
-        as_json = run_ansible_doc(collections_path, ['-t', doc_type, '--json', plugin])
-        problem = problems_in(as_json)
-        summary = ''
-        if not problem:
-            try:
-                doc = json.loads(as_json.stdout).get(plugin) or {}
-            except ValueError as exc:
-                doc, problem = {}, 'invalid JSON: %s' % exc
-            if doc_type == 'role':
-                entry_points = doc.get('entry_points') or {}
-                summary = (entry_points.get('main') or {}).get('short_description', '')
-                if not entry_points:
-                    problem = problem or 'no entry points (meta/argument_specs.yml)'
+    for doc_type in sorted(set(doc_type for doc_type, dummy in entries)):
+        plugins = [plugin for kind, plugin in entries if kind == doc_type]
+        checked += len(plugins)
+        # One JSON and one text run of ansible-doc for all plugins of a type (each run costs a
+        # second or more of CPU); only when one of them fails does each plugin get runs of its own,
+        # to name the one that fails.
+        together = _documented(collections_path, doc_type, plugins)
+        for plugin in plugins:
+            problem, summary = together[plugin] if together else _documented(collections_path, doc_type, [plugin])[plugin]
+            if problem:
+                lines.append('FAIL %s %s: %s' % (doc_type, plugin, problem))
+                failures += 1
             else:
-                summary = (doc.get('doc') or {}).get('short_description', '')
-                if not summary:
-                    problem = problem or 'no short_description'
-        if not problem:
-            problem = problems_in(run_ansible_doc(collections_path, ['-t', doc_type, plugin]))
-        if problem:
-            lines.append('FAIL %s %s: %s' % (doc_type, plugin, problem))
-            failures += 1
-        else:
-            lines.append('ok   %s %s: %s' % (doc_type, plugin, summary))
+                lines.append('ok   %s %s: %s' % (doc_type, plugin, summary))
     if not checked:
         lines.append('FAIL no plugin or role of %s found under %s' % (collection, collections_path))
         failures += 1

@@ -18,7 +18,7 @@ EXAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.
 VERSIONS = {'iots': '3.2.0', 'entgra': 'entgra'}
 
 
-@pytest.fixture(params=sorted(VERSIONS))
+@pytest.fixture(params=[pytest.param('entgra', marks=pytest.mark.newest_core), 'iots'])
 def flavor(request, emu):
     emu.configure(version=VERSIONS[request.param])
     emu.state.policies.apply_delay = 0.2

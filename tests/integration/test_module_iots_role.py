@@ -42,7 +42,7 @@ def assert_passed(result, recap):
     return totals
 
 
-@pytest.mark.parametrize('flavor', ['iots', 'entgra'])
+@pytest.mark.parametrize('flavor', ['iots', pytest.param('entgra', marks=pytest.mark.newest_core)])
 def test_access_as_code_twice(run_playbook, recap, emu, flavor):
     emu.configure(version=VERSIONS[flavor])
     keys = register(emu, flavor)

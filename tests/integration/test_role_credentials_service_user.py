@@ -45,7 +45,7 @@ def password_grant(emu, keys, username, password, scopes):
     return answer.json()['scope'].split()
 
 
-@pytest.mark.parametrize('flavor', ['iots', 'entgra'])
+@pytest.mark.parametrize('flavor', ['iots', pytest.param('entgra', marks=pytest.mark.newest_core)])
 def test_service_account_token_has_exactly_the_scopes(emu, run_playbook, recap, vault_args, tmp_path, flavor):
     emu.configure(version=VERSIONS[flavor])
     suffix = uuid.uuid4().hex[:8]

@@ -33,7 +33,7 @@ VERSIONS = {'iots': '3.2.0', 'entgra': 'entgra'}
 SCOPES = {'iots': ['perm:device:enroll', 'perm:devices:view'], 'entgra': ['dm:device:enroll', 'dm:devices:view']}
 
 
-@pytest.fixture(params=sorted(VERSIONS))
+@pytest.fixture(params=['entgra', pytest.param('iots', marks=pytest.mark.newest_core)])  # iots: the other suites
 def flavor(request):
     return request.param
 

@@ -160,6 +160,9 @@ EVERY_HOST = sorted('%s_%s' % (TYPE, device_id) for device_id in FLEET)
 # ---------------------------------------------------------------------------- faults
 
 
+# ansible-core builds the inventory from what the source adds and shows its failure as a warning
+# (wrapped at 79 columns up to 2.18): both differ by release.
+@pytest.mark.every_core
 def test_a_fault_mid_run_fails_the_source_clearly_and_never_gives_half_an_inventory(inventory, emu, tally):
     plain = inventory.source()
     grouped = inventory.source('grouped.iots_devices.yml', with_groups=True)
@@ -334,6 +337,7 @@ def test_a_bad_inventory_source_fails_before_any_request(inventory, emu, tally):
 # ---------------------------------------------------------------------------- secrets
 
 
+@pytest.mark.every_core  # ansible-core's -vvvv output and wrapped warnings differ by release
 def test_no_secret_of_the_inventory_in_any_output_or_file(inventory, emu, known_secrets, tally):
     given = password_grant(emu, inventory.app, scopes=('perm:devices:view', 'perm:device-types:types', 'perm:groups:groups', 'perm:groups:devices'))
     credentials = inventory.source('credentials.iots_devices.yml', **inventory.cached(with_groups=True))

@@ -62,7 +62,10 @@ FLAVORS = {
 }
 
 
-@pytest.mark.parametrize('flavor', sorted(FLAVORS))
+# ansible-core's -vvvv output, its echo of module arguments (2.20 and older) and its no_log masking
+# differ by release: one flavour runs with every release (the flavours differ in the collection, not
+# in ansible-core).
+@pytest.mark.parametrize('flavor', [pytest.param('iots', marks=pytest.mark.every_core), 'entgra'])
 def test_no_secret_in_any_output_or_file(playbooks, emu, known_secrets, vault_password_file, tally, tmp_path, flavor):
     version, scope = FLAVORS[flavor]
     emu.configure(version=version)
