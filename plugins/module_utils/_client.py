@@ -31,6 +31,13 @@ from ansible_collections.wso2.iots.plugins.module_utils._errors import (
     is_gateway_fault,
     redact,
 )
+from ansible_collections.wso2.iots.plugins.module_utils._retry_timing import (
+    DEFAULT_BACKOFF,
+    DEFAULT_RETRIES,
+    DEFAULT_TIMEOUT,
+    MAX_RETRY_AFTER,
+    longest_wait,
+)
 from ansible_collections.wso2.iots.plugins.module_utils._urls import join_url, normalize_url
 
 REQUESTS_IMPORT_ERROR = None
@@ -46,10 +53,6 @@ except ImportError:
 # Statuses that mean "the gateway or a backend is briefly unavailable". Never a 4xx: those
 # are answers about the request itself and a retry would only repeat them.
 RETRY_STATUSES = (502, 503, 504)
-DEFAULT_TIMEOUT = 30
-DEFAULT_RETRIES = 2
-DEFAULT_BACKOFF = 0.5
-MAX_RETRY_AFTER = 5.0
 
 USER_AGENT = 'ansible-wso2.iots'
 
@@ -133,8 +136,7 @@ class IotsClient(object):
 
     def longest_wait(self, requests=1):
         """Seconds that ``requests`` requests may take with every retry: each attempt's timeout plus the pauses."""
-        pause = max(MAX_RETRY_AFTER, self.backoff * 2 ** max(self.retries - 1, 0))
-        return requests * ((self.retries + 1) * self.timeout + self.retries * pause)
+        return longest_wait(self.timeout, self.retries, self.backoff, requests)
 
     def add_secret(self, value):
         if value:

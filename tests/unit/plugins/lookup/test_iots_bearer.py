@@ -577,6 +577,49 @@ def test_a_cache_hit_imports_nothing(isolated):
     assert 'requests' in miss['run'] and 'ansible_collections.wso2.iots.plugins.module_utils._client' in miss['run']
 
 
+def test_a_miss_that_waits_for_another_fetch_imports_no_http_stack(isolated):
+    # Many forks miss at the same moment (the first task of a run); the one that gets the lock fetches,
+    # the others wait for it and read its token. Only the fetcher may load requests (3 MiB per worker).
+    key = _token_cache.cache_key(PROBE_URL + '/token', 'password', 'operator', 'cid-123', ['perm:devices:view'])
+    directory = _private_files.ensure_private_directory(_token_cache.per_run_directory(isolated))
+    tier = _token_cache.DiskTier(directory, 'per-run')
+    lock_path = os.path.join(directory, key + '.lock')
+    with tier.lock(key, 1):
+        probe = subprocess.Popen(  # pylint: disable=consider-using-with  # waited for below
+            [sys.executable, '-c', IMPORT_PROBE, os.path.join(REPO, 'tests'), isolated], stdout=subprocess.PIPE, text=True
+        )
+        try:
+            # the probe has missed and waits for the lock once it holds the lock file open
+            deadline = time.monotonic() + 120
+            while not _holds_open(probe.pid, lock_path):
+                assert probe.poll() is None and time.monotonic() < deadline, 'the probe never waited for the lock'
+                time.sleep(0.05)
+            entry = {'access_token': 'fetched-by-another', 'expires_in': 3600, 'obtained_at': time.time(), 'scopes': ['perm:devices:view']}
+            tier.write(key, _token_cache.token_entry(key, entry))
+        except BaseException:
+            probe.kill()
+            raise
+    waited = json.loads(probe.communicate()[0])
+    assert waited['result'] == ['fetched-by-another']
+    for heavy in ('requests', 'urllib3', 'http.client', 'ansible_collections.wso2.iots.plugins.module_utils._client'):
+        assert heavy not in waited['all']
+
+
+def _holds_open(pid, path):
+    fds = '/proc/%d/fd' % pid
+    try:
+        names = os.listdir(fds)
+    except OSError:
+        return False
+    for name in names:
+        try:
+            if os.readlink(os.path.join(fds, name)) == path:
+                return True
+        except OSError:
+            pass
+    return False
+
+
 # ---------------------------------------------------------------------------- worker start-up cost
 
 WORKER_PROBE = textwrap.dedent('''
