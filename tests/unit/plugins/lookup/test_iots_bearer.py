@@ -577,6 +577,18 @@ def test_a_cache_hit_imports_nothing(isolated):
     assert 'requests' in miss['run'] and 'ansible_collections.wso2.iots.plugins.module_utils._client' in miss['run']
 
 
+def test_the_default_lock_timeout_is_the_clients_longest_wait_plus_the_margin():
+    from ansible_collections.wso2.iots.plugins.module_utils._client import IotsClient
+
+    for timeout, requests_sent in ((30, 1), (7, 2), (0.5, 1)):
+        client = IotsClient('https://iots.example.com:8243', timeout=timeout)
+        assert iots_bearer._default_lock_timeout(timeout, requests_sent) == client.longest_wait(requests_sent) + iots_bearer.LOCK_TIMEOUT_MARGIN
+    assert iots_bearer._default_lock_timeout(30, 2) == 2 * (3 * 30 + 2 * 5.0) + 10
+    # a timeout the client refuses (it says so before sending anything) waits only the margin
+    for timeout in (None, 0, -1, True, 'x'):
+        assert iots_bearer._default_lock_timeout(timeout, 1) == iots_bearer.LOCK_TIMEOUT_MARGIN
+
+
 def test_a_miss_that_waits_for_another_fetch_imports_no_http_stack(isolated):
     # Many forks miss at the same moment (the first task of a run); the one that gets the lock fetches,
     # the others wait for it and read its token. Only the fetcher may load requests (3 MiB per worker).
