@@ -484,6 +484,7 @@ def test_shared_persistent_dir_is_refused_with_a_warning(iots, tmp_path, warning
     [
         ('refresh_before', -1, 'refresh_before must be 0 or more'),
         ('lock_timeout', 0, 'lock_timeout must be a positive number'),
+        ('timeout', 0, 'timeout must be a positive number'),  # the client's check, made by the fetching process
     ],
 )
 def test_bad_numbers_are_refused(iots, option, value, words):
