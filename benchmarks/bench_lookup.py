@@ -17,10 +17,14 @@
    lookup, at 10 forks, warm persistent cache with an explicit cache_dir, 7 interleaved rounds.
 4. 1000 hosts x 5 tasks at 50 forks, run several times (paired with the floor lookup): token
    requests, lock timeouts and the peak memory of the run (PSS of ansible-playbook and all its
-   workers, summed at each sample).
+   workers, summed at each sample, and how many processes were alive then). With --waiting-floor
+   also a floor whose first task waits as long as a token request may: every fork's worker is
+   alive at once, as while the one fetch of a per_run cache runs, with a lookup that loads nothing.
 
     benchmarks/run            # full: 50 x 10 at 20 forks, 7 rounds; 30 x 5 at 10 forks, 7 rounds; 1000 x 5, 3 times
     benchmarks/run --quick    # 10 x 5 at 5 forks, 3 rounds; 30 x 5 at 10 forks, 3 rounds; 200 x 5, 2 times
+    benchmarks/run --only scale --scale-hosts 200 --scale-forks 5,20,50 --scale-repeats 3 --waiting-floor
+                              # peak memory of a 200-host run at 5, 20 and 50 forks (issue 20)
 
 Only loopback traffic: the emulator listens on 127.0.0.1 and every host uses the local connection.
 """
@@ -57,6 +61,23 @@ class LookupModule(LookupBase):
         return ['0f4a2bd2-8f8e-3c4d-9d7e-6c7a1f3e2b10']
 '''
 
+WAITING_LOOKUP = '''
+import time
+
+from ansible.plugins.lookup import LookupBase
+
+
+class LookupModule(LookupBase):
+    """The constant, after waiting the given seconds: a worker that waits as for another one's token request."""
+
+    def run(self, terms, variables=None, **kwargs):
+        time.sleep(float(terms[0]))
+        return ['0f4a2bd2-8f8e-3c4d-9d7e-6c7a1f3e2b10']
+'''
+# How long the first task of the waiting floor waits: about what one token request (a registration and a
+# grant) and loading requests take on a loaded 2-core machine.
+WAIT_SECONDS = 1.0
+
 # The same cheap controller-side task in every variant; only the expression differs.
 # The token's length is shown, never the token.
 EXPRESSIONS = {
@@ -64,7 +85,10 @@ EXPRESSIONS = {
     'floor': "{{ lookup('bench.floor.constant') | length }}",
     'bearer': "{{ lookup('wso2.iots.iots_bearer', '%s') | length }}" % SCOPE,
     'run_once': '{{ plain_token | length }}',
+    'waiting': "{{ lookup('bench.floor.constant') | length }}",
 }
+# The waiting floor's first task (the later ones are the floor's).
+WAITING_FIRST = "{{ lookup('bench.floor.waiting', %s) | length }}" % WAIT_SECONDS
 
 
 def ensure_collection_tree():
@@ -74,7 +98,7 @@ def ensure_collection_tree():
         os.symlink(REPO, link)
 
 
-Run = collections.namedtuple('Run', 'seconds cpu_seconds output peak_mib')
+Run = collections.namedtuple('Run', 'seconds cpu_seconds output peak_mib peak_processes sample_ms')
 
 
 class Workspace(object):
@@ -87,6 +111,8 @@ class Workspace(object):
         os.makedirs(floor)
         with open(os.path.join(floor, 'constant.py'), 'w') as handle:
             handle.write(FLOOR_LOOKUP)
+        with open(os.path.join(floor, 'waiting.py'), 'w') as handle:
+            handle.write(WAITING_LOOKUP)
         self.collections = os.path.join(root, 'collections') + os.pathsep + COLLECTIONS
         self.cache_dir = os.path.join(root, 'persistent-cache')
 
@@ -135,7 +161,8 @@ class Workspace(object):
                     '      run_once: true',
                 ]
             for number in range(tasks):
-                lines += ['    - name: Task %d' % number, '      ansible.builtin.debug:', '        msg: "%s"' % EXPRESSIONS[variant]]
+                expression = WAITING_FIRST if variant == 'waiting' and number == 0 else EXPRESSIONS[variant]
+                lines += ['    - name: Task %d' % number, '      ansible.builtin.debug:', '        msg: "%s"' % expression]
             with open(path, 'w') as handle:
                 handle.write('\n'.join(lines) + '\n')
         return path
@@ -180,13 +207,22 @@ class Workspace(object):
             output = output_file.read()
         if process.returncode != 0:
             raise SystemExit('ansible-playbook failed (%s):\n%s' % (process.returncode, output[-3000:]))
-        return Run(elapsed, usage.ru_utime + usage.ru_stime, output, sampler.peak_mib if sampler else None)
+        return Run(
+            elapsed,
+            usage.ru_utime + usage.ru_stime,
+            output,
+            *((sampler.peak_mib, sampler.peak_processes, sampler.mean_interval_ms) if sampler else (None, None, None)),
+        )
 
 
 class MemorySampler(object):
-    """Sums the PSS of a process and all its descendants every 50 ms; keeps the peak.
+    """Sums the PSS of a process and all its descendants every 50 ms; keeps the peak and the processes then.
 
-    PSS shares copy-on-write pages fairly between the forks, so the sum is the real footprint.
+    PSS shares copy-on-write pages fairly between the forks, so the sum is the real footprint. A
+    worker that starts and ends between two samples is missed; the workers that make a peak (many
+    at once) live longer than that. Reading /proc/PID/smaps_rollup takes a few ms a process on a
+    loaded machine, so a sample of many processes takes longer than the interval: the mean interval
+    between samples is kept (``mean_interval_ms``) to be reported beside the peak.
     """
 
     def __init__(self, pid, interval=0.05):
@@ -194,7 +230,11 @@ class MemorySampler(object):
         self.interval = interval
         self.peak_kib = 0
         self.peak_processes = 0
+        self.samples = 0
+        self._parents = {}  # pid -> parent pid, read once per process: a full /proc scan per sample is slow
         self._done = threading.Event()
+        self._started = time.monotonic()
+        self._stopped = None
         self._thread = threading.Thread(target=self._loop, daemon=True)
         self._thread.start()
 
@@ -202,29 +242,38 @@ class MemorySampler(object):
     def peak_mib(self):
         return self.peak_kib / 1024.0
 
+    @property
+    def mean_interval_ms(self):
+        return 1000.0 * ((self._stopped or time.monotonic()) - self._started) / max(self.samples, 1)
+
     def stop(self):
         self._done.set()
         self._thread.join()
+        self._stopped = time.monotonic()
 
     def _loop(self):
         while not self._done.is_set():
             tree = self._tree()
             total = sum(self._pss(pid) for pid in tree)
+            self.samples += 1
             if total > self.peak_kib:
                 self.peak_kib, self.peak_processes = total, len(tree)
             self._done.wait(self.interval)
 
     def _tree(self):
-        children = {}
-        for name in os.listdir('/proc'):
-            if not name.isdigit():
-                continue
+        alive = set(int(name) for name in os.listdir('/proc') if name.isdigit())
+        for pid in list(self._parents):
+            if pid not in alive:
+                del self._parents[pid]  # a new process may get its number again
+        for pid in alive - set(self._parents):
             try:
-                with open('/proc/%s/stat' % name) as handle:
-                    fields = handle.read().rsplit(')', 1)[1].split()
-            except OSError:
+                with open('/proc/%d/stat' % pid) as handle:
+                    self._parents[pid] = int(handle.read().rsplit(')', 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
                 continue
-            children.setdefault(int(fields[1]), []).append(int(name))
+        children = {}
+        for pid, parent in self._parents.items():
+            children.setdefault(parent, []).append(pid)
         tree, todo = [], [self.pid]
         while todo:
             pid = todo.pop()
@@ -329,9 +378,11 @@ def bench_set_fact(space, emulator, hosts, tasks, forks, rounds):
     print('   token requests during the timed runs: %d' % emulator.counts().get('token', 0))
 
 
-def bench_scale(space, emulator, hosts, tasks, forks, repeats):
+def bench_scale(space, emulator, hosts, tasks, forks, repeats, waiting_floor=False):
     print('\n4. %d hosts x %d tasks at %d forks, per_run cache, %d paired runs' % (hosts, tasks, forks, repeats))
     runs = {'iots_bearer': [], FLOOR: []}
+    if waiting_floor:
+        runs[WAITING_FLOOR] = []
     for number in range(repeats):
         emulator.reset()
         run = space.run('bearer', hosts, tasks, forks, cache='per_run', sample_memory=True)
@@ -340,6 +391,8 @@ def bench_scale(space, emulator, hosts, tasks, forks, repeats):
         floor = space.run('floor', hosts, tasks, forks, sample_memory=True)
         runs['iots_bearer'].append(run)
         runs[FLOOR].append(floor)
+        if waiting_floor:
+            runs[WAITING_FLOOR].append(space.run('waiting', hosts, tasks, forks, sample_memory=True))
         print(
             '   run %d: iots_bearer token requests %d, registrations %d, lock timeouts %d, failed hosts %d; '
             'CPU %.1f s vs floor %.1f s; wall %.1f s vs %.1f s; peak PSS %.0f vs %.0f MiB'
@@ -362,6 +415,32 @@ def bench_scale(space, emulator, hosts, tasks, forks, repeats):
         '   CPU ratio iots_bearer / floor, median of %d paired runs: %.3f (%+.2f ms per task-host; runs: %s)'
         % (repeats, ratio, difference * 1000.0 / (hosts * tasks), ' '.join('%.3f' % r for r in ratios))
     )
+    report_memory(runs, repeats)
+
+
+WAITING_FLOOR = 'constant lookup, first task waits %g s' % WAIT_SECONDS
+
+
+def report_memory(runs, repeats):
+    """Peak PSS of each variant (median and range) and the paired ratios to the floor."""
+    print('   peak PSS of ansible-playbook and its workers, median of %d runs (range; processes alive at the peak; ms between samples):' % repeats)
+    for label, variant_runs in runs.items():
+        peaks = [run.peak_mib for run in variant_runs]
+        print(
+            '     %-46s %6.1f MiB  (%.1f-%.1f; %s processes; %.0f ms)'
+            % (
+                label,
+                statistics.median(peaks),
+                min(peaks),
+                max(peaks),
+                '/'.join(str(run.peak_processes) for run in variant_runs),
+                statistics.median(run.sample_ms for run in variant_runs),
+            )
+        )
+    for label in runs:
+        if label != FLOOR:
+            ratio, _difference, ratios = paired_ratio(runs, label, FLOOR, 'peak_mib')
+            print('     ratio %-46s / floor %.2f  (runs: %s)' % (label, ratio, ' '.join('%.2f' % r for r in ratios)))
 
 
 def failed_hosts(output):
@@ -393,6 +472,8 @@ def main(argv=None):
     parser.add_argument('--set-fact-rounds', type=int, help='interleaved rounds for benchmark 3 (default 7, quick 3)')
     parser.add_argument('--scale-hosts', type=int, help='hosts for benchmark 4 (default 1000, quick 200)')
     parser.add_argument('--scale-repeats', type=int, help='paired runs of benchmark 4 (default 3, quick 2)')
+    parser.add_argument('--scale-forks', help='forks for benchmark 4, comma-separated for several (default 50)')
+    parser.add_argument('--waiting-floor', action='store_true', help='benchmark 4 also runs a floor whose first task waits (all forks alive)')
     parser.add_argument('--only', choices=('counts', 'overhead', 'set_fact', 'scale'), action='append', help='run only these benchmarks (repeatable)')
     parser.add_argument('--keep', action='store_true', help='keep the temp dir with playbooks and inventories')
     args = parser.parse_args(argv)
@@ -422,7 +503,8 @@ def main(argv=None):
         if 'set_fact' in only:
             bench_set_fact(space, emulator, 30, 5, 10, set_fact_rounds)
         if 'scale' in only:
-            bench_scale(space, emulator, scale_hosts, 5, 50, scale_repeats)
+            for scale_forks in [int(number) for number in (args.scale_forks or '50').split(',')]:
+                bench_scale(space, emulator, scale_hosts, 5, scale_forks, scale_repeats, args.waiting_floor)
         print('\nload average at the end: %s' % ' '.join('%.1f' % load for load in os.getloadavg()))
     finally:
         emulator.stop()

@@ -32,6 +32,13 @@ from ansible_collections.wso2.iots.plugins.module_utils._errors import (
     redact,
 )
 from ansible_collections.wso2.iots.plugins.module_utils._option_adapter import OptionAdapter
+from ansible_collections.wso2.iots.plugins.module_utils._retry_timing import (
+    DEFAULT_BACKOFF,
+    DEFAULT_RETRIES,
+    DEFAULT_TIMEOUT,
+    MAX_RETRY_AFTER,
+    longest_wait,
+)
 from ansible_collections.wso2.iots.plugins.module_utils._urls import join_url, normalize_url
 
 REQUESTS_IMPORT_ERROR = None
@@ -49,10 +56,6 @@ except ImportError:
 RETRY_STATUSES = (502, 503, 504)
 # The gateway's 401 "Invalid Credentials": an expired, revoked or unknown access token (never sent to the backend).
 REFUSED_TOKEN_FAULT = '900901'
-DEFAULT_TIMEOUT = 30
-DEFAULT_RETRIES = 2
-DEFAULT_BACKOFF = 0.5
-MAX_RETRY_AFTER = 5.0
 
 USER_AGENT = 'ansible-wso2.iots'
 
@@ -139,8 +142,7 @@ class IotsClient(object):
 
     def longest_wait(self, requests=1):
         """Seconds that ``requests`` requests may take with every retry: each attempt's timeout plus the pauses."""
-        pause = max(MAX_RETRY_AFTER, self.backoff * 2 ** max(self.retries - 1, 0))
-        return requests * ((self.retries + 1) * self.timeout + self.retries * pause)
+        return longest_wait(self.timeout, self.retries, self.backoff, requests)
 
     def renew_bearer_with(self, obtain):
         """``obtain()`` gives a new access token, for the task that got its token itself (from credentials).

@@ -501,6 +501,7 @@ def test_shared_persistent_dir_is_refused_with_a_warning(iots, tmp_path, warning
     [
         ('refresh_before', -1, 'refresh_before must be 0 or more'),
         ('lock_timeout', 0, 'lock_timeout must be a positive number'),
+        ('timeout', 0, 'timeout must be a positive number'),  # the client's check, made by the fetching process
     ],
 )
 def test_bad_numbers_are_refused(iots, option, value, words):
@@ -592,6 +593,61 @@ def test_a_cache_hit_imports_nothing(isolated):
     miss = run_import_probe(isolated)
     assert miss['result'] != ['cached-token']
     assert 'requests' in miss['run'] and 'ansible_collections.wso2.iots.plugins.module_utils._client' in miss['run']
+
+
+def test_the_default_lock_timeout_is_the_clients_longest_wait_plus_the_margin():
+    from ansible_collections.wso2.iots.plugins.module_utils._client import IotsClient
+
+    for timeout, requests_sent in ((30, 1), (7, 2), (0.5, 1)):
+        client = IotsClient('https://iots.example.com:8243', timeout=timeout)
+        assert iots_bearer._default_lock_timeout(timeout, requests_sent) == client.longest_wait(requests_sent) + iots_bearer.LOCK_TIMEOUT_MARGIN
+    assert iots_bearer._default_lock_timeout(30, 2) == 2 * (3 * 30 + 2 * 5.0) + 10
+    # a timeout the client refuses (it says so before sending anything) waits only the margin
+    for timeout in (None, 0, -1, True, 'x'):
+        assert iots_bearer._default_lock_timeout(timeout, 1) == iots_bearer.LOCK_TIMEOUT_MARGIN
+
+
+def test_a_miss_that_waits_for_another_fetch_imports_no_http_stack(isolated):
+    # Many forks miss at the same moment (the first task of a run); the one that gets the lock fetches,
+    # the others wait for it and read its token. Only the fetcher may load requests (3 MiB per worker).
+    key = _token_cache.cache_key(PROBE_URL + '/token', 'password', 'operator', 'cid-123', ['perm:devices:view'])
+    directory = _private_files.ensure_private_directory(_token_cache.per_run_directory(isolated))
+    tier = _token_cache.DiskTier(directory, 'per-run')
+    lock_path = os.path.join(directory, key + '.lock')
+    with tier.lock(key, 1):
+        probe = subprocess.Popen(  # pylint: disable=consider-using-with  # waited for below
+            [sys.executable, '-c', IMPORT_PROBE, os.path.join(REPO, 'tests'), isolated], stdout=subprocess.PIPE, text=True
+        )
+        try:
+            # the probe has missed and waits for the lock once it holds the lock file open
+            deadline = time.monotonic() + 120
+            while not _holds_open(probe.pid, lock_path):
+                assert probe.poll() is None and time.monotonic() < deadline, 'the probe never waited for the lock'
+                time.sleep(0.05)
+            entry = {'access_token': 'fetched-by-another', 'expires_in': 3600, 'obtained_at': time.time(), 'scopes': ['perm:devices:view']}
+            tier.write(key, _token_cache.token_entry(key, entry))
+        except BaseException:
+            probe.kill()
+            raise
+    waited = json.loads(probe.communicate()[0])
+    assert waited['result'] == ['fetched-by-another']
+    for heavy in ('requests', 'urllib3', 'http.client', 'ansible_collections.wso2.iots.plugins.module_utils._client'):
+        assert heavy not in waited['all']
+
+
+def _holds_open(pid, path):
+    fds = '/proc/%d/fd' % pid
+    try:
+        names = os.listdir(fds)
+    except OSError:
+        return False
+    for name in names:
+        try:
+            if os.readlink(os.path.join(fds, name)) == path:
+                return True
+        except OSError:
+            pass
+    return False
 
 
 # ---------------------------------------------------------------------------- worker start-up cost
