@@ -23,7 +23,7 @@ logical scopes (``_scopes``) it needs, so a module asks for the scopes of the ca
 Device, Group and Activity are the server's JSON (GSON: Java field names, null members left out).
 """
 
-from ansible.module_utils.six.moves.urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode
 
 from ansible_collections.wso2.iots.plugins.module_utils._errors import BROKEN_ANSWER_HINT, IotsError, IotsOptionError
 from ansible_collections.wso2.iots.plugins.module_utils._scopes import SCOPES
