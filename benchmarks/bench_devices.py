@@ -28,7 +28,7 @@ and uri ways enrol only N of the devices; their wall times are then also shown s
 (time per device x devices), marked as estimates.
 
 ``--rounds N`` repeats every way N times, interleaved (the order of the ways alternates from round
-to round), and shows the median wall time of each run; with both ``floor`` and ``bulk`` chosen a second
+to round), and shows the median wall and CPU time of each run; with both ``floor`` and ``bulk`` chosen a second
 table sets them side by side (bulk / floor, per run, with every round's times).
 
     .venvs/test/bin/python benchmarks/bench_devices.py                 # 1000 devices, all three ways, all 1000
@@ -42,6 +42,7 @@ Only loopback traffic: the emulator listens on 127.0.0.1 and the playbooks use t
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -106,8 +107,14 @@ def run_floor_client(folder, emulator, keys, devices, env):
     return completed.returncode, seconds
 
 
+def children_cpu():
+    """CPU seconds (user + system) of the finished child processes so far: ansible-playbook, its workers and modules."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_way(way, emulator, work, count):
-    """Two runs of one way from an empty emulator: [(counts, recap, rc, seconds), ...]."""
+    """Two runs of one way from an empty emulator: [(counts, recap, rc, seconds, cpu seconds), ...]."""
     emulator.reset(state=True)
     keys = register_application(emulator, 'ansible_bench_devices')
     folder = tempfile.mkdtemp(prefix=way + '-', dir=work)
@@ -124,6 +131,7 @@ def run_way(way, emulator, work, count):
     runs = []
     for number in (1, 2):
         emulator.reset()
+        cpu = children_cpu()
         result = run_ansible_playbook(PLAYBOOKS[way], inventory, env, variables=variables, vars_file=os.path.join(folder, 'vars.json'), timeout=7200)
         rc, seconds = result.rc, result.seconds
         if result.rc:
@@ -131,8 +139,9 @@ def run_way(way, emulator, work, count):
         if way == 'floor':
             client_rc, client_seconds = run_floor_client(folder, emulator, keys, devices, env)
             rc, seconds = rc or client_rc, seconds + client_seconds
-        runs.append((emulator.counts(), play_recap(result.output), rc, seconds))
-        print('  %s run %d: rc=%d, %.2f s' % (way, number, rc, seconds), file=sys.stderr)
+        cpu = children_cpu() - cpu
+        runs.append((emulator.counts(), play_recap(result.output), rc, seconds, cpu))
+        print('  %s run %d: rc=%d, %.2f s, %.2f s CPU' % (way, number, rc, seconds, cpu), file=sys.stderr)
     return runs
 
 
@@ -150,44 +159,50 @@ def render(header, rows, left=(0, 2)):
 
 
 def median_runs(rounds):
-    """The runs of the last round with each run's wall time replaced by the median over the rounds."""
-    return [run[:3] + (statistics.median(each[number][3] for each in rounds),) for number, run in enumerate(rounds[-1])]
+    """The runs of the last round with each run's wall and CPU time replaced by the medians over the rounds."""
+    return [run[:3] + tuple(statistics.median(each[number][column] for each in rounds) for column in (3, 4)) for number, run in enumerate(rounds[-1])]
 
 
 def table(results, count):
-    header = ['way', 'devices', 'run'] + [title for dummy, title in COLUMNS] + ['other', 'rc', 'changed', 'wall s', 'wall s for %d' % count]
+    header = ['way', 'devices', 'run'] + [title for dummy, title in COLUMNS] + ['other', 'rc', 'changed', 'cpu s', 'wall s', 'wall s for %d' % count]
     rows = []
     for way, done, rounds in results:
-        for number, (counts, recap, rc, seconds) in enumerate(median_runs(rounds), 1):
+        for number, (counts, recap, rc, seconds, cpu) in enumerate(median_runs(rounds), 1):
             scaled = '%.1f' % seconds if done == count else '~%.0f (est.)' % (seconds * count / done)
             rows.append(
                 [LABELS[way], str(done), ('first', 'second')[number - 1]]
                 + [str(counts.get(key, 0)) for key, dummy in COLUMNS]
                 + [str(other_requests(counts))]
-                + [str(rc), str(recap.get('changed', '?')), '%.2f' % seconds, scaled]
+                + [str(rc), str(recap.get('changed', '?')), '%.2f' % cpu, '%.2f' % seconds, scaled]
             )
     return render(header, rows)
 
 
 def floor_table(results):
-    """bulk against the floor, per run: medians, their ratio, and every round's wall times."""
+    """bulk against the floor, per run: medians of wall and CPU time, their ratios, and every round's times.
+
+    CPU time (of ansible-playbook, its workers, the module and the floor's client; the emulator runs in
+    this process) says more than wall time on a loaded machine: it does not count the waits for a core.
+    """
     rounds = dict((way, each) for way, dummy, each in results)
-    header = ['run', 'floor s', 'bulk s', 'bulk / floor', 'floor s, each round', 'bulk s, each round']
+    header = ['run', 'measure', 'floor', 'bulk', 'bulk / floor', 'floor, each round', 'bulk, each round']
     rows = []
     for number, name in enumerate(('first', 'second')):
-        floor = [each[number][3] for each in rounds['floor']]
-        bulk = [each[number][3] for each in rounds['bulk']]
-        rows.append(
-            [
-                name,
-                '%.2f' % statistics.median(floor),
-                '%.2f' % statistics.median(bulk),
-                '%.2fx' % (statistics.median(bulk) / statistics.median(floor)),
-                ' '.join('%.2f' % value for value in floor),
-                ' '.join('%.2f' % value for value in bulk),
-            ]
-        )
-    return render(header, rows, left=(0, 4, 5))
+        for column, measure in ((3, 'wall s'), (4, 'cpu s')):
+            floor = [each[number][column] for each in rounds['floor']]
+            bulk = [each[number][column] for each in rounds['bulk']]
+            rows.append(
+                [
+                    name,
+                    measure,
+                    '%.2f' % statistics.median(floor),
+                    '%.2f' % statistics.median(bulk),
+                    '%.2fx' % (statistics.median(bulk) / statistics.median(floor)),
+                    ' '.join('%.2f' % value for value in floor),
+                    ' '.join('%.2f' % value for value in bulk),
+                ]
+            )
+    return render(header, rows, left=(0, 1, 5, 6))
 
 
 def main():
@@ -221,7 +236,8 @@ def main():
     print(
         'token: token requests; list pages: GET /devices; reads: GET /devices/{type}/{id}; enrols: '
         'POST /device/agent/enroll; writes: every POST/PUT/DELETE of the device API; other: any other '
-        'device-API request (GET /device-types); changed: PLAY RECAP.'
+        'device-API request (GET /device-types); changed: PLAY RECAP; cpu s: CPU seconds of the child '
+        'processes (ansible-playbook, workers, modules, the floor client).'
     )
 
 
