@@ -4,7 +4,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Enrolling N devices of one type against the IoTS emulator, three ways; prints numbers, asserts nothing.
+"""Enrolling N devices of one type against the IoTS emulator, three ways and a floor; prints numbers, asserts nothing.
 
 1. ``bulk``: one wso2.iots.iots_device task with ``devices`` (benchmarks/playbooks/provision_bulk.yml);
    the module gets its own token.
@@ -12,6 +12,11 @@
    iots_bearer lookup for all (provision_loop.yml).
 3. ``uri``: playbooks/provision.yml as it was before the device modules, ansible.builtin.uri and a
    filter chain (provision_uri.yml).
+4. ``floor``: the least work the job needs, to measure the others against: a playbook with one
+   ansible.builtin.ping task (Ansible's own cost of a task; floor_ping.yml, with the same extra vars)
+   plus floor_client.py, a plain requests.Session making the requests the bulk module makes (token,
+   device list pages, and when something is missing the device-type list and the enrolments). Its
+   wall time is the two added up.
 
 Each way starts from an empty emulator and runs twice: the first run enrols, the second should
 change nothing. For each run: the requests that reached the emulator (token requests, device list
@@ -22,9 +27,14 @@ A loop costs about a second per device (a forked module run each), so ``--sample
 and uri ways enrol only N of the devices; their wall times are then also shown scaled to all of them
 (time per device x devices), marked as estimates.
 
+``--rounds N`` repeats every way N times, interleaved (the order of the ways alternates from round
+to round), and shows the median wall and CPU time of each run; with both ``floor`` and ``bulk`` chosen a second
+table sets them side by side (bulk / floor, per run, with every round's times).
+
     .venvs/test/bin/python benchmarks/bench_devices.py                 # 1000 devices, all three ways, all 1000
     .venvs/test/bin/python benchmarks/bench_devices.py --sample 100    # loop and uri with 100 of them
     .venvs/test/bin/python benchmarks/bench_devices.py --devices 200 --ways bulk,uri
+    .venvs/test/bin/python benchmarks/bench_devices.py --ways floor,bulk --rounds 5   # bulk against the floor
 
 Only loopback traffic: the emulator listens on 127.0.0.1 and the playbooks use the local connection.
 """
@@ -32,9 +42,13 @@ Only loopback traffic: the emulator listens on 127.0.0.1 and the playbooks use t
 import argparse
 import json
 import os
+import resource
 import shutil
+import statistics
+import subprocess
 import sys
 import tempfile
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
@@ -56,15 +70,20 @@ PLAYBOOKS = {
     'bulk': os.path.join(HERE, 'playbooks', 'provision_bulk.yml'),
     'loop': os.path.join(HERE, 'playbooks', 'provision_loop.yml'),
     'uri': os.path.join(HERE, 'playbooks', 'provision_uri.yml'),
+    'floor': os.path.join(HERE, 'playbooks', 'floor_ping.yml'),
 }
+FLOOR_CLIENT = os.path.join(HERE, 'floor_client.py')
 LABELS = {
     'bulk': 'iots_device, devices (1 run)',
     'loop': 'iots_device in a loop',
     'uri': 'old uri playbook',
+    'floor': 'floor: ping + requests',
 }
 DEVICE_TYPE = 'virtual_firealarm'
 # Enough for every way: list, enrol, modify, device types.
 SCOPES = ['perm:device-types:types', 'perm:device:enroll', 'perm:device:modify', 'perm:devices:details', 'perm:devices:view']
+# The scopes the bulk module asks for (state present, not check mode): what the floor's token request asks.
+MODULE_SCOPES = ['perm:device-types:types', 'perm:device:enroll', 'perm:device:modify', 'perm:devices:view']
 COLUMNS = (
     ('token', 'token'),
     ('GET /devices', 'list pages'),
@@ -74,11 +93,31 @@ COLUMNS = (
 )
 
 
+def run_floor_client(folder, emulator, keys, devices, env):
+    """floor_client.py in a fresh Python, as a module runs: (rc, seconds)."""
+    config = os.path.join(folder, 'floor.json')
+    with open(config, 'w') as handle:
+        settings = dict(url=emulator.url, ca_path=emulator.ca_path, scopes=MODULE_SCOPES, devices=devices, **keys)
+        json.dump(settings, handle)
+    started = time.monotonic()
+    completed = subprocess.run([sys.executable, FLOOR_CLIENT, config], env=env, capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL)
+    seconds = time.monotonic() - started
+    if completed.returncode:
+        print('    ' + '\n    '.join(completed.stderr.strip().splitlines()[-4:]), file=sys.stderr)
+    return completed.returncode, seconds
+
+
+def children_cpu():
+    """CPU seconds (user + system) of the finished child processes so far: ansible-playbook, its workers and modules."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_way(way, emulator, work, count):
-    """Two runs of one way from an empty emulator: [(counts, recap, rc, seconds), ...]."""
+    """Two runs of one way from an empty emulator: [(counts, recap, rc, seconds, cpu seconds), ...]."""
     emulator.reset(state=True)
     keys = register_application(emulator, 'ansible_bench_devices')
-    folder = os.path.join(work, way)
+    folder = tempfile.mkdtemp(prefix=way + '-', dir=work)
     os.makedirs(os.path.join(folder, 'home'))
     os.makedirs(os.path.join(folder, 'tmp'))
     credentials = os.path.join(folder, 'credentials.json')
@@ -92,11 +131,17 @@ def run_way(way, emulator, work, count):
     runs = []
     for number in (1, 2):
         emulator.reset()
+        cpu = children_cpu()
         result = run_ansible_playbook(PLAYBOOKS[way], inventory, env, variables=variables, vars_file=os.path.join(folder, 'vars.json'), timeout=7200)
-        runs.append((emulator.counts(), play_recap(result.output), result.rc, result.seconds))
-        print('  %s run %d: rc=%d, %.1f s' % (way, number, result.rc, result.seconds), file=sys.stderr)
+        rc, seconds = result.rc, result.seconds
         if result.rc:
             print('    ' + '\n    '.join(result.output.strip().splitlines()[-4:]), file=sys.stderr)
+        if way == 'floor':
+            client_rc, client_seconds = run_floor_client(folder, emulator, keys, devices, env)
+            rc, seconds = rc or client_rc, seconds + client_seconds
+        cpu = children_cpu() - cpu
+        runs.append((emulator.counts(), play_recap(result.output), rc, seconds, cpu))
+        print('  %s run %d: rc=%d, %.2f s, %.2f s CPU' % (way, number, rc, seconds, cpu), file=sys.stderr)
     return runs
 
 
@@ -106,22 +151,58 @@ def other_requests(counts):
     return counts.get('api', 0) - sum(counts.get(key, 0) for key in counted)
 
 
+def render(header, rows, left=(0, 2)):
+    widths = [max(len(row[i]) for row in [header] + rows) for i in range(len(header))]
+    lines = ['  '.join(cell.ljust(width) if i in left else cell.rjust(width) for i, (cell, width) in enumerate(zip(row, widths))) for row in [header] + rows]
+    lines.insert(1, '  '.join('-' * width for width in widths))
+    return '\n'.join(lines)
+
+
+def median_runs(rounds):
+    """The runs of the last round with each run's wall and CPU time replaced by the medians over the rounds."""
+    return [run[:3] + tuple(statistics.median(each[number][column] for each in rounds) for column in (3, 4)) for number, run in enumerate(rounds[-1])]
+
+
 def table(results, count):
-    header = ['way', 'devices', 'run'] + [title for dummy, title in COLUMNS] + ['other', 'rc', 'changed', 'wall s', 'wall s for %d' % count]
+    header = ['way', 'devices', 'run'] + [title for dummy, title in COLUMNS] + ['other', 'rc', 'changed', 'cpu s', 'wall s', 'wall s for %d' % count]
     rows = []
-    for way, done, runs in results:
-        for number, (counts, recap, rc, seconds) in enumerate(runs, 1):
+    for way, done, rounds in results:
+        for number, (counts, recap, rc, seconds, cpu) in enumerate(median_runs(rounds), 1):
             scaled = '%.1f' % seconds if done == count else '~%.0f (est.)' % (seconds * count / done)
             rows.append(
                 [LABELS[way], str(done), ('first', 'second')[number - 1]]
                 + [str(counts.get(key, 0)) for key, dummy in COLUMNS]
                 + [str(other_requests(counts))]
-                + [str(rc), str(recap.get('changed', '?')), '%.1f' % seconds, scaled]
+                + [str(rc), str(recap.get('changed', '?')), '%.2f' % cpu, '%.2f' % seconds, scaled]
             )
-    widths = [max(len(row[i]) for row in [header] + rows) for i in range(len(header))]
-    lines = ['  '.join(cell.ljust(width) if i in (0, 2) else cell.rjust(width) for i, (cell, width) in enumerate(zip(row, widths))) for row in [header] + rows]
-    lines.insert(1, '  '.join('-' * width for width in widths))
-    return '\n'.join(lines)
+    return render(header, rows)
+
+
+def floor_table(results):
+    """bulk against the floor, per run: medians of wall and CPU time, their ratios, and every round's times.
+
+    CPU time (of ansible-playbook, its workers, the module and the floor's client; the emulator runs in
+    this process) says more than wall time on a loaded machine: it does not count the waits for a core.
+    """
+    rounds = dict((way, each) for way, dummy, each in results)
+    header = ['run', 'measure', 'floor', 'bulk', 'bulk / floor', 'floor, each round', 'bulk, each round']
+    rows = []
+    for number, name in enumerate(('first', 'second')):
+        for column, measure in ((3, 'wall s'), (4, 'cpu s')):
+            floor = [each[number][column] for each in rounds['floor']]
+            bulk = [each[number][column] for each in rounds['bulk']]
+            rows.append(
+                [
+                    name,
+                    measure,
+                    '%.2f' % statistics.median(floor),
+                    '%.2f' % statistics.median(bulk),
+                    '%.2fx' % (statistics.median(bulk) / statistics.median(floor)),
+                    ' '.join('%.2f' % value for value in floor),
+                    ' '.join('%.2f' % value for value in bulk),
+                ]
+            )
+    return render(header, rows, left=(0, 1, 5, 6))
 
 
 def main():
@@ -129,6 +210,7 @@ def main():
     parser.add_argument('--devices', type=int, default=1000, help='devices to enrol (default 1000)')
     parser.add_argument('--ways', default='bulk,loop,uri', help='which ways, comma-separated (default all)')
     parser.add_argument('--sample', type=int, default=0, help='loop and uri enrol only this many of the devices (default: all)')
+    parser.add_argument('--rounds', type=int, default=1, help='runs of every way, interleaved; wall times are medians (default 1)')
     args = parser.parse_args()
     ways = [way.strip() for way in args.ways.split(',') if way.strip()]
     unknown = [way for way in ways if way not in PLAYBOOKS]
@@ -138,18 +220,24 @@ def main():
     work = tempfile.mkdtemp(prefix='bench-devices-')
     emulator = Emulator(port=0, state_dir=os.path.join(work, 'emulator')).start()
     try:
-        results = []
-        for way in ways:
-            done = args.devices if way == 'bulk' or not args.sample else min(args.sample, args.devices)
-            results.append((way, done, run_way(way, emulator, work, done)))
+        done = dict((way, args.devices if way in ('bulk', 'floor') or not args.sample else min(args.sample, args.devices)) for way in ways)
+        rounds: dict = dict((way, []) for way in ways)
+        for number in range(max(args.rounds, 1)):
+            for way in ways if number % 2 == 0 else ways[::-1]:
+                rounds[way].append(run_way(way, emulator, work, done[way]))
+        results = [(way, done[way], rounds[way]) for way in ways]
     finally:
         emulator.stop()
         shutil.rmtree(work, ignore_errors=True)
     print(table(results, args.devices))
+    if 'floor' in ways and 'bulk' in ways:
+        print()
+        print(floor_table(results))
     print(
         'token: token requests; list pages: GET /devices; reads: GET /devices/{type}/{id}; enrols: '
         'POST /device/agent/enroll; writes: every POST/PUT/DELETE of the device API; other: any other '
-        'device-API request (GET /device-types); changed: PLAY RECAP.'
+        'device-API request (GET /device-types); changed: PLAY RECAP; cpu s: CPU seconds of the child '
+        'processes (ansible-playbook, workers, modules, the floor client).'
     )
 
 

@@ -28,7 +28,7 @@ Interface:
   ``pages(...)``: the items of every page
 """
 
-from ansible.module_utils.six.moves.urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode  # not six.moves: it is compiled from source on every module run
 
 from ansible_collections.wso2.iots.plugins.module_utils._errors import BROKEN_ANSWER_HINT, IotsError, IotsOptionError
 from ansible_collections.wso2.iots.plugins.module_utils._scopes import SCOPES

@@ -16,8 +16,6 @@ wso2.iots.iots_device (device_type, device_id, name, description, ownership, pro
 ``current`` is the Device JSON IoTS answered (GSON field names), or None when IoTS does not know it.
 """
 
-import copy
-
 from ansible_collections.wso2.iots.plugins.module_utils._device_api import OWNERSHIPS, properties_body, properties_dict
 from ansible_collections.wso2.iots.plugins.module_utils._errors import IotsOptionError
 from ansible_collections.wso2.iots.plugins.module_utils._unique import check_unique
@@ -201,9 +199,11 @@ def modify_args(spec, current):
 
 def predicted(spec, current, action):
     """The Device JSON IoTS would show after ``action`` (check mode; the ids IoTS assigns are missing)."""
+    # IoTS's device as it is for no change, and a shallow copy otherwise: nothing below changes a nested
+    # object in place (a deep copy of 1000 devices cost a bulk run more than its own planning).
     if action in (NONE, DISENROLLED):
-        return copy.deepcopy(current) if action == NONE and is_enrolled(current) else {}
-    device = copy.deepcopy(current) if current else {}
+        return current if action == NONE and is_enrolled(current) else {}
+    device = dict(current) if current else {}
     # Enrolling a disenrolled device again keeps the device and the properties IoTS knows.
     wanted = modify_args(spec, current) if current else enrol_args(spec)
     if action == ENROLLED:

@@ -91,6 +91,9 @@ class Resource(object):
     bulk = False
     keyed_diff = False
     records_key = 'records'
+    #: False: a bulk result lists only the objects that change (and one that failed) under ``records_key``
+    #: and in ``pending``; the unchanged ones are only counted (``summary``, action ``NONE``).
+    list_unchanged = True
     #: What one object is called in messages, and the actions a plan can choose (``NONE`` last).
     noun = 'object'
     actions: tuple = (NONE,)
@@ -126,6 +129,12 @@ class Resource(object):
         """One object's line of a bulk result (and of the error when a write fails)."""
         return dict(name=self.key_text(change.key), action=change.action, changed=change.changed)
 
+    def listed(self, records):
+        """The records a bulk result shows: all of them, or without the unchanged ones (``list_unchanged``)."""
+        if self.list_unchanged:
+            return records
+        return [item for item in records if item['action'] != NONE or item.get('failed')]
+
     def summary(self, records):
         """How many objects each action touched (failed ones not counted)."""
         counts = dict((action, 0) for action in self.actions)
@@ -146,7 +155,7 @@ class PartialRunError(IotsError):
     """A write failed in the middle of a bulk run: its result lists what was done and what is pending."""
 
     def __init__(self, cause, resource, done, failed, pending):
-        records = done + [failed]
+        records, pending = resource.listed(done + [failed]), resource.listed(pending)
         # The failed object counts too when its cause says it was written before the failure.
         changed = [item for item in records if item['changed']]
         message = '%s %d of %d %s(s) changed before this failure (%s); %d not attempted. The task result lists them in %s and pending.' % (
@@ -159,7 +168,7 @@ class PartialRunError(IotsError):
             resource.records_key,
         )
         details = dict(cause.details, changed=bool(changed) or bool(cause.details.get('changed')))
-        details.update({resource.records_key: records, 'pending': pending, 'summary': resource.summary(records)})
+        details.update({resource.records_key: records, 'pending': pending, 'summary': resource.summary(done + [failed])})
         super(PartialRunError, self).__init__(
             message, url=cause.url, method=cause.method, status=cause.status, error=cause.error, description=cause.description, details=details
         )
@@ -242,7 +251,7 @@ def run(resource_class, argument_spec, **module_kwargs):
         module.fail_iots(exc)
     result: dict = dict(changed=any(change.changed for change in changes))
     if resource.bulk:
-        result.update({resource.records_key: records, 'summary': resource.summary(records)})
+        result.update({resource.records_key: resource.listed(records), 'summary': resource.summary(records)})
     result.update(resource.result(changes, current))
     if module._diff and changes:
         result['diff'] = diff_of(resource, changes)

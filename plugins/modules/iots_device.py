@@ -131,8 +131,8 @@ notes:
     and C(dm:device:disenroll). In check mode only the reading scopes are requested."
   - When the module gets its own token it requests exactly these scopes, and fails when IoTS grants fewer.
   - IoTS makes the caller the owner of a device it enrols or modifies.
-  - With O(devices), a request that fails stops the run. The failure lists in RV(devices) what was already done,
-    the device that failed, and in C(pending) the devices not attempted; a second run after the cause is fixed
+  - With O(devices), a request that fails stops the run. The failure lists in RV(devices) what was already changed,
+    the device that failed, and in RV(pending) the changes not attempted; a second run after the cause is fixed
     completes the rest.
 seealso:
   - module: wso2.iots.iots_device_info
@@ -204,8 +204,10 @@ action:
   sample: enrolled
 devices:
   description:
-    - With O(devices), one record per device, in the order given.
-    - On a failure, the devices done before it and the device that failed (with C(failed) and C(msg)).
+    - With O(devices), one record per device that changed (in check mode, would change), in the order given.
+    - A device with action V(none) is not listed; C(summary.none) counts them. The devices given that are not
+      listed are the ones that were already as wanted.
+    - On a failure, the devices changed before it and the device that failed (with C(failed) and C(msg)).
   returned: with O(devices)
   type: list
   elements: dict
@@ -217,21 +219,23 @@ devices:
       description: The device identifier.
       type: str
     action:
-      description: V(enrolled), V(modified), V(disenrolled) or V(none).
+      description: V(enrolled), V(modified) or V(disenrolled).
       type: str
     changed:
-      description: Whether the device was changed (in check mode, would be).
+      description: Whether the device was changed (in check mode, would be); false only for a device that failed.
       type: bool
   sample:
     - {device_type: virtual_firealarm, device_id: firealarm-lobby-01, action: enrolled, changed: true}
-    - {device_type: virtual_firealarm, device_id: firealarm-lab-02, action: none, changed: false}
+    - {device_type: virtual_firealarm, device_id: firealarm-lab-02, action: modified, changed: true}
 summary:
-  description: How many devices each action touched.
+  description: How many devices each action touched; V(none) counts the devices that were already as wanted.
   returned: with O(devices)
   type: dict
   sample: {enrolled: 998, modified: 1, disenrolled: 0, none: 1}
 pending:
-  description: The devices a failed O(devices) run did not attempt, each with the action it would have taken.
+  description:
+    - The devices a failed O(devices) run did not attempt and would have changed, each with the action it would
+      have taken.
   returned: failure of a request in a run with O(devices)
   type: list
   elements: dict
@@ -280,6 +284,9 @@ class Device(Resource):
     current is {(type, id): Device JSON} of what IoTS has."""
 
     records_key = 'devices'
+    # A fleet's result names the devices that change; the unchanged ones are counted in summary.none. A
+    # run over a fleet in order changes nothing, and a record per device only costs the controller time.
+    list_unchanged = False
     noun = 'device'
     actions = state.ACTIONS
     keyed_diff = True

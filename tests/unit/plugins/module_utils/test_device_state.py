@@ -5,6 +5,8 @@
 
 """_device_state: the wanted device against IoTS's, without requests."""
 
+import copy
+
 import pytest
 
 from ansible_collections.wso2.iots.plugins.module_utils import _device_state as spec_of
@@ -101,6 +103,18 @@ def test_prediction_of_enrolling_a_removed_device_again():
     assert after['name'] == 'lobby-01'  # the enrolment's name defaults to the id
     assert after['properties'] == [{'name': 'floor', 'value': '2'}, {'name': 'fw', 'value': '1'}]
     assert spec_of.view(current) == {} and spec_of.view(after)['status'] == 'ACTIVE'
+
+
+def test_prediction_leaves_the_device_iots_has_as_it_is():
+    # predicted() copies shallowly: changing a nested object in place would change IoTS's device (the diff's before).
+    current = device(description='old', properties={'fw': '1'})
+    untouched = copy.deepcopy(current)
+    after = spec_of.predicted(wanted(name='New', properties={'floor': 2}), current, 'modified')
+    assert after['name'] == 'New' and after['properties'] == [{'name': 'floor', 'value': '2'}, {'name': 'fw', 'value': '1'}]
+    enrolled = spec_of.predicted(wanted(ownership='BYOD'), device(status='REMOVED'), 'enrolled')
+    assert enrolled['enrolmentInfo']['ownership'] == 'BYOD'
+    assert current == untouched
+    assert spec_of.predicted(wanted(), current, 'none') == untouched
 
 
 def test_ownership_conflict_is_a_warning_only_for_enrolled_devices():

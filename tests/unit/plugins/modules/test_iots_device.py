@@ -214,8 +214,8 @@ class TestBulk(object):
         devices.append(dict(device_type='android', device_id='phone-1', state='absent'))
         result = run(devices=devices)
         assert result['changed'] is True
+        # Only the devices that change are listed; the unchanged one is counted in summary.none.
         assert [(d['device_id'], d['action'], d['changed']) for d in result['devices']] == [
-            ('alarm-0000', 'none', False),
             ('alarm-0001', 'modified', True),
             ('alarm-0002', 'enrolled', True),
             ('alarm-0003', 'enrolled', True),
@@ -230,6 +230,7 @@ class TestBulk(object):
 
         again = run(devices=devices)
         assert again['changed'] is False and again['summary']['none'] == 5
+        assert again['devices'] == []
         assert iots.writes == 4
 
     def test_a_device_listed_twice_counts_by_its_newest_enrolment(self, run, iots):
@@ -248,6 +249,7 @@ class TestBulk(object):
         iots.seed(FIREALARM, 'alarm-0000')
         result = run(check_mode=True, diff=True, devices=self.fleet(3))
         assert result['summary'] == {'enrolled': 2, 'modified': 0, 'disenrolled': 0, 'none': 1}
+        assert [(d['device_id'], d['action'], d['changed']) for d in result['devices']] == [('alarm-0001', 'enrolled', True), ('alarm-0002', 'enrolled', True)]
         assert iots.writes == 0
         assert sorted(result['diff']['after']) == [FIREALARM + '/alarm-0001', FIREALARM + '/alarm-0002']
         assert result['diff']['before'] == {FIREALARM + '/alarm-0001': {}, FIREALARM + '/alarm-0002': {}}
@@ -270,6 +272,21 @@ class TestBulk(object):
         iots.emu.clear_faults()
         rerun = run(devices=self.fleet(5))
         assert rerun['summary'] == {'enrolled': 3, 'modified': 0, 'disenrolled': 0, 'none': 2}
+
+    def test_a_fault_mid_run_lists_neither_done_nor_pending_unchanged_devices(self, run, iots):
+        # alarm-0000 and alarm-0003 are as wanted: neither in devices nor in pending, but counted.
+        iots.seed(FIREALARM, 'alarm-0000')
+        iots.seed(FIREALARM, 'alarm-0003')
+        iots.after('POST', '/device/agent/enroll', 1, lambda: iots.emu.set_fault('api', 'status', status=503))
+        result = run(devices=self.fleet(5))
+        assert result.failed and result['status'] == 503
+        assert '1 of 3 device(s) changed before this failure (enrolled 1, modified 0, disenrolled 0, none 1); 1 not attempted' in result['msg']
+        assert [(d['device_id'], d['action'], d.get('failed', False)) for d in result['devices']] == [
+            ('alarm-0001', 'enrolled', False),
+            ('alarm-0002', 'enrolled', True),
+        ]
+        assert [(d['device_id'], d['action']) for d in result['pending']] == [('alarm-0004', 'enrolled')]
+        assert result['summary'] == {'enrolled': 1, 'modified': 0, 'disenrolled': 0, 'none': 1}
 
     def test_type_and_id_are_short_for_device_type_and_device_id(self, run, iots):
         result = run(devices=[{'type': FIREALARM, 'id': 'alarm-0000', 'name': 'Alarm'}])
