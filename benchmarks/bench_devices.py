@@ -43,28 +43,12 @@ import argparse
 import json
 import os
 import resource
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(HERE)
-sys.path.insert(0, os.path.join(REPO, 'tests', 'emulator'))
-sys.path.insert(0, os.path.join(REPO, 'tests', 'harness'))
-
-# pylint: disable=wrong-import-position
-from bench_lookup import ensure_collection_tree  # noqa: E402
-from iots_emulator import Emulator  # noqa: E402
-from playbook_harness import (  # noqa: E402
-    ansible_environment,
-    play_recap,
-    register_application,
-    run_ansible_playbook,
-    write_inventory,
-)
+from playbook_bench import HERE, chosen_ways, emulator_in, run_ansible_playbook, play_recap, scaled_seconds, text_table, Way
 
 PLAYBOOKS = {
     'bulk': os.path.join(HERE, 'playbooks', 'provision_bulk.yml'),
@@ -116,28 +100,22 @@ def children_cpu():
 def run_way(way, emulator, work, count):
     """Two runs of one way from an empty emulator: [(counts, recap, rc, seconds, cpu seconds), ...]."""
     emulator.reset(state=True)
-    keys = register_application(emulator, 'ansible_bench_devices')
-    folder = tempfile.mkdtemp(prefix=way + '-', dir=work)
-    os.makedirs(os.path.join(folder, 'home'))
-    os.makedirs(os.path.join(folder, 'tmp'))
-    credentials = os.path.join(folder, 'credentials.json')
-    with open(credentials, 'w') as handle:
-        json.dump({'iots_url': emulator.url, 'iots_client_id': keys['client_id'], 'iots_client_secret': keys['client_secret']}, handle)
+    job = Way(emulator, work, way, 'ansible_bench_devices')
     # The old playbook's keys (type, id); iots_device takes them as aliases of device_type, device_id.
     devices = [{'type': DEVICE_TYPE, 'id': 'bench-%05d' % n, 'name': 'Bench sensor %d' % n} for n in range(count)]
-    variables = {'iots_ca_path': emulator.ca_path, 'iots_credentials_file': credentials, 'iots_scopes': SCOPES, 'iots_devices': devices}
-    env = ansible_environment(os.path.join(folder, 'home'), os.path.join(folder, 'tmp'))
-    inventory = write_inventory(os.path.join(folder, 'inventory.ini'))
+    variables = {'iots_ca_path': emulator.ca_path, 'iots_credentials_file': job.credentials, 'iots_scopes': SCOPES, 'iots_devices': devices}
     runs = []
     for number in (1, 2):
         emulator.reset()
         cpu = children_cpu()
-        result = run_ansible_playbook(PLAYBOOKS[way], inventory, env, variables=variables, vars_file=os.path.join(folder, 'vars.json'), timeout=7200)
+        result = run_ansible_playbook(
+            PLAYBOOKS[way], job.inventory, job.env, variables=variables, vars_file=os.path.join(job.folder, 'vars.json'), timeout=7200
+        )
         rc, seconds = result.rc, result.seconds
         if result.rc:
             print('    ' + '\n    '.join(result.output.strip().splitlines()[-4:]), file=sys.stderr)
         if way == 'floor':
-            client_rc, client_seconds = run_floor_client(folder, emulator, keys, devices, env)
+            client_rc, client_seconds = run_floor_client(job.folder, emulator, job.keys, devices, job.env)
             rc, seconds = rc or client_rc, seconds + client_seconds
         cpu = children_cpu() - cpu
         runs.append((emulator.counts(), play_recap(result.output), rc, seconds, cpu))
@@ -151,13 +129,6 @@ def other_requests(counts):
     return counts.get('api', 0) - sum(counts.get(key, 0) for key in counted)
 
 
-def render(header, rows, left=(0, 2)):
-    widths = [max(len(row[i]) for row in [header] + rows) for i in range(len(header))]
-    lines = ['  '.join(cell.ljust(width) if i in left else cell.rjust(width) for i, (cell, width) in enumerate(zip(row, widths))) for row in [header] + rows]
-    lines.insert(1, '  '.join('-' * width for width in widths))
-    return '\n'.join(lines)
-
-
 def median_runs(rounds):
     """The runs of the last round with each run's wall and CPU time replaced by the medians over the rounds."""
     return [run[:3] + tuple(statistics.median(each[number][column] for each in rounds) for column in (3, 4)) for number, run in enumerate(rounds[-1])]
@@ -168,14 +139,13 @@ def table(results, count):
     rows = []
     for way, done, rounds in results:
         for number, (counts, recap, rc, seconds, cpu) in enumerate(median_runs(rounds), 1):
-            scaled = '%.1f' % seconds if done == count else '~%.0f (est.)' % (seconds * count / done)
             rows.append(
                 [LABELS[way], str(done), ('first', 'second')[number - 1]]
                 + [str(counts.get(key, 0)) for key, dummy in COLUMNS]
                 + [str(other_requests(counts))]
-                + [str(rc), str(recap.get('changed', '?')), '%.2f' % cpu, '%.2f' % seconds, scaled]
+                + [str(rc), str(recap.get('changed', '?')), '%.2f' % cpu, '%.2f' % seconds, scaled_seconds(seconds, done, count)]
             )
-    return render(header, rows)
+    return text_table(header, rows, left=(0, 2))
 
 
 def floor_table(results):
@@ -202,7 +172,7 @@ def floor_table(results):
                     ' '.join('%.2f' % value for value in bulk),
                 ]
             )
-    return render(header, rows, left=(0, 1, 5, 6))
+    return text_table(header, rows, left=(0, 1, 5, 6))
 
 
 def main():
@@ -212,23 +182,14 @@ def main():
     parser.add_argument('--sample', type=int, default=0, help='loop and uri enrol only this many of the devices (default: all)')
     parser.add_argument('--rounds', type=int, default=1, help='runs of every way, interleaved; wall times are medians (default 1)')
     args = parser.parse_args()
-    ways = [way.strip() for way in args.ways.split(',') if way.strip()]
-    unknown = [way for way in ways if way not in PLAYBOOKS]
-    if unknown:
-        parser.error('unknown way %s; choose from %s' % (', '.join(unknown), ', '.join(PLAYBOOKS)))
-    ensure_collection_tree()
-    work = tempfile.mkdtemp(prefix='bench-devices-')
-    emulator = Emulator(port=0, state_dir=os.path.join(work, 'emulator')).start()
-    try:
+    ways = chosen_ways(parser, args.ways, PLAYBOOKS)
+    with emulator_in('bench-devices-') as (emulator, work):
         done = dict((way, args.devices if way in ('bulk', 'floor') or not args.sample else min(args.sample, args.devices)) for way in ways)
         rounds: dict = dict((way, []) for way in ways)
         for number in range(max(args.rounds, 1)):
             for way in ways if number % 2 == 0 else ways[::-1]:
                 rounds[way].append(run_way(way, emulator, work, done[way]))
         results = [(way, done[way], rounds[way]) for way in ways]
-    finally:
-        emulator.stop()
-        shutil.rmtree(work, ignore_errors=True)
     print(table(results, args.devices))
     if 'floor' in ways and 'bulk' in ways:
         print()

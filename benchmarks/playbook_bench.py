@@ -60,10 +60,10 @@ class Way(object):
     def __init__(self, emulator, work, way, application):
         self.emulator = emulator
         self.way = way
-        self.folder = os.path.join(work, way)
+        self.folder = tempfile.mkdtemp(prefix=way + '-', dir=work)  # a new one for every round of the way
         os.makedirs(os.path.join(self.folder, 'home'))
         os.makedirs(os.path.join(self.folder, 'tmp'))
-        keys = register_application(emulator, application)
+        self.keys = keys = register_application(emulator, application)
         self.credentials = os.path.join(self.folder, 'credentials.json')
         with open(self.credentials, 'w') as handle:
             json.dump({'iots_url': emulator.url, 'iots_client_id': keys['client_id'], 'iots_client_secret': keys['client_secret']}, handle)
