@@ -123,7 +123,7 @@ options:
     default: true
   apply_timeout:
     description:
-      - Seconds to wait for IoTS's apply-changes task, which IoTS runs some time after it is asked for: the module
+      - Seconds to wait for IoTS's apply-changes task, which IoTS runs some time after it is asked for. The module
         retries the request while IoTS answers HTTP 500 for a task still pending, and with O(state=absent) waits
         until IoTS shows the change pushed before it removes the policy.
       - O(timeout) stays the limit of each single request.

@@ -192,3 +192,30 @@ class TestSuites:
             )
         )
         assert sorted(self.listed_suites()) == with_tests
+
+
+def plugin_doc_blocks():
+    """(file, name, text) of every DOCUMENTATION, EXAMPLES and RETURN string of the plugins and the event source."""
+    found = []
+    for folder in ('plugins', os.path.join('extensions', 'eda', 'plugins')):
+        for directory, _dirs, files in os.walk(os.path.join(REPO, folder)):
+            for name in sorted(files):
+                if not name.endswith('.py'):
+                    continue
+                path = os.path.join(directory, name)
+                with open(path) as source:
+                    tree = ast.parse(source.read())
+                for node in tree.body:
+                    if isinstance(node, ast.Assign) and getattr(node.targets[0], 'id', '') in ('DOCUMENTATION', 'EXAMPLES', 'RETURN'):
+                        found.append((os.path.relpath(path, REPO), node.targets[0].id, node.value.value))
+    return found
+
+
+@pytest.mark.parametrize('path, block, text', plugin_doc_blocks(), ids=lambda value: value if isinstance(value, str) and '\n' not in value else None)
+def test_every_plugin_doc_block_is_yaml(path, block, text):
+    """A plain YAML line holding ': ' (or '#') breaks a module's documentation: ansible-doc, sanity and
+    galaxy-importer then fail, each slowly and far from the line; this names it in a second."""
+    try:
+        list(yaml.safe_load_all(text))
+    except yaml.YAMLError as exc:
+        pytest.fail('%s %s is not YAML: %s' % (path, block, ' '.join(str(exc).split())))
