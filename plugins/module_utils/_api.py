@@ -51,6 +51,8 @@ def with_hint(exc, scopes):
     """What to do about a gateway fault, naming the ``scopes`` (logical) the call needs in both flavours."""
     code = str(exc.error or '')
     if exc.status == 401 and code in ('900901', '900902'):
+        if exc.hint:  # the client's own: the task's renewed token was refused too, or its renewal failed
+            return exc
         return exc.with_hint(
             'The access token is missing, expired or revoked: get a new one (wso2.iots.iots_bearer '
             'or wso2.iots.iots_token), or give client credentials instead of token.'

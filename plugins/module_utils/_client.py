@@ -22,6 +22,7 @@ import re
 import time
 import traceback
 import warnings
+from typing import Callable, Optional
 
 from ansible_collections.wso2.iots.plugins.module_utils._errors import (
     BROKEN_ANSWER_HINT,
@@ -133,7 +134,7 @@ class IotsClient(object):
         # them has changed something (_resource reads it around each object's writes).
         self.writes_answered = 0
         # renew_bearer(): a new access token when IoTS refuses the one the task got as expired or revoked.
-        self._renew_bearer = None
+        self._renew_bearer: Optional[Callable[[], str]] = None
         self._renewed = {}  # an access token IoTS refused -> the one that replaced it
         self._session = requests.Session()
         self._session.headers['User-Agent'] = USER_AGENT
@@ -155,10 +156,15 @@ class IotsClient(object):
 
     def _renew(self, bearer):
         """The token that replaces ``bearer``, which IoTS refused as expired or revoked."""
+        # The token request is not a write of the task's objects: a failed task must not look changed for it.
+        writes = self.writes_answered
         try:
             new = self._renew_bearer()
         except IotsError as exc:
-            raise exc.with_hint('IoTS had refused the task\'s access token (expired or revoked) during the run, and getting a new one failed.')
+            said = 'IoTS had refused the task\'s access token (expired or revoked) during the run, and getting a new one failed.'
+            raise exc.with_hint(' '.join(hint for hint in (said, exc.hint) if hint))
+        finally:
+            self.writes_answered = writes
         self.add_secret(new)
         for old, replaced in list(self._renewed.items()):
             if replaced == bearer:

@@ -503,7 +503,6 @@ class Policy(Resource):
             api(policy_api.remove_policies, [policy_id])
         except IotsError as exc:
             raise self._after_write(exc, done + (['pushed the changes to the devices'] if steps['push'] else []), removing=True)
-        return None
 
     def _apply_changes(self, api, change, timeout, done):
         try:

@@ -745,6 +745,28 @@ class TestBearerRenewal:
             client.request('GET', self.API, bearer='old-token')
         assert info.value.status == 401 and len(recorder.calls) == 1
 
+    def test_the_renewal_is_not_a_write_of_the_task(self, make_client, serve):
+        """A write that fails after a renewal leaves writes_answered as it was: the token request's answered
+        POST is not a change of the task's objects (a failed task would otherwise report changed)."""
+        serve(answer(401, AMS_FAULT, 'application/xml'), answer(200, {'access_token': 'new-token'}), answer(400, {'message': 'bad'}))
+        client = make_client()
+        client.renew_bearer_with(lambda: client.post_form('/token', {'grant_type': 'client_credentials'}).json()['access_token'])
+        with pytest.raises(IotsError) as info:
+            client.request('POST', self.API, json_body={}, bearer='old-token', expected=(201,), idempotent=False)
+        assert info.value.status == 400 and client.writes_answered == 0
+
+    def test_the_grants_own_hint_is_kept_when_the_renewal_fails(self, make_client, serve):
+        serve(answer(401, AMS_FAULT, 'application/xml'))
+        client = make_client()
+
+        def refused():
+            raise IotsError('POST %s/token failed: HTTP 401 invalid_client' % BASE, status=401).with_hint('Check client_id and client_secret.')
+
+        client.renew_bearer_with(refused)
+        with pytest.raises(IotsError) as info:
+            client.request('GET', self.API, bearer='old-token')
+        assert 'getting a new one failed' in str(info.value) and 'Check client_id and client_secret.' in str(info.value)
+
     def test_without_a_renewer_a_refused_token_fails_at_once(self, make_client, serve):
         recorder = serve(answer(401, AMS_FAULT, 'application/xml'))
         with pytest.raises(IotsError) as info:

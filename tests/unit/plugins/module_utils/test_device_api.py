@@ -285,3 +285,18 @@ def test_broken_answers_are_errors_never_empty_lists(client, admin_token, emu, k
     emu.set_fault('api', kind, times=1)
     with pytest.raises(IotsError):
         api.get_device(client, admin_token, 'android', 'x')
+
+
+def test_a_refused_token_keeps_the_clients_own_words():
+    """The device-mgt layer's "get a new token, or give client credentials" is for a token the client could
+    not renew; when the client renewed it and says why that failed, its words stay (the user did give
+    client credentials)."""
+    from ansible_collections.wso2.iots.plugins.module_utils import _api
+
+    plain = IotsError('GET x failed: HTTP 401 900901: Invalid Credentials', status=401, error='900901')
+    assert 'give client credentials instead of token' in str(_api.with_hint(plain, ['devices:view']))
+    renewed = IotsError('GET x failed: HTTP 401 900901: Invalid Credentials', status=401, error='900901').with_hint(
+        'IoTS refused also the new access token the task got when the first one had expired.'
+    )
+    assert 'give client credentials' not in str(_api.with_hint(renewed, ['devices:view']))
+    assert 'IoTS refused also the new access token' in str(renewed)

@@ -139,6 +139,7 @@ def test_login_check_leaves_the_users_own_token_alone(run, emu, keys, name):
         data=dict(grant_type='password', username=name, password=PASSWORD),
         auth=(keys['client_id'], keys['client_secret']),
         verify=emu.ca_path,
+        timeout=30,
     ).json()['access_token']
     assert run(name=name, user_password=PASSWORD, update_password='always')['changed'] is False
     assert emu.state.tokens_by_access[own].state == 'ACTIVE'
@@ -255,6 +256,7 @@ def test_a_given_token_that_expires_says_so(run, emu, keys, name, monkeypatch):
         data=dict(grant_type='password', username='admin', password=ADMIN_PASSWORD, scope='perm:users:details perm:users:user-details perm:users:add'),
         auth=(keys['client_id'], keys['client_secret']),
         verify=emu.ca_path,
+        timeout=30,
     ).json()['access_token']
     expiring_after(monkeypatch, emu, 1)
     emu.reset()
