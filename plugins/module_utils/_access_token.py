@@ -14,7 +14,7 @@ Interface (modules and the inventory plugin alike):
 * ``TOKEN_ARGSPEC = dict(token=dict(type='str', no_log=True, fallback=(env_fallback, ['IOTS_TOKEN'])))``;
   a module's spec is ``connection_argspec(...)`` plus ``TOKEN_ARGSPEC`` plus its own options; the
   doc fragment is ``wso2.iots.access_token`` (with ``wso2.iots.access_token.plugins`` for plugins).
-* ``access_token(client, options, needs, allow_partial=False) -> str``: ``options`` is an
+* ``access_token(client, options, needs, allow_partial=False, renew=True) -> str``: ``options`` is an
   ``_option_adapter.OptionAdapter`` (or what its ``wrap`` takes: ``module.params``, a plugin's
   ``get_option``); ``needs`` are logical scope names of ``_scopes`` (e.g. ``('devices:view', 'device:enroll')``).
   ``token`` given: returned as it is, no request. Else the password grant when username and password
@@ -22,8 +22,8 @@ Interface (modules and the inventory plugin alike):
   the flavour's (``server_flavor`` option; unset or undefined means ``iots``); a grant without all of
   them raises ``IotsScopeError`` (``_oauth.check_scopes``) unless ``allow_partial``. The token is added
   to the client's secrets, so no message can show it. A granted token is renewed by the same grant once
-  per refusal when IoTS refuses it as expired or revoked (``IotsClient.renew_bearer_with``); a given
-  ``token`` is not.
+  per refusal when IoTS refuses it as expired or revoked (``IotsClient.renew_bearer_with``), unless
+  ``renew=False`` (the event source renews between polls itself); a given ``token`` is not.
 * ``server_flavor(options) -> 'iots' | 'entgra'``.
 """
 
@@ -49,7 +49,7 @@ def server_flavor(options):
     return validate_flavor(OptionAdapter.wrap(options).get_option('server_flavor'))
 
 
-def access_token(client, options, needs, allow_partial=False):
+def access_token(client, options, needs, allow_partial=False, renew=True):
     """A bearer token for the logical scopes ``needs`` (see the module docstring)."""
     options = OptionAdapter.wrap(options)
     token = options.get_option('token')
@@ -80,6 +80,7 @@ def access_token(client, options, needs, allow_partial=False):
         return granted['access_token']
 
     token = obtain()
-    # A long run may outlive the token (IoTS's last 1 hour): the client gets a new one when IoTS refuses it.
-    client.renew_bearer_with(obtain)
+    if renew:
+        # A long run may outlive the token (IoTS's last 1 hour): the client gets a new one when IoTS refuses it.
+        client.renew_bearer_with(obtain)
     return token

@@ -231,7 +231,8 @@ class Poller(object):
 
     def new_token(self):
         """A token for exactly the scopes the chosen events need, through the collection's OAuth code."""
-        self.token = _access_token.access_token(self.client, self.options, self.needs)
+        # renew=False: the source renews an expired token itself, between polls, and logs it (failure()).
+        self.token = _access_token.access_token(self.client, self.options, self.needs, renew=False)
         return self.token
 
     def poll(self):

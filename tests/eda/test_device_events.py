@@ -165,9 +165,10 @@ def test_emit_initial_and_device_types_and_events_filters(main, emu, args):
     assert emu.counts()['GET /devices'] == -(-firealarms // 100)  # only the pages of the type asked for
 
 
-def test_token_expiry_mid_run_gets_a_new_token_and_loses_no_change(main, emu, args):
+def test_token_expiry_mid_run_gets_a_new_token_and_loses_no_change(main, emu, args, caplog):
     ids = new_ids(1)
     emu.seed_devices('android', ids)
+    caplog.set_level(logging.INFO)
 
     async def scenario():
         run = Running(main, args)
@@ -181,6 +182,8 @@ def test_token_expiry_mid_run_gets_a_new_token_and_loses_no_change(main, emu, ar
     run = asyncio.run(scenario())
     assert run.queue.events[0]['iots']['device']['status'] == 'UNREACHABLE'
     assert emu.counts()['token'] == 2
+    # The source renews between polls and says so (the shared client does not renew behind its back).
+    assert 'the access token expired; getting a new one' in caplog.text
 
 
 @pytest.mark.parametrize('kind', ['status', 'drop'])
