@@ -155,13 +155,14 @@ class PartialRunError(IotsError):
     """A write failed in the middle of a bulk run: its result lists what was done and what is pending."""
 
     def __init__(self, cause, resource, done, failed, pending):
+        given = len(done) + 1 + len(pending)  # every object of the task, listed or not
         records, pending = resource.listed(done + [failed]), resource.listed(pending)
         # The failed object counts too when its cause says it was written before the failure.
         changed = [item for item in records if item['changed']]
         message = '%s %d of %d %s(s) changed before this failure (%s); %d not attempted. The task result lists them in %s and pending.' % (
             str(cause),
             len(changed),
-            len(records) + len(pending),
+            given,
             resource.noun,
             resource.summary_text(done),
             len(pending),

@@ -280,7 +280,7 @@ class TestBulk(object):
         iots.after('POST', '/device/agent/enroll', 1, lambda: iots.emu.set_fault('api', 'status', status=503))
         result = run(devices=self.fleet(5))
         assert result.failed and result['status'] == 503
-        assert '1 of 3 device(s) changed before this failure (enrolled 1, modified 0, disenrolled 0, none 1); 1 not attempted' in result['msg']
+        assert '1 of 5 device(s) changed before this failure (enrolled 1, modified 0, disenrolled 0, none 1); 1 not attempted' in result['msg']
         assert [(d['device_id'], d['action'], d.get('failed', False)) for d in result['devices']] == [
             ('alarm-0001', 'enrolled', False),
             ('alarm-0002', 'enrolled', True),
