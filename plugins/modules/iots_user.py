@@ -68,8 +68,9 @@ options:
         the connection's O(client_id) and O(client_secret)). With only a O(token) it cannot try, and sets the
         password on every run, reporting a change.
       - The login check's grant creates an access token of the user on the server (with a C(device_) scope of
-        its own, so that IoTS does not hand back a token the user already has); the module revokes it at once.
-        Check mode makes no such grant (it makes no write), and counts the password as a change, with a warning.
+        its own, so that IoTS does not hand back a token the user already has); the module revokes it at once
+        (when the revocation fails, it warns and the token expires on its own). Check mode makes no such grant
+        (it makes no write), and counts the password as a change, with a warning.
     type: str
     choices: [on_create, always]
     default: on_create
@@ -370,7 +371,7 @@ class User(Resource):
                     )
                     continue
                 logins[info['username'].lower()] = user_api.login_works(
-                    api.client, params['client_id'], params['client_secret'], info['username'], item['password'], params.get('token_path')
+                    api.client, params['client_id'], params['client_secret'], info['username'], item['password'], params.get('token_path'), self.module.warn
                 )
         return logins
 
