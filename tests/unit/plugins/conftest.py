@@ -26,7 +26,12 @@ from ansible_collections.wso2.iots.plugins.module_utils import _client
 from ansible_collections.wso2.iots.plugins.module_utils._client import IotsClient
 from ansible_collections.wso2.iots.plugins.module_utils._scopes import SCOPES
 
-from iots_emulator.store import DEFAULT_OPERATION_IN_PROGRESS, DEFAULT_OPERATION_PENDING  # pylint: disable=import-error
+from iots_emulator.store import (  # pylint: disable=import-error
+    DEFAULT_OPERATION_IN_PROGRESS,
+    DEFAULT_OPERATION_PENDING,
+    DEFAULT_REFRESH_TOKEN_VALIDITY,
+    DEFAULT_TOKEN_VALIDITY,
+)
 from playbook_harness import emulator_fixtures  # pylint: disable=import-error
 
 
@@ -95,7 +100,14 @@ class EmulatedIots(object):
         self.sent = []
         self.triggers = []
         emulator.reset(state=True)
-        emulator.configure(operation_pending=DEFAULT_OPERATION_PENDING, operation_in_progress=DEFAULT_OPERATION_IN_PROGRESS)
+        # Its whole configuration too (a test may have changed the shared emulator's): IoTS 3.2.0, default validities.
+        emulator.configure(
+            version='3.2.0',
+            token_validity=DEFAULT_TOKEN_VALIDITY,
+            refresh_token_validity=DEFAULT_REFRESH_TOKEN_VALIDITY,
+            operation_pending=DEFAULT_OPERATION_PENDING,
+            operation_in_progress=DEFAULT_OPERATION_IN_PROGRESS,
+        )
         keys = requests.post(
             emulator.url + '/api-application-registration/register',
             auth=(ADMIN, ADMIN_PASSWORD),

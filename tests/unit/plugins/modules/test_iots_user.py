@@ -24,6 +24,13 @@ def keys(emulator):
     return register(emulator, 'iots_user_tests')
 
 
+@pytest.fixture(autouse=True)
+def iots_3_2_again(emu):
+    """The emulator is shared by this file's tests: one that switches it to Entgra switches it back."""
+    yield
+    emu.configure(version='3.2.0')
+
+
 @pytest.fixture
 def name():
     return 'u%s' % uuid.uuid4().hex[:8]
