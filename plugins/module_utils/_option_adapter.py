@@ -78,8 +78,12 @@ class OptionAdapter(object):
         def given_empty(name):
             if name in written:
                 return written[name] in ('', None)
-            origin = plugin.get_option_and_origin(name)[1]
-            return isinstance(origin, str) and origin.startswith(_ENV_ORIGIN) and os.environ.get(origin[len(_ENV_ORIGIN) :].strip()) == ''
+            value, origin = plugin.get_option_and_origin(name)
+            if not (isinstance(origin, str) and origin.startswith(_ENV_ORIGIN) and os.environ.get(origin[len(_ENV_ORIGIN) :].strip()) == ''):
+                return False
+            # ansible-core 2.16 works the origin out again without the task's variables: the environment's ""
+            # decided only when the value the plugin holds is the one that origin gives (a variable may have won).
+            return plugin.get_option(name) == value
 
         return cls(getter or plugin.get_option, given_empty)
 
