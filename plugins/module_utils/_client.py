@@ -154,12 +154,12 @@ class IotsClient(object):
         """
         self._renew_bearer = obtain
 
-    def _renew(self, bearer):
-        """The token that replaces ``bearer``, which IoTS refused as expired or revoked."""
+    def _renew(self, bearer, obtain):
+        """The token ``obtain()`` gives to replace ``bearer``, which IoTS refused as expired or revoked."""
         # The token request is not a write of the task's objects: a failed task must not look changed for it.
         writes = self.writes_answered
         try:
-            new = self._renew_bearer()
+            new = obtain()
         except IotsError as exc:
             said = 'IoTS had refused the task\'s access token (expired or revoked) during the run, and getting a new one failed.'
             raise exc.with_hint(' '.join(hint for hint in (said, exc.hint) if hint))
@@ -241,7 +241,7 @@ class IotsClient(object):
                         raise error
                     if renewed:
                         raise error.with_hint('IoTS refused also the new access token the task got when the first one had expired.')
-                    bearer, renewed = self._renew(bearer), True
+                    bearer, renewed = self._renew(bearer, self._renew_bearer), True
                     send_headers = dict(send_headers, Authorization='Bearer ' + bearer)
                     continue
                 retryable = response.status_code in (RETRY_STATUSES if idempotent else (503,))
