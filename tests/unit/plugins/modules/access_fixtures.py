@@ -25,13 +25,14 @@ def register(emu, name, entgra=False):
     return answer.json()
 
 
-def connection(emu, keys, flavor='iots'):
+def connection(emu, keys, flavor='iots', password=ADMIN_PASSWORD):
+    """A module's connection options for the emulator ``emu``, as admin (whose password the emulator was made with)."""
     return dict(
         url=emu.url,
         ca_path=emu.ca_path,
         client_id=keys['client_id'],
         client_secret=keys['client_secret'],
         username='admin',
-        password=ADMIN_PASSWORD,
+        password=password,
         server_flavor=flavor,
     )

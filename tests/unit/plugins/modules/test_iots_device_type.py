@@ -16,6 +16,7 @@ from ansible_collections.wso2.iots.plugins.module_utils._access_token import acc
 from ansible_collections.wso2.iots.plugins.module_utils._client import IotsClient
 from ansible_collections.wso2.iots.plugins.modules import iots_device_type
 
+import access_fixtures
 from playbook_harness import emulator_fixtures, register_application
 
 emulator, emu = emulator_fixtures(scope='module')
@@ -44,15 +45,7 @@ def flavor(request, emu):
 @pytest.fixture
 def run(run_module, emu, keys, flavor):
     def run_type(check_mode=False, diff=False, **args):
-        base = dict(
-            url=emu.url,
-            ca_path=emu.ca_path,
-            client_id=keys['client_id'],
-            client_secret=keys['client_secret'],
-            username='admin',
-            password='admin',
-            server_flavor=flavor,
-        )
+        base = access_fixtures.connection(emu, keys, flavor, password='admin')
         return run_module(iots_device_type, dict(base, **args), check_mode=check_mode, diff=diff)
 
     return run_type

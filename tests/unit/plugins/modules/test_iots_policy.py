@@ -14,6 +14,7 @@ import pytest
 from ansible_collections.wso2.iots.plugins.module_utils import _policy_api
 from ansible_collections.wso2.iots.plugins.modules import iots_policy, iots_policy_info
 
+import access_fixtures
 from playbook_harness import emulator_fixtures, register_application
 
 emulator, emu = emulator_fixtures(scope='module')
@@ -55,15 +56,7 @@ def flavor(request, emu):
 
 @pytest.fixture
 def connection(emu, keys, flavor):
-    return dict(
-        url=emu.url,
-        ca_path=emu.ca_path,
-        client_id=keys['client_id'],
-        client_secret=keys['client_secret'],
-        username='admin',
-        password='admin',
-        server_flavor=flavor,
-    )
+    return access_fixtures.connection(emu, keys, flavor, password='admin')
 
 
 @pytest.fixture
