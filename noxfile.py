@@ -34,6 +34,7 @@ SUITES = os.path.join(REPO, 'tests', 'pytest-suites.txt')
 # uv makes each session's virtualenv and installs into it in about a second (pip took 10 to 20);
 # Python's venv and pip when uv is missing. tests/nox-requirements.txt installs uv beside nox.
 nox.options.default_venv_backend = 'uv|venv'
+os.environ.setdefault('UV_PYTHON_DOWNLOADS', 'never')  # like download_python below: never fetch a Python
 nox.options.download_python = 'never'
 nox.options.error_on_missing_interpreters = True
 nox.options.reuse_venv = 'yes'
