@@ -27,7 +27,6 @@ from ansible_collections.wso2.iots.plugins.module_utils._errors import (
 from ansible_collections.wso2.iots.plugins.module_utils._registration import registration_fields
 
 REGISTER_PATH = '/api-application-registration/register'
-REVOKE_PATH = '/revoke'
 DEFAULT_TOKEN_PATH = '/token'
 DEFAULT_TAGS = ('device_management',)
 # The subscribe permission the registration API checks (ApiPermissionFilter).
@@ -359,13 +358,21 @@ def other_flavor_sentence(missing, granted):
 # ---------------------------------------------------------------------------- revocation
 
 
-def revoke(client, client_id, client_secret, token):
-    """POST /revoke (RFC 7009). IoTS answers 200 with an empty body, also for unknown tokens."""
+def revoke_path(token_path=DEFAULT_TOKEN_PATH):
+    """The revocation endpoint beside the token endpoint: /token -> /revoke (the IoTS gateway's), /oauth2/token ->
+    /oauth2/revoke (WSO2 Identity Server's); /revoke when the token path does not end in /token."""
+    head, dummy, last = (token_path or DEFAULT_TOKEN_PATH).rstrip('/').rpartition('/')
+    return head + '/revoke' if last == 'token' else '/revoke'
+
+
+def revoke(client, client_id, client_secret, token, token_path=DEFAULT_TOKEN_PATH):
+    """POST the token to ``revoke_path(token_path)`` (RFC 7009). IoTS answers 200 with an empty body, also for
+    unknown tokens."""
     _require({'client_id': client_id, 'client_secret': client_secret, 'token': token}, ('client_id', 'client_secret', 'token'), 'Revoking a token')
     client.add_secret(client_secret)
     client.add_secret(token)
     try:
-        client.post_form(REVOKE_PATH, {'token': token}, auth=(client_id, client_secret))
+        client.post_form(revoke_path(token_path), {'token': token}, auth=(client_id, client_secret))
     except IotsError as exc:
         if exc.error in ('unauthorized_client', 'invalid_client'):
             raise exc.with_hint('The token belongs to another application, or client_secret is wrong.')

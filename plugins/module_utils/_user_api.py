@@ -187,7 +187,7 @@ def login_works(client, client_id, client_secret, name, password, token_path=Non
             return False
         raise
     try:
-        _oauth.revoke(client, client_id, client_secret, token['access_token'])
+        _oauth.revoke(client, client_id, client_secret, token['access_token'], token_path=token_path or _oauth.DEFAULT_TOKEN_PATH)
     except IotsError as exc:
         if warn is None:
             raise

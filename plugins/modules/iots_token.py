@@ -19,7 +19,7 @@ description:
     play would otherwise fail much later with HTTP 403 (code 900910) on an API call.
   - Refreshes without sending C(scope) (the documented C(scope=PRODUCTION) breaks on IoTS 3.3 with
     C(invalid_scope)) and falls back to the password grant when the refresh token is rejected.
-  - Revokes a token at C(/revoke) (RFC 7009) with O(state=absent).
+  - Revokes a token (RFC 7009) with O(state=absent).
   - Works with any RFC 6749 token endpoint that accepts HTTP Basic client authentication; see O(token_path).
 author:
   - wso2.iots contributors (@wso2-iots)
@@ -40,8 +40,10 @@ options:
   state:
     description:
       - V(present) gets a token with O(grant_type).
-      - V(absent) revokes O(token) at C(/revoke) below O(url). IoTS answers HTTP 200 even for unknown or already
-        revoked tokens, so the task always reports C(changed=true).
+      - V(absent) revokes O(token) at the revocation endpoint beside O(token_path), C(/revoke) below O(url) by
+        default (C(/oauth2/token) gives C(/oauth2/revoke); a path not ending in C(/token) gives C(/revoke)).
+        IoTS answers HTTP 200 even for unknown or already revoked tokens, so the task always reports
+        C(changed=true).
     type: str
     choices: [present, absent]
     default: present
@@ -335,7 +337,7 @@ def revoke_token(module, client):
     params = module.params
     if not module.check_mode:
         try:
-            revoke(client, params['client_id'], params['client_secret'], params['token'])
+            revoke(client, params['client_id'], params['client_secret'], params['token'], token_path=params['token_path'])
         except IotsError as exc:
             module.fail_iots(exc)
     module.exit_json(changed=True, revoked=not module.check_mode)

@@ -424,6 +424,16 @@ def test_revoke_posts_the_token_with_client_auth_and_accepts_the_empty_html_answ
     assert (method, url, form, auth) == ('POST', URL + '/revoke', {'token': ACCESS}, (CLIENT_ID, CLIENT_SECRET))
 
 
+@pytest.mark.parametrize(
+    'token_path, revoke_at',
+    [('/token', '/revoke'), ('/oauth2/token', '/oauth2/revoke'), ('/oauth2/token/', '/oauth2/revoke'), ('/connect/access', '/revoke')],
+)
+def test_revoke_posts_to_the_endpoint_beside_the_token_path(server, client, token_path, revoke_at):
+    server.return_value = answer(200, '', 'text/html')
+    _oauth.revoke(client, CLIENT_ID, CLIENT_SECRET, ACCESS, token_path=token_path)
+    assert sent(server.call_args)[1] == URL + revoke_at
+
+
 def test_revoke_with_the_wrong_secret_explains_the_json_under_text_html(server, client):
     server.return_value = answer(401, json.dumps({'error_description': 'Client Authentication failed.', 'error': 'unauthorized_client'}), 'text/html')
     with pytest.raises(IotsError) as caught:
