@@ -12,8 +12,13 @@ module, read the emulator's counts.
         url: "{{ emulator_url }}"                      # the emulator to reset and count
         ca_path: "{{ emulator_ca_path }}"
         fault: {endpoint: token, kind: status, status: 503}   # optional, armed after the reset
+        after: {fault: {kind: status, status: 500}, pass_writes: 3}   # optional, instead of fault
       loop: "{{ cases }}"
       register: outcomes      # each item: the module's own result, plus counts: the emulator's counts
+
+``after`` faults every request after the task's reads (and ``pass_writes`` writes), as
+arm_faults_after does: the module first runs in check mode, which only reads, to count its API
+requests; with ``pass_api`` that number is given and no probe runs.
 
 The module runs exactly as a task of its own runs it (the same ActionBase._execute_module that the
 ``normal`` action uses: an AnsiballZ payload, a module process, the task's no_log and check mode);
@@ -40,6 +45,7 @@ def _control(url, ca_path):
 
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
+    _supports_check_mode = True
 
     def run(self, tmp=None, task_vars=None):
         super(ActionModule, self).run(tmp, task_vars)
@@ -52,10 +58,38 @@ class ActionModule(ActionBase):
                 control.set_fault(**dict((k, fault[k]) for k in FAULT_KEYS if fault.get(k) is not None))
         except Exception as exc:
             raise AnsibleActionFail('emulator control failed: %s' % exc)
-        result = self._execute_module(module_name=args['module'], module_args=dict(args.get('module_args') or {}), task_vars=task_vars)
-        self._remove_tmp_path(self._connection._shell.tmpdir)
+        after = args.get('after')
+        if after:
+            if after.get('pass_api') is not None:
+                passed = int(after['pass_api'])
+            else:
+                self._module(args, task_vars, check_mode=True)
+                passed = self._counts(control, reset=True)['api'] + int(after.get('pass_writes') or 0)
+            try:
+                control.fault_after(passed, fault=after.get('fault'))
+            except Exception as exc:
+                raise AnsibleActionFail('arming the emulator failed: %s' % exc)
+        result = self._module(args, task_vars)
+        result['counts'] = self._counts(control)
+        return result
+
+    def _module(self, args, task_vars, check_mode=None):
+        """The module's result, run as the task would run it (in check mode if asked)."""
+        task_check_mode = self._task.check_mode
+        if check_mode is not None:
+            self._task.check_mode = check_mode
         try:
-            result['counts'] = control.counts()
+            return self._execute_module(module_name=args['module'], module_args=dict(args.get('module_args') or {}), task_vars=task_vars)
+        finally:
+            self._task.check_mode = task_check_mode
+            self._remove_tmp_path(self._connection._shell.tmpdir)
+
+    @staticmethod
+    def _counts(control, reset=False):
+        try:
+            counts = control.counts()
+            if reset:
+                control.reset()
+            return counts
         except Exception as exc:
             raise AnsibleActionFail('emulator control failed: %s' % exc)
-        return result
