@@ -259,6 +259,8 @@ class PlaybookRunner(object):
                 # for the emulator_control action plugin next to the playbooks, and the modules' bytecode cache
                 'PYTHONPATH': os.pathsep.join((EMULATOR_PACKAGE_DIR, ZIP_BYTECODE_HOOK)),
                 'WSO2_IOTS_TEST_ZIP_BYTECODE': ZIP_BYTECODE_CACHE,
+                # internal_poll_interval: the main process polls its workers every 10 ms, not every 1 ms
+                'ANSIBLE_CONFIG': os.path.join(HERE, 'ansible.cfg'),
             },
         )
         env.update(extra or {})
