@@ -36,9 +36,7 @@ def test_a_thousand_lookups_in_fifty_forks_make_one_token_request(playbooks, emu
     app = register_app(emu, 'rel_load')
     emu.reset()
     emu.set_fault('token', 'latency', latency=0.3)
-    # requests imported before the 50 forks start: each of the 1000 workers would import it again (0.1 s CPU)
-    preload = {'WSO2_IOTS_TEST_PRELOAD': 'requests'}
-    result = playbooks.run(PLAYBOOK, {'app': app, 'admin_password': ADMIN_PASSWORD}, hosts=HOSTS, forks=HOSTS, env=preload)
+    result = playbooks.run(PLAYBOOK, {'app': app, 'admin_password': ADMIN_PASSWORD}, hosts=HOSTS, forks=HOSTS)
     counts = emu.counts()
     recap = play_recap(result.output)
     lock_timeouts = result.output.count('for another Ansible process fetching the same IoTS token')

@@ -53,8 +53,3 @@ def _compile_source(pathname, source):
 
 if _DIRECTORY and _COMPILE is not None and os.path.isdir(_DIRECTORY):
     zipimport._compile_source = _compile_source
-
-# WSO2_IOTS_TEST_PRELOAD: modules (e.g. requests) an ansible-playbook run imports before it forks
-# its workers, so that each worker finds them imported instead of importing them again.
-for _name in filter(None, os.environ.get('WSO2_IOTS_TEST_PRELOAD', '').split(',')):
-    __import__(_name)
