@@ -24,10 +24,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 PLAYBOOKS = os.path.join(HERE, 'playbooks')
 EMULATOR_PACKAGE_DIR = os.path.join(REPO, 'tests', 'emulator')
-# zip_bytecode/sitecustomize.py: the module processes keep the code they compile from their AnsiballZ
-# zip in ZIP_BYTECODE_CACHE (content-addressed, shared by every run and worker of the checkout).
-ZIP_BYTECODE_HOOK = os.path.join(HERE, 'zip_bytecode')
-ZIP_BYTECODE_CACHE = os.path.join(REPO, '.build', 'test-zip-bytecode')
 
 # Passwords nobody would type, with characters that change under URL and Base64 encoding, so a
 # leak can never hide behind a user name or an encoding.
@@ -235,7 +231,7 @@ class PlaybookRunner(object):
         self.local_temp = os.path.join(workdir, 'ansible-tmp')
         self.remote_temp = os.path.join(workdir, 'remote-tmp')
         self.captures = os.path.join(workdir, 'captures')
-        for path in (self.home, self.ansible_home, self.local_temp, self.remote_temp, self.captures, ZIP_BYTECODE_CACHE):
+        for path in (self.home, self.ansible_home, self.local_temp, self.remote_temp, self.captures):
             os.makedirs(path, exist_ok=True)
         self.results = []
 
@@ -256,9 +252,8 @@ class PlaybookRunner(object):
                 'XDG_CACHE_HOME': os.path.join(self.home, '.cache'),
                 # modules run on the controller (ansible_connection=local): their temp files land here
                 'ANSIBLE_REMOTE_TMP': self.remote_temp,
-                # for the emulator_control action plugin next to the playbooks, and the modules' bytecode cache
-                'PYTHONPATH': os.pathsep.join((EMULATOR_PACKAGE_DIR, ZIP_BYTECODE_HOOK)),
-                'WSO2_IOTS_TEST_ZIP_BYTECODE': ZIP_BYTECODE_CACHE,
+                # for the emulator_control action plugin next to the playbooks
+                'PYTHONPATH': EMULATOR_PACKAGE_DIR,
                 # internal_poll_interval: the main process polls its workers every 10 ms, not every 1 ms
                 'ANSIBLE_CONFIG': os.path.join(HERE, 'ansible.cfg'),
             },
