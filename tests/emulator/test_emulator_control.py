@@ -95,6 +95,20 @@ def test_faults_and_config_through_http(control, gw, emu, client):
         control.set_fault('token', 'nope')
 
 
+def test_fault_after_lets_the_tokens_and_the_first_api_requests_through(control, gw, client):
+    control.reset()
+    faults = control.fault_after(2, {'kind': 'status', 'status': 503})
+    assert [f['kind'] for f in faults] == ['latency', 'latency', 'status']
+    token = gw.access(client)['access_token']  # token requests always pass
+    assert [gw.api('GET', '/devices', token=token).status_code for dummy in range(4)] == [200, 200, 503, 503]
+    assert gw.password(client).status_code == 200
+    control.reset()
+    control.fault_after(0, hold=0.01)
+    assert gw.api('GET', '/devices', token=token).status_code == 200  # held, then answered
+    assert [f['kind'] for f in control.faults()] == ['latency']  # only the token pass is left
+    control.reset()
+
+
 def test_expire_tokens_and_views(control, gw, client):
     token = gw.access(client)['access_token']
     assert control.expire_tokens() >= 1

@@ -254,6 +254,8 @@ class PlaybookRunner(object):
                 'ANSIBLE_REMOTE_TMP': self.remote_temp,
                 # for the emulator_control action plugin next to the playbooks
                 'PYTHONPATH': EMULATOR_PACKAGE_DIR,
+                # internal_poll_interval: the main process polls its workers every 10 ms, not every 1 ms
+                'ANSIBLE_CONFIG': os.path.join(HERE, 'ansible.cfg'),
             },
         )
         env.update(extra or {})

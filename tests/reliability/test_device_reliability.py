@@ -6,10 +6,11 @@
 """The device modules (iots_device single and bulk, iots_group, iots_operation, iots_device_info)
 under faults, bad input and a secret-leak scan, in real ansible-playbook runs against the emulator.
 
-playbooks/devices/cases.yml runs a list of cases in one ansible-playbook run. A fault case first
-runs the same task in check mode to count the reads it makes, then lets exactly that many API
-requests through (plus ``pass_writes`` writes) and faults every request after them: so a fault
-hits a read, the first write, or the fourth device of a fleet, whatever the module reads first.
+playbooks/devices/cases.yml runs a list of cases in one ansible-playbook run, each in one run_case
+task. A fault case first runs the module in check mode to count the reads it makes, then lets
+exactly that many API requests through (plus ``pass_writes`` writes) and faults every request after
+them: so a fault hits a read, the first write, or the fourth device of a fleet, whatever the module
+reads first.
 This file judges the outcomes:
 
 * a fault fails the task with one line naming the method, the URL, the HTTP status and the
@@ -61,13 +62,26 @@ SAYS = {
 
 
 def run_cases(playbooks, app, cases, name, **options):
-    extra = {'cases': cases, 'app': app, 'admin_password': ADMIN_PASSWORD, 'capture_name': name}
+    """Run the cases in order (each a run_case task; the one whose token expires mid-run, at most one,
+    in tasks/expiry_case.yml between those before and after it); {case id: {id, result, counts}}."""
+    extra = {'app': app, 'admin_password': ADMIN_PASSWORD, 'capture_name': name}
+    expiring = [index for index, case in enumerate(cases) if case.get('expire')]
+    assert len(expiring) <= 1, 'cases.yml runs one expiry case'
+    if expiring:
+        extra.update(cases=cases[: expiring[0]], expiry_case=cases[expiring[0]], cases_after_expiry=cases[expiring[0] + 1 :])
+    else:
+        extra['cases'] = cases
     # An absolute async dir: async_status would otherwise look for the background job under the real HOME.
     env = dict(ACTIONS, ANSIBLE_ASYNC_DIR=os.path.join(playbooks.home, '.ansible_async'))
     result = playbooks.run(CASES, extra, env=env, **options)
     path = os.path.join(playbooks.captures, name)
-    outcomes = playbooks.outcomes(name) if os.path.exists(path) else []
-    return result, dict((outcome['id'], outcome) for outcome in outcomes)
+    captured = playbooks.outcomes(name) if os.path.exists(path) else {'run_case': [], 'others': []}
+    outcomes = dict((outcome['id'], outcome) for outcome in captured['others'])
+    for item in captured['run_case']:
+        # a run_case item: the module's result with the emulator's counts of that case added
+        module_result = dict((k, v) for k, v in item.items() if k not in ('case_id', 'counts', 'ansible_loop_var', '_ansible_item_label'))
+        outcomes[item['case_id']] = {'id': item['case_id'], 'result': module_result, 'counts': item['counts']}
+    return result, outcomes
 
 
 def one_clear_line(result, pattern):

@@ -7,8 +7,8 @@
 
 Each stream (one component against one endpoint's faults) is one ansible-playbook run of
 playbooks/faults.yml against an emulator of its own, and the streams run side by side. For each
-case the playbook arms the fault, runs the component, and reads the emulator's counts; this file
-judges the outcomes:
+case the playbook arms the fault, runs the component, and reads the emulator's counts (a module's
+case in one run_case task, with the options module_args() gives); this file judges the outcomes:
 
 * the task fails with one line that names the URL, the HTTP status (when the server answered),
   the server's own words and what to do, with no traceback;
@@ -92,6 +92,27 @@ STREAMS = [
 REVOKED_ANYWAY = ('truncated_json', 'empty')
 
 
+# The module streams' modules, and their options for a case (a run_case task each; the lookup and the
+# role run in tasks/fault_<component>.yml).
+MODULES = {'iots_app_register': 'wso2.iots.iots_app_register', 'iots_token': 'wso2.iots.iots_token', 'iots_token_absent': 'wso2.iots.iots_token'}
+
+
+def module_args(component, case, app, token_to_revoke=None):
+    """What tasks/fault_<component>.yml gave the module, for a run_case task: the wrong password or
+    client secret only in the 401 case."""
+    wrong = '-wrong' if case.get('wrong') else ''
+    args = {'url': case['url'], 'ca_path': case['ca_path'], 'timeout': case['timeout']}
+    if component == 'iots_app_register':
+        args.update(username='admin', password=ADMIN_PASSWORD + wrong, application_name=app['application_name'], client_id=app['client_id'])
+    elif component == 'iots_token':
+        args.update(
+            client_id=app['client_id'], client_secret=app['client_secret'] + wrong, username='admin', password=ADMIN_PASSWORD, scopes=['perm:devices:view']
+        )
+    else:
+        args.update(client_id=app['client_id'], client_secret=app['client_secret'] + wrong, state='absent', token=token_to_revoke)
+    return args
+
+
 def make_case(stream, kind_name, emulator):
     name, fault, dummy, dummy, dummy = KIND[kind_name]
     case = {'id': '%s %s' % (stream, kind_name), 'kind': kind_name, 'url': emulator.url, 'ca_path': emulator.ca_path, 'timeout': TIMEOUT}
@@ -129,6 +150,10 @@ def run_streams(emulator, workdir):
             runner = PlaybookRunner(emu, os.path.join(workdir, name))
             if component == 'iots_token_absent':
                 stream['token_to_revoke'] = password_grant(emu, app)['access_token']
+            if component in MODULES:
+                stream['module'] = MODULES[component]
+                for case in stream['cases']:
+                    case['module_args'] = module_args(component, case, app, stream.get('token_to_revoke'))
             if component == 'lookup':
                 stream.update(baseline=True, cache_dir=os.path.join(runner.workdir, 'bearer-cache'))
                 stream['watched'] = [stream['cache_dir']]
@@ -217,6 +242,10 @@ def verdicts(runs, category):
             found[name + ': the run stopped before its end'] = [repr(run['result'])]
             continue
         by_id = dict((o['id'], o) for o in run['captured']['outcomes'])
+        for item in run['captured']['module_cases']:
+            # a run_case item: the module's result with the emulator's counts of that case added
+            result = dict((k, v) for k, v in item.items() if k not in ('case_id', 'counts', 'ansible_loop_var', '_ansible_item_label'))
+            by_id[item['case_id']] = {'id': item['case_id'], 'result': result, 'counts': item['counts']}
         for kind in kinds:
             case_id = '%s %s' % (name, kind)
             found[case_id] = judge(name, endpoint, by_id[case_id]) if case_id in by_id else ['not run']

@@ -6,8 +6,8 @@
 """Bad input rejected before any request; plain http works but warns.
 
 playbooks/bad_input.yml runs every case (module, lookup and role) and reads the emulator's
-counts after each one: a rejected case must have sent nothing and failed with one line that
-names the option. A trailing slash on url and a few forgiving spellings must still work.
+counts after each one (a module case's counts come with its result, from the run_case action):
+a rejected case must have sent nothing and failed with one line that names the option. A trailing slash on url and a few forgiving spellings must still work.
 
 The emulator speaks HTTPS only; the plain-http cases go through a small reverse proxy on
 127.0.0.1 that takes plain HTTP and forwards it over TLS to the emulator.
@@ -236,7 +236,12 @@ def test_bad_input_is_refused_before_any_request(playbooks, emu, tally, tmp_path
             'role_credentials_file': str(tmp_path / 'role' / 'iots_credentials.yml'),
         },
     )
-    outcomes = dict((o['id'], o) for o in playbooks.outcomes('bad_input.json'))
+    captured = playbooks.outcomes('bad_input.json')
+    outcomes = dict((o['id'], o) for o in captured['others'])
+    for item in captured['modules']:
+        # a run_case item: the module's result with the emulator's counts of that case added
+        module_result = dict((k, v) for k, v in item.items() if k not in ('case_id', 'counts', 'ansible_loop_var', '_ansible_item_label'))
+        outcomes[item['case_id']] = {'id': item['case_id'], 'result': module_result, 'counts': item['counts']}
     found = {}
     for component, case, _args, said in cases + [(c, n, None, s) for c, n, s in role_cases]:
         case_id = case if component == 'role' else '%s: %s' % (component, case)

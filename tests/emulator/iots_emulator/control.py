@@ -76,6 +76,18 @@ class EmulatorControl(object):
                 spec[name] = value
         return self._call('POST', 'faults', spec)['faults']
 
+    def fault_after(self, passed, fault=None, hold=None):
+        """Let every token request and the first ``passed`` API requests through, then fault every
+        request after them with ``fault`` ({'kind': ..., 'status': ...}); with ``hold`` instead, the
+        next request waits ``hold`` seconds and is answered normally. Returns the active faults."""
+        self.set_fault('token', 'latency', latency=0)
+        if passed > 0:
+            self.set_fault('api', 'latency', latency=0, times=passed)
+        if hold:
+            return self.set_fault('all', 'latency', latency=float(hold), times=1)
+        fault = dict(fault)
+        return self.set_fault('all', fault.pop('kind'), **fault)
+
     def clear_faults(self):
         self._call('DELETE', 'faults')
 

@@ -40,14 +40,7 @@ class ActionModule(ActionBase):
                 passed = int(args['pass_api'])
             else:
                 passed = probe['api'] + int(args.get('pass_writes') or 0)
-            control.set_fault('token', 'latency', latency=0)
-            if passed > 0:
-                control.set_fault('api', 'latency', latency=0, times=passed)
-            if args.get('hold'):
-                control.set_fault('all', 'latency', latency=float(args['hold']), times=1)
-            else:
-                fault = dict(args['fault'])
-                control.set_fault('all', fault.pop('kind'), **fault)
+            control.fault_after(passed, fault=args.get('fault'), hold=args.get('hold'))
         except Exception as exc:
             raise AnsibleActionFail('arming the emulator failed: %s' % exc)
         result.update(changed=False, probe=probe, passed=passed)
