@@ -70,6 +70,7 @@ def summary(enrolled=0, modified=0, disenrolled=0, none=0):
     return dict(enrolled=enrolled, modified=modified, disenrolled=disenrolled, none=none)
 
 
+@pytest.mark.newest_core  # paging and bulk planning: the collection's code
 def test_bulk_pages_over_300_devices_and_writes_only_what_differs(run_playbook, recap, emu, keys, dtype):
     # 300 devices: 150 enrolled already (100 as wanted, 50 with another name), 20 of them to disenrol.
     emu.seed_devices(dtype, ['dev-%04d' % n for n in range(100)], name='Sensor')
@@ -107,6 +108,7 @@ def test_bulk_pages_over_300_devices_and_writes_only_what_differs(run_playbook, 
     assert recap(second.output)['changed'] == 0
 
 
+@pytest.mark.newest_core  # membership planning; iots_group runs end to end in test_module_iots_policy
 def test_group_membership_with_and_without_purge(run_playbook, recap, emu, keys, dtype):
     emu.seed_devices(dtype, ['a', 'b', 'c'])
     emu.seed_devices(dtype, ['gone'], status='REMOVED')
@@ -140,6 +142,7 @@ def test_operations_wait_for_completion_error_and_timeout(run_playbook, recap, e
     assert counts['GET /activities/{id}'] >= 4
 
 
+@pytest.mark.newest_core  # the collection's input checks
 def test_bad_input_fails_before_any_write(run_playbook, recap, emu, keys, dtype):
     result = run_playbook(PLAYBOOK_DIR + 'errors.yml', dict(keys, dtype=dtype))
     assert_passed(result, recap)
@@ -170,6 +173,7 @@ def fault_after(emu, key, count, **fault):
     return original
 
 
+@pytest.mark.newest_core  # error answers mid-fleet: the collection's code
 @pytest.mark.parametrize(
     'fault, expected',
     [

@@ -47,6 +47,7 @@ def test_missing_scopes_fail_and_pass_with_allow_partial_scopes(run_playbook, re
     assert emu.counts()['token:password'] == 3
 
 
+@pytest.mark.newest_core  # the token exchange: the collection's code
 @pytest.mark.parametrize('version', ['3.2.0', '3.3'])
 def test_refresh_sends_no_scope_and_returns_a_usable_refresh_token(run_playbook, recap, emu, request, version):
     emu.configure(version=version)
@@ -57,6 +58,7 @@ def test_refresh_sends_no_scope_and_returns_a_usable_refresh_token(run_playbook,
     assert counts['token:refresh_token'] == 2
 
 
+@pytest.mark.newest_core  # the token exchange: the collection's code
 def test_garbage_refresh_token_falls_back_to_the_password_grant(run_playbook, recap, emu, request):
     result = run_playbook(
         TARGET + 'fallback.yml',
@@ -72,6 +74,7 @@ def test_garbage_refresh_token_falls_back_to_the_password_grant(run_playbook, re
     assert counts['token:password'] == 1
 
 
+@pytest.mark.newest_core  # the token exchange: the collection's code
 @pytest.mark.parametrize(
     'version, rejection',
     [
@@ -100,12 +103,14 @@ def test_expired_refresh_token_falls_back_to_the_password_grant(run_playbook, re
     assert_passed(result, recap)
 
 
+@pytest.mark.newest_core  # the token exchange: the collection's code
 def test_client_credentials_gets_no_refresh_token(run_playbook, recap, emu, request):
     result = run_playbook(TARGET + 'client_credentials.yml', {'app_name': app_name(request)})
     assert_passed(result, recap)
     assert emu.counts()['token:client_credentials'] == 1
 
 
+@pytest.mark.newest_core  # the token exchange: the collection's code
 def test_revoked_token_is_refused_by_the_api(run_playbook, recap, emu, request):
     result = run_playbook(TARGET + 'revoke.yml', {'app_name': app_name(request)})
     assert_passed(result, recap)
@@ -121,6 +126,7 @@ def closed_port():
         return probe.getsockname()[1]
 
 
+@pytest.mark.newest_core  # error answers: the collection's code
 def test_each_error_is_one_line_with_url_status_and_the_servers_words(run_playbook, recap, emu, request):
     result = run_playbook(TARGET + 'errors.yml', {'app_name': app_name(request), 'closed_port': closed_port()})
     assert_passed(result, recap)
@@ -130,6 +136,7 @@ def test_each_error_is_one_line_with_url_status_and_the_servers_words(run_playbo
 TOKEN_URL = r'^POST https://127\.0\.0\.1:\d+/token '
 
 
+@pytest.mark.newest_core  # error answers: the collection's code
 @pytest.mark.parametrize(
     'fault, expected, extra',
     [
