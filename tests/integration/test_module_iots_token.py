@@ -135,49 +135,45 @@ def test_each_error_is_one_line_with_url_status_and_the_servers_words(run_playbo
 
 TOKEN_URL = r'^POST https://127\.0\.0\.1:\d+/token '
 
+# Each broken answer of /token: the fault, the words the one-line message must hold, and how many
+# requests reach /token (503 is retried twice; everything else is answered once).
+BROKEN_ANSWERS = [
+    dict(id='html', fault=dict(kind='html'), expected=TOKEN_URL + r'failed: HTTP 500 HTML page: '),
+    dict(
+        id='xml_fault',
+        fault=dict(kind='xml_fault'),
+        expected=TOKEN_URL + r'failed: HTTP 500 101500: Runtime Error: Error in Sender\. IoTS failed on '
+        r'its side; its log \(repository/logs/wso2carbon\.log\) says why\.$',
+    ),
+    dict(
+        id='truncated_json',
+        fault=dict(kind='truncated_json'),
+        expected=TOKEN_URL + r'answered HTTP 200 but its body is not the expected JSON \(malformed JSON',
+    ),
+    dict(id='empty', fault=dict(kind='empty'), expected=TOKEN_URL + r'answered HTTP 200 but its body is not the expected JSON \(empty body\)'),
+    dict(
+        id='invalid_body',
+        fault=dict(kind='invalid_body'),
+        expected=TOKEN_URL + r'answered HTTP 200 but its body is not the expected JSON \(Service temporarily unavailable',
+    ),
+    dict(
+        id='status503',
+        fault=dict(kind='status', status=503),
+        expected=TOKEN_URL + r'failed: HTTP 503 101503: Runtime Error: Error connecting to the back end\. .* Tried 3 times\.$',
+        requests=3,
+    ),
+    dict(id='hang', fault=dict(kind='hang'), expected=TOKEN_URL + r'failed: no answer within 2 s \(timeout\)\.', timeout=2),
+]
+
 
 @pytest.mark.newest_core  # error answers: the collection's code
-@pytest.mark.parametrize(
-    'fault, expected, extra',
-    [
-        (dict(kind='html'), TOKEN_URL + r'failed: HTTP 500 HTML page: ', {}),
-        (
-            dict(kind='xml_fault'),
-            TOKEN_URL + r'failed: HTTP 500 101500: Runtime Error: Error in Sender\. IoTS failed on '
-            r'its side; its log \(repository/logs/wso2carbon\.log\) says why\.$',
-            {},
-        ),
-        (
-            dict(kind='truncated_json'),
-            TOKEN_URL + r'answered HTTP 200 but its body is not the expected JSON '
-            r'\(malformed JSON',
-            {},
-        ),
-        (dict(kind='empty'), TOKEN_URL + r'answered HTTP 200 but its body is not the expected JSON \(empty body\)', {}),
-        (
-            dict(kind='invalid_body'),
-            TOKEN_URL + r'answered HTTP 200 but its body is not the expected JSON '
-            r'\(Service temporarily unavailable',
-            {},
-        ),
-        (
-            dict(kind='status', status=503),
-            TOKEN_URL + r'failed: HTTP 503 101503: Runtime Error: '
-            r'Error connecting to the back end\. .* Tried 3 times\.$',
-            {},
-        ),
-        (dict(kind='hang'), TOKEN_URL + r'failed: no answer within 2 s \(timeout\)\.', {'grant_timeout': 2}),
-    ],
-    ids=lambda value: value.get('kind', '') + str(value.get('status', '')) if isinstance(value, dict) else '',
-)
-def test_broken_token_answers_fail_with_one_line(run_playbook, recap, emu, request, fault, expected, extra):
-    emu.set_fault('token', **fault)
-    extra_vars = {'app_name': app_name(request), 'expected': expected}
-    extra_vars.update(extra)
-    result = run_playbook(TARGET + 'fault.yml', extra_vars)
+def test_broken_token_answers_fail_with_one_line(run_playbook, recap, emu, request, control_env, failed_cases):
+    # One run for every case (each a failed grant, then its checks; an assert names its case).
+    cases = [dict(dict(requests=1, timeout=30), **case) for case in BROKEN_ANSWERS]
+    result = run_playbook(TARGET + 'faults.yml', {'app_name': app_name(request), 'cases': cases}, env=control_env)
+    assert result.rc == 0, failed_cases(result.output)
     assert_passed(result, recap)
-    # 503 is retried twice; everything else is answered once
-    assert emu.counts()['token'] == (3 if fault.get('status') == 503 else 1)
+    assert recap(result.output)['ignored'] == len(cases)  # every case ran and its grant failed
 
 
 # ---------------------------------------------------------------------------- no secret in -vvv output
