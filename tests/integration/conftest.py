@@ -81,11 +81,12 @@ def control_env():
 @pytest.fixture
 def failed_cases():
     """``failed_cases(result.output)``: the lines of a many-case run that name a failed case (its
-    asserts say ``fail_msg: "case <id>: ..."``) and the condition that failed, for the assertion message."""
+    asserts say ``fail_msg: "case <id>: ..."``), the condition that failed and any other failure, for the
+    assertion message."""
 
     def lines(output):
-        found = [line.strip() for line in output.splitlines() if re.search(r'\bcase [\w.-]+: |"assertion": ', line)]
-        return '\n'.join(found[:20]) or output[-6000:]
+        found = [line.strip() for line in output.splitlines() if re.search(r'\bcase [\w.-]+: |"assertion": |^\[ERROR\]|^fatal: ', line)]
+        return '\n'.join(found[-20:]) or output[-6000:]
 
     return lines
 

@@ -47,45 +47,9 @@ def test_missing_scopes_fail_and_pass_with_allow_partial_scopes(run_playbook, re
     assert emu.counts()['token:password'] == 3
 
 
-@pytest.mark.newest_core  # the token exchange: the collection's code
-@pytest.mark.parametrize('version', ['3.2.0', '3.3'])
-def test_refresh_sends_no_scope_and_returns_a_usable_refresh_token(run_playbook, recap, emu, request, version):
-    emu.configure(version=version)
-    result = run_playbook(TARGET + 'refresh.yml', {'app_name': app_name(request)})
-    assert_passed(result, recap)
-    counts = emu.counts()
-    assert counts['token:password'] == 1
-    assert counts['token:refresh_token'] == 2
-
-
-@pytest.mark.newest_core  # the token exchange: the collection's code
-def test_garbage_refresh_token_falls_back_to_the_password_grant(run_playbook, recap, emu, request):
-    result = run_playbook(
-        TARGET + 'fallback.yml',
-        {
-            'app_name': app_name(request),
-            'rejected_refresh_token': '0e5bd1f7-0000-4000-8000-000000000000',
-            'rejection': 'HTTP 400 invalid_grant: Provided Authorization Grant is invalid',
-        },
-    )
-    assert_passed(result, recap)
-    counts = emu.counts()
-    assert counts['token:refresh_token'] == 2
-    assert counts['token:password'] == 1
-
-
-@pytest.mark.newest_core  # the token exchange: the collection's code
-@pytest.mark.parametrize(
-    'version, rejection',
-    [
-        ('3.2.0', 'HTTP 400 invalid_request: Refresh token is expired.'),
-        ('3.3', 'HTTP 400 invalid_grant: Refresh token is expired.'),
-    ],
-)
-def test_expired_refresh_token_falls_back_to_the_password_grant(run_playbook, recap, emu, request, version, rejection):
-    emu.configure(version=version)
-    name = app_name(request)
-    # The same name gives the same keys, so this refresh token belongs to the playbook's application.
+def expired_refresh_token(emu, name):
+    """A refresh token of the application ``name`` that the server has expired (the same name gives
+    the same keys, so it belongs to the application the playbook registers)."""
     keys = requests.post(
         emu.url + '/api-application-registration/register',
         auth=('admin', 'admin'),
@@ -98,9 +62,40 @@ def test_expired_refresh_token_falls_back_to_the_password_grant(run_playbook, re
         verify=emu.ca_path,
         data={'grant_type': 'password', 'username': 'admin', 'password': 'admin', 'scope': 'perm:devices:view'},
     ).json()
+    return token['refresh_token']
+
+
+@pytest.mark.newest_core  # the token exchange: the collection's code
+def test_refresh_sends_no_scope_and_a_rejected_refresh_token_falls_back(run_playbook, recap, emu, request, control_env, failed_cases):
+    """One run, each case with its own application: the refresh grant under IoTS 3.2.0 and 3.3
+    (one password grant, two refreshes each), and a rejected refresh token (garbage, or expired:
+    3.2.0 and 3.3 word the refusal differently) failing without user credentials and falling back
+    on the password grant with them."""
+    name = app_name(request)
+    cases = [
+        dict(id='refresh-3.2.0', kind='refresh', version='3.2.0', counts={'password': 1, 'refresh_token': 2}),
+        dict(
+            id='garbage',
+            kind='fallback',
+            version='3.2.0',
+            rejected_refresh_token='0e5bd1f7-0000-4000-8000-000000000000',
+            rejection='HTTP 400 invalid_grant: Provided Authorization Grant is invalid',
+            counts={'password': 1, 'refresh_token': 2},
+        ),
+        dict(id='expired-3.2.0', kind='fallback', version='3.2.0', rejection=re.escape('HTTP 400 invalid_request: Refresh token is expired.')),
+        dict(id='refresh-3.3', kind='refresh', version='3.3', counts={'password': 1, 'refresh_token': 2}),
+        dict(id='expired-3.3', kind='fallback', version='3.3', rejection=re.escape('HTTP 400 invalid_grant: Refresh token is expired.')),
+    ]
+    for case in cases:
+        case['app_name'] = '%s_%s' % (name[:40], case['id'].replace('-', '_').replace('.', ''))
+    expired = [case for case in cases if case['id'].startswith('expired')]
+    for case in expired:
+        case['rejected_refresh_token'] = expired_refresh_token(emu, case['app_name'])
     emu.expire_tokens(refresh=True)
-    result = run_playbook(TARGET + 'fallback.yml', {'app_name': name, 'rejected_refresh_token': token['refresh_token'], 'rejection': re.escape(rejection)})
+    result = run_playbook(TARGET + 'refresh.yml', {'cases': cases}, env=control_env)
+    assert result.rc == 0, failed_cases(result.output)
     assert_passed(result, recap)
+    assert recap(result.output)['ignored'] == 3  # the fallback cases' refreshes without credentials
 
 
 @pytest.mark.newest_core  # the token exchange: the collection's code
