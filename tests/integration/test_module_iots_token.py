@@ -47,15 +47,20 @@ def test_missing_scopes_fail_and_pass_with_allow_partial_scopes(run_playbook, re
     assert emu.counts()['token:password'] == 3
 
 
-def expired_refresh_token(emu, name):
-    """A refresh token of the application ``name`` that the server has expired (the same name gives
-    the same keys, so it belongs to the application the playbook registers)."""
-    keys = requests.post(
+def register(emu, name):
+    """The keys of a new application ``name`` (registered directly: not what the test is about)."""
+    answer = requests.post(
         emu.url + '/api-application-registration/register',
         auth=('admin', 'admin'),
         json={'applicationName': name, 'tags': ['device_management']},
         verify=emu.ca_path,
-    ).json()
+    )
+    answer.raise_for_status()
+    return {'client_id': answer.json()['client_id'], 'client_secret': answer.json()['client_secret']}
+
+
+def refresh_token(emu, keys):
+    """A refresh token of the application with ``keys`` (the server expires it before the run)."""
     token = requests.post(
         emu.url + '/token',
         auth=(keys['client_id'], keys['client_secret']),
@@ -87,10 +92,9 @@ def test_refresh_sends_no_scope_and_a_rejected_refresh_token_falls_back(run_play
         dict(id='expired-3.3', kind='fallback', version='3.3', rejection=re.escape('HTTP 400 invalid_grant: Refresh token is expired.')),
     ]
     for case in cases:
-        case['app_name'] = '%s_%s' % (name[:40], case['id'].replace('-', '_').replace('.', ''))
-    expired = [case for case in cases if case['id'].startswith('expired')]
-    for case in expired:
-        case['rejected_refresh_token'] = expired_refresh_token(emu, case['app_name'])
+        case['app'] = register(emu, '%s_%s' % (name[:40], case['id'].replace('-', '_').replace('.', '')))
+        if case['id'].startswith('expired'):
+            case['rejected_refresh_token'] = refresh_token(emu, case['app'])
     emu.expire_tokens(refresh=True)
     result = run_playbook(TARGET + 'refresh.yml', {'cases': cases}, env=control_env)
     assert result.rc == 0, failed_cases(result.output)
