@@ -49,6 +49,10 @@ def pytest_configure(config):
     )
     config.addinivalue_line(
         'markers',
-        'newest_core: in a suite that runs with every ansible-core release, a test run with the newest only '
-        '(the second server flavour of a test: the flavours differ in the collection, not in ansible-core)',
+        'newest_core: in a suite that runs with every ansible-core release, a test run with the newest only: '
+        'its subject is what a module or plugin says to the server (requests, retries, error answers and their '
+        'one-line messages, paging, bulk planning, server flavours, token renewal), which is the collection\'s '
+        'code and runs the same under every release (the unit suite runs it under each). Unmarked, on every '
+        'release: what ansible-core decides (controller plugins, roles, vault, output and no_log masking, '
+        'check and diff mode, module_defaults, the installed docs) and one whole run of each module',
     )

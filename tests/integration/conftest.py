@@ -9,6 +9,7 @@ The emulator fixtures and the runner are shared with tests/reliability (tests/ha
 """
 
 import os
+import re
 
 import pytest
 
@@ -16,6 +17,7 @@ from playbook_harness import ansible_environment, emulator_fixtures, play_recap,
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PLAYBOOKS = os.path.join(HERE, 'playbooks')
+TESTS = os.path.dirname(HERE)
 
 pytestmark = pytest.mark.integration
 
@@ -63,6 +65,30 @@ def run_playbook(emu, ansible_env, inventory, tmp_path):
         )
 
     return run
+
+
+@pytest.fixture
+def control_env():
+    """``env`` for a run whose playbook arms faults and reads counts between its tasks: the
+    reliability suite's test-only emulator_control action (used from there, not copied), which
+    imports the emulator's own client."""
+    return {
+        'ANSIBLE_ACTION_PLUGINS': os.path.join(TESTS, 'reliability', 'playbooks', 'action_plugins'),
+        'PYTHONPATH': os.path.join(TESTS, 'emulator'),
+    }
+
+
+@pytest.fixture
+def failed_cases():
+    """``failed_cases(result.output)``: the lines of a many-case run that name a failed case (its
+    asserts say ``fail_msg: "case <id>: ..."``), the condition that failed and any other failure, for the
+    assertion message."""
+
+    def lines(output):
+        found = [line.strip() for line in output.splitlines() if re.search(r'\bcase [\w.-]+: |"assertion": |^\[ERROR\]|^fatal: ', line)]
+        return '\n'.join(found[-20:]) or output[-6000:]
+
+    return lines
 
 
 @pytest.fixture

@@ -79,6 +79,7 @@ def test_persistent_cache_makes_the_second_run_request_nothing(run_playbook, emu
     assert stat.S_IMODE(os.stat(os.path.join(cache_dir, entry)).st_mode) == 0o600
 
 
+@pytest.mark.newest_core  # the cache option's meaning: the collection's code
 def test_cache_none_asks_for_every_lookup(run_playbook, emu, recap):
     result = run_playbook(playbook('share.yml'), extra_vars={'iots_bearer_cache': 'none'}, hosts=2)
     assert_ok(result, recap)
@@ -90,6 +91,7 @@ def test_cache_none_asks_for_every_lookup(run_playbook, emu, recap):
 
 
 @pytest.mark.slow
+@pytest.mark.newest_core  # when to renew: the collection's token cache
 def test_token_is_renewed_when_about_to_expire_not_on_every_call(run_playbook, emu, recap):
     emu.configure(token_validity=40)
     result = run_playbook(playbook('expiry.yml'), hosts=2)

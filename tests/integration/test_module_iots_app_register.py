@@ -160,63 +160,71 @@ def test_diff_of_a_real_run_shows_the_new_client_id_but_not_the_secret(emu, run_
 
 # ---------------------------------------------------------------------------- failures
 
-FAILURES = {
-    'wrong-password': dict(
-        case_username='deployer',
-        case_password=WRONG_PASSWORD,
-        case_status=401,
-        requests=1,
-        case_message=r'failed: HTTP 401 Failed to authorize incoming request\. Check username and password',
+# Each failure: what differs from a deployer's registration with the CA bundle, the words of the
+# one-line message, the status it carries (None: a transport failure) and the requests that reach
+# the registration endpoint.
+FAILURES = [
+    dict(
+        id='wrong-password',
+        password=WRONG_PASSWORD,
+        status=401,
+        message=r'failed: HTTP 401 Failed to authorize incoming request\. Check username and password',
     ),
-    'no-permission': dict(
-        case_username='guest',
-        case_password='guest',
-        case_status=403,
-        requests=1,
-        case_message=r'failed: HTTP 403 empty body\. .* needs the permission %s' % re.escape(PERMISSION),
+    dict(
+        id='no-permission',
+        username='guest',
+        password='guest',
+        status=403,
+        message=r'failed: HTTP 403 empty body\. .* needs the permission %s' % re.escape(PERMISSION),
     ),
-    'rejected-tags': dict(case_tags=['nope'], case_status=406, requests=1, case_message=r'failed: HTTP 406 APIs\(Tags\) are not allowed to this user\.'),
-    'server-failure': dict(
-        fault=dict(kind='status', status=500), case_status=500, requests=1, case_message=r'failed: HTTP 500 false \(the server reported an internal failure'
+    dict(id='rejected-tags', tags=['nope'], status=406, message=r'failed: HTTP 406 APIs\(Tags\) are not allowed to this user\.'),
+    dict(
+        id='server-failure',
+        fault=dict(kind='status', status=500),
+        status=500,
+        message=r'failed: HTTP 500 false \(the server reported an internal failure',
     ),
-    'tls-without-ca-path': dict(
-        case_use_ca_path=False,
-        case_status=None,
+    dict(
+        id='tls-without-ca-path',
+        use_ca_path=False,
         requests=0,
-        case_message=r'failed: TLS verification failed \(certificate verify failed.*\)\. .*ca_path.*'
-        r'validate_certs: false',
+        message=r'failed: TLS verification failed \(certificate verify failed.*\)\. .*ca_path.*validate_certs: false',
     ),
-    'connection-refused': dict(
-        closed=True, case_status=None, requests=0, case_message=r'failed: connection failed \(connection refused\)\. Check that url points at the IoTS gateway'
+    dict(
+        id='connection-refused',
+        closed=True,
+        requests=0,
+        message=r'failed: connection failed \(connection refused\)\. Check that url points at the IoTS gateway',
     ),
-    'timeout': dict(fault=dict(kind='hang'), case_timeout=2, case_status=None, requests=1, case_message=r'failed: no answer within 2 s \(timeout\)\.'),
-}
+    dict(id='timeout', fault=dict(kind='hang'), timeout=2, message=r'failed: no answer within 2 s \(timeout\)\.'),
+]
 
 
-@pytest.mark.parametrize('case', sorted(FAILURES))
-def test_failure_is_one_clear_line_without_secrets(emu, run_playbook, recap, app_name, case):
-    spec = dict(FAILURES[case])
-    fault = spec.pop('fault', None)
-    expected_requests = spec.pop('requests')
-    url = 'https://127.0.0.1:%d' % closed_port() if spec.pop('closed', False) else emu.url
+@pytest.mark.newest_core  # error answers: the collection's code
+def test_failure_is_one_clear_line_without_secrets(emu, run_playbook, recap, app_name, control_env, failed_cases):
     keys = register_directly(emu, app_name)  # the secret exists; it must not show up anywhere
-    extra = dict(
-        iots_app_name=app_name,
-        case_url=url,
-        case_use_ca_path=True,
-        case_username='deployer',
-        case_password=DEPLOYER_PASSWORD,
-        case_tags=['device_management'],
-        case_timeout=30,
-    )
-    extra.update(spec)
-    if fault:
-        emu.set_fault('register', **fault)
-    before = register_count(emu)
-    result = run_playbook(TARGET + 'failure.yml', extra_vars=extra, verbosity=3)
-    assert result.rc == 0, result  # the module failed as expected and the asserts passed
-    assert recap(result.output)['failed'] == 0
-    assert register_count(emu) - before == expected_requests
+    closed = 'https://127.0.0.1:%d' % closed_port()
+    cases = []
+    for spec in FAILURES:
+        case = dict(
+            fault=None,
+            requests=1,
+            url=emu.url,
+            use_ca_path=True,
+            username='deployer',
+            password=DEPLOYER_PASSWORD,
+            tags=['device_management'],
+            timeout=30,
+            status=None,
+        )
+        case.update(spec)
+        if case.pop('closed', False):
+            case['url'] = closed
+        cases.append(case)
+    # One run for every case (each a failed registration, then its checks; an assert names its case).
+    result = run_playbook(TARGET + 'failures.yml', extra_vars={'iots_app_name': app_name, 'cases': cases}, verbosity=3, env=control_env)
+    assert result.rc == 0, failed_cases(result.output)  # every module failed as expected and every assert passed
+    totals = recap(result.output)
+    assert totals['failed'] == 0 and totals['ignored'] == len(cases), result
     assert_no_leak(result.output, [keys['client_secret']])
     assert keys['client_secret'] not in result.output
-    assert 'Traceback' not in result.output

@@ -70,6 +70,7 @@ def summary(enrolled=0, modified=0, disenrolled=0, none=0):
     return dict(enrolled=enrolled, modified=modified, disenrolled=disenrolled, none=none)
 
 
+@pytest.mark.newest_core  # paging and bulk planning: the collection's code
 def test_bulk_pages_over_300_devices_and_writes_only_what_differs(run_playbook, recap, emu, keys, dtype):
     # 300 devices: 150 enrolled already (100 as wanted, 50 with another name), 20 of them to disenrol.
     emu.seed_devices(dtype, ['dev-%04d' % n for n in range(100)], name='Sensor')
@@ -107,6 +108,7 @@ def test_bulk_pages_over_300_devices_and_writes_only_what_differs(run_playbook, 
     assert recap(second.output)['changed'] == 0
 
 
+@pytest.mark.newest_core  # membership planning; iots_group runs end to end in test_module_iots_policy
 def test_group_membership_with_and_without_purge(run_playbook, recap, emu, keys, dtype):
     emu.seed_devices(dtype, ['a', 'b', 'c'])
     emu.seed_devices(dtype, ['gone'], status='REMOVED')
@@ -140,6 +142,7 @@ def test_operations_wait_for_completion_error_and_timeout(run_playbook, recap, e
     assert counts['GET /activities/{id}'] >= 4
 
 
+@pytest.mark.newest_core  # the collection's input checks
 def test_bad_input_fails_before_any_write(run_playbook, recap, emu, keys, dtype):
     result = run_playbook(PLAYBOOK_DIR + 'errors.yml', dict(keys, dtype=dtype))
     assert_passed(result, recap)
@@ -156,42 +159,54 @@ def test_one_lookup_token_serves_every_module(run_playbook, recap, emu, keys, dt
     assert counts['POST /device/agent/enroll'] == 2
 
 
-def fault_after(emu, key, count, **fault):
-    """Arm ``fault`` on the API the moment the ``count``-th request counted under ``key`` arrives."""
+def faults_after(emu, key, count, faults):
+    """Arm the next of ``faults`` on the API the moment the ``count``-th request counted under
+    ``key`` arrives (each case of the playbook starts from zero counts). Returns the original
+    counter, to put back."""
     state = emu.state
     original = state.count
+    waiting = list(faults)
 
     def count_and_arm(*keys):
         original(*keys)
-        if key in keys and state.count_snapshot()[key] == count:
-            state.set_fault('api', **fault)
+        if key in keys and waiting and state.count_snapshot()[key] == count:
+            state.set_fault('api', **waiting.pop(0))
 
     state.count = count_and_arm
     return original
 
 
-@pytest.mark.parametrize(
-    'fault, expected',
-    [
-        (
-            dict(kind='status', status=503),
-            r'HTTP 503 101503: Runtime Error: Error connecting to the back end\. .* '
-            r'Tried 3 times\.',
-        ),
-        (dict(kind='html'), r'HTTP 500 HTML page: '),
-        (dict(kind='truncated_json'), r'answered HTTP 200 but its body is not the expected JSON'),
-    ],
-    ids=lambda value: value.get('kind', '') if isinstance(value, dict) else '',
-)
-def test_a_fault_mid_fleet_leaves_a_record_of_what_was_done(run_playbook, recap, emu, keys, dtype, fault, expected):
-    devices = fleet(dtype, 40)
-    original = fault_after(emu, 'POST /device/agent/enroll', 13, **fault)
+# Each fault the API starts to answer with at a fleet's 13th enrolment, and the words of the message.
+MID_FLEET_FAULTS = [
+    dict(
+        id='status',
+        fault=dict(kind='status', status=503),
+        expected_msg=r'HTTP 503 101503: Runtime Error: Error connecting to the back end\. .* Tried 3 times\.',
+    ),
+    dict(id='html', fault=dict(kind='html'), expected_msg=r'HTTP 500 HTML page: '),
+    dict(id='truncated_json', fault=dict(kind='truncated_json'), expected_msg=r'answered HTTP 200 but its body is not the expected JSON'),
+]
+
+
+@pytest.mark.newest_core  # error answers mid-fleet: the collection's code
+def test_a_fault_mid_fleet_leaves_a_record_of_what_was_done(run_playbook, recap, emu, keys, dtype, control_env, failed_cases):
+    # One run for every case, each with a device type (and so a device list) of its own.
+    cases = []
+    for number, spec in enumerate(MID_FLEET_FAULTS):
+        case_type = dtype if number == 0 else '%s_%d' % (dtype, number)
+        if number:
+            emu.add_device_type(case_type)
+        cases.append(dict(id=spec['id'], fleet=fleet(case_type, 40), expected_msg=spec['expected_msg'], dtype=case_type))
+    original = faults_after(emu, 'POST /device/agent/enroll', 13, [spec['fault'] for spec in MID_FLEET_FAULTS])
     try:
-        result = run_playbook(PLAYBOOK_DIR + 'fault.yml', dict(keys, fleet=devices, expected_msg=expected))
+        result = run_playbook(PLAYBOOK_DIR + 'faults.yml', dict(keys, cases=cases), env=control_env)
     finally:
         emu.state.count = original
         emu.clear_faults()
+    assert result.rc == 0, failed_cases(result.output)
     assert_passed(result, recap)
-    assert 'done=12 pending=27' in result.output
-    enrolled = [d for d in emu.devices() if d['type'] == dtype]
-    assert sorted(d['deviceIdentifier'] for d in enrolled) == ['dev-%04d' % n for n in range(12)]
+    devices = emu.devices()
+    for case in cases:
+        assert 'case %s done=12 pending=27' % case['id'] in result.output, case['id']
+        enrolled = [d for d in devices if d['type'] == case['dtype']]
+        assert sorted(d['deviceIdentifier'] for d in enrolled) == ['dev-%04d' % n for n in range(12)], case['id']

@@ -47,65 +47,69 @@ def test_missing_scopes_fail_and_pass_with_allow_partial_scopes(run_playbook, re
     assert emu.counts()['token:password'] == 3
 
 
-@pytest.mark.parametrize('version', ['3.2.0', '3.3'])
-def test_refresh_sends_no_scope_and_returns_a_usable_refresh_token(run_playbook, recap, emu, request, version):
-    emu.configure(version=version)
-    result = run_playbook(TARGET + 'refresh.yml', {'app_name': app_name(request)})
-    assert_passed(result, recap)
-    counts = emu.counts()
-    assert counts['token:password'] == 1
-    assert counts['token:refresh_token'] == 2
-
-
-def test_garbage_refresh_token_falls_back_to_the_password_grant(run_playbook, recap, emu, request):
-    result = run_playbook(
-        TARGET + 'fallback.yml',
-        {
-            'app_name': app_name(request),
-            'rejected_refresh_token': '0e5bd1f7-0000-4000-8000-000000000000',
-            'rejection': 'HTTP 400 invalid_grant: Provided Authorization Grant is invalid',
-        },
-    )
-    assert_passed(result, recap)
-    counts = emu.counts()
-    assert counts['token:refresh_token'] == 2
-    assert counts['token:password'] == 1
-
-
-@pytest.mark.parametrize(
-    'version, rejection',
-    [
-        ('3.2.0', 'HTTP 400 invalid_request: Refresh token is expired.'),
-        ('3.3', 'HTTP 400 invalid_grant: Refresh token is expired.'),
-    ],
-)
-def test_expired_refresh_token_falls_back_to_the_password_grant(run_playbook, recap, emu, request, version, rejection):
-    emu.configure(version=version)
-    name = app_name(request)
-    # The same name gives the same keys, so this refresh token belongs to the playbook's application.
-    keys = requests.post(
+def register(emu, name):
+    """The keys of a new application ``name`` (registered directly: not what the test is about)."""
+    answer = requests.post(
         emu.url + '/api-application-registration/register',
         auth=('admin', 'admin'),
         json={'applicationName': name, 'tags': ['device_management']},
         verify=emu.ca_path,
-    ).json()
+    )
+    answer.raise_for_status()
+    return {'client_id': answer.json()['client_id'], 'client_secret': answer.json()['client_secret']}
+
+
+def refresh_token(emu, keys):
+    """A refresh token of the application with ``keys`` (the server expires it before the run)."""
     token = requests.post(
         emu.url + '/token',
         auth=(keys['client_id'], keys['client_secret']),
         verify=emu.ca_path,
         data={'grant_type': 'password', 'username': 'admin', 'password': 'admin', 'scope': 'perm:devices:view'},
     ).json()
+    return token['refresh_token']
+
+
+@pytest.mark.newest_core  # the token exchange: the collection's code
+def test_refresh_sends_no_scope_and_a_rejected_refresh_token_falls_back(run_playbook, recap, emu, request, control_env, failed_cases):
+    """One run, each case with its own application: the refresh grant under IoTS 3.2.0 and 3.3
+    (one password grant, two refreshes each), and a rejected refresh token (garbage, or expired:
+    3.2.0 and 3.3 word the refusal differently) failing without user credentials and falling back
+    on the password grant with them."""
+    name = app_name(request)
+    cases = [
+        dict(id='refresh-3.2.0', kind='refresh', version='3.2.0', counts={'password': 1, 'refresh_token': 2}),
+        dict(
+            id='garbage',
+            kind='fallback',
+            version='3.2.0',
+            rejected_refresh_token='0e5bd1f7-0000-4000-8000-000000000000',
+            rejection='HTTP 400 invalid_grant: Provided Authorization Grant is invalid',
+            counts={'password': 1, 'refresh_token': 2},
+        ),
+        dict(id='expired-3.2.0', kind='fallback', version='3.2.0', rejection=re.escape('HTTP 400 invalid_request: Refresh token is expired.')),
+        dict(id='refresh-3.3', kind='refresh', version='3.3', counts={'password': 1, 'refresh_token': 2}),
+        dict(id='expired-3.3', kind='fallback', version='3.3', rejection=re.escape('HTTP 400 invalid_grant: Refresh token is expired.')),
+    ]
+    for case in cases:
+        case['app'] = register(emu, '%s_%s' % (name[:40], case['id'].replace('-', '_').replace('.', '')))
+        if case['id'].startswith('expired'):
+            case['rejected_refresh_token'] = refresh_token(emu, case['app'])
     emu.expire_tokens(refresh=True)
-    result = run_playbook(TARGET + 'fallback.yml', {'app_name': name, 'rejected_refresh_token': token['refresh_token'], 'rejection': re.escape(rejection)})
+    result = run_playbook(TARGET + 'refresh.yml', {'cases': cases}, env=control_env)
+    assert result.rc == 0, failed_cases(result.output)
     assert_passed(result, recap)
+    assert recap(result.output)['ignored'] == 3  # the fallback cases' refreshes without credentials
 
 
+@pytest.mark.newest_core  # the token exchange: the collection's code
 def test_client_credentials_gets_no_refresh_token(run_playbook, recap, emu, request):
     result = run_playbook(TARGET + 'client_credentials.yml', {'app_name': app_name(request)})
     assert_passed(result, recap)
     assert emu.counts()['token:client_credentials'] == 1
 
 
+@pytest.mark.newest_core  # the token exchange: the collection's code
 def test_revoked_token_is_refused_by_the_api(run_playbook, recap, emu, request):
     result = run_playbook(TARGET + 'revoke.yml', {'app_name': app_name(request)})
     assert_passed(result, recap)
@@ -121,6 +125,7 @@ def closed_port():
         return probe.getsockname()[1]
 
 
+@pytest.mark.newest_core  # error answers: the collection's code
 def test_each_error_is_one_line_with_url_status_and_the_servers_words(run_playbook, recap, emu, request):
     result = run_playbook(TARGET + 'errors.yml', {'app_name': app_name(request), 'closed_port': closed_port()})
     assert_passed(result, recap)
@@ -129,48 +134,45 @@ def test_each_error_is_one_line_with_url_status_and_the_servers_words(run_playbo
 
 TOKEN_URL = r'^POST https://127\.0\.0\.1:\d+/token '
 
+# Each broken answer of /token: the fault, the words the one-line message must hold, and how many
+# requests reach /token (503 is retried twice; everything else is answered once).
+BROKEN_ANSWERS = [
+    dict(id='html', fault=dict(kind='html'), expected=TOKEN_URL + r'failed: HTTP 500 HTML page: '),
+    dict(
+        id='xml_fault',
+        fault=dict(kind='xml_fault'),
+        expected=TOKEN_URL + r'failed: HTTP 500 101500: Runtime Error: Error in Sender\. IoTS failed on '
+        r'its side; its log \(repository/logs/wso2carbon\.log\) says why\.$',
+    ),
+    dict(
+        id='truncated_json',
+        fault=dict(kind='truncated_json'),
+        expected=TOKEN_URL + r'answered HTTP 200 but its body is not the expected JSON \(malformed JSON',
+    ),
+    dict(id='empty', fault=dict(kind='empty'), expected=TOKEN_URL + r'answered HTTP 200 but its body is not the expected JSON \(empty body\)'),
+    dict(
+        id='invalid_body',
+        fault=dict(kind='invalid_body'),
+        expected=TOKEN_URL + r'answered HTTP 200 but its body is not the expected JSON \(Service temporarily unavailable',
+    ),
+    dict(
+        id='status503',
+        fault=dict(kind='status', status=503),
+        expected=TOKEN_URL + r'failed: HTTP 503 101503: Runtime Error: Error connecting to the back end\. .* Tried 3 times\.$',
+        requests=3,
+    ),
+    dict(id='hang', fault=dict(kind='hang'), expected=TOKEN_URL + r'failed: no answer within 2 s \(timeout\)\.', timeout=2),
+]
 
-@pytest.mark.parametrize(
-    'fault, expected, extra',
-    [
-        (dict(kind='html'), TOKEN_URL + r'failed: HTTP 500 HTML page: ', {}),
-        (
-            dict(kind='xml_fault'),
-            TOKEN_URL + r'failed: HTTP 500 101500: Runtime Error: Error in Sender\. IoTS failed on '
-            r'its side; its log \(repository/logs/wso2carbon\.log\) says why\.$',
-            {},
-        ),
-        (
-            dict(kind='truncated_json'),
-            TOKEN_URL + r'answered HTTP 200 but its body is not the expected JSON '
-            r'\(malformed JSON',
-            {},
-        ),
-        (dict(kind='empty'), TOKEN_URL + r'answered HTTP 200 but its body is not the expected JSON \(empty body\)', {}),
-        (
-            dict(kind='invalid_body'),
-            TOKEN_URL + r'answered HTTP 200 but its body is not the expected JSON '
-            r'\(Service temporarily unavailable',
-            {},
-        ),
-        (
-            dict(kind='status', status=503),
-            TOKEN_URL + r'failed: HTTP 503 101503: Runtime Error: '
-            r'Error connecting to the back end\. .* Tried 3 times\.$',
-            {},
-        ),
-        (dict(kind='hang'), TOKEN_URL + r'failed: no answer within 2 s \(timeout\)\.', {'grant_timeout': 2}),
-    ],
-    ids=lambda value: value.get('kind', '') + str(value.get('status', '')) if isinstance(value, dict) else '',
-)
-def test_broken_token_answers_fail_with_one_line(run_playbook, recap, emu, request, fault, expected, extra):
-    emu.set_fault('token', **fault)
-    extra_vars = {'app_name': app_name(request), 'expected': expected}
-    extra_vars.update(extra)
-    result = run_playbook(TARGET + 'fault.yml', extra_vars)
+
+@pytest.mark.newest_core  # error answers: the collection's code
+def test_broken_token_answers_fail_with_one_line(run_playbook, recap, emu, request, control_env, failed_cases):
+    # One run for every case (each a failed grant, then its checks; an assert names its case).
+    cases = [dict(dict(requests=1, timeout=30), **case) for case in BROKEN_ANSWERS]
+    result = run_playbook(TARGET + 'faults.yml', {'app_name': app_name(request), 'cases': cases}, env=control_env)
+    assert result.rc == 0, failed_cases(result.output)
     assert_passed(result, recap)
-    # 503 is retried twice; everything else is answered once
-    assert emu.counts()['token'] == (3 if fault.get('status') == 503 else 1)
+    assert recap(result.output)['ignored'] == len(cases)  # every case ran and its grant failed
 
 
 # ---------------------------------------------------------------------------- no secret in -vvv output

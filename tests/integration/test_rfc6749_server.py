@@ -25,6 +25,7 @@ def rfc_server():
     server.stop()
 
 
+@pytest.mark.newest_core  # what iots_token says to another server: the collection's code
 def test_password_and_refresh_grants_against_an_oauthlib_server(run_playbook, recap, rfc_server):
     rfc_server.reset_counts()
     result = run_playbook(
