@@ -72,9 +72,10 @@ import pythons  # noqa: E402  pylint: disable=wrong-import-position  # scripts/p
 # behaviour differs by ansible-core release (how it shows warnings, masks secrets at -vvvv, builds an
 # inventory, validates a role's arguments); the rest of such a suite runs with the newest release only.
 EVERY_CORE_MARK = 'every_core'
-# And the marker of the tests of an "all" suite that run with the newest release only: the second
-# server flavour of a test that runs for both, where the flavours differ in the collection's code and
-# not in how ansible-core runs it.
+# And the marker of the tests of an "all" suite that run with the newest release only: those whose
+# subject is what the collection's code says to the server (requests, retries, error answers, paging,
+# bulk planning, server flavours), which runs the same under every release; the rest (what ansible-core
+# decides, and one whole run of each module) runs with every release. tests/conftest.py has the rule.
 NEWEST_CORE_MARK = 'newest_core'
 
 
