@@ -206,6 +206,19 @@ class KnownSecrets(object):
         return dict(hits)
 
 
+def run_case_outcomes(items):
+    """{case id: {'id', 'result', 'counts'}} from the registered items of a looped run_case task (each the
+    module's result with the emulator's counts of that case added). An item without counts is a case whose
+    emulator control failed (ignore_errors kept the loop going): that fails the test, naming the case."""
+    outcomes = {}
+    for item in items:
+        if 'counts' not in item:
+            raise AssertionError('case %s: run_case could not reset, arm or count the emulator: %s' % (item.get('case_id'), item.get('msg')))
+        result = dict((k, v) for k, v in item.items() if k not in ('case_id', 'counts', 'ansible_loop_var', '_ansible_item_label'))
+        outcomes[item['case_id']] = {'id': item['case_id'], 'result': result, 'counts': item['counts']}
+    return outcomes
+
+
 def total(hits):
     return sum(hits.values())
 

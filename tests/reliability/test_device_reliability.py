@@ -38,6 +38,7 @@ from reliability_harness import (
     files_under,
     password_grant,
     register_app,
+    run_case_outcomes,
     total,
 )
 
@@ -77,10 +78,7 @@ def run_cases(playbooks, app, cases, name, **options):
     path = os.path.join(playbooks.captures, name)
     captured = playbooks.outcomes(name) if os.path.exists(path) else {'run_case': [], 'others': []}
     outcomes = dict((outcome['id'], outcome) for outcome in captured['others'])
-    for item in captured['run_case']:
-        # a run_case item: the module's result with the emulator's counts of that case added
-        module_result = dict((k, v) for k, v in item.items() if k not in ('case_id', 'counts', 'ansible_loop_var', '_ansible_item_label'))
-        outcomes[item['case_id']] = {'id': item['case_id'], 'result': module_result, 'counts': item['counts']}
+    outcomes.update(run_case_outcomes(captured['run_case']))
     return result, outcomes
 
 

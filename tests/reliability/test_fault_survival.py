@@ -37,6 +37,7 @@ from reliability_harness import (
     files_under,
     password_grant,
     register_app,
+    run_case_outcomes,
     total,
     write_vault_file,
 )
@@ -242,10 +243,7 @@ def verdicts(runs, category):
             found[name + ': the run stopped before its end'] = [repr(run['result'])]
             continue
         by_id = dict((o['id'], o) for o in run['captured']['outcomes'])
-        for item in run['captured']['module_cases']:
-            # a run_case item: the module's result with the emulator's counts of that case added
-            result = dict((k, v) for k, v in item.items() if k not in ('case_id', 'counts', 'ansible_loop_var', '_ansible_item_label'))
-            by_id[item['case_id']] = {'id': item['case_id'], 'result': result, 'counts': item['counts']}
+        by_id.update(run_case_outcomes(run['captured']['module_cases']))
         for kind in kinds:
             case_id = '%s %s' % (name, kind)
             found[case_id] = judge(name, endpoint, by_id[case_id]) if case_id in by_id else ['not run']

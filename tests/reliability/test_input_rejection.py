@@ -26,6 +26,7 @@ from reliability_harness import (
     ADMIN_PASSWORD,
     KnownSecrets,
     register_app,
+    run_case_outcomes,
     total,
 )
 
@@ -238,10 +239,7 @@ def test_bad_input_is_refused_before_any_request(playbooks, emu, tally, tmp_path
     )
     captured = playbooks.outcomes('bad_input.json')
     outcomes = dict((o['id'], o) for o in captured['others'])
-    for item in captured['modules']:
-        # a run_case item: the module's result with the emulator's counts of that case added
-        module_result = dict((k, v) for k, v in item.items() if k not in ('case_id', 'counts', 'ansible_loop_var', '_ansible_item_label'))
-        outcomes[item['case_id']] = {'id': item['case_id'], 'result': module_result, 'counts': item['counts']}
+    outcomes.update(run_case_outcomes(captured['modules']))
     found = {}
     for component, case, _args, said in cases + [(c, n, None, s) for c, n, s in role_cases]:
         case_id = case if component == 'role' else '%s: %s' % (component, case)
