@@ -360,9 +360,12 @@ def other_flavor_sentence(missing, granted):
 
 def revoke_path(token_path=DEFAULT_TOKEN_PATH):
     """The revocation endpoint beside the token endpoint: /token -> /revoke (the IoTS gateway's), /oauth2/token ->
-    /oauth2/revoke (WSO2 Identity Server's); /revoke when the token path does not end in /token."""
-    head, dummy, last = (token_path or DEFAULT_TOKEN_PATH).rstrip('/').rpartition('/')
-    return head + '/revoke' if last == 'token' else '/revoke'
+    /oauth2/revoke (WSO2 Identity Server's), /o/token/ -> /o/revoke/; /revoke when the token path does not end in
+    /token."""
+    path = token_path or DEFAULT_TOKEN_PATH
+    slash = '/' if path.endswith('/') else ''
+    head, dummy, last = path.rstrip('/').rpartition('/')
+    return head + '/revoke' + slash if last == 'token' else '/revoke'
 
 
 def revoke(client, client_id, client_secret, token, token_path=DEFAULT_TOKEN_PATH):

@@ -426,7 +426,7 @@ def test_revoke_posts_the_token_with_client_auth_and_accepts_the_empty_html_answ
 
 @pytest.mark.parametrize(
     'token_path, revoke_at',
-    [('/token', '/revoke'), ('/oauth2/token', '/oauth2/revoke'), ('/oauth2/token/', '/oauth2/revoke'), ('/connect/access', '/revoke')],
+    [('/token', '/revoke'), ('/oauth2/token', '/oauth2/revoke'), ('/o/token/', '/o/revoke/'), ('/connect/access', '/revoke')],
 )
 def test_revoke_posts_to_the_endpoint_beside_the_token_path(server, client, token_path, revoke_at):
     server.return_value = answer(200, '', 'text/html')

@@ -452,6 +452,12 @@ def test_absent_revokes_the_token_and_reports_a_change(server, run_module):
     assert_no_secret(run)
 
 
+def test_absent_revokes_beside_a_custom_token_path(server, run_module):
+    server.return_value = answer(200, '', 'text/html')
+    run = run_module(state='absent', token=ACCESS, token_path='/oauth2/token')
+    assert run['changed'] is True and urls(server) == [URL + '/oauth2/revoke']
+
+
 def test_absent_in_check_mode_sends_nothing(server, run_module):
     run = run_module(state='absent', token=ACCESS, check_mode=True)
     assert run['changed'] is True and run['revoked'] is False
