@@ -157,7 +157,9 @@ def run_suites(session, suites, core=None):
         if chosen and folder not in chosen:
             continue
         workers = int(os.environ.get('IOTS_TEST_WORKERS', workers))
-        xdist = ['-n', str(workers)] if workers > 1 else []
+        # worksteal: a worker that runs out of tests takes queued ones from the others, so a long test
+        # handed out late does not leave the other workers idle at the end.
+        xdist = ['-n', str(workers), '--dist', 'worksteal'] if workers > 1 else []
         coverage = coverage_args(folder, core, args)
         if marks:  # a -m among the pytest arguments comes later and wins
             print('%s with ansible-core %s: pytest %s (the whole suite runs with %s)' % (folder, core, ' '.join(marks), NEWEST))
