@@ -39,6 +39,9 @@ os.environ.setdefault('UV_PYTHON_DOWNLOADS', 'never')  # like download_python be
 # __pycache__ in the working tree), so without it every ansible-playbook, ansible-doc and pytest start
 # compiled ansible-core from source again: the suites ran about 1.5 times as long.
 os.environ.setdefault('UV_COMPILE_BYTECODE', '1')
+# uv trusts the system's certificate store, as pip on this kind of machine does (its bundled roots
+# would refuse a TLS-inspecting proxy whose CA only the system store holds).
+os.environ.setdefault('UV_NATIVE_TLS', '1')
 nox.options.download_python = 'never'
 nox.options.error_on_missing_interpreters = True
 nox.options.reuse_venv = 'yes'
