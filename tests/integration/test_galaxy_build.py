@@ -45,6 +45,10 @@ DEVELOPMENT_ONLY = (
     '.tox',
     '.pytest_cache',
     '.ansible',
+    '.coverage',
+    '.ruff_cache',
+    '.mypy_cache',
+    'playbooks/vault',
 )
 
 
@@ -73,7 +77,9 @@ def build(tmp_path_factory):
 @pytest.fixture(scope='module')
 def members(build):
     with tarfile.open(build[1]) as tarball:
-        return [member.name.lstrip('./') for member in tarball.getmembers()]
+        # only a leading './' goes: lstrip('./') also took the dot of '.git' or '.coverage', and
+        # no dot-folder could fail test_tarball_leaves_out_development_files
+        return [member.name[2:] if member.name.startswith('./') else member.name for member in tarball.getmembers()]
 
 
 def test_tarball_is_named_after_the_collection_version(build):
@@ -88,6 +94,17 @@ def test_tarball_is_named_after_the_collection_version(build):
 def test_tarball_leaves_out_development_files(members, path):
     shipped = [name for name in members if name == path or name.startswith(path + '/')]
     assert not shipped, '%s should be in galaxy.yml build_ignore: %s' % (path, shipped[:5])
+
+
+def test_tarball_holds_nothing_git_ignores(members):
+    """Tools' leftovers in the work tree (coverage data, lint caches, the example playbooks' vault
+    file) are ignored by git and must not ship either: a list that misses one fails here."""
+    if not os.path.isdir(os.path.join(REPO, '.git')):
+        pytest.skip('not a git work tree')
+    files = [name for name in members if os.path.isfile(os.path.join(REPO, name))]
+    completed = subprocess.run(['git', 'check-ignore', '--no-index', '--stdin'], cwd=REPO, input='\n'.join(files), capture_output=True, text=True, check=False)
+    assert completed.returncode in (0, 1), completed.stderr  # 1: nothing ignored
+    assert completed.stdout.split() == [], 'git ignores these, galaxy.yml build_ignore should too'
 
 
 def test_tarball_has_no_bytecode_emulator_or_fragments(members):
