@@ -193,8 +193,14 @@ def run_suites(session, suites, core=None):
         session.error('failed: %s' % ', '.join(failed))
 
 
+# The tag of the sessions that scripts/test runs one after another: the pytest suites, whose xdist
+# workers keep the cores busy, and the sessions that measure time (eda's rulebook run, benchmarks).
+# The other default sessions are single-process checks; scripts/test runs them beside these.
+CORES = ['cores']
+
+
 def make_tests_session(core, python):
-    @nox.session(name='tests-%s' % core, python=python, default=core in (OLDEST, NEWEST))
+    @nox.session(name='tests-%s' % core, python=python, default=core in (OLDEST, NEWEST), tags=CORES)
     def tests(session):
         session.install('ansible-core~=%s.0' % core, *TEST_REQUIREMENTS)
         session.run('python', '-c', 'import ansible, sys; print("ansible-core", ansible.__version__, "on Python", sys.version.split()[0])')
@@ -238,7 +244,7 @@ RUFF_IGNORE = 'INP001,FA102,UP001,UP010,I001,FA100,PLR0913,E501,D203,D213'
 PYLINT_DISABLE = 'R0801,E0401,C0103,R0913,R0902,R0903'
 
 
-@nox.session(python=EDA_PYTHON)
+@nox.session(python=EDA_PYTHON, tags=CORES)
 def eda(session):
     """The event source wso2.iots.device_events: the partner lint set on extensions/eda/plugins, then
     tests/eda (main() against the emulator, and the real ansible-rulebook on Java 17 over HTTPS)."""
@@ -385,7 +391,7 @@ def shellcheck(session):
 BENCHMARK_SMOKE = ['--hosts', '4', '--tasks', '2', '--forks', '2', '--rounds', '1', '--set-fact-rounds', '1', '--scale-hosts', '10', '--scale-repeats', '1']
 
 
-@nox.session(python=MATRIX[NEWEST])
+@nox.session(python=MATRIX[NEWEST], tags=CORES)
 def benchmarks(session):
     """The lookup benchmarks at smoke sizes (posargs replace bench_lookup's): they run and print numbers."""
     session.install('ansible-core~=%s.0' % NEWEST, *TEST_REQUIREMENTS)
