@@ -22,6 +22,10 @@ from iots_emulator import Emulator
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 COLLECTIONS = os.path.join(REPO, '.build', 'collections')
+# The test-only actions that reset the emulator, arm its faults and read its counts from a play
+# (emulator_control, run_case), and the emulator's package, whose client they use.
+CONTROL_ACTIONS = os.path.join(REPO, 'tests', 'reliability', 'playbooks', 'action_plugins')
+EMULATOR_PACKAGE_DIR = os.path.join(REPO, 'tests', 'emulator')
 BIN = os.path.dirname(sys.executable)
 ANSIBLE_PLAYBOOK = os.path.join(BIN, 'ansible-playbook')
 
@@ -54,6 +58,11 @@ def emulator_fixtures(scope='session', **options):
 
 
 # ---------------------------------------------------------------------------- ansible-playbook
+
+
+def control_environment():
+    """The environment of a playbook that uses those actions, wherever it lives."""
+    return {'ANSIBLE_ACTION_PLUGINS': CONTROL_ACTIONS, 'PYTHONPATH': EMULATOR_PACKAGE_DIR}
 
 
 class PlaybookResult(object):

@@ -13,11 +13,10 @@ import re
 
 import pytest
 
-from playbook_harness import ansible_environment, emulator_fixtures, play_recap, run_ansible_playbook, write_inventory
+from playbook_harness import ansible_environment, control_environment, emulator_fixtures, play_recap, run_ansible_playbook, write_inventory
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PLAYBOOKS = os.path.join(HERE, 'playbooks')
-TESTS = os.path.dirname(HERE)
 
 pytestmark = pytest.mark.integration
 
@@ -70,12 +69,8 @@ def run_playbook(emu, ansible_env, inventory, tmp_path):
 @pytest.fixture
 def control_env():
     """``env`` for a run whose playbook arms faults and reads counts between its tasks: the
-    reliability suite's test-only emulator_control action (used from there, not copied), which
-    imports the emulator's own client."""
-    return {
-        'ANSIBLE_ACTION_PLUGINS': os.path.join(TESTS, 'reliability', 'playbooks', 'action_plugins'),
-        'PYTHONPATH': os.path.join(TESTS, 'emulator'),
-    }
+    reliability suite's test-only emulator_control action (used from there, not copied)."""
+    return control_environment()
 
 
 @pytest.fixture

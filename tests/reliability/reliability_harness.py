@@ -18,12 +18,10 @@ import secrets
 import socket
 from urllib.parse import quote_plus
 
-from playbook_harness import ansible_environment, run_ansible_playbook, write_inventory
+from playbook_harness import EMULATOR_PACKAGE_DIR, ansible_environment, run_ansible_playbook, write_inventory
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(os.path.dirname(HERE))
 PLAYBOOKS = os.path.join(HERE, 'playbooks')
-EMULATOR_PACKAGE_DIR = os.path.join(REPO, 'tests', 'emulator')
 
 # Passwords nobody would type, with characters that change under URL and Base64 encoding, so a
 # leak can never hide behind a user name or an encoding.

@@ -30,7 +30,7 @@ import re
 
 import pytest
 
-from playbook_harness import play_recap
+from playbook_harness import control_environment, play_recap
 from reliability_harness import (
     ADMIN_PASSWORD,
     PLAYBOOKS,
@@ -46,7 +46,7 @@ pytestmark = pytest.mark.reliability
 
 CASES = os.path.join(PLAYBOOKS, 'devices', 'cases.yml')
 # The test-only actions (emulator_control) live beside the token-side playbooks.
-ACTIONS = {'ANSIBLE_ACTION_PLUGINS': os.path.join(PLAYBOOKS, 'action_plugins')}
+ACTIONS = control_environment()
 API = r'https://127\.0\.0\.1:\d+/api/device-mgt/v1\.0'
 TYPE = 'android'
 
