@@ -160,20 +160,29 @@ def test_one_lookup_token_serves_every_module(run_playbook, recap, emu, keys, dt
 
 
 def faults_after(emu, key, count, faults):
-    """Arm the next of ``faults`` on the API the moment the ``count``-th request counted under
-    ``key`` arrives (each case of the playbook starts from zero counts). Returns the original
-    counter, to put back."""
+    """Arm a case's fault on the API the moment the ``count``-th request counted under ``key``
+    arrives: the i-th of ``faults`` for the i-th case, which starts with a reset (zero counts, no
+    fault), so a case that stops early cannot hand its fault to the next. Returns a function that
+    puts the emulator's own methods back."""
     state = emu.state
-    original = state.count
-    waiting = list(faults)
+    original_count, original_reset = state.count, state.reset
+    cases = iter(faults)
+    current = {}
+
+    def reset_for_the_next_case(*args, **kwargs):
+        original_reset(*args, **kwargs)
+        current['fault'] = next(cases, None)
 
     def count_and_arm(*keys):
-        original(*keys)
-        if key in keys and waiting and state.count_snapshot()[key] == count:
-            state.set_fault('api', **waiting.pop(0))
+        original_count(*keys)
+        if key in keys and current.get('fault') and state.count_snapshot()[key] == count:
+            state.set_fault('api', **current.pop('fault'))
 
-    state.count = count_and_arm
-    return original
+    def restore():
+        state.count, state.reset = original_count, original_reset
+
+    state.count, state.reset = count_and_arm, reset_for_the_next_case
+    return restore
 
 
 # Each fault the API starts to answer with at a fleet's 13th enrolment, and the words of the message.
@@ -197,11 +206,11 @@ def test_a_fault_mid_fleet_leaves_a_record_of_what_was_done(run_playbook, recap,
         if number:
             emu.add_device_type(case_type)
         cases.append(dict(id=spec['id'], fleet=fleet(case_type, 40), expected_msg=spec['expected_msg'], dtype=case_type))
-    original = faults_after(emu, 'POST /device/agent/enroll', 13, [spec['fault'] for spec in MID_FLEET_FAULTS])
+    restore = faults_after(emu, 'POST /device/agent/enroll', 13, [spec['fault'] for spec in MID_FLEET_FAULTS])
     try:
         result = run_playbook(PLAYBOOK_DIR + 'faults.yml', dict(keys, cases=cases), env=control_env)
     finally:
-        emu.state.count = original
+        restore()
         emu.clear_faults()
     assert result.rc == 0, failed_cases(result.output)
     assert_passed(result, recap)
