@@ -183,7 +183,8 @@ def run_suites(session, suites, core=None):
                 folder,
                 *marks,
                 *args,
-                env={'PYTHONDONTWRITEBYTECODE': '1', 'ANSIBLE_NOCOLOR': '1', 'PY_COLORS': '0'},
+                # coverage's data files under .build/, not in the work tree that the checks read meanwhile
+                env={'PYTHONDONTWRITEBYTECODE': '1', 'ANSIBLE_NOCOLOR': '1', 'PY_COLORS': '0', 'COVERAGE_FILE': os.path.join(BUILD, '.coverage')},
             )
             if coverage and not file_coverage_kept(folder):
                 failed.append(folder + ' (coverage per file)')
@@ -193,10 +194,12 @@ def run_suites(session, suites, core=None):
         session.error('failed: %s' % ', '.join(failed))
 
 
-# The tag of the sessions that scripts/test runs one after another: the pytest suites, whose xdist
-# workers keep the cores busy, and the sessions that measure time (eda's rulebook run, benchmarks).
-# The other default sessions are single-process checks; scripts/test runs them beside these.
+# How scripts/test runs the default sessions: those tagged cores (the pytest suites, whose xdist
+# workers keep the cores busy) one after another, and beside them the untagged ones (single-process
+# checks) one after another; then those tagged timed (eda's rulebook run and the benchmarks, whose
+# results depend on timing) alone.
 CORES = ['cores']
+TIMED = ['timed']
 
 
 def make_tests_session(core, python):
@@ -244,7 +247,7 @@ RUFF_IGNORE = 'INP001,FA102,UP001,UP010,I001,FA100,PLR0913,E501,D203,D213'
 PYLINT_DISABLE = 'R0801,E0401,C0103,R0913,R0902,R0903'
 
 
-@nox.session(python=EDA_PYTHON, tags=CORES)
+@nox.session(python=EDA_PYTHON, tags=TIMED)
 def eda(session):
     """The event source wso2.iots.device_events: the partner lint set on extensions/eda/plugins, then
     tests/eda (main() against the emulator, and the real ansible-rulebook on Java 17 over HTTPS)."""
@@ -391,7 +394,7 @@ def shellcheck(session):
 BENCHMARK_SMOKE = ['--hosts', '4', '--tasks', '2', '--forks', '2', '--rounds', '1', '--set-fact-rounds', '1', '--scale-hosts', '10', '--scale-repeats', '1']
 
 
-@nox.session(python=MATRIX[NEWEST], tags=CORES)
+@nox.session(python=MATRIX[NEWEST], tags=TIMED)
 def benchmarks(session):
     """The lookup benchmarks at smoke sizes (posargs replace bench_lookup's): they run and print numbers."""
     session.install('ansible-core~=%s.0' % NEWEST, *TEST_REQUIREMENTS)
