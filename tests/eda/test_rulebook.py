@@ -67,11 +67,12 @@ def test_example_rulebook_fires_each_rule_once(emu, keys, tmp_path):
     if os.path.isdir(JAVA_17):
         env['JAVA_HOME'] = JAVA_17
     rulebook = with_onboarding_playbook(tmp_path)
-    # The source ends after max_polls; ansible-rulebook then waits up to its shutdown delay for the
-    # actions still queued (the onboarding playbook and the debug actions behind it) and cancels the
-    # rest. Its default, 60 s (given here, whatever EDA_SHUTDOWN_DELAY says), costs nothing when none is
-    # left; with 5 s a loaded machine lost events.
-    command = [ANSIBLE_RULEBOOK, '-i', str(tmp_path / 'inventory.yml'), '--rulebook', rulebook, '--vars', str(variables), '--shutdown-delay', '60']
+    # The source ends after max_polls. If actions are still queued or running then (the onboarding
+    # playbook and the debug actions behind it), ansible-rulebook waits its whole shutdown delay,
+    # cancels what is still queued, and gives the running ones up to one delay more
+    # (rule_set_runner.py: _handle_shutdown, _cleanup); with nothing left it ends at once. With 5 s a
+    # loaded machine lost events; 30 s leaves them time and keeps the worst case (about 95 s) within TIMEOUT.
+    command = [ANSIBLE_RULEBOOK, '-i', str(tmp_path / 'inventory.yml'), '--rulebook', rulebook, '--vars', str(variables), '--shutdown-delay', '30']
     operations = Operations(emu)
     with open(str(tmp_path / 'out'), 'w') as out, open(str(tmp_path / 'err'), 'w') as err:
         process = subprocess.Popen(command, cwd=str(tmp_path), env=env, stdout=out, stderr=err)
