@@ -171,23 +171,24 @@ def login_works(client, client_id, client_secret, name, password, token_path=Non
     grant stores a token on the server (a write: never in check mode), hence the revocation. A failed
     revocation does not undo the answer: ``warn(text)`` is told (the token then expires on its own).
     """
+    token_path = token_path or _oauth.DEFAULT_TOKEN_PATH
     try:
         token = _oauth.grant(
             client,
-            'password',
+            _oauth.GRANT_PASSWORD,
             client_id,
             client_secret,
             username=name,
             password=password,
             scopes=[LOGIN_CHECK_SCOPE],
-            token_path=token_path or _oauth.DEFAULT_TOKEN_PATH,
+            token_path=token_path,
         )
     except IotsError as exc:
         if exc.status in (400, 401) and str(exc.error or '') == 'invalid_grant':
             return False
         raise
     try:
-        _oauth.revoke(client, client_id, client_secret, token['access_token'], token_path=token_path or _oauth.DEFAULT_TOKEN_PATH)
+        _oauth.revoke(client, client_id, client_secret, token['access_token'], token_path=token_path)
     except IotsError as exc:
         if warn is None:
             raise
