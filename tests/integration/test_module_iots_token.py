@@ -14,6 +14,7 @@ import pytest
 import requests
 
 from iots_emulator import Emulator
+from playbook_harness import register_application
 
 TARGET = 'module_iots_token/'
 
@@ -45,18 +46,6 @@ def test_missing_scopes_fail_and_pass_with_allow_partial_scopes(run_playbook, re
     assert result.shows('allow_partial_scopes is true')
     assert recap(result.output)['ignored'] == 2
     assert emu.counts()['token:password'] == 3
-
-
-def register(emu, name):
-    """The keys of a new application ``name`` (registered directly: not what the test is about)."""
-    answer = requests.post(
-        emu.url + '/api-application-registration/register',
-        auth=('admin', 'admin'),
-        json={'applicationName': name, 'tags': ['device_management']},
-        verify=emu.ca_path,
-    )
-    answer.raise_for_status()
-    return {'client_id': answer.json()['client_id'], 'client_secret': answer.json()['client_secret']}
 
 
 def refresh_token(emu, keys):
@@ -92,7 +81,7 @@ def test_refresh_sends_no_scope_and_a_rejected_refresh_token_falls_back(run_play
         dict(id='expired-3.3', kind='fallback', version='3.3', rejection=re.escape('HTTP 400 invalid_grant: Refresh token is expired.')),
     ]
     for case in cases:
-        case['app'] = register(emu, '%s_%s' % (name[:40], case['id'].replace('-', '_').replace('.', '')))
+        case['app'] = register_application(emu, '%s_%s' % (name[:40], case['id'].replace('-', '_').replace('.', '')))
         if case['id'].startswith('expired'):
             case['rejected_refresh_token'] = refresh_token(emu, case['app'])
     emu.expire_tokens(refresh=True)
