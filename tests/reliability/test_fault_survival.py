@@ -99,8 +99,8 @@ MODULES = {'iots_app_register': 'wso2.iots.iots_app_register', 'iots_token': 'ws
 
 
 def module_args(component, case, app, token_to_revoke=None):
-    """What tasks/fault_<component>.yml gave the module, for a run_case task: the wrong password or
-    client secret only in the 401 case."""
+    """The module's options in a case (its run_case task): the wrong password or client secret only in
+    the 401 case."""
     wrong = '-wrong' if case.get('wrong') else ''
     args = {'url': case['url'], 'ca_path': case['ca_path'], 'timeout': case['timeout']}
     if component == 'iots_app_register':

@@ -7,7 +7,8 @@
 
 playbooks/bad_input.yml runs every case (module, lookup and role) and reads the emulator's
 counts after each one (a module case's counts come with its result, from the run_case action):
-a rejected case must have sent nothing and failed with one line that names the option. A trailing slash on url and a few forgiving spellings must still work.
+a rejected case must have sent nothing and failed with one line that names the option. A
+trailing slash on url and a few forgiving spellings must still work.
 
 The emulator speaks HTTPS only; the plain-http cases go through a small reverse proxy on
 127.0.0.1 that takes plain HTTP and forwards it over TLS to the emulator.
